@@ -1,0 +1,36 @@
+/**
+ * Every error lmo raises on purpose is an {@link LmoError} with a stable {@link LmoErrorCode}, a
+ * message that names the parameter (or option) at fault and what was expected.
+ */
+export type LmoErrorCode =
+  /** A hyperparameter (lr, momentum, scale, steps, …) is out of range or not a finite number. */
+  | 'INVALID_HYPERPARAMETER'
+  /** A norm name or norm options are not known. */
+  | 'UNKNOWN_NORM'
+  /** A norm cannot handle a parameter's shape (e.g. Spectral on a 1-D bias). */
+  | 'UNSUPPORTED_SHAPE'
+  /** A gradient's shape differs from its parameter's. */
+  | 'SHAPE_MISMATCH'
+  /** A parameter has no gradient in `step()`. */
+  | 'MISSING_GRADIENT'
+  /** A gradient or name was given for a parameter the optimizer does not know. */
+  | 'UNKNOWN_PARAMETER'
+  /** A parameter matches no group, or more than one, or a group matches nothing. */
+  | 'GROUP_ROUTING'
+  /** A gradient contains NaN or ±Inf (with the default `nonFinite: 'throw'` policy). */
+  | 'NON_FINITE_GRADIENT'
+  /** A saved optimizer state does not match this optimizer's parameters or version. */
+  | 'STATE_MISMATCH'
+  /** A backend does not implement something the caller asked for. */
+  | 'BACKEND';
+
+/** The error type of lmo. Check `code` rather than parsing the message. */
+export class LmoError extends Error {
+  override readonly name = 'LmoError';
+  constructor(
+    readonly code: LmoErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

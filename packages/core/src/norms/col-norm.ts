@@ -1,0 +1,46 @@
+import type { Shape, TensorBackend } from '../backend.js';
+import type { Random } from '../random.js';
+import { boolOption, dims2, requireRank, type Norm } from './norm.js';
+import { normalizeVectors, randomVectors } from './vector-norm.js';
+
+/** Options of {@link colNorm}. */
+export interface ColNormOptions {
+  /** Also multiply the column RMS by `d_in` (use only for non-input layers). Default `false`. */
+  readonly normalized?: boolean;
+  /** Apply the norm to `gᵀ` (for embedding tables stored `[vocab, dim]`). Default `false`. */
+  readonly transpose?: boolean;
+}
+
+/**
+ * The max-column-RMS norm of a 2-D `[d_out, d_in]` matrix (the ℓ1→RMS operator norm, for input
+ * layers): `‖W‖ = max_j ‖W[:, j]‖₂ / √d_out` (× `d_in` if normalized). Its LMO, per column `j`:
+ *
+ * `r_j = ‖g[:, j]‖₂ / √d_out` (× `d_in` if normalized), `lmo(g)[:, j] = g[:, j] / (r_j + 1e-8)`.
+ *
+ * With `transpose` it is applied to `gᵀ` (columns become rows and `d_out`/`d_in` swap).
+ * Init: Gaussian columns rescaled to the unit ball's boundary (`r_j = 1`).
+ */
+export function colNorm(options: ColNormOptions = {}): Norm {
+  const normalized = boolOption('colNorm', 'normalized', options.normalized, false);
+  const transpose = boolOption('colNorm', 'transpose', options.transpose, false);
+  // In g's own orientation: which axis holds the vectors, and the factor turning ‖·‖₂ into r.
+  const axis = transpose ? 1 : 0;
+  const factor = (shape: Shape): number => {
+    const [rows, cols] = dims2(shape);
+    const [dOut, dIn] = transpose ? [cols, rows] : [rows, cols];
+    return (normalized ? dIn : 1) / Math.sqrt(dOut);
+  };
+  return {
+    kind: 'colNorm',
+    options: { normalized, transpose },
+    check(shape, param) {
+      requireRank('colNorm', shape, param, [2], 'a 2-D matrix');
+    },
+    lmo<T>(backend: TensorBackend<T>, g: T): T {
+      return normalizeVectors(backend, g, axis, factor(backend.shape(g)));
+    },
+    init(shape: Shape, rng: Random): Float32Array {
+      return randomVectors(shape, axis, 1 / factor(shape), rng);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { Shape, TensorBackend } from '../backend.js';
+import type { Random } from '../random.js';
+import { boolOption, dims2, requireRank, type Norm } from './norm.js';
+import { normalizeVectors, randomVectors } from './vector-norm.js';
+
+/** Options of {@link rowNorm}. */
+export interface RowNormOptions {
+  /** Also multiply the row norm by `√d_in` (use `false` only for the input layer). Default `true`. */
+  readonly normalized?: boolean;
+  /** Apply the norm to `gᵀ` (for embedding tables stored `[vocab, dim]`). Default `false`. */
+  readonly transpose?: boolean;
+}
+
+/**
+ * The max-row norm of a 2-D `[d_out, d_in]` matrix (the RMS→ℓ∞ operator norm, for output layers):
+ * `‖W‖ = max_i ‖W[i, :]‖₂` (× `√d_in` if normalized). Its LMO, per row `i`:
+ *
+ * `r_i = ‖g[i, :]‖₂` (× `√d_in` if normalized), `lmo(g)[i, :] = g[i, :] / (r_i + 1e-8)`.
+ *
+ * With `transpose` it is applied to `gᵀ`. Init: Gaussian rows rescaled to `r_i = 1`.
+ */
+export function rowNorm(options: RowNormOptions = {}): Norm {
+  const normalized = boolOption('rowNorm', 'normalized', options.normalized, true);
+  const transpose = boolOption('rowNorm', 'transpose', options.transpose, false);
+  const axis = transpose ? 0 : 1;
+  const factor = (shape: Shape): number => {
+    const [rows, cols] = dims2(shape);
+    const dIn = transpose ? rows : cols;
+    return normalized ? Math.sqrt(dIn) : 1;
+  };
+  return {
+    kind: 'rowNorm',
+    options: { normalized, transpose },
+    check(shape, param) {
+      requireRank('rowNorm', shape, param, [2], 'a 2-D matrix');
+    },
+    lmo<T>(backend: TensorBackend<T>, g: T): T {
+      return normalizeVectors(backend, g, axis, factor(backend.shape(g)));
+    },
+    init(shape: Shape, rng: Random): Float32Array {
+      return randomVectors(shape, axis, 1 / factor(shape), rng);
+    },
+  };
+}

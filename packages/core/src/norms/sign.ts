@@ -1,0 +1,63 @@
+import type { Shape, TensorBackend } from '../backend.js';
+import type { Random } from '../random.js';
+import { boolOption, dims2, requireRank, rowView, sizeOf, viewAs, type Norm } from './norm.js';
+
+/** Options of {@link sign}. */
+export interface SignOptions {
+  /** Divide by `d_in` (the ℓ∞→ℓ∞-style "max-of-row-sums" operator norm scaled for a `[d_out, d_in]` layer). Default `true`. */
+  readonly normalized?: boolean;
+  /** Initialize to zeros instead of random `±1 (/ d_in)`. Default `false`. */
+  readonly zeroInit?: boolean;
+}
+
+/**
+ * The (normalized) sign norm of a 2-D `[d_out, d_in]` parameter: `‖W‖ = d_in · max_ij |W_ij|`
+ * (or `max_ij |W_ij|` unnormalized), whose LMO is
+ *
+ * `lmo(g) = sign(g) / d_in` (or `sign(g)` when `normalized: false`).
+ *
+ * Init: independent `±1` with probability ½ each (`/ d_in` if normalized), or zeros with `zeroInit`.
+ * Used for the output layer / tied embedding (scale ≈ 180 in the nanoGPT config).
+ */
+export function sign(options: SignOptions = {}): Norm {
+  const normalized = boolOption('sign', 'normalized', options.normalized, true);
+  const zeroInit = boolOption('sign', 'zeroInit', options.zeroInit, false);
+  return {
+    kind: 'sign',
+    options: { normalized, zeroInit },
+    check(shape, param) {
+      requireRank('sign', shape, param, [2], 'a 2-D [d_out, d_in] matrix (use signUnscaled() for any shape)');
+    },
+    lmo<T>(backend: TensorBackend<T>, g: T): T {
+      const s = backend.sign(g);
+      return normalized ? backend.scale(s, 1 / dims2(backend.shape(g))[1]) : s;
+    },
+    init(shape: Shape, rng: Random): Float32Array {
+      const out = new Float32Array(sizeOf(shape));
+      if (zeroInit) return out;
+      const v = normalized ? 1 / shape[1]! : 1;
+      for (let i = 0; i < out.length; i++) out[i] = rng.uniform() < 0.5 ? -v : v;
+      return out;
+    },
+  };
+}
+
+/**
+ * The unscaled sign norm of a parameter of any shape: `‖W‖ = max |W_ij|` (ℓ∞), `lmo(g) = sign(g)`.
+ * With `momentum: 1` and `unconstrained: true` this gives signSGD. Init: random `±1`.
+ */
+export function signUnscaled(): Norm {
+  return {
+    kind: 'sign',
+    options: { normalized: false, anyShape: true },
+    check(shape, param) {
+      requireRank('signUnscaled', shape, param, [0, 1, 2, 3, 4], 'a tensor of rank 0 to 4');
+    },
+    lmo: (backend, g) => viewAs(backend, g, rowView(backend.shape(g)), (g2) => backend.sign(g2)),
+    init(shape, rng) {
+      const out = new Float32Array(sizeOf(shape));
+      for (let i = 0; i < out.length; i++) out[i] = rng.uniform() < 0.5 ? -1 : 1;
+      return out;
+    },
+  };
+}
