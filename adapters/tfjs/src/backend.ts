@@ -1,0 +1,134 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { LmoError, type Axis, type MatmulOptions, type Shape, type TensorBackend } from '@lmo/core';
+import { tfjsNewtonSchulz } from './newton-schulz.js';
+
+/** The tensor handle of the tfjs binding: any `tf.Tensor` (persistent ones are `tf.Variable`s). */
+export type TfTensor = tf.Tensor;
+
+/** Options of {@link createTfjsBackend}. */
+export interface TfjsBackendOptions {
+  /**
+   * Use the fused Newton–Schulz kernel (one `tf.tidy` per iteration, so the intermediates of an
+   * iteration are freed before the next one starts). Default `true`; `false` runs core's
+   * primitive-by-primitive fallback (the results agree to float32 rounding).
+   */
+  readonly fusedNewtonSchulz?: boolean;
+}
+
+/**
+ * Binds the lmo tensor contract to `@tensorflow/tfjs-core`.
+ *
+ * Every primitive is a tfjs op, so the binding runs on whichever tfjs backend is active
+ * (`tf.getBackend()`): tfjs-node-gpu, tfjs-node, wasm, cpu, webgl or webgpu. It never reads a
+ * backend's internals and never assumes one is present.
+ *
+ * - Persistent tensors (`fromArray`, `zerosLike`) are non-trainable `tf.Variable`s, so they can be
+ *   `assign`ed and survive `tf.tidy`.
+ * - {@link TensorBackend.run} is `tf.tidy`: every temporary of an optimizer step is freed when the
+ *   step ends, and the step stays synchronous (as `tf.Optimizer.applyGradients` requires).
+ * - {@link TensorBackend.read} uses `dataSync()`; on GPU backends this waits for the device.
+ *
+ * @param options see {@link TfjsBackendOptions}.
+ * @returns a {@link TensorBackend} over `tf.Tensor` handles; its `name` is `"tfjs-" + tf.getBackend()`.
+ */
+export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBackend<TfTensor> {
+  const fusedNewtonSchulz = options.fusedNewtonSchulz ?? true;
+  const backend: TensorBackend<TfTensor> = {
+    get name(): string {
+      return `tfjs-${tf.getBackend()}`;
+    },
+
+    fromArray(data: Float32Array, shape: Shape): TfTensor {
+      const size = shape.reduce((a, d) => a * d, 1);
+      if (data.length !== size) {
+        throw new LmoError('SHAPE_MISMATCH', `fromArray: ${data.length} values cannot fill shape [${shape.join(', ')}]`);
+      }
+      // tf.tensor may keep a reference to the array on some backends: hand it a private copy.
+      return tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(data), [...shape], 'float32'), false));
+    },
+    read(x: TfTensor): Float32Array {
+      if (x.dtype === 'float32') return Float32Array.from(x.dataSync() as Float32Array);
+      return tf.tidy(() => Float32Array.from(tf.cast(x, 'float32').dataSync() as Float32Array));
+    },
+    shape(x: TfTensor): Shape {
+      return x.shape;
+    },
+    zerosLike(x: TfTensor): TfTensor {
+      return tf.tidy(() => tf.variable(tf.zeros(x.shape, 'float32'), false));
+    },
+    reshape(x: TfTensor, shape: Shape): TfTensor {
+      return tf.reshape(x, [...shape]);
+    },
+    transpose(x: TfTensor): TfTensor {
+      return tf.transpose(x);
+    },
+
+    add: (a, b) => tf.add(a, b),
+    sub: (a, b) => tf.sub(a, b),
+    mul: (a, b) => tf.mul(a, b),
+    div: (a, b) => tf.div(a, b),
+    scale: (x, s) => (s === 1 ? tf.clone(x) : tf.mul(x, s)),
+    addScalar: (x, s) => tf.add(x, s),
+    axpby(alpha: number, x: TfTensor, beta: number, y: TfTensor): TfTensor {
+      if (beta === 0) return backend.scale(x, alpha);
+      if (alpha === 0) return backend.scale(y, beta);
+      const ax = alpha === 1 ? x : tf.mul(x, alpha);
+      const by = beta === 1 ? y : tf.mul(y, beta);
+      return tf.add(ax, by);
+    },
+    // tfjs maps sign(NaN) to 0 on some backends; the contract keeps NaN (a poisoned step must stay visible).
+    sign: (x) => tf.where(tf.notEqual(x, x), x, tf.sign(x)),
+    sqrt: (x) => tf.sqrt(x),
+    abs: (x) => tf.abs(x),
+
+    sumSquares(x: TfTensor, axis?: Axis): TfTensor {
+      const squares = tf.square(x);
+      if (axis === undefined) return tf.reshape(tf.sum(squares), [1, 1]);
+      return tf.sum(squares, axis, true);
+    },
+    maxAbs(x: TfTensor): TfTensor {
+      // max() drops NaN on some backends; adding 0·Σx brings NaN back (and ±Inf stays in max).
+      return tf.reshape(tf.add(tf.max(tf.abs(x)), tf.mul(tf.sum(x), 0)), [1, 1]);
+    },
+    allFinite(xs: readonly TfTensor[]): boolean {
+      if (xs.length === 0) return true;
+      // x·0 is 0 for finite x and NaN for NaN/±Inf, so one sum (one readback) answers for all tensors.
+      const probe = tf.tidy(() => tf.addN(xs.map((x) => tf.reshape(tf.sum(tf.mul(x, 0)), []))).dataSync()[0]);
+      return probe === 0;
+    },
+
+    matmul(a: TfTensor, b: TfTensor, opts: MatmulOptions = {}): TfTensor {
+      return tf.matMul(a, b, opts.transposeA ?? false, opts.transposeB ?? false);
+    },
+
+    assign(target: TfTensor, value: TfTensor): void {
+      if (!(target instanceof tf.Variable)) {
+        throw new LmoError('BACKEND', 'tfjs backend: assign() needs a tf.Variable target (a parameter or a tensor made by fromArray/zerosLike)');
+      }
+      if (target.size !== value.size) {
+        throw new LmoError('SHAPE_MISMATCH', `assign: value of shape [${value.shape.join(', ')}] does not fit variable "${target.name}" of shape [${target.shape.join(', ')}]`);
+      }
+      tf.tidy(() => {
+        let v = sameShape(value.shape, target.shape) ? value : tf.reshape(value, target.shape);
+        if (v.dtype !== target.dtype) v = tf.cast(v, target.dtype);
+        target.assign(v);
+      });
+    },
+    dispose(x: TfTensor): void {
+      x.dispose();
+    },
+    run(fn: () => void): void {
+      tf.tidy(() => {
+        fn();
+      });
+    },
+  };
+  if (fusedNewtonSchulz) {
+    Object.assign(backend, { fused: { newtonSchulz: tfjsNewtonSchulz } });
+  }
+  return backend;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
