@@ -1,0 +1,144 @@
+/**
+ * Turns a set of output nodes into one ONNX graph.
+ *
+ * The nodes reachable from the outputs are put in a deterministic topological order (depth-first,
+ * inputs before users, outputs in the order given). That order yields both
+ * - a **structural key** — op types, attributes, shapes and wiring, with leaves and scalars
+ *   numbered by first use — which is identical for every step with the same structure whatever
+ *   the numbers, and
+ * - the ONNX graph itself (built only when the key is not cached yet).
+ *
+ * @internal
+ */
+import { DataType, type GraphDef, type InitializerDef, type NodeDef, type ValueInfoDef } from '../onnx/model.js';
+import { Leaf, OpNode, ScalarInput, type GraphNode } from './nodes.js';
+
+/** A traced graph: its cache key, the values to feed (in input order) and a way to build it. */
+export interface TracedGraph {
+  /** Structural key: equal keys ⇔ the same ONNX graph. */
+  readonly key: string;
+  /** The graph inputs in order: data snapshots and scalars. */
+  readonly feeds: readonly (Leaf | ScalarInput)[];
+  /** Names of the graph inputs, parallel to {@link TracedGraph.feeds}. */
+  readonly inputNames: readonly string[];
+  /** Names of the graph outputs, parallel to the requested outputs. */
+  readonly outputNames: readonly string[];
+  /** The ONNX graph (built on demand: only needed on a cache miss). */
+  build(): GraphDef;
+}
+
+/** Put the nodes reachable from `outputs` in topological order (iterative DFS, no recursion limit). */
+function topologicalOrder(outputs: readonly OpNode[]): GraphNode[] {
+  const order: GraphNode[] = [];
+  const visited = new Set<GraphNode>();
+  const stack: { node: GraphNode; next: number }[] = [];
+  for (const out of outputs) {
+    if (visited.has(out)) continue;
+    visited.add(out);
+    stack.push({ node: out, next: 0 });
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const inputs = top.node instanceof OpNode ? top.node.inputs : [];
+      if (top.next < inputs.length) {
+        const child = inputs[top.next++]!;
+        if (!visited.has(child)) {
+          visited.add(child);
+          stack.push({ node: child, next: 0 });
+        }
+      } else {
+        order.push(top.node);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+
+function attributeKey(node: OpNode): string {
+  const a = node.attributes;
+  let key = '';
+  if (a.axis !== undefined) key += `a${a.axis}`;
+  if (a.transA) key += 'tA';
+  if (a.transB) key += 'tB';
+  if (node.op === 'Reshape') key += `[${node.shape.join('x')}]`;
+  return key;
+}
+
+/** Trace the graph computing `outputs` (each an op node; distinct). */
+export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
+  const order = topologicalOrder(outputs);
+  const index = new Map<GraphNode, number>();
+  const feeds: (Leaf | ScalarInput)[] = [];
+  const inputNames: string[] = [];
+  const parts: string[] = [];
+  order.forEach((node, i) => {
+    index.set(node, i);
+    if (node instanceof OpNode) {
+      parts.push(`${node.op}${attributeKey(node)}(${node.inputs.map((x) => index.get(x)!).join(',')})`);
+    } else {
+      feeds.push(node);
+      inputNames.push(`v${i}`);
+      parts.push(node instanceof Leaf ? `L${node.shape.join('x')}` : 'S');
+    }
+  });
+  const outputIndices = outputs.map((o) => index.get(o)!);
+  parts.push(`=>${outputIndices.join(',')}`);
+  const outputNames = outputIndices.map((i) => `v${i}`);
+
+  const build = (): GraphDef => {
+    const nodes: NodeDef[] = [];
+    const initializers: InitializerDef[] = [];
+    const inputs: ValueInfoDef[] = [];
+    order.forEach((node, i) => {
+      const name = `v${i}`;
+      if (!(node instanceof OpNode)) {
+        inputs.push({ name, elemType: DataType.FLOAT, shape: node.shape });
+        return;
+      }
+      const ins = node.inputs.map((x) => `v${index.get(x)!}`);
+      switch (node.op) {
+        case 'Transpose':
+          nodes.push({ opType: 'Transpose', inputs: ins, outputs: [name], attributes: { perm: { ints: [1, 0] } } });
+          break;
+        case 'Reshape': {
+          const shapeName = `shape${i}`;
+          initializers.push({ name: shapeName, dataType: DataType.INT64, dims: [node.shape.length], values: node.shape });
+          nodes.push({ opType: 'Reshape', inputs: [...ins, shapeName], outputs: [name] });
+          break;
+        }
+        case 'ReduceSumSquare':
+          nodes.push({
+            opType: 'ReduceSumSquare',
+            inputs: ins,
+            outputs: [name],
+            attributes:
+              node.attributes.axis === undefined
+                ? { keepdims: { int: 1 } }
+                : { keepdims: { int: 1 }, axes: { ints: [node.attributes.axis] } },
+          });
+          break;
+        case 'ReduceMax':
+          nodes.push({ opType: 'ReduceMax', inputs: ins, outputs: [name], attributes: { keepdims: { int: 1 } } });
+          break;
+        case 'Gemm':
+          nodes.push({
+            opType: 'Gemm',
+            inputs: ins,
+            outputs: [name],
+            attributes: { transA: { int: node.attributes.transA ? 1 : 0 }, transB: { int: node.attributes.transB ? 1 : 0 } },
+          });
+          break;
+        default:
+          nodes.push({ opType: node.op, inputs: ins, outputs: [name] });
+      }
+    });
+    const outputsInfo: ValueInfoDef[] = outputs.map((o, k) => ({
+      name: outputNames[k]!,
+      elemType: DataType.FLOAT,
+      shape: o.shape,
+    }));
+    return { name: 'lmo_step', nodes, inputs, outputs: outputsInfo, initializers };
+  };
+
+  return { key: parts.join(';'), feeds, inputNames, outputNames, build };
+}

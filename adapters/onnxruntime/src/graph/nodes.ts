@@ -1,0 +1,118 @@
+/**
+ * The symbolic tensors of the lazy backend.
+ *
+ * - {@link OnnxTensor} is the handle users and core see. A *persistent* tensor ({@link Variable},
+ *   made by `fromArray`/`zerosLike`) owns a CPU `Float32Array`; every other handle is a node of
+ *   a DAG ({@link OpNode}) evaluated by onnxruntime when a step runs or a value is read.
+ * - When an op takes a persistent tensor as input it captures a {@link Leaf}: an immutable
+ *   snapshot of the tensor's current data. Buffers are never written in place (assignments swap in
+ *   the new output buffer), so a snapshot stays valid and ops see exactly the values they would have
+ *   seen on an eager backend.
+ * - Numbers given to ops become {@link ScalarInput}s: graph inputs, never constants, so the graph's
+ *   structure (and its compiled session) never depends on numeric values.
+ *
+ * @internal
+ */
+import type { Shape } from '@lmo/core';
+
+/** ONNX operators the backend emits. */
+export type OpType =
+  | 'Add'
+  | 'Sub'
+  | 'Mul'
+  | 'Div'
+  | 'Sign'
+  | 'Sqrt'
+  | 'Abs'
+  | 'Transpose'
+  | 'Reshape'
+  | 'ReduceSumSquare'
+  | 'ReduceMax'
+  | 'Gemm'
+  | 'MatMul';
+
+/** Structural node attributes (part of the graph's cache key). */
+export interface OpAttributes {
+  /** ReduceSumSquare: the reduced axis (absent = all). */
+  readonly axis?: number;
+  /** Gemm: transpose flags. */
+  readonly transA?: boolean;
+  readonly transB?: boolean;
+}
+
+let nextId = 1;
+
+/** A tensor handle of the onnxruntime backend: a persistent CPU tensor or a lazy graph node. */
+export abstract class OnnxTensor {
+  /** @internal a unique id (debugging only; never part of a cache key). */
+  readonly id = nextId++;
+  protected constructor(
+    /** The tensor's shape. */
+    readonly shape: Shape,
+  ) {}
+}
+
+/** An input to an {@link OpNode}: a data snapshot, a scalar input or another op. */
+export type GraphNode = Leaf | ScalarInput | OpNode;
+
+/** A persistent tensor: owns a CPU buffer that `assign` replaces after a successful run. */
+export class Variable extends OnnxTensor {
+  /** The current values; `null` once disposed. Never mutated in place. */
+  data: Float32Array | null;
+  private leaf: Leaf | null = null;
+
+  constructor(data: Float32Array, shape: Shape) {
+    super(shape);
+    this.data = data;
+  }
+
+  /** A snapshot of the current data (cached until the data is replaced). */
+  snapshot(): Leaf {
+    const data = this.data;
+    if (data === null) throw new Error('tensor used after dispose()');
+    if (this.leaf === null || this.leaf.data !== data) this.leaf = new Leaf(data, this.shape);
+    return this.leaf;
+  }
+
+  /** Replace the data (after a successful run). */
+  replace(data: Float32Array): void {
+    if (this.data === null) return;
+    this.data = data;
+    this.leaf = null;
+  }
+}
+
+/** An immutable data snapshot, fed to the graph as an input. */
+export class Leaf extends OnnxTensor {
+  constructor(
+    readonly data: Float32Array,
+    shape: Shape,
+  ) {
+    super(shape);
+  }
+}
+
+/** A number fed to the graph as a rank-0 float input. */
+export class ScalarInput {
+  readonly shape: Shape = [];
+  constructor(readonly value: number) {}
+}
+
+/** One ONNX operator application. */
+export class OpNode extends OnnxTensor {
+  constructor(
+    readonly op: OpType,
+    readonly inputs: readonly GraphNode[],
+    shape: Shape,
+    readonly attributes: OpAttributes = {},
+  ) {
+    super(shape);
+  }
+}
+
+/** Number of elements of a shape. */
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}

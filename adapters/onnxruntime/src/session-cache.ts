@@ -1,0 +1,83 @@
+/**
+ * Compiled `InferenceSession`s keyed by a graph's structural key: each distinct graph structure is
+ * compiled once, whatever numbers flow through it.
+ *
+ * @internal
+ */
+import type * as ort from 'onnxruntime-node';
+
+/** The part of the onnxruntime API the backend uses (`onnxruntime-node`, or a compatible build). */
+export interface OrtApi {
+  readonly InferenceSession: { create(model: Uint8Array, options?: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> };
+  readonly Tensor: typeof ort.Tensor;
+}
+
+/** Counters of the backend's work, for tests and benchmarks. */
+export interface OnnxBackendStats {
+  /** Sessions compiled (one per distinct graph structure, unless released). */
+  sessionsCreated: number;
+  /** Sessions released by `dispose()`/`close()`. */
+  sessionsReleased: number;
+  /** Graph executions (`session.run` calls). */
+  runs: number;
+  /** Executions that found their session in the cache. */
+  cacheHits: number;
+  /** Milliseconds spent creating sessions. */
+  compileMs: number;
+}
+
+export class SessionCache {
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+
+  constructor(
+    private readonly api: OrtApi,
+    private readonly options: ort.InferenceSession.SessionOptions,
+    readonly stats: OnnxBackendStats,
+  ) {}
+
+  /** Number of cached sessions. */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** The session for `key`, compiling `model()` on first use. Concurrent callers share one compile. */
+  get(key: string, model: () => Uint8Array): Promise<ort.InferenceSession> {
+    const cached = this.sessions.get(key);
+    if (cached !== undefined) {
+      this.stats.cacheHits++;
+      return cached;
+    }
+    const started = performance.now();
+    const created = (async () => this.api.InferenceSession.create(model(), this.options))();
+    this.sessions.set(key, created);
+    this.stats.sessionsCreated++;
+    created.then(
+      () => {
+        this.stats.compileMs += performance.now() - started;
+      },
+      () => {
+        // A failed compile is not cached: the next call tries again (and reports its own error).
+        if (this.sessions.get(key) === created) this.sessions.delete(key);
+      },
+    );
+    return created;
+  }
+
+  /** Release every cached session (`session.release()`), emptying the cache. */
+  async releaseAll(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(
+      all.map(async (p) => {
+        let session: ort.InferenceSession;
+        try {
+          session = await p;
+        } catch {
+          return; // never created: nothing to release
+        }
+        await session.release();
+        this.stats.sessionsReleased++;
+      }),
+    );
+  }
+}
