@@ -1,0 +1,74 @@
+import type { FusedKernels, MatmulOptions, Shape, TensorBackend } from '../backend.js';
+import { matmul } from './matmul.js';
+import * as ops from './ops.js';
+import { RefTensor, dims2 } from './tensor.js';
+
+/** Options for {@link createReferenceBackend}. */
+export interface ReferenceBackendOptions {
+  /** The backend's {@link TensorBackend.name}. Default `"reference"`. */
+  readonly name?: string;
+  /**
+   * Offer the fused Newton–Schulz kernel (`fused.newtonSchulz`). Default `true`. Turn it off to
+   * exercise core's fallback through the primitives.
+   */
+  readonly fusedNewtonSchulz?: boolean;
+}
+
+/**
+ * Creates the plain `Float32Array` backend: eager, synchronous, garbage-collected.
+ *
+ * Every operation computes at once and returns a new {@link RefTensor} owning fresh data;
+ * `read` returns a copy, `assign` copies into the target, `dispose` does nothing (the garbage
+ * collector frees memory), and `run(fn)` simply calls `fn`. Elementwise work is done in float64
+ * and rounded to float32 once per result; reductions accumulate in float64; `matmul` is the
+ * blocked kernel of {@link matmul}.
+ */
+export function createReferenceBackend(options: ReferenceBackendOptions = {}): TensorBackend<RefTensor> {
+  const fused: FusedKernels<RefTensor> = {};
+  const backend: TensorBackend<RefTensor> = {
+    name: options.name ?? 'reference',
+
+    fromArray: (data: Float32Array, shape: Shape) => ops.fromArray(data, shape),
+    read: (x) => x.data.slice(),
+    shape: (x) => x.shape,
+    zerosLike: (x) => ops.zeros(x.shape),
+    reshape: ops.reshape,
+    transpose: ops.transpose,
+
+    add: ops.add,
+    sub: ops.sub,
+    mul: ops.mul,
+    div: ops.div,
+    scale: ops.scale,
+    addScalar: ops.addScalar,
+    axpby: ops.axpby,
+    sign: ops.sign,
+    sqrt: ops.sqrt,
+    abs: ops.abs,
+
+    sumSquares: ops.sumSquares,
+    maxAbs: ops.maxAbs,
+    allFinite: ops.allFinite,
+
+    matmul(a: RefTensor, b: RefTensor, mm: MatmulOptions = {}): RefTensor {
+      dims2(a, 'matmul');
+      dims2(b, 'matmul');
+      const c = matmul(a.data, a.shape, b.data, b.shape, mm);
+      const m = mm.transposeA === true ? a.shape[1]! : a.shape[0]!;
+      const n = mm.transposeB === true ? b.shape[0]! : b.shape[1]!;
+      return new RefTensor(c, [m, n]);
+    },
+
+    assign: ops.assign,
+    dispose: () => {},
+    run: (fn) => {
+      fn();
+    },
+
+    fused,
+  };
+  return backend;
+}
+
+/** The shared default instance of {@link createReferenceBackend}. */
+export const referenceBackend: TensorBackend<RefTensor> = createReferenceBackend();
