@@ -1,0 +1,47 @@
+/**
+ * Which gpu.js modes run on this machine. Unavailable modes are skipped with the reason printed.
+ * `LMO_GPUJS_MODES=cpu,webasm` restricts the list.
+ */
+import { probeMode } from '../src/index.js';
+import type { GpujsBackendOptions, GpujsMode } from '../src/index.js';
+import { webgpuOptions } from './webgpu.js';
+
+export interface ModeCase {
+  readonly mode: GpujsMode;
+  readonly available: boolean;
+  readonly reason: string;
+  readonly options: GpujsBackendOptions;
+}
+
+const ALL: readonly GpujsMode[] = ['cpu', 'webasm', 'headlessgl', 'webgpu'];
+
+async function resolve(): Promise<ModeCase[]> {
+  const wanted = process.env.LMO_GPUJS_MODES?.split(',').map((s) => s.trim()) ?? ALL;
+  const cases: ModeCase[] = [];
+  for (const mode of ALL) {
+    if (!wanted.includes(mode)) {
+      cases.push({ mode, available: false, reason: 'excluded by LMO_GPUJS_MODES', options: { mode } });
+      continue;
+    }
+    let options: GpujsBackendOptions = { mode };
+    if (mode === 'webgpu') {
+      const w = await webgpuOptions();
+      if ('reason' in w) {
+        console.warn(`[gpujs] mode 'webgpu' skipped: ${w.reason}`);
+        cases.push({ mode, available: false, reason: w.reason, options });
+        continue;
+      }
+      options = w.options;
+    }
+    const probe = await probeMode(mode, options);
+    cases.push({ mode, available: probe.available, reason: probe.reason ?? '', options });
+    if (!probe.available) console.warn(`[gpujs] mode '${mode}' skipped: ${probe.reason ?? ''}`);
+  }
+  return cases;
+}
+
+let cached: Promise<ModeCase[]> | undefined;
+export function modes(): Promise<ModeCase[]> {
+  cached ??= resolve();
+  return cached;
+}
