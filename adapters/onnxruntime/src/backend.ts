@@ -162,7 +162,10 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
 
   transpose(x: OnnxTensor): OnnxTensor {
     const [m, n] = require2d(x, 'transpose');
-    return this.op('Transpose', [x], [n, m]);
+    const r = this.resolve(x);
+    // (xᵀ)ᵀ = x: drop the pair (core transposes tall matrices in and out of Newton–Schulz).
+    if (r instanceof OpNode && r.op === 'Transpose') return r.inputs[0] as Leaf | OpNode;
+    return this.op('Transpose', [r], [n, m]);
   }
 
   // ---- elementwise -----------------------------------------------------------------------------
@@ -337,6 +340,12 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
 
   // ---- fused kernels ---------------------------------------------------------------------------
 
+  /**
+   * `X ← x / (‖x‖_F · normScale + normEps)`, then per `(a, b, c)`: `A = X·Xᵀ; B = b·A + c·A·A;
+   * X = a·X + B·X`, all as nodes of the current graph. When `x` is itself a transpose `gᵀ` (core
+   * transposes tall matrices), the iteration runs on `g` as `A = gᵀg; X = a·X + X·B` and the result
+   * is returned transposed, so the transposes around the kernel cancel.
+   */
   private newtonSchulz(
     x: OnnxTensor,
     coefficients: readonly NewtonSchulzCoefficients[],
@@ -344,14 +353,17 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
     normEps: number,
   ): OnnxTensor {
     require2d(x, 'newtonSchulz');
-    const norm = this.sqrt(this.sumSquares(x));
-    let X = this.div(x, this.addScalar(this.scale(norm, normScale), normEps));
+    const r = this.resolve(x);
+    const transposed = r instanceof OpNode && r.op === 'Transpose';
+    const g = transposed ? (r.inputs[0] as Leaf | OpNode) : r;
+    const norm = this.sqrt(this.sumSquares(g));
+    let X = this.div(g, this.addScalar(this.scale(norm, normScale), normEps));
     for (const [a, b, c] of coefficients) {
-      const A = this.matmul(X, X, { transposeB: true });
+      const A = transposed ? this.matmul(X, X, { transposeA: true }) : this.matmul(X, X, { transposeB: true });
       const B = this.add(this.scale(A, b), this.scale(this.matmul(A, A), c));
-      X = this.add(this.scale(X, a), this.matmul(B, X));
+      X = this.add(this.scale(X, a), transposed ? this.matmul(X, B) : this.matmul(B, X));
     }
-    return X;
+    return transposed ? this.transpose(X) : X;
   }
 
   // ---- internals -------------------------------------------------------------------------------

@@ -142,3 +142,45 @@ describe('onnxruntime backend: primitives', () => {
     expect(own.sessionCount).toBe(0);
   });
 });
+
+describe('onnxruntime backend: fused Newton–Schulz and lifecycle', () => {
+  const plain = (x: OnnxTensor, steps: number): OnnxTensor => {
+    // the primitive formulation, for comparison
+    let X = b.div(x, b.addScalar(b.sqrt(b.sumSquares(x)), 1e-7));
+    for (let i = 0; i < steps; i++) {
+      const A = b.matmul(X, X, { transposeB: true });
+      X = b.axpby(3.4445, X, 1, b.matmul(b.axpby(-4.775, A, 2.0315, b.matmul(A, A)), X));
+    }
+    return X;
+  };
+
+  it('matches the primitive iteration, wide and (through transposes) tall', async () => {
+    const data = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i + 1));
+    const wide = b.fromArray(data, [3, 4]);
+    const coefficients = Array.from({ length: 5 }, () => [3.4445, -4.775, 2.0315] as const);
+    const fused = await b.read(b.fused.newtonSchulz(wide, coefficients, 1, 1e-7));
+    const expected = await b.read(plain(wide, 5));
+    fused.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+    const tall = b.fromArray(data, [4, 3]);
+    const viaT = b.transpose(b.fused.newtonSchulz(b.transpose(tall), coefficients, 1, 1e-7));
+    const expectedT = await b.read(b.transpose(plain(b.transpose(tall), 5)));
+    (await b.read(viaT)).forEach((v, i) => expect(v).toBeCloseTo(expectedT[i]!, 5));
+  });
+
+  it('dispose() without argument calls release() on every session', async () => {
+    const own = onnxBackend();
+    const p = own.fromArray(new Float32Array(4), [2, 2]);
+    await own.run(() => own.assign(p, own.addScalar(p, 1)));
+    await own.run(() => own.assign(p, own.abs(own.addScalar(p, 1))));
+    const release = vi.spyOn(ort.InferenceSession.prototype, 'release');
+    own.dispose();
+    await vi.waitFor(() => expect(own.stats.sessionsReleased).toBe(2));
+    expect(release).toHaveBeenCalledTimes(2);
+    release.mockRestore();
+    // still usable: compiles again
+    await own.run(() => own.assign(p, own.addScalar(p, 1)));
+    expect(own.stats.sessionsCreated).toBe(3);
+    expect(Array.from(own.read(p) as Float32Array)).toEqual([3, 3, 3, 3]);
+    await own.close();
+  });
+});
