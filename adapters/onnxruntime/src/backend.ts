@@ -220,7 +220,7 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
   }
 
   maxAbs(x: OnnxTensor): OnnxTensor {
-    return this.op('ReduceMax', [this.abs(x)], x.shape.map(() => 1));
+    return this.op('MaxAbs', [x], x.shape.map(() => 1));
   }
 
   allFinite(xs: readonly OnnxTensor[]): MaybePromise<boolean> {

@@ -42,6 +42,8 @@ describe('onnxruntime backend: primitives', () => {
     expect(await read(b.sumSquares(x, 1))).toEqual([14, 52]);
     expect(b.shape(b.sumSquares(x, 1))).toEqual([2, 1]);
     expect(await read(b.maxAbs(x))).toEqual([6]);
+    expect(await read(b.maxAbs(t([1, NaN, -7, 2], [2, 2])))).toEqual([NaN]);
+    expect(await read(b.maxAbs(t([1, -Infinity], [1, 2])))).toEqual([Infinity]);
   });
 
   it('matmul with transposes, transpose and reshape', async () => {

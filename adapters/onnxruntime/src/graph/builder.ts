@@ -117,9 +117,24 @@ export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
                 : { keepdims: { int: 1 }, axes: { ints: [node.attributes.axis] } },
           });
           break;
-        case 'ReduceMax':
-          nodes.push({ opType: 'ReduceMax', inputs: ins, outputs: [name], attributes: { keepdims: { int: 1 } } });
+        case 'MaxAbs': {
+          // onnxruntime's ReduceMax skips NaN; the contract propagates it:
+          // max|x| + Σ where(isnan(x), x, 0)  (the sum is 0, or NaN when x holds a NaN).
+          if (!initializers.some((t) => t.name === 'zero')) {
+            initializers.push({ name: 'zero', dataType: DataType.FLOAT, dims: [], values: [0] });
+          }
+          const x = ins[0]!;
+          const keep = { keepdims: { int: 1 } };
+          nodes.push(
+            { opType: 'Abs', inputs: [x], outputs: [`${name}_abs`] },
+            { opType: 'ReduceMax', inputs: [`${name}_abs`], outputs: [`${name}_max`], attributes: keep },
+            { opType: 'IsNaN', inputs: [x], outputs: [`${name}_isnan`] },
+            { opType: 'Where', inputs: [`${name}_isnan`, x, 'zero'], outputs: [`${name}_nans`] },
+            { opType: 'ReduceSum', inputs: [`${name}_nans`], outputs: [`${name}_nan`], attributes: keep },
+            { opType: 'Add', inputs: [`${name}_max`, `${name}_nan`], outputs: [name] },
+          );
           break;
+        }
         case 'Gemm':
           nodes.push({
             opType: 'Gemm',

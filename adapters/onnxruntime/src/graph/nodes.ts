@@ -15,7 +15,7 @@
  */
 import type { Shape } from '@lmo/core';
 
-/** ONNX operators the backend emits. */
+/** ONNX operators the backend emits (`MaxAbs` is a composite: NaN-propagating `max |x|`). */
 export type OpType =
   | 'Add'
   | 'Sub'
@@ -27,7 +27,7 @@ export type OpType =
   | 'Transpose'
   | 'Reshape'
   | 'ReduceSumSquare'
-  | 'ReduceMax'
+  | 'MaxAbs'
   | 'Gemm'
   | 'MatMul';
 
