@@ -268,7 +268,8 @@ export class LmoOptimizer<T> {
       if (slot.buffer !== undefined) {
         d = b.axpby(1 - alpha, slot.buffer, alpha, g);
         writes.push([slot.buffer, d]);
-      } else if (this.#light && alpha < 1) {
+      } else if (this.#light) {
+        // G ← (1 − α)·G, also for α = 1 (G ← 0), so that G_k = (1 − α)·G_{k−1} + g_k holds.
         writes.push([g, b.scale(g, 1 - alpha)]);
       }
       const u = norm.lmo(b, d);

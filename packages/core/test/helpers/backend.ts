@@ -1,0 +1,147 @@
+/**
+ * Test helpers around the reference backend: building tensors, reading them back, snapshots of an
+ * optimizer's whole observable state, a spy that counts writes, and an asynchronous test double.
+ */
+import type { MaybePromise, Shape, TensorBackend } from '../../src/backend.js';
+import type { LmoOptimizer } from '../../src/optimizer/optimizer.js';
+import type { OptimizerState } from '../../src/optimizer/state.js';
+import { referenceBackend, type RefTensor } from '../../src/reference/index.js';
+
+export const ref: TensorBackend<RefTensor> = referenceBackend;
+
+/** A persistent reference tensor holding `data` (rounded to float32). */
+export function tensor(data: ArrayLike<number>, shape: Shape): RefTensor {
+  return ref.fromArray(Float32Array.from(data), shape);
+}
+
+/** The float32 values of a reference tensor as plain numbers. */
+export function values(x: RefTensor): number[] {
+  return Array.from(ref.read(x) as Float32Array);
+}
+
+/** A deep, comparable copy of a state (Float32Arrays become number arrays). */
+export function plainState(state: OptimizerState): unknown {
+  return {
+    ...state,
+    parameters: state.parameters.map((p) => ({ ...p, shape: [...p.shape], momentum: p.momentum ? Array.from(p.momentum) : undefined })),
+  };
+}
+
+/** Everything observable about an optimizer and its parameters: state, step counters, parameter values. */
+export interface Snapshot {
+  readonly state: unknown;
+  readonly stepCount: number;
+  readonly skippedSteps: number;
+  readonly params: Record<string, number[]>;
+}
+
+export async function snapshot<T>(
+  opt: LmoOptimizer<T>,
+  params: Readonly<Record<string, T>>,
+  backend: TensorBackend<T>,
+  extra: Readonly<Record<string, T>> = {},
+): Promise<Snapshot> {
+  const state = await opt.getState();
+  const out: Record<string, number[]> = {};
+  for (const [name, p] of Object.entries({ ...params, ...extra })) out[name] = Array.from(await backend.read(p));
+  return { state: plainState(state), stepCount: opt.stepCount, skippedSteps: opt.skippedSteps, params: out };
+}
+
+/** Wraps a backend and counts the calls that write or allocate persistent memory. */
+export function spy<T>(inner: TensorBackend<T>): { backend: TensorBackend<T>; counts: { assign: number; zerosLike: number; run: number } } {
+  const counts = { assign: 0, zerosLike: 0, run: 0 };
+  const backend: TensorBackend<T> = {
+    ...inner,
+    assign(target, value) {
+      counts.assign++;
+      inner.assign(target, value);
+    },
+    zerosLike(x) {
+      counts.zerosLike++;
+      return inner.zerosLike(x);
+    },
+    run(fn) {
+      counts.run++;
+      return inner.run(fn);
+    },
+  };
+  return { backend, counts };
+}
+
+/** Resolves after the current macrotask, so that callers really have to await. */
+function later<V>(f: () => V): Promise<V> {
+  return new Promise((resolve, reject) => {
+    setTimeout(() => {
+      try {
+        resolve(f());
+      } catch (e) {
+        reject(e);
+      }
+    }, 0);
+  });
+}
+
+/** A test double of a compiling backend over an eager one. */
+export interface AsyncDouble<T> {
+  readonly backend: TensorBackend<T>;
+  /** The next `run` rejects with `error` after tracing, applying none of its writes. */
+  failNextRun(error: Error): void;
+  /** How many runs completed and applied their writes. */
+  readonly completedRuns: number;
+}
+
+/**
+ * Like a compiling backend: `run(fn)` traces `fn` synchronously, recording its `assign`s, and
+ * returns a Promise that applies them later, only if "execution" succeeds; `read` and `allFinite`
+ * answer with Promises.
+ */
+export function asyncBackend<T>(inner: TensorBackend<T>): AsyncDouble<T> {
+  let recording: Array<readonly [T, T]> | undefined;
+  let failure: Error | undefined;
+  let completed = 0;
+  const backend: TensorBackend<T> = {
+    ...inner,
+    name: `async(${inner.name})`,
+    read: (x): MaybePromise<Float32Array> => later(() => inner.read(x) as Float32Array),
+    allFinite: (xs): MaybePromise<boolean> => later(() => inner.allFinite(xs) as boolean),
+    assign(target, value) {
+      if (recording) recording.push([target, value]);
+      else inner.assign(target, value);
+    },
+    run(fn): MaybePromise<void> {
+      const writes: Array<readonly [T, T]> = [];
+      recording = writes;
+      try {
+        fn();
+      } finally {
+        recording = undefined;
+      }
+      const fail = failure;
+      failure = undefined;
+      return later(() => {
+        if (fail) throw fail;
+        for (const [target, value] of writes) inner.assign(target, value);
+        completed++;
+      });
+    },
+  };
+  return {
+    backend,
+    failNextRun(error) {
+      failure = error;
+    },
+    get completedRuns() {
+      return completed;
+    },
+  };
+}
+
+/** Runs `f` and returns the error it throws (or the rejection of the Promise it returns). */
+export async function caught(f: () => unknown): Promise<unknown> {
+  try {
+    await f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error, but nothing was thrown');
+}
