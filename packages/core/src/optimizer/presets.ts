@@ -59,9 +59,10 @@ export function muonNorm(): Norm {
  */
 export function muon<T>(backend: TensorBackend<T>, params: NamedTensors<T>, options: PresetOptions): LmoOptimizer<T> {
   return createOptimizer(backend, params, {
-    momentum: 0.05,
-    ...(options.groups ? {} : { norm: muonNorm() }),
     ...options,
+    // `??`, not a spread default: `{ momentum: undefined }` must keep the preset's value.
+    momentum: options.momentum ?? 0.05,
+    ...(options.groups ? {} : { norm: options.norm ?? muonNorm() }),
     unconstrained: true,
   });
 }
@@ -69,9 +70,10 @@ export function muon<T>(backend: TensorBackend<T>, params: NamedTensors<T>, opti
 /** signSGD: `x ← x − γ·sign(g)` (unconstrained, no momentum unless given, ℓ∞ LMO on every parameter). */
 export function signSGD<T>(backend: TensorBackend<T>, params: NamedTensors<T>, options: PresetOptions): LmoOptimizer<T> {
   return createOptimizer(backend, params, {
-    momentum: 1,
-    ...(options.groups ? {} : { norm: signUnscaled() }),
     ...options,
+    // `??`, not a spread default: `{ momentum: undefined }` must keep the preset's value.
+    momentum: options.momentum ?? 1,
+    ...(options.groups ? {} : { norm: options.norm ?? signUnscaled() }),
     unconstrained: true,
   });
 }
@@ -79,9 +81,10 @@ export function signSGD<T>(backend: TensorBackend<T>, params: NamedTensors<T>, o
 /** Normalized SGD: `x ← x − γ·g/‖g‖_F` per parameter (unconstrained, no momentum unless given). */
 export function normalizedSGD<T>(backend: TensorBackend<T>, params: NamedTensors<T>, options: PresetOptions): LmoOptimizer<T> {
   return createOptimizer(backend, params, {
-    momentum: 1,
-    ...(options.groups ? {} : { norm: frobenius() }),
     ...options,
+    // `??`, not a spread default: `{ momentum: undefined }` must keep the preset's value.
+    momentum: options.momentum ?? 1,
+    ...(options.groups ? {} : { norm: options.norm ?? frobenius() }),
     unconstrained: true,
   });
 }
