@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// Browser test of the BUILT docs site (run `pnpm docs:build` first).
+//
+// Serves docs/.vitepress/dist on 127.0.0.1, opens pages in headless Chromium (Debian's `chromium`,
+// driven by playwright-core) and fails on console errors, page errors, failed requests or missing
+// content. Skips (exit 0) only when Chromium is absent AND the environment variable CI is unset;
+// in CI a missing browser is a failure.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const docs = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const dist = join(docs, '.vitepress', 'dist');
+const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const inCI = Boolean(process.env.CI);
+
+if (!existsSync(executablePath)) {
+  if (!inCI) {
+    console.log(`docs:test SKIPPED: no Chromium at ${executablePath} and CI is not set.`);
+    console.log('Install it with `apt-get install -y chromium` (or set CHROMIUM_PATH) to run the browser test.');
+    process.exit(0);
+  }
+  console.error(`docs:test FAILED: CI is set but there is no Chromium at ${executablePath} (apt-get install -y chromium).`);
+  process.exit(1);
+}
+if (!existsSync(join(dist, 'index.html'))) {
+  console.error(`docs:test FAILED: ${dist}/index.html is missing; run \`pnpm docs:build\` first.`);
+  process.exit(1);
+}
+
+const { chromium } = await import('playwright-core');
+
+// ---- a tiny static server -----------------------------------------------------------------------
+const types = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+function fileFor(urlPath) {
+  let path = decodeURIComponent(urlPath.split('?')[0].split('#')[0]);
+  const candidates = [path, path.endsWith('/') ? `${path}index.html` : `${path}.html`, `${path}/index.html`];
+  for (const c of candidates) {
+    const file = normalize(join(dist, c));
+    if (!file.startsWith(dist + sep) && file !== dist) continue;
+    if (existsSync(file) && statSync(file).isFile()) return file;
+  }
+  return undefined;
+}
+const server = createServer((req, res) => {
+  const file = fileFor(req.url ?? '/');
+  if (!file) {
+    res.writeHead(404, { 'content-type': types['.html'] });
+    res.end(readFileSync(join(dist, '404.html')));
+    return;
+  }
+  res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+  res.end(readFileSync(file));
+});
+await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+// ---- the checks ---------------------------------------------------------------------------------
+/** Each page: its path, the h1 it must show, and further selectors or texts that must be present. */
+const pages = [
+  { path: '/', title: null, selectors: ['.VPHero', '.VPFeatures'], texts: ['Norm-constrained optimizers for TypeScript', 'Get started'] },
+  { path: '/guide/getting-started.html', title: 'Getting started', selectors: ['.VPSidebar', 'div[class*="language-ts"] pre code'], texts: ['@lmo/core'] },
+  { path: '/guide/norms.html', title: 'Choosing norms and scales per layer', selectors: ['mjx-container'], texts: ['Spectral'] },
+  { path: '/concepts/update-rule.html', title: 'The unified update rule', selectors: ['mjx-container'], texts: ['signSGD', 'Muon'] },
+  { path: '/api/', title: 'lmo API', selectors: ['.VPSidebar'], texts: ['@lmo/core'] },
+  { path: '/api/@lmo/core/functions/scion.html', title: 'Function: scion()', selectors: ['div[class*="language-ts"]'], texts: ['PresetOptions'] },
+  { path: '/api/@lmo/core/interfaces/TensorBackend.html', title: 'Interface: TensorBackend', selectors: [], texts: ['matmul'] },
+  { path: '/benchmarks.html', title: 'Benchmarks', selectors: [], texts: [] },
+];
+
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+const failures = [];
+try {
+  const context = await browser.newContext();
+  // Nothing outside the local server may be fetched (fonts, analytics, CDNs): block and report it.
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(origin) || url.startsWith('data:')) return route.continue();
+    failures.push(`request to an external URL: ${url}`);
+    return route.abort();
+  });
+  for (const spec of pages) {
+    const page = await context.newPage();
+    const problems = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    page.on('requestfailed', (req) => {
+      if (req.url().startsWith(origin)) problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`);
+    });
+    page.on('response', (res) => {
+      if (res.status() >= 400) problems.push(`HTTP ${res.status()} for ${res.url()}`);
+    });
+    const response = await page.goto(origin + spec.path, { waitUntil: 'networkidle' });
+    if (!response || response.status() !== 200) problems.push(`status ${response?.status()} for the page itself`);
+    // VitePress hydrates the static HTML; wait for the app to mount.
+    await page.waitForSelector('#app .Layout', { timeout: 15_000 }).catch(() => problems.push('the VitePress layout never appeared'));
+    if (spec.title !== null) {
+      const h1 = (await page.locator('main h1').first().textContent().catch(() => null))?.replace(/\s+/g, ' ').replace(/\u200b/g, '').trim();
+      if (!h1 || !h1.startsWith(spec.title)) problems.push(`h1 is ${JSON.stringify(h1)}, expected it to start with ${JSON.stringify(spec.title)}`);
+    }
+    for (const selector of spec.selectors) {
+      if ((await page.locator(selector).count()) === 0) problems.push(`missing element ${selector}`);
+    }
+    const body = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+    for (const text of spec.texts) if (!body.includes(text)) problems.push(`missing text ${JSON.stringify(text)}`);
+    if (body.includes('404') && body.includes('PAGE NOT FOUND')) problems.push('rendered the 404 page');
+    console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} ${spec.path}`);
+    for (const p of problems) failures.push(`${spec.path}: ${p}`);
+    await page.close();
+  }
+  // Client-side navigation: follow the home page's "Get started" button.
+  const page = await context.newPage();
+  const navErrors = [];
+  page.on('pageerror', (err) => navErrors.push(err.message));
+  await page.goto(origin + '/', { waitUntil: 'networkidle' });
+  await page.getByRole('link', { name: 'Get started' }).first().click();
+  await page.waitForURL(/\/guide\/getting-started/, { timeout: 15_000 }).catch(() => navErrors.push('"Get started" did not navigate'));
+  console.log(`${navErrors.length === 0 ? 'ok  ' : 'FAIL'} client-side navigation from / to the getting-started guide`);
+  for (const e of navErrors) failures.push(`navigation: ${e}`);
+} finally {
+  await browser.close();
+  server.close();
+}
+
+if (failures.length > 0) {
+  console.error(`\ndocs:test FAILED (${failures.length}):`);
+  for (const f of failures) console.error(`  - ${f}`);
+  process.exit(1);
+}
+console.log('\ndocs:test passed');
