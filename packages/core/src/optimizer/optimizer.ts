@@ -343,6 +343,9 @@ export class LmoOptimizer<T> {
     const skipped = state.skippedSteps ?? 0;
     if (!Number.isInteger(skipped) || skipped < 0) fail(`skippedSteps must be a non-negative integer, got ${String(skipped)}`);
     if (!Array.isArray(state.parameters)) fail('"parameters" must be an array');
+    if (state.parameters.some((p) => !p || typeof p !== 'object' || typeof p.name !== 'string')) {
+      fail('every entry of "parameters" must be an object with a string "name"');
+    }
     const saved = new Map(state.parameters.map((p) => [p.name, p]));
     if (saved.size !== this.#slots.length) {
       fail(`it holds ${saved.size} parameters, this optimizer has ${this.#slots.length}`);
