@@ -1,5 +1,6 @@
 import type { Shape, TensorBackend } from '../backend.js';
 import { transposed as transposeMatrix } from '../init/random-matrices.js';
+import { LmoError } from '../errors.js';
 import type { Random } from '../random.js';
 import { dims2, requireRank, type Norm } from './norm.js';
 
@@ -16,7 +17,13 @@ export function transposed(norm: Norm): Norm {
     options: { of: norm.kind, ...norm.options },
     check(shape, param) {
       requireRank(`transposed(${norm.kind})`, shape, param, [2], 'a 2-D matrix');
-      norm.check(flip(shape), param);
+      try {
+        norm.check(flip(shape), param);
+      } catch (e) {
+        // The inner norm saw the flipped shape: say so, and give the parameter's own shape too.
+        if (!(e instanceof LmoError)) throw e;
+        throw new LmoError(e.code, `transposed(${norm.kind}): ${e.message} (the transposed view of shape [${shape.join(', ')}])`);
+      }
     },
     lmo<T>(backend: TensorBackend<T>, g: T): T {
       return backend.transpose(norm.lmo(backend, backend.transpose(g)));
