@@ -76,8 +76,10 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBacke
       const by = beta === 1 ? y : tf.mul(y, beta);
       return tf.add(ax, by);
     },
-    // tfjs maps sign(NaN) to 0 on some backends; the contract keeps NaN (a poisoned step must stay visible).
-    sign: (x) => tf.where(tf.notEqual(x, x), x, tf.sign(x)),
+    // Built from comparisons rather than tf.sign: tfjs's Sign kernel maps NaN to 0 (cpu) and tiny
+    // normal values such as 1e-30 to 0 (wasm). The contract keeps NaN, so a poisoned step stays visible.
+    sign: (x) =>
+      tf.where(tf.notEqual(x, x), x, tf.sub(tf.cast(tf.greater(x, 0), 'float32'), tf.cast(tf.less(x, 0), 'float32'))),
     sqrt: (x) => tf.sqrt(x),
     abs: (x) => tf.abs(x),
 
