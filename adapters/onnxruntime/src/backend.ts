@@ -90,7 +90,14 @@ function require2d(x: OnnxTensor, op: string): readonly [number, number] {
 export class OnnxBackend implements TensorBackend<OnnxTensor> {
   readonly name: string;
   /** Live counters: sessions compiled and released, runs, cache hits, compile time. */
-  readonly stats: OnnxBackendStats = { sessionsCreated: 0, sessionsReleased: 0, runs: 0, cacheHits: 0, compileMs: 0 };
+  readonly stats: OnnxBackendStats = {
+    sessionsCreated: 0,
+    sessionsReleased: 0,
+    runs: 0,
+    cacheHits: 0,
+    compileMs: 0,
+    runMs: 0,
+  };
   /** Fused kernels: Newton–Schulz as a chain of MatMuls inside the step's graph. */
   readonly fused: { newtonSchulz(x: OnnxTensor, coefficients: readonly NewtonSchulzCoefficients[], normScale: number, normEps: number): OnnxTensor };
 
@@ -414,7 +421,9 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
           feeds[traced.inputNames[i]!] =
             f instanceof Leaf ? new Tensor('float32', f.data, [...f.shape]) : new Tensor('float32', Float32Array.of(f.value), []);
         });
+        const started = performance.now();
         outputs = await session.run(feeds);
+        this.stats.runMs += performance.now() - started;
       } catch (error) {
         throw backendError(`graph execution failed: ${error instanceof Error ? error.message : String(error)}`, error);
       }

@@ -24,6 +24,8 @@ export interface OnnxBackendStats {
   cacheHits: number;
   /** Milliseconds spent creating sessions. */
   compileMs: number;
+  /** Milliseconds spent inside `session.run` (the rest of a step is tracing, feeds and JS). */
+  runMs: number;
 }
 
 export class SessionCache {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import * as ort from 'onnxruntime-node';
 import { cosineDecay, createOptimizer, scion, spectral, type Schedule } from '@lmo/core';
 import { onnxBackend, type OnnxTensor } from '../src/index.js';
 import { nanoGptShapes, pseudoRandom, scionGroups } from '../bench/nanogpt-params.js';
@@ -43,9 +44,8 @@ describe('onnxruntime backend: the core optimizer', () => {
     await opt.step({ w: g });
     const before = Float32Array.from(b.read(w) as Float32Array);
     const state = await opt.getState();
-    const { InferenceSession } = await import('onnxruntime-node');
-    const { vi } = await import('vitest');
-    const spy = vi.spyOn(InferenceSession.prototype, 'run').mockRejectedValueOnce(new Error('out of memory'));
+    const sessionPrototype = (ort.InferenceSession as unknown as { prototype: ort.InferenceSession }).prototype;
+    const spy = vi.spyOn(sessionPrototype, 'run').mockRejectedValueOnce(new Error('out of memory'));
     await expect(opt.step({ w: g })).rejects.toThrow(/out of memory/);
     spy.mockRestore();
     expect(Array.from(b.read(w) as Float32Array)).toEqual(Array.from(before));
