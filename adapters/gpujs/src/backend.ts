@@ -57,6 +57,11 @@ export interface GpujsBackendOptions {
    * installed as `globalThis.navigator.gpu` when no `navigator.gpu` exists (gpu.js looks there).
    */
   readonly navigatorGpu?: unknown;
+  /**
+   * For `mode: 'webgpu'`: options merged into gpu.js's `navigator.gpu.requestAdapter()` call, e.g.
+   * `{ featureLevel: 'compatibility' }` for Dawn's OpenGL ES adapter (no GPU needed; see README).
+   */
+  readonly adapterOptions?: Readonly<Record<string, unknown>>;
   /** An existing gpu.js `GPU` instance to create kernels on (its mode must match `mode`). */
   readonly gpu?: unknown;
   /**
@@ -122,6 +127,8 @@ export class GpujsBackend implements TensorBackend<GpujsTensor> {
   private readonly scopes: Scope[] = [];
   private readonly queue: Task[] = [];
   private tail: Promise<void> = Promise.resolve();
+  /** Flushes started and not yet finished (webgpu). */
+  private inFlight = 0;
   private liveTensors = 0;
   private destroyed = false;
 
@@ -131,7 +138,9 @@ export class GpujsBackend implements TensorBackend<GpujsTensor> {
     if (options.precision !== undefined && options.precision !== 'single') {
       throw new LmoError('BACKEND', `@lmo/gpujs: precision '${String(options.precision)}' is not supported (only 'single')`);
     }
-    if (mode === 'webgpu' && options.navigatorGpu !== undefined) installNavigatorGpu(options.navigatorGpu);
+    if (mode === 'webgpu' && (options.navigatorGpu !== undefined || options.adapterOptions !== undefined)) {
+      installNavigatorGpu(options.navigatorGpu, options.adapterOptions);
+    }
     this.mode = mode;
     this.name = `gpujs-${mode}`;
     this.engine = new Engine(mode, options.gpu);
@@ -162,9 +171,15 @@ export class GpujsBackend implements TensorBackend<GpujsTensor> {
   private flush(): MaybePromise<void> {
     if (!this.engine.async) return undefined;
     const tasks = this.queue.splice(0);
-    const run = this.tail.then(async () => {
-      for (const task of tasks) await task();
-    });
+    if (tasks.length === 0 && this.inFlight === 0) return Promise.resolve();
+    this.inFlight++;
+    const run = this.tail
+      .then(async () => {
+        for (const task of tasks) await task();
+      })
+      .finally(() => {
+        this.inFlight--;
+      });
     this.tail = run.catch(() => undefined);
     return run;
   }
@@ -185,10 +200,17 @@ export class GpujsBackend implements TensorBackend<GpujsTensor> {
 
   private releaseStorage(s: Storage): void {
     if (--s.refs > 0 || s.empty) return;
-    this.schedule(() => {
+    const release = (): void => {
       if (s.value !== null) this.engine.release(s.value);
       s.value = null;
-    });
+    };
+    if (!this.engine.async || (this.queue.length === 0 && this.inFlight === 0 && s.value !== null)) {
+      // nothing recorded or executing can still read it
+      release();
+      return;
+    }
+    this.queue.push(release);
+    if (this.scopes.length === 0) void this.flush();
   }
 
   private free(t: GpujsTensor): void {
@@ -524,17 +546,42 @@ export class GpujsBackend implements TensorBackend<GpujsTensor> {
   }
 }
 
-function installNavigatorGpu(gpu: unknown): void {
+interface NavigatorGpu {
+  requestAdapter(options?: Record<string, unknown>): Promise<unknown>;
+}
+
+/**
+ * Give gpu.js (which looks for `navigator.gpu`) the WebGPU entry point, with `adapterOptions`
+ * merged into every adapter request.
+ */
+function installNavigatorGpu(given: unknown, adapterOptions: Readonly<Record<string, unknown>> | undefined): void {
   const g = globalThis as { navigator?: { gpu?: unknown } };
+  const base = (given ?? g.navigator?.gpu) as NavigatorGpu | undefined;
+  if (base === undefined) {
+    throw new LmoError('BACKEND', "@lmo/gpujs: mode 'webgpu' needs navigator.gpu (pass navigatorGpu: create() of the 'webgpu' package)");
+  }
+  let gpu: unknown = base;
+  if (adapterOptions !== undefined) {
+    gpu = new Proxy(base, {
+      get(target, key) {
+        if (key === 'requestAdapter') {
+          return (options?: Record<string, unknown>) => target.requestAdapter({ ...adapterOptions, ...options });
+        }
+        const v = Reflect.get(target, key, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  }
   if (g.navigator === undefined) {
     Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-  } else if (g.navigator.gpu === undefined) {
-    try {
-      (g.navigator as { gpu?: unknown }).gpu = gpu;
-    } catch {
-      Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
-    }
+    return;
   }
+  try {
+    (g.navigator as { gpu?: unknown }).gpu = gpu;
+  } catch {
+    // read-only (browsers)
+  }
+  if (g.navigator.gpu !== gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
 }
 
 /**

@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { biasRMS, colNorm, scion, sign, spectral } from '@lmo/core';
 import { createGpujsBackend } from '../src/index.js';
 import type { GpujsStats } from '../src/index.js';
-import { modes } from './modes.js';
+import { FULL, modes } from './modes.js';
 
 const cases = await modes();
-const STEPS = 1000;
 
 for (const c of cases) {
+  const STEPS = c.slow && !FULL ? 100 : 1000;
   describe.skipIf(!c.available)(`memory: gpujs ${c.mode}${c.available ? '' : ` (skipped: ${c.reason})`}`, () => {
     it(`live textures/buffers, tensors and kernels stay flat over ${STEPS} Scion steps`, async () => {
       const b = createGpujsBackend(c.options);
@@ -50,7 +50,8 @@ for (const c of cases) {
       // parameters + gradients + momentum buffers, one allocation each
       expect(first.liveTensors).toBe(12);
       expect(first.liveValues).toBe(12);
-      expect(last.launches).toBeGreaterThan(first.launches * 999);
+      // every step really launched kernels (dozens per step)
+      expect((last.launches - first.launches) / (STEPS - 1)).toBeGreaterThan(20);
       expect(opt.stepCount).toBe(STEPS);
       opt.dispose();
       for (const t of [...Object.values(params), ...Object.values(grads)]) b.dispose(t);

@@ -11,7 +11,15 @@ export interface ModeCase {
   readonly available: boolean;
   readonly reason: string;
   readonly options: GpujsBackendOptions;
+  /**
+   * A GPU mode emulated in software (webgpu over Dawn's GL-compat adapter on Mesa llvmpipe): run,
+   * but with shorter loops (set `LMO_GPUJS_FULL=1` for the full lengths).
+   */
+  readonly slow: boolean;
 }
+
+/** Whether to run the full-length tests on emulated GPU modes too. */
+export const FULL = process.env.LMO_GPUJS_FULL === '1';
 
 const ALL: readonly GpujsMode[] = ['cpu', 'webasm', 'headlessgl', 'webgpu'];
 
@@ -20,21 +28,24 @@ async function resolve(): Promise<ModeCase[]> {
   const cases: ModeCase[] = [];
   for (const mode of ALL) {
     if (!wanted.includes(mode)) {
-      cases.push({ mode, available: false, reason: 'excluded by LMO_GPUJS_MODES', options: { mode } });
+      cases.push({ mode, available: false, reason: 'excluded by LMO_GPUJS_MODES', options: { mode }, slow: false });
       continue;
     }
     let options: GpujsBackendOptions = { mode };
+    let slow = false;
     if (mode === 'webgpu') {
       const w = await webgpuOptions();
       if ('reason' in w) {
         console.warn(`[gpujs] mode 'webgpu' skipped: ${w.reason}`);
-        cases.push({ mode, available: false, reason: w.reason, options });
+        cases.push({ mode, available: false, reason: w.reason, options, slow: false });
         continue;
       }
       options = w.options;
+      slow = w.adapter.startsWith('opengles');
+      if (slow) console.warn(`[gpujs] mode 'webgpu' runs on Dawn's ${w.adapter} adapter (software): shortened tests`);
     }
     const probe = await probeMode(mode, options);
-    cases.push({ mode, available: probe.available, reason: probe.reason ?? '', options });
+    cases.push({ mode, available: probe.available, reason: probe.reason ?? '', options, slow });
     if (!probe.available) console.warn(`[gpujs] mode '${mode}' skipped: ${probe.reason ?? ''}`);
   }
   return cases;

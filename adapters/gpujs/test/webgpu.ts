@@ -1,29 +1,42 @@
 /**
- * A `navigator.gpu` for gpu.js's webgpu mode in Node, from the `webgpu` package (Dawn) when it
- * loads here. Set `LMO_WEBGPU_FLAGS` (comma-separated Dawn toggles, e.g. `backend=opengles`) to pick
- * an adapter; DESIGN.md §5 lists what works without a GPU.
+ * A `navigator.gpu` for gpu.js's webgpu mode in Node, from the `webgpu` package (Dawn).
+ * First a regular adapter (a real GPU through Vulkan: set `VK_DRIVER_FILES` where needed); else
+ * Dawn's OpenGL ES compatibility adapter over EGL surfaceless Mesa (DESIGN.md §5), which runs
+ * without a GPU (llvmpipe). `LMO_WEBGPU=off` skips both; `LMO_WEBGPU=gpu` skips the GL fallback.
  */
 import type { GpujsBackendOptions } from '../src/index.js';
 
-export async function webgpuOptions(): Promise<{ options: GpujsBackendOptions } | { reason: string }> {
-  let mod: { create: (flags: string[]) => unknown; globals?: Record<string, unknown> };
+type Dawn = { create: (flags: string[]) => { requestAdapter(o?: object): Promise<unknown> }; globals?: Record<string, unknown> };
+
+export async function webgpuOptions(): Promise<{ options: GpujsBackendOptions; adapter: string } | { reason: string }> {
+  if (process.env.LMO_WEBGPU === 'off') return { reason: 'LMO_WEBGPU=off' };
+  let dawn: Dawn;
+  process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  process.env.EGL_PLATFORM ??= 'surfaceless';
   try {
-    const name = process.env.LMO_WEBGPU_MODULE ?? 'webgpu';
-    mod = (await import(/* @vite-ignore */ name)) as typeof mod;
+    dawn = (await import('webgpu')) as unknown as Dawn;
   } catch (e) {
     return { reason: `the 'webgpu' package (Dawn) does not load here: ${firstLine(e)}` };
   }
-  try {
-    if (mod.globals) Object.assign(globalThis, mod.globals);
-    const flags = (process.env.LMO_WEBGPU_FLAGS ?? '').split(',').filter((s) => s.length > 0);
-    const gpu = mod.create(flags) as { requestAdapter(o?: object): Promise<unknown> };
-    const featureLevel = process.env.LMO_WEBGPU_FEATURE_LEVEL;
-    const adapter = await gpu.requestAdapter(featureLevel ? { featureLevel } : undefined);
-    if (adapter === null || adapter === undefined) return { reason: 'webgpu: no adapter (no GPU, no usable Vulkan/GL driver)' };
-    return { options: { mode: 'webgpu', navigatorGpu: gpu } };
-  } catch (e) {
-    return { reason: `webgpu: ${firstLine(e)}` };
+  if (dawn.globals) Object.assign(globalThis, dawn.globals);
+  const tries: Array<[string, string[], Record<string, unknown> | undefined]> = [['vulkan/default', [], undefined]];
+  if (process.env.LMO_WEBGPU !== 'gpu') {
+    tries.push(['opengles compatibility (EGL surfaceless)', ['backend=opengles'], { featureLevel: 'compatibility' }]);
   }
+  const failures: string[] = [];
+  for (const [label, flags, adapterOptions] of tries) {
+    try {
+      const gpu = dawn.create(flags);
+      const adapter = await gpu.requestAdapter(adapterOptions);
+      if (adapter) {
+        return { adapter: label, options: { mode: 'webgpu', navigatorGpu: gpu, ...(adapterOptions ? { adapterOptions } : {}) } };
+      }
+      failures.push(`${label}: no adapter`);
+    } catch (e) {
+      failures.push(`${label}: ${firstLine(e)}`);
+    }
+  }
+  return { reason: `webgpu: ${failures.join('; ')}` };
 }
 
 function firstLine(e: unknown): string {
