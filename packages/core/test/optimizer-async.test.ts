@@ -129,6 +129,9 @@ describe('an asynchronous backend', () => {
     const e = await caught(() => a.step(bad));
     expect(e).toBeInstanceOf(LmoError);
     expect((e as LmoError).code).toBe('NON_FINITE_GRADIENT');
+    // Like the sync path, the message names the offending parameter (and only it).
+    expect((e as LmoError).message).toContain('"b"');
+    expect((e as LmoError).message).not.toContain('"w"');
     expect(await snapshot(a, pa, double.backend)).toEqual(before);
 
     const { double: d2, pa: p2, async: b } = pair({ nonFinite: 'skip' });

@@ -232,7 +232,9 @@ export class LmoOptimizer<T> {
     return andThen(finite, (ok) => {
       if (!ok) {
         if (this.#nonFinite === 'throw') {
-          throw new LmoError('NON_FINITE_GRADIENT', `a gradient contains NaN or Inf (${this.#nonFiniteNames(gs)}); nothing was updated`);
+          return andThen(this.#nonFiniteNames(gs), (names) => {
+            throw new LmoError('NON_FINITE_GRADIENT', `a gradient contains NaN or Inf (${names}); nothing was updated`);
+          });
         }
         this.#skipped++;
         return;
@@ -246,15 +248,13 @@ export class LmoOptimizer<T> {
     });
   }
 
-  #nonFiniteNames(gs: readonly T[]): string {
-    // Only used for the error message; sync backends can tell which, async ones just say "a gradient".
-    const bad: string[] = [];
-    for (let i = 0; i < gs.length; i++) {
-      const r = this.#backend.allFinite([gs[i]!]);
-      if (r instanceof Promise) return 'see the gradients';
-      if (!r) bad.push(`"${this.#slots[i]!.name}"`);
-    }
-    return `in ${bad.join(', ')}`;
+  #nonFiniteNames(gs: readonly T[]): MaybePromise<string> {
+    // Only used for the error message: which gradients hold NaN/Inf (asynchronously on async backends).
+    const checks = gs.map((g) => this.#backend.allFinite([g]));
+    const describe = (oks: readonly boolean[]): string =>
+      `in ${oks.flatMap((ok, i) => (ok ? [] : [`"${this.#slots[i]!.name}"`])).join(', ')}`;
+    if (checks.some((c) => c instanceof Promise)) return Promise.all(checks).then(describe);
+    return describe(checks as boolean[]);
   }
 
   #update(gs: readonly T[], lrs: ReadonlyMap<ResolvedGroup, number>): void {
