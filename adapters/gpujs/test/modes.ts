@@ -44,6 +44,8 @@ async function resolve(): Promise<ModeCase[]> {
       slow = w.adapter.startsWith('opengles');
       if (slow) console.warn(`[gpujs] mode 'webgpu' runs on Dawn's ${w.adapter} adapter (software): shortened tests`);
     }
+    // headless-gl renders through Xvfb's software GL wherever it builds without a GPU
+    if (mode === 'headlessgl') slow = true;
     const probe = await probeMode(mode, options);
     cases.push({ mode, available: probe.available, reason: probe.reason ?? '', options, slow });
     if (!probe.available) console.warn(`[gpujs] mode '${mode}' skipped: ${probe.reason ?? ''}`);
