@@ -1,5 +1,6 @@
 import type { FusedKernels, MatmulOptions, Shape, TensorBackend } from '../backend.js';
 import { matmul } from './matmul.js';
+import { newtonSchulz } from './newton-schulz.js';
 import * as ops from './ops.js';
 import { RefTensor, dims2 } from './tensor.js';
 
@@ -24,7 +25,7 @@ export interface ReferenceBackendOptions {
  * blocked kernel of {@link matmul}.
  */
 export function createReferenceBackend(options: ReferenceBackendOptions = {}): TensorBackend<RefTensor> {
-  const fused: FusedKernels<RefTensor> = {};
+  const fused: FusedKernels<RefTensor> = options.fusedNewtonSchulz === false ? {} : { newtonSchulz };
   const backend: TensorBackend<RefTensor> = {
     name: options.name ?? 'reference',
 

@@ -1,0 +1,96 @@
+/**
+ * The suite's own float64 ground truth for the non-trivial primitives, independent of any backend
+ * (the reference backend included).
+ */
+import type { NewtonSchulzCoefficients } from '../backend.js';
+
+/** `op(A)·op(B)` in float64 with, per entry, the Cauchy–Schwarz scale `‖op(A)[i,:]‖·‖op(B)[:,j]‖`. */
+export interface Product64 {
+  readonly c: Float64Array;
+  readonly scale: Float64Array;
+}
+
+/** `op(A)·op(B)`; `a` is stored `[M, K]` (or `[K, M]` with `tA`), `b` `[K, N]` (or `[N, K]` with `tB`). */
+export function matmul64(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  M: number,
+  K: number,
+  N: number,
+  tA: boolean,
+  tB: boolean,
+): Product64 {
+  const at = (i: number, p: number): number => (tA ? a[p * M + i]! : a[i * K + p]!);
+  const bt = (p: number, j: number): number => (tB ? b[j * K + p]! : b[p * N + j]!);
+  const rowNorm = new Float64Array(M);
+  const colNorm = new Float64Array(N);
+  for (let i = 0; i < M; i++) {
+    let s = 0;
+    for (let p = 0; p < K; p++) s += at(i, p) ** 2;
+    rowNorm[i] = Math.sqrt(s);
+  }
+  for (let j = 0; j < N; j++) {
+    let s = 0;
+    for (let p = 0; p < K; p++) s += bt(p, j) ** 2;
+    colNorm[j] = Math.sqrt(s);
+  }
+  const c = new Float64Array(M * N);
+  const scale = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let p = 0; p < K; p++) s += at(i, p) * bt(p, j);
+      c[i * N + j] = s;
+      scale[i * N + j] = rowNorm[i]! * colNorm[j]!;
+    }
+  }
+  return { c, scale };
+}
+
+/** Plain row-major float64 `[m, k]·[k, n]`. */
+function mm(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      const x = a[i * k + p]!;
+      for (let j = 0; j < n; j++) c[i * n + j]! += x * b[p * n + j]!;
+    }
+  }
+  return c;
+}
+
+function transpose64(a: Float64Array, m: number, n: number): Float64Array {
+  const t = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[j * m + i] = a[i * n + j]!;
+  return t;
+}
+
+/**
+ * The formula of `FusedKernels.newtonSchulz` in float64, for an `[m, n]` input with `m ≤ n`:
+ * `X ← x / (‖x‖_F·normScale + normEps)`, then per triple `A = X·Xᵀ; B = b·A + c·A·A; X = a·X + B·X`.
+ */
+export function newtonSchulz64(
+  x: ArrayLike<number>,
+  m: number,
+  n: number,
+  coefficients: readonly NewtonSchulzCoefficients[],
+  normScale: number,
+  normEps: number,
+): Float64Array {
+  let X = Float64Array.from(x);
+  let ss = 0;
+  for (const v of X) ss += v * v;
+  const d = Math.sqrt(ss) * normScale + normEps;
+  for (let i = 0; i < X.length; i++) X[i]! /= d;
+  for (const [a, b, c] of coefficients) {
+    const A = mm(X, transpose64(X, m, n), m, n, m);
+    const AA = mm(A, A, m, m, m);
+    const B = new Float64Array(m * m);
+    for (let i = 0; i < B.length; i++) B[i] = b * A[i]! + c * AA[i]!;
+    const BX = mm(B, X, m, m, n);
+    const next = new Float64Array(m * n);
+    for (let i = 0; i < next.length; i++) next[i] = a * X[i]! + BX[i]!;
+    X = next;
+  }
+  return X;
+}
