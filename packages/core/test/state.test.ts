@@ -172,6 +172,7 @@ describe('loadState rejects mismatching states with STATE_MISMATCH and changes n
     ['a missing parameter', (s) => ({ ...s, parameters: s.parameters.slice(1) })],
     ['an extra parameter', (s) => ({ ...s, parameters: [...s.parameters, { name: 'd', shape: [1], group: 'x' }] })],
     ['a duplicated parameter', (s) => ({ ...s, parameters: [s.parameters[0], s.parameters[0], s.parameters[2]] })],
+    ['a duplicated parameter on top of the right ones', (s) => ({ ...s, parameters: [...s.parameters, s.parameters[2]] }), '"c"'],
     ['wrong version', (s) => ({ ...s, version: STATE_VERSION + 1 }), 'version'],
     ['wrong format', (s) => ({ ...s, format: 'torch' }), 'format'],
     ['negative step', (s) => ({ ...s, step: -1 }), 'step'],

@@ -347,6 +347,10 @@ export class LmoOptimizer<T> {
       fail('every entry of "parameters" must be an object with a string "name"');
     }
     const saved = new Map(state.parameters.map((p) => [p.name, p]));
+    if (saved.size !== state.parameters.length) {
+      const names = state.parameters.map((p) => p.name);
+      fail(`parameter "${names.find((n, i) => names.indexOf(n) !== i)}" appears more than once in it`);
+    }
     if (saved.size !== this.#slots.length) {
       fail(`it holds ${saved.size} parameters, this optimizer has ${this.#slots.length}`);
     }
