@@ -4,9 +4,9 @@
  * gains [128]), ln_f [128]) with Scion's default groups (DESIGN.md §4), onnxruntime against the
  * reference backend, in one run.
  *
- *   pnpm --filter @lmo/onnxruntime bench [-- --steps 200 --warmup 20 --threads 2]
+ *   pnpm --filter @lmo/onnxruntime bench [-- --steps 200 --warmup 20 --threads 2 --ref-steps 10]
  *
- * Timings are medians over `--steps` steps after `--warmup` steps (the first onnxruntime step also
+ * Timings are medians over `--steps` steps after `--warmup` steps (`--ref-steps` after 2 for the slow reference) (the first onnxruntime step also
  * compiles the graph: reported separately). The lr follows a warmup + cosine schedule, so every
  * step feeds new numbers through the same compiled graph.
  */
@@ -23,10 +23,12 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '200' },
     warmup: { type: 'string', default: '20' },
     threads: { type: 'string' },
+    'ref-steps': { type: 'string', default: '10' },
   },
 });
 const steps = Number(values.steps);
 const warmup = Number(values.warmup);
+const refSteps = Number(values['ref-steps']);
 const threadChoices = values.threads !== undefined ? [Number(values.threads)] : [...new Set([1, availableParallelism()])];
 
 const shapes = nanoGptShapes(NANOGPT_DEFAULT);
@@ -41,7 +43,7 @@ interface Result {
   readonly extra?: string;
 }
 
-async function measure<T>(label: string, backend: TensorBackend<T>, describe?: () => string): Promise<Result> {
+async function measure<T>(label: string, backend: TensorBackend<T>, steps: number, warmup: number, describe?: () => string): Promise<Result> {
   const params: NamedTensors<T> = Object.fromEntries(shapes.map(([n, s], i) => [n, backend.fromArray(pseudoRandom(size(s), 1 + i), s)]));
   const grads: NamedTensors<T> = Object.fromEntries(shapes.map(([n, s], i) => [n, backend.fromArray(pseudoRandom(size(s), 100 + i), s)]));
   const opt = scion(backend, params, {
@@ -76,7 +78,7 @@ for (const threads of threadChoices) {
   const backend: OnnxBackend = onnxBackend({ intraOpNumThreads: threads });
   const before = { ...backend.stats };
   results.push(
-    await measure(`onnxruntime-node cpu, ${threads} thread${threads > 1 ? 's' : ''}`, backend, () => {
+    await measure(`onnxruntime-node cpu, ${threads} thread${threads > 1 ? 's' : ''}`, backend, steps, warmup, () => {
       const runs = backend.stats.runs - before.runs;
       const runMs = (backend.stats.runMs - before.runMs) / runs;
       return `${backend.stats.sessionsCreated} session(s), compile ${backend.stats.compileMs.toFixed(0)} ms, session.run ${runMs.toFixed(2)} ms/step`;
@@ -84,11 +86,12 @@ for (const threads of threadChoices) {
   );
   await backend.close();
 }
-results.push(await measure('reference (Float32Array)', referenceBackend));
+results.push(await measure('reference (Float32Array)', referenceBackend, refSteps, 2));
 
 console.log(
   `nanoGPT default parameter set: ${shapes.length} tensors, ${paramCount.toLocaleString('en-US')} parameters; ` +
-    `Scion default groups; ${steps} timed steps after ${warmup} warm-up steps; Node ${process.version}, ${availableParallelism()} CPUs`,
+    `Scion default groups; timed steps: onnxruntime ${steps} after ${warmup} warm-up, reference ${refSteps} after 2; ` +
+    `Node ${process.version}, ${availableParallelism()} CPUs`,
 );
 console.log('| backend | first step (ms) | median ms/step | mean ms/step | notes |');
 console.log('|---|---:|---:|---:|---|');

@@ -1,9 +1,7 @@
-/**
- * Compiled `InferenceSession`s keyed by a graph's structural key: each distinct graph structure is
- * compiled once, whatever numbers flow through it.
- *
- * @internal
- */
+// Compiled `InferenceSession`s keyed by a graph's structural key: each distinct graph structure is
+// compiled once, whatever numbers flow through it.
+// Internal (OnnxBackendStats and OrtApi are re-exported by the package).
+
 import type * as ort from 'onnxruntime-node';
 
 /** The part of the onnxruntime API the backend uses (`onnxruntime-node`, or a compatible build). */

@@ -51,7 +51,7 @@ async function trajectory<T>(backend: TensorBackend<T>, shapes: readonly (readon
   const size = (s: number[]): number => s.reduce((a, d) => a * d, 1);
   const params = Object.fromEntries(shapes.map(([n, s], i) => [n, backend.fromArray(pseudoRandom(size(s), 7 + i), s)]));
   // persistent gradient buffers (ScionLight scales them in place)
-  const grads = Object.fromEntries(shapes.map(([n, s]) => [n, backend.zerosLike(params[n]!)]));
+  const grads = Object.fromEntries(shapes.map(([n]) => [n, backend.zerosLike(params[n]!)]));
   const opt = make(backend, params);
   const out: Float32Array[][] = [];
   for (let k = 0; k < STEPS; k++) {

@@ -1,15 +1,13 @@
-/**
- * Turns a set of output nodes into one ONNX graph.
- *
- * The nodes reachable from the outputs are put in a deterministic topological order (depth-first,
- * inputs before users, outputs in the order given). That order yields both
- * - a **structural key** — op types, attributes, shapes and wiring, with leaves and scalars
- *   numbered by first use — which is identical for every step with the same structure whatever
- *   the numbers, and
- * - the ONNX graph itself (built only when the key is not cached yet).
- *
- * @internal
- */
+// Turns a set of output nodes into one ONNX graph.
+//
+// The nodes reachable from the outputs are put in a deterministic topological order (depth-first,
+// inputs before users, outputs in the order given). That order yields both
+// - a **structural key** — op types, attributes, shapes and wiring, with leaves and scalars
+//   numbered by first use — which is identical for every step with the same structure whatever
+//   the numbers, and
+// - the ONNX graph itself (built only when the key is not cached yet).
+// Internal: not part of the package exports.
+
 import { DataType, type GraphDef, type InitializerDef, type NodeDef, type ValueInfoDef } from '../onnx/model.js';
 import { Leaf, OpNode, ScalarInput, type GraphNode } from './nodes.js';
 

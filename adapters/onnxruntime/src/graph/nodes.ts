@@ -1,18 +1,16 @@
-/**
- * The symbolic tensors of the lazy backend.
- *
- * - {@link OnnxTensor} is the handle users and core see. A *persistent* tensor ({@link Variable},
- *   made by `fromArray`/`zerosLike`) owns a CPU `Float32Array`; every other handle is a node of
- *   a DAG ({@link OpNode}) evaluated by onnxruntime when a step runs or a value is read.
- * - When an op takes a persistent tensor as input it captures a {@link Leaf}: an immutable
- *   snapshot of the tensor's current data. Buffers are never written in place (assignments swap in
- *   the new output buffer), so a snapshot stays valid and ops see exactly the values they would have
- *   seen on an eager backend.
- * - Numbers given to ops become {@link ScalarInput}s: graph inputs, never constants, so the graph's
- *   structure (and its compiled session) never depends on numeric values.
- *
- * @internal
- */
+// The symbolic tensors of the lazy backend.
+//
+// - {@link OnnxTensor} is the handle users and core see. A *persistent* tensor ({@link Variable},
+//   made by `fromArray`/`zerosLike`) owns a CPU `Float32Array`; every other handle is a node of
+//   a DAG ({@link OpNode}) evaluated by onnxruntime when a step runs or a value is read.
+// - When an op takes a persistent tensor as input it captures a {@link Leaf}: an immutable
+//   snapshot of the tensor's current data. Buffers are never written in place (assignments swap in
+//   the new output buffer), so a snapshot stays valid and ops see exactly the values they would have
+//   seen on an eager backend.
+// - Numbers given to ops become {@link ScalarInput}s: graph inputs, never constants, so the graph's
+//   structure (and its compiled session) never depends on numeric values.
+// Internal: not part of the package exports.
+
 import type { Shape } from '@lmo/core';
 
 /** ONNX operators the backend emits (`MaxAbs` is a composite: NaN-propagating `max |x|`). */

@@ -1,10 +1,8 @@
-/**
- * Encoders for the handful of ONNX messages (onnx/onnx.proto, proto2) this adapter emits:
- * ModelProto, GraphProto, NodeProto, AttributeProto, ValueInfoProto (with TypeProto and
- * TensorShapeProto), TensorProto and OperatorSetIdProto. Field numbers are those of onnx.proto.
- *
- * @internal
- */
+// Encoders for the handful of ONNX messages (onnx/onnx.proto, proto2) this adapter emits:
+// ModelProto, GraphProto, NodeProto, AttributeProto, ValueInfoProto (with TypeProto and
+// TensorShapeProto), TensorProto and OperatorSetIdProto. Field numbers are those of onnx.proto.
+// Internal: not part of the package exports.
+
 import { ProtoWriter } from './proto.js';
 
 /** `TensorProto.DataType` values used here. */

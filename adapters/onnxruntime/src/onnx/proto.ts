@@ -1,14 +1,12 @@
-/**
- * A minimal protocol-buffers writer: just the wire encoding the ONNX messages in `./model.ts` need
- * (varints, 32-bit floats, length-delimited bytes, strings and nested messages).
- *
- * Encoding rules (https://protobuf.dev/programming-guides/encoding/): every field is a key
- * `(fieldNumber << 3) | wireType` written as a varint, followed by its payload. Wire types used
- * here: 0 = varint (int32/int64/enum/bool), 2 = length-delimited (string, bytes, message, packed),
- * 5 = fixed 32-bit (float).
- *
- * @internal
- */
+// A minimal protocol-buffers writer: just the wire encoding the ONNX messages in `./model.ts` need
+// (varints, 32-bit floats, length-delimited bytes, strings and nested messages).
+//
+// Encoding rules (https://protobuf.dev/programming-guides/encoding/): every field is a key
+// `(fieldNumber << 3) | wireType` written as a varint, followed by its payload. Wire types used
+// here: 0 = varint (int32/int64/enum/bool), 2 = length-delimited (string, bytes, message, packed),
+// 5 = fixed 32-bit (float).
+// Internal: not part of the package exports.
+
 
 const WIRE_VARINT = 0;
 const WIRE_LENGTH_DELIMITED = 2;
