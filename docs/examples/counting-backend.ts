@@ -1,0 +1,48 @@
+import type { TensorBackend } from '@lmo/core';
+
+/**
+ * A backend that delegates every primitive to `inner` and counts the calls: a complete
+ * implementation of the contract in a few lines, handy to see what an optimizer step costs.
+ */
+export function countingBackend<T>(inner: TensorBackend<T>): { backend: TensorBackend<T>; counts: Map<string, number> } {
+  const counts = new Map<string, number>();
+  const count = (op: string): void => void counts.set(op, (counts.get(op) ?? 0) + 1);
+  const backend: TensorBackend<T> = {
+    name: `counting(${inner.name})`,
+    fromArray: (data, shape) => (count('fromArray'), inner.fromArray(data, shape)),
+    read: (x) => (count('read'), inner.read(x)),
+    shape: (x) => inner.shape(x), // metadata, not counted
+    zerosLike: (x) => (count('zerosLike'), inner.zerosLike(x)),
+    reshape: (x, shape) => (count('reshape'), inner.reshape(x, shape)),
+    transpose: (x) => (count('transpose'), inner.transpose(x)),
+    add: (a, b) => (count('add'), inner.add(a, b)),
+    sub: (a, b) => (count('sub'), inner.sub(a, b)),
+    mul: (a, b) => (count('mul'), inner.mul(a, b)),
+    div: (a, b) => (count('div'), inner.div(a, b)),
+    scale: (x, s) => (count('scale'), inner.scale(x, s)),
+    addScalar: (x, s) => (count('addScalar'), inner.addScalar(x, s)),
+    axpby: (alpha, x, beta, y) => (count('axpby'), inner.axpby(alpha, x, beta, y)),
+    sign: (x) => (count('sign'), inner.sign(x)),
+    sqrt: (x) => (count('sqrt'), inner.sqrt(x)),
+    abs: (x) => (count('abs'), inner.abs(x)),
+    sumSquares: (x, axis) => (count('sumSquares'), inner.sumSquares(x, axis)),
+    maxAbs: (x) => (count('maxAbs'), inner.maxAbs(x)),
+    allFinite: (xs) => (count('allFinite'), inner.allFinite(xs)),
+    matmul: (a, b, options) => (count('matmul'), inner.matmul(a, b, options)),
+    assign: (target, value) => (count('assign'), inner.assign(target, value)),
+    dispose: (x) => (count('dispose'), inner.dispose(x)),
+    run: (fn) => (count('run'), inner.run(fn)),
+  };
+  // Optional fused kernels: pass them through when the inner backend has them.
+  const newtonSchulz = inner.fused?.newtonSchulz;
+  if (newtonSchulz) {
+    return {
+      backend: {
+        ...backend,
+        fused: { newtonSchulz: (x, coefficients, scale, eps) => (count('fused.newtonSchulz'), newtonSchulz(x, coefficients, scale, eps)) },
+      },
+      counts,
+    };
+  }
+  return { backend, counts };
+}

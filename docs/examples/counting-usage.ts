@@ -1,0 +1,13 @@
+import { Random, scion, spectral } from '@lmo/core';
+import { createReferenceBackend } from '@lmo/core/reference';
+import { countingBackend } from './counting-backend.js';
+
+// How many primitives does one Scion step on a 64×128 matrix issue without a fused kernel?
+const { backend, counts } = countingBackend(createReferenceBackend({ fusedNewtonSchulz: false }));
+const rng = new Random(0);
+const w = backend.fromArray(Float32Array.from({ length: 64 * 128 }, () => rng.normal()), [64, 128]);
+const optimizer = scion(backend, { w }, { lr: 0.01, norm: spectral({ steps: 5 }) });
+counts.clear();
+optimizer.step({ w: backend.fromArray(Float32Array.from({ length: 64 * 128 }, () => rng.normal()), [64, 128]) });
+export const opsPerStep = Object.fromEntries(counts);
+// → { fromArray: 1, allFinite: 1, run: 1, axpby: 12, sumSquares: 1, sqrt: 1, scale: 2, addScalar: 1, div: 1, matmul: 15, assign: 2 }
