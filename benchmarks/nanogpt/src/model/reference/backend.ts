@@ -1,0 +1,73 @@
+import { RefTensor, referenceBackend } from '@lmo/core/reference';
+import type { TensorBackend } from '@lmo/core';
+import type { Batch } from '../../data/batch.js';
+import type { LossAndGrads, ModelBackend, ParamMap } from '../backend.js';
+import { paramSpecs, type GPTConfig } from '../config.js';
+import { coreGemm } from './core-gemm.js';
+import { ReferenceGPT } from './gpt.js';
+import { setGemm } from './kernels/gemm.js';
+
+/** Which float32 matmul the reference model uses: core's blocked kernel (default) or the model's own loops. */
+export type ReferenceGemm = 'core' | 'local';
+
+/**
+ * The hand-written float32 GPT as a {@link ModelBackend}. Parameters and gradients are core
+ * `RefTensor`s wrapping the model's own arrays, so core's reference optimizers update the very
+ * arrays the model reads, with no copies.
+ */
+export class ReferenceModelBackend implements ModelBackend<RefTensor> {
+  readonly name = 'reference';
+  readonly tensors: TensorBackend<RefTensor> = referenceBackend;
+  private readonly model: ReferenceGPT;
+  private readonly grads: Map<string, RefTensor>;
+
+  constructor(
+    readonly config: GPTConfig,
+    gemm: ReferenceGemm = 'core',
+  ) {
+    setGemm(gemm === 'core' ? coreGemm : undefined);
+    this.model = new ReferenceGPT(config, Float32Array);
+    this.grads = new Map(
+      paramSpecs(config).map((s) => [s.name, new RefTensor(this.model.grads.get(s.name) as Float32Array, s.shape)]),
+    );
+  }
+
+  createParams(init: ParamMap<Float32Array>): Map<string, RefTensor> {
+    return new Map(
+      paramSpecs(this.config).map((s) => {
+        const data = init.get(s.name);
+        if (data === undefined) throw new Error(`missing initial value for ${s.name}`);
+        return [s.name, new RefTensor(Float32Array.from(data), s.shape)];
+      }),
+    );
+  }
+
+  lossAndGrads(params: ParamMap<RefTensor>, batch: Batch): LossAndGrads<RefTensor> {
+    const loss = this.model.lossAndGrads(arrays(params), batch);
+    return { loss, grads: this.grads };
+  }
+
+  loss(params: ParamMap<RefTensor>, batch: Batch): number {
+    return this.model.loss(arrays(params), batch);
+  }
+
+  lastLogits(params: ParamMap<RefTensor>, tokens: Int32Array): Float32Array {
+    const T = tokens.length;
+    const V = this.config.vocabSize;
+    const logits = this.model.logits(arrays(params), tokens, 1, T);
+    return Float32Array.from(logits.subarray((T - 1) * V, T * V));
+  }
+
+  dispose(): void {}
+}
+
+// A cache keyed by the map keeps the hot loop free of allocations.
+const views = new WeakMap<ParamMap<RefTensor>, Map<string, Float32Array>>();
+function arrays(params: ParamMap<RefTensor>): Map<string, Float32Array> {
+  let m = views.get(params);
+  if (m === undefined) {
+    m = new Map([...params].map(([k, v]) => [k, v.data]));
+    views.set(params, m);
+  }
+  return m;
+}

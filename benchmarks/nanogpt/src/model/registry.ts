@@ -1,0 +1,39 @@
+import type { ModelBackend } from './backend.js';
+import type { GPTConfig } from './config.js';
+import { UsageError } from '../util/errors.js';
+
+/** The model backends this benchmark has. */
+export const BACKENDS = ['reference', 'tfjs-wasm', 'tfjs-cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** The default backend: the fastest measured on a 2-core CPU machine (see the README's speed table). */
+export const DEFAULT_BACKEND: BackendName = 'tfjs-wasm';
+
+export function isBackendName(s: string): s is BackendName {
+  return (BACKENDS as readonly string[]).includes(s);
+}
+
+/**
+ * Builds a model backend. tfjs is loaded only when asked for, so the reference backend works
+ * without it and a missing engine package is reported as a usage error naming the package.
+ */
+export async function createModelBackend(name: string, config: GPTConfig): Promise<ModelBackend<unknown>> {
+  if (!isBackendName(name)) throw new UsageError(`unknown backend "${name}" (choose one of: ${BACKENDS.join(', ')})`);
+  if (name === 'reference') {
+    const { ReferenceModelBackend } = await import('./reference/backend.js');
+    return new ReferenceModelBackend(config) as ModelBackend<unknown>;
+  }
+  let mod: typeof import('./tfjs/backend.js');
+  try {
+    mod = await import('./tfjs/backend.js');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new UsageError(
+        `backend ${name} needs @tensorflow/tfjs-core, which is not installed: run \`pnpm --filter @lmo/bench-nanogpt add @tensorflow/tfjs-core@4.22.0\``,
+      );
+    }
+    throw e;
+  }
+  return (await mod.TfjsModelBackend.create(name === 'tfjs-cpu' ? 'cpu' : 'wasm', config)) as ModelBackend<unknown>;
+}

@@ -1,0 +1,41 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { EvalRecord } from '../train/trainer.js';
+
+/** The final JSON line of a run (names as documented in the README). */
+export interface SummaryRecord {
+  readonly summary: true;
+  readonly backend: string;
+  readonly optimizer: string;
+  readonly lr: number;
+  readonly seed: number;
+  readonly iters: number;
+  readonly final_val_loss: number;
+  readonly best_val_loss: number;
+  readonly tokens_per_s: number;
+  readonly ms_fwd_bwd: number;
+  readonly ms_optimizer: number;
+  readonly peak_rss_mb: number;
+}
+
+/** Appends JSON lines to a file, created (truncated) on the first write. */
+export class JsonLines {
+  private started = false;
+  constructor(readonly path: string) {}
+
+  write(record: EvalRecord | SummaryRecord | Record<string, unknown>): void {
+    const line = `${JSON.stringify(record)}\n`;
+    if (!this.started) {
+      mkdirSync(dirname(this.path), { recursive: true });
+      writeFileSync(this.path, line);
+      this.started = true;
+    } else {
+      appendFileSync(this.path, line);
+    }
+  }
+}
+
+/** Peak resident set size of this process, in MiB. */
+export function peakRssMb(): number {
+  return Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+}

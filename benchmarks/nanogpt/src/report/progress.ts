@@ -1,0 +1,58 @@
+import cliProgress from 'cli-progress';
+import type { EvalRecord, TrainHooks } from '../train/trainer.js';
+
+const f3 = (v: number): string => v.toFixed(4);
+
+function evalLine(label: string, r: EvalRecord): string {
+  const ms = r.ms_per_iter > 0 ? `, ${r.ms_per_iter.toFixed(0)} ms/iter` : '';
+  return `${label} step ${r.iter}: train loss ${f3(r.train_loss)}, val loss ${f3(r.val_loss)}, lr ${r.lr.toExponential(3)}${ms}`;
+}
+
+/**
+ * Progress for one run: a bar with iteration, loss, tokens/s and ETA on a terminal; plain log
+ * lines (every `every` iterations and at each evaluation) otherwise.
+ */
+export function progressHooks(label: string, iters: number, tty: boolean, every = 50): TrainHooks & { stop(): void } {
+  if (tty) {
+    const bar = new cliProgress.SingleBar(
+      {
+        format: `${label} |{bar}| {value}/{total} | loss {loss} | {tps} tok/s | lr {lr} | ETA {eta_formatted} {status}`,
+        barsize: 24,
+        hideCursor: true,
+        etaBuffer: 50,
+        fps: 5,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(iters, 0, { loss: '-', tps: '-', lr: '-', status: '' });
+    return {
+      onIter(iter, loss, lr, tps) {
+        bar.update(iter + 1, { loss: loss.toFixed(4), tps: tps.toFixed(0), lr: lr.toExponential(2), status: '' });
+      },
+      onEvalStart() {
+        bar.update({ status: '(evaluating)' });
+      },
+      onEval(r) {
+        bar.update({ status: '' });
+        // Print above the bar.
+        bar.stop();
+        console.log(evalLine(label, r));
+        if (r.iter < iters) bar.start(iters, r.iter, { loss: '-', tps: '-', lr: '-', status: '' });
+      },
+      stop() {
+        bar.stop();
+      },
+    };
+  }
+  return {
+    onIter(iter, loss, lr, tps) {
+      if ((iter + 1) % every === 0) {
+        console.log(`${label} iter ${iter + 1}/${iters}: loss ${f3(loss)}, lr ${lr.toExponential(3)}, ${tps.toFixed(0)} tok/s`);
+      }
+    },
+    onEval(r) {
+      console.log(evalLine(label, r));
+    },
+    stop() {},
+  };
+}
