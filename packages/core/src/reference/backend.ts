@@ -16,6 +16,16 @@ export interface ReferenceBackendOptions {
 }
 
 /**
+ * The reference backend's type: the contract over {@link RefTensor}, with the results that the
+ * contract allows to be promises narrowed to plain values (it is synchronous).
+ */
+export interface ReferenceBackend extends TensorBackend<RefTensor> {
+  read(x: RefTensor): Float32Array;
+  allFinite(xs: readonly RefTensor[]): boolean;
+  run(fn: () => void): void;
+}
+
+/**
  * Creates the plain `Float32Array` backend: eager, synchronous, garbage-collected.
  *
  * Every operation computes at once and returns a new {@link RefTensor} owning fresh data;
@@ -24,9 +34,9 @@ export interface ReferenceBackendOptions {
  * and rounded to float32 once per result; reductions accumulate in float64; `matmul` is the
  * blocked kernel of {@link matmul}.
  */
-export function createReferenceBackend(options: ReferenceBackendOptions = {}): TensorBackend<RefTensor> {
+export function createReferenceBackend(options: ReferenceBackendOptions = {}): ReferenceBackend {
   const fused: FusedKernels<RefTensor> = options.fusedNewtonSchulz === false ? {} : { newtonSchulz };
-  const backend: TensorBackend<RefTensor> = {
+  const backend: ReferenceBackend = {
     name: options.name ?? 'reference',
 
     fromArray: (data: Float32Array, shape: Shape) => ops.fromArray(data, shape),
@@ -72,4 +82,4 @@ export function createReferenceBackend(options: ReferenceBackendOptions = {}): T
 }
 
 /** The shared default instance of {@link createReferenceBackend}. */
-export const referenceBackend: TensorBackend<RefTensor> = createReferenceBackend();
+export const referenceBackend: ReferenceBackend = createReferenceBackend();

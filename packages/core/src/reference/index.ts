@@ -15,4 +15,4 @@ export { RefTensor, sizeOf, sameShape, formatShape } from './tensor.js';
 export { matmul } from './matmul.js';
 export type { MatmulArrayOptions } from './matmul.js';
 export { createReferenceBackend, referenceBackend } from './backend.js';
-export type { ReferenceBackendOptions } from './backend.js';
+export type { ReferenceBackend, ReferenceBackendOptions } from './backend.js';
