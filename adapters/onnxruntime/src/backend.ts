@@ -395,8 +395,13 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
     return x.data;
   }
 
+  /**
+   * Wait for a pending assignment. A flush started elsewhere (a `run`) reports its own failure to
+   * its caller; here its failure only means the assignment was dropped. A flush started here
+   * (an assignment made outside `run`) reports its failure to this caller.
+   */
   private settle(entry: PendingAssign): Promise<void> {
-    return entry.done ?? this.flush();
+    return entry.done !== null ? entry.done.catch(() => undefined) : this.flush();
   }
 
   private async settleAll(xs: readonly OnnxTensor[]): Promise<void> {

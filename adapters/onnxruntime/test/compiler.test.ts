@@ -1,0 +1,72 @@
+import { describe, expect, it, vi } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { ProtoWriter } from '../src/onnx/proto.js';
+import { traceGraph } from '../src/graph/builder.js';
+import { Leaf, OpNode, ScalarInput } from '../src/graph/nodes.js';
+import { onnxBackend } from '../src/index.js';
+
+const hex = (bytes: Uint8Array): string => Array.from(bytes, (x) => x.toString(16).padStart(2, '0')).join(' ');
+
+describe('protobuf writer', () => {
+  it('encodes varints, negative int64, floats, strings and nested messages', () => {
+    expect(hex(new ProtoWriter().int(1, 150).finish())).toBe('08 96 01');
+    expect(hex(new ProtoWriter().int(2, -1).finish())).toBe('10 ff ff ff ff ff ff ff ff ff 01');
+    expect(hex(new ProtoWriter().int(3, 2 ** 40).finish())).toBe('18 80 80 80 80 80 20');
+    expect(hex(new ProtoWriter().float(2, 1).finish())).toBe('15 00 00 80 3f');
+    expect(hex(new ProtoWriter().string(4, 'Add').finish())).toBe('22 03 41 64 64');
+    expect(hex(new ProtoWriter().message(7, (w) => w.int(1, 1)).finish())).toBe('3a 02 08 01');
+    const big = new ProtoWriter();
+    for (let i = 0; i < 1000; i++) big.int(1, i);
+    expect(big.finish().length).toBeGreaterThan(1000);
+  });
+});
+
+describe('graph tracing', () => {
+  const data = new Float32Array(6);
+  const graph = (s: number, shape: number[] = [2, 3]) => {
+    const x = new Leaf(data, shape);
+    const y = new OpNode('Mul', [x, new ScalarInput(s)], shape);
+    return traceGraph([new OpNode('Add', [y, x], shape)]);
+  };
+
+  it('keys by structure and shape, never by numbers', () => {
+    expect(graph(0.5).key).toBe(graph(-3).key);
+    expect(graph(0.5).key).not.toBe(graph(0.5, [3, 2]).key);
+    const g = graph(0.5);
+    expect(g.feeds).toHaveLength(2); // the leaf once, the scalar once
+    expect(g.build().nodes.map((n) => n.opType)).toEqual(['Mul', 'Add']);
+  });
+
+  it('handles deep chains without recursion', () => {
+    let node: Leaf | OpNode = new Leaf(new Float32Array(1), [1, 1]);
+    for (let i = 0; i < 20_000; i++) node = new OpNode('Abs', [node], [1, 1]);
+    expect(traceGraph([node as OpNode]).feeds).toHaveLength(1);
+  });
+});
+
+describe('overlapping runs', () => {
+  it('two steps started without awaiting give the sequential result', async () => {
+    const b = onnxBackend();
+    const p = b.fromArray(Float32Array.of(1, 2), [1, 2]);
+    const first = b.run(() => b.assign(p, b.scale(p, 2)));
+    const second = b.run(() => b.assign(p, b.addScalar(p, 1)));
+    await Promise.all([first, second]);
+    expect(Array.from(b.read(p) as Float32Array)).toEqual([3, 5]);
+    await b.close();
+  });
+});
+
+describe('reads during a failing run', () => {
+  it('a read waiting on a failed step returns the old values', async () => {
+    const b = onnxBackend();
+    const p = b.fromArray(Float32Array.of(1, 2), [1, 2]);
+    const proto = (ort.InferenceSession as unknown as { prototype: ort.InferenceSession }).prototype;
+    const spy = vi.spyOn(proto, 'run').mockRejectedValueOnce(new Error('boom'));
+    const step = b.run(() => b.assign(p, b.scale(p, 2)));
+    const read = b.read(p);
+    await expect(step).rejects.toThrow(/boom/);
+    expect(Array.from(await read)).toEqual([1, 2]);
+    spy.mockRestore();
+    await b.close();
+  });
+});
