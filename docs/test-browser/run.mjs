@@ -29,6 +29,46 @@ if (!existsSync(join(dist, 'index.html'))) {
   process.exit(1);
 }
 
+// ---- static check: every internal link with a #fragment points at an existing id -------------------
+// (VitePress's own dead-link check covers pages, not fragments.)
+{
+  const { readdirSync } = await import('node:fs');
+  const { dirname: dir } = await import('node:path');
+  const pagesHtml = [];
+  const walk = (d) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith('.html')) pagesHtml.push(p);
+    }
+  };
+  walk(dist);
+  const idCache = new Map();
+  const idsOf = (file) => {
+    if (!idCache.has(file)) idCache.set(file, new Set([...readFileSync(file, 'utf8').matchAll(/\sid="([^"]+)"/g)].map((m) => m[1])));
+    return idCache.get(file);
+  };
+  const broken = [];
+  for (const file of pagesHtml) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/href="([^"]*#[^"]+)"/g)) {
+      const href = m[1].replace(/&amp;/g, '&');
+      if (/^[a-z]+:/i.test(href)) continue;
+      const [path, hash] = href.split('#');
+      let target = path === '' ? file : path.startsWith('/') ? join(dist, decodeURIComponent(path)) : resolve(dir(file), decodeURIComponent(path));
+      if (existsSync(target) && statSync(target).isDirectory()) target = join(target, 'index.html');
+      else if (!existsSync(target) && existsSync(`${target}.html`)) target = `${target}.html`;
+      if (!existsSync(target)) broken.push(`${file.slice(dist.length)}: ${href} (no such page)`);
+      else if (!idsOf(target).has(decodeURIComponent(hash))) broken.push(`${file.slice(dist.length)}: ${href} (no such anchor)`);
+    }
+  }
+  console.log(`${broken.length === 0 ? 'ok  ' : 'FAIL'} fragment links in ${pagesHtml.length} pages`);
+  if (broken.length > 0) {
+    console.error(`\ndocs:test FAILED: ${broken.length} link(s) to missing anchors:`);
+    for (const b of broken.slice(0, 50)) console.error(`  - ${b}`);
+    process.exit(1);
+  }
+}
+
 const { chromium } = await import('playwright-core');
 
 // ---- a tiny static server -----------------------------------------------------------------------
@@ -72,7 +112,7 @@ const origin = `http://127.0.0.1:${server.address().port}`;
 const pages = [
   { path: '/', title: null, selectors: ['.VPHero', '.VPFeatures'], texts: ['Norm-constrained optimizers for TypeScript', 'Get started'] },
   { path: '/guide/getting-started.html', title: 'Getting started', selectors: ['.VPSidebar', 'div[class*="language-ts"] pre code'], texts: ['@lmo/core'] },
-  { path: '/guide/norms.html', title: 'Choosing norms and scales per layer', selectors: ['mjx-container'], texts: ['Spectral'] },
+  { path: '/guide/norms.html', title: 'Choosing norms and scales per layer', selectors: ['mjx-container', 'table'], texts: ['spectral()', 'colNorm({ transpose: true })'] },
   { path: '/concepts/update-rule.html', title: 'The unified update rule', selectors: ['mjx-container'], texts: ['signSGD', 'Muon'] },
   { path: '/api/', title: 'lmo API', selectors: ['.VPSidebar'], texts: ['@lmo/core'] },
   { path: '/api/@lmo/core/functions/scion.html', title: 'Function: scion()', selectors: ['div[class*="language-ts"]'], texts: ['PresetOptions'] },
