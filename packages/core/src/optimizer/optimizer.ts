@@ -147,6 +147,16 @@ export class LmoOptimizer<T> {
         unconstrained: spec.unconstrained ?? options.unconstrained ?? false,
       };
     });
+    const seen = new Set<string>();
+    for (const g of groups) {
+      if (seen.has(g.name)) throw new LmoError('GROUP_ROUTING', `two groups are named "${g.name}"; group names must be unique`);
+      seen.add(g.name);
+    }
+    for (const [name, param] of entries) {
+      if (param === undefined || param === null) {
+        throw new LmoError('INVALID_HYPERPARAMETER', `params["${name}"] is ${String(param)}; expected a tensor of the backend`);
+      }
+    }
     const described = entries.map(([name, param]) => ({ name, param, shape: [...backend.shape(param)] as Shape }));
     const routes = routeParameters(described, specs, (i) => `"${groups[i]!.name}"`);
     this.#slots = described.map(({ name, param, shape }, i) => {
@@ -293,17 +303,16 @@ export class LmoOptimizer<T> {
       return b.fromArray(data, slot.shape);
     });
     const zeros = this.#slots.map((s) => (s.buffer === undefined ? undefined : b.zerosLike(s.param)));
-    return andThen(
+    const run = () =>
       b.run(() => {
         this.#slots.forEach((slot, i) => {
           b.assign(slot.param, values[i]!);
           if (slot.buffer !== undefined) b.assign(slot.buffer, zeros[i]!);
         });
-      }),
-      () => {
-        for (const t of [...values, ...zeros]) if (t !== undefined) b.dispose(t);
-      },
-    );
+      });
+    return andFinally(run, () => {
+      for (const t of [...values, ...zeros]) if (t !== undefined) b.dispose(t);
+    });
   }
 
   /** A snapshot of the optimizer state: versioned, JSON-safe but for its Float32Arrays. */
@@ -372,18 +381,21 @@ export class LmoOptimizer<T> {
     });
     const b = this.#backend;
     const temps = buffers.map((m, i) => (m === undefined ? undefined : b.fromArray(m, this.#slots[i]!.shape)));
-    return andThen(
-      b.run(() => {
-        this.#slots.forEach((slot, i) => {
-          if (slot.buffer !== undefined) b.assign(slot.buffer, temps[i]!);
-        });
-      }),
-      () => {
-        for (const t of temps) if (t !== undefined) b.dispose(t);
-        this.#step = state.step;
-        this.#skipped = skipped;
-      },
-    );
+    const run = () =>
+      andThen(
+        b.run(() => {
+          this.#slots.forEach((slot, i) => {
+            if (slot.buffer !== undefined) b.assign(slot.buffer, temps[i]!);
+          });
+        }),
+        () => {
+          this.#step = state.step;
+          this.#skipped = skipped;
+        },
+      );
+    return andFinally(run, () => {
+      for (const t of temps) if (t !== undefined) b.dispose(t);
+    });
   }
 
   /** Frees the optimizer's state buffers. The optimizer cannot be used afterwards. */
@@ -395,6 +407,20 @@ export class LmoOptimizer<T> {
     }
     this.#disposed = true;
   }
+}
+
+/** Runs `cleanup` after `fn`'s (possibly asynchronous) result settles, success or failure. */
+function andFinally<V>(fn: () => MaybePromise<V>, cleanup: () => void): MaybePromise<V> {
+  let result: MaybePromise<V>;
+  try {
+    result = fn();
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+  if (result instanceof Promise) return result.finally(cleanup);
+  cleanup();
+  return result;
 }
 
 /** Creates an {@link LmoOptimizer} (SCG by default; see the options for uSCG and ScionLight). */
