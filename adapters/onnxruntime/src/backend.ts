@@ -13,7 +13,7 @@ import {
 } from '@lmo/core';
 import * as ortNode from 'onnxruntime-node';
 import type * as ort from 'onnxruntime-node';
-import { traceGraph } from './graph/builder.js';
+import { SCALARS_INPUT, traceGraph } from './graph/builder.js';
 import { Leaf, OnnxTensor, OpNode, ScalarInput, Variable, sizeOf, type GraphNode, type OpAttributes, type OpType } from './graph/nodes.js';
 import { encodeModel } from './onnx/model.js';
 import { SessionCache, type OnnxBackendStats, type OrtApi } from './session-cache.js';
@@ -423,9 +423,9 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
         const feeds: Record<string, ort.Tensor> = {};
         const { Tensor } = this.api;
         traced.feeds.forEach((f, i) => {
-          feeds[traced.inputNames[i]!] =
-            f instanceof Leaf ? new Tensor('float32', f.data, [...f.shape]) : new Tensor('float32', Float32Array.of(f.value), []);
+          feeds[traced.inputNames[i]!] = new Tensor('float32', f.data, [...f.shape]);
         });
+        if (traced.scalars.length > 0) feeds[SCALARS_INPUT] = new Tensor('float32', traced.scalars, [traced.scalars.length]);
         const started = performance.now();
         outputs = await session.run(feeds);
         this.stats.runMs += performance.now() - started;

@@ -33,8 +33,9 @@ describe('graph tracing', () => {
     expect(graph(0.5).key).toBe(graph(-3).key);
     expect(graph(0.5).key).not.toBe(graph(0.5, [3, 2]).key);
     const g = graph(0.5);
-    expect(g.feeds).toHaveLength(2); // the leaf once, the scalar once
-    expect(g.build().nodes.map((n) => n.opType)).toEqual(['Mul', 'Add']);
+    expect(g.feeds).toHaveLength(1); // the leaf once
+    expect(Array.from(g.scalars)).toEqual([0.5]);
+    expect(g.build().nodes.map((n) => n.opType)).toEqual(['Split', 'Mul', 'Add']);
   });
 
   it('handles deep chains without recursion', () => {
@@ -67,6 +68,23 @@ describe('reads during a failing run', () => {
     await expect(step).rejects.toThrow(/boom/);
     expect(Array.from(await read)).toEqual([1, 2]);
     spy.mockRestore();
+    await b.close();
+  });
+});
+
+describe('packed scalars', () => {
+  it('keep exact ranks for 0-D and 1-D operands', async () => {
+    const b = onnxBackend();
+    const s = b.fromArray(Float32Array.of(2), []);
+    const v = b.fromArray(Float32Array.of(1, 2, 3), [3]);
+    const outS = b.zerosLike(s);
+    const outV = b.zerosLike(v);
+    await b.run(() => {
+      b.assign(outS, b.addScalar(b.scale(s, 3), 1));
+      b.assign(outV, b.scale(v, -1));
+    });
+    expect(Array.from(b.read(outS) as Float32Array)).toEqual([7]);
+    expect(Array.from(b.read(outV) as Float32Array)).toEqual([-1, -2, -3]);
     await b.close();
   });
 });

@@ -15,15 +15,24 @@ import { Leaf, OpNode, ScalarInput, type GraphNode } from './nodes.js';
 export interface TracedGraph {
   /** Structural key: equal keys ⇔ the same ONNX graph. */
   readonly key: string;
-  /** The graph inputs in order: data snapshots and scalars. */
-  readonly feeds: readonly (Leaf | ScalarInput)[];
-  /** Names of the graph inputs, parallel to {@link TracedGraph.feeds}. */
+  /** The data inputs in order (each its own graph input). */
+  readonly feeds: readonly Leaf[];
+  /** Names of the data inputs, parallel to {@link TracedGraph.feeds}. */
   readonly inputNames: readonly string[];
+  /**
+   * The numbers, packed into one graph input named {@link SCALARS_INPUT} of shape `[k]` (absent when
+   * k = 0) and split into `[1]` pieces by one `Split` node: one feed instead of k, which matters —
+   * a nanoGPT step has ~400 of them.
+   */
+  readonly scalars: Float32Array;
   /** Names of the graph outputs, parallel to the requested outputs. */
   readonly outputNames: readonly string[];
   /** The ONNX graph (built on demand: only needed on a cache miss). */
   build(): GraphDef;
 }
+
+/** Name of the packed scalar input. */
+export const SCALARS_INPUT = 'scalars';
 
 /** Put the nodes reachable from `outputs` in topological order (iterative DFS, no recursion limit). */
 function topologicalOrder(outputs: readonly OpNode[]): GraphNode[] {
@@ -66,19 +75,30 @@ function attributeKey(node: OpNode): string {
 export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
   const order = topologicalOrder(outputs);
   const index = new Map<GraphNode, number>();
-  const feeds: (Leaf | ScalarInput)[] = [];
+  const feeds: Leaf[] = [];
   const inputNames: string[] = [];
+  const scalarNodes: ScalarInput[] = [];
+  /** Scalars consumed by a rank-0 op: their `[1]` piece is reshaped to `[]` so ranks stay exact. */
+  const rank0Scalars = new Set<ScalarInput>();
   const parts: string[] = [];
   order.forEach((node, i) => {
     index.set(node, i);
     if (node instanceof OpNode) {
       parts.push(`${node.op}${attributeKey(node)}(${node.inputs.map((x) => index.get(x)!).join(',')})`);
-    } else {
+      if (node.shape.length === 0) {
+        for (const x of node.inputs) if (x instanceof ScalarInput) rank0Scalars.add(x);
+      }
+    } else if (node instanceof Leaf) {
       feeds.push(node);
       inputNames.push(`v${i}`);
-      parts.push(node instanceof Leaf ? `L${node.shape.join('x')}` : 'S');
+      parts.push(`L${node.shape.join('x')}`);
+    } else {
+      scalarNodes.push(node);
+      parts.push('S');
     }
   });
+  if (rank0Scalars.size > 0) parts.push(`s0:${scalarNodes.map((x) => (rank0Scalars.has(x) ? 1 : 0)).join('')}`);
+  const scalars = Float32Array.from(scalarNodes, (x) => x.value);
   const outputIndices = outputs.map((o) => index.get(o)!);
   parts.push(`=>${outputIndices.join(',')}`);
   const outputNames = outputIndices.map((i) => `v${i}`);
@@ -87,9 +107,22 @@ export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
     const nodes: NodeDef[] = [];
     const initializers: InitializerDef[] = [];
     const inputs: ValueInfoDef[] = [];
+    if (scalarNodes.length > 0) {
+      inputs.push({ name: SCALARS_INPUT, elemType: DataType.FLOAT, shape: [scalarNodes.length] });
+      const pieces = scalarNodes.map((x) => (rank0Scalars.has(x) ? `v${index.get(x)!}_1` : `v${index.get(x)!}`));
+      nodes.push({ opType: 'Split', inputs: [SCALARS_INPUT], outputs: pieces, attributes: { axis: { int: 0 } } });
+      if (rank0Scalars.size > 0) {
+        initializers.push({ name: 'rank0', dataType: DataType.INT64, dims: [0], values: [] });
+        for (const x of rank0Scalars) {
+          const name = `v${index.get(x)!}`;
+          nodes.push({ opType: 'Reshape', inputs: [`${name}_1`, 'rank0'], outputs: [name] });
+        }
+      }
+    }
     order.forEach((node, i) => {
       const name = `v${i}`;
-      if (!(node instanceof OpNode)) {
+      if (node instanceof ScalarInput) return;
+      if (node instanceof Leaf) {
         inputs.push({ name, elemType: DataType.FLOAT, shape: node.shape });
         return;
       }
@@ -153,5 +186,5 @@ export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
     return { name: 'lmo_step', nodes, inputs, outputs: outputsInfo, initializers };
   };
 
-  return { key: parts.join(';'), feeds, inputNames, outputNames, build };
+  return { key: parts.join(';'), feeds, inputNames, scalars, outputNames, build };
 }
