@@ -8,7 +8,7 @@
  */
 export { createTfjsBackend, type TfTensor, type TfjsBackendOptions } from './backend.js';
 export { tfjsNewtonSchulz } from './newton-schulz.js';
-export { ScionOptimizer, type NamedTensor, type ScionOptimizerOptions, type TfjsParameterInfo } from './optimizer.js';
+export { ScionOptimizer, registerScionOptimizer, type NamedTensor, type ScionOptimizerOptions, type TfjsParameterInfo } from './optimizer.js';
 export { scion, unconstrainedScion, scionLight, muon, signSGD, normalizedSGD, train, type TfjsPresetOptions } from './presets.js';
 export { GroupRouter, type TfjsGroupSpec } from './groups.js';
 export { kerasConvNorm, normForLayout, resolveLayout, type Layout, type ResolvedLayout } from './layout.js';

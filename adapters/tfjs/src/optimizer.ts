@@ -416,4 +416,17 @@ export class ScionOptimizer extends tf.Optimizer {
   }
 }
 
-tf.serialization.registerClass(ScionOptimizer);
+/**
+ * Registers {@link ScionOptimizer} with `tf.serialization` (idempotent), so that
+ * `tf.loadLayersModel` can rebuild the optimizer of a model saved with `includeOptimizer: true`.
+ * Importing this module already does it; call it explicitly in code that only loads models, where
+ * a bundler honouring `sideEffects: false` could otherwise drop an unused import.
+ *
+ * @returns the registered class.
+ */
+export function registerScionOptimizer(): typeof ScionOptimizer {
+  tf.serialization.registerClass(ScionOptimizer);
+  return ScionOptimizer;
+}
+
+registerScionOptimizer();

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LmoError, createOptimizer, linearWarmup } from '@lmo/core';
+import { LmoError, Random, createOptimizer, linearWarmup } from '@lmo/core';
 import { referenceBackend } from '@lmo/core/reference';
-import { ScionOptimizer, biasRMS, colNorm, sign, spectral, train } from '../src/index.js';
-import { normals } from './helpers/data.js';
+import { ScionOptimizer, biasRMS, colNorm, registerScionOptimizer, sign, spectral, train } from '../src/index.js';
+import { normals, transpose2d } from './helpers/data.js';
 import { ENGINES, useEngine } from './helpers/engines.js';
 
 let counter = 0;
@@ -163,5 +163,25 @@ describe.each(ENGINES)('ScionOptimizer as a tf.Optimizer on tfjs-%s', (engine) =
     expect(code(() => fn.getConfig())).toBe('INVALID_HYPERPARAMETER');
     const custom = new ScionOptimizer({ lr: 1, groups: [{ match: (n) => n.length > 0, norm: sign() }] });
     expect(code(() => custom.getConfig())).toBe('GROUP_ROUTING');
+  });
+
+  it('init() gives a Dense kernel the reference init of its [d_out, d_in] view, times the scale', () => {
+    const kernel = variable(new Float32Array(15), [3, 5], 'init_dense/kernel');
+    const bias = variable(normals(5, 1), [5], 'init_dense/bias');
+    const opt = train.scion({ lr: 0.1, groups: [{ match: '*/kernel', norm: spectral(), scale: 2 }, { norm: biasRMS() }] });
+    opt.init([kernel, { read: () => bias }], 7);
+    const rng = new Random(7);
+    const want = transpose2d(spectral().init([5, 3], rng), 5, 3).map((x) => 2 * x);
+    const got = kernel.dataSync();
+    want.forEach((x, i) => expect(got[i]).toBeCloseTo(x, 6));
+    expect(Array.from(bias.dataSync())).toEqual(Array.from(biasRMS().init([5], rng)));
+    opt.dispose();
+    tf.dispose([kernel, bias]);
+  });
+
+  it('is registered with tf.serialization under "LmoScion"', () => {
+    expect(registerScionOptimizer()).toBe(ScionOptimizer);
+    const map = tf.serialization.SerializationMap.getMap().classNameMap;
+    expect(map['LmoScion']?.[0]).toBe(ScionOptimizer);
   });
 });
