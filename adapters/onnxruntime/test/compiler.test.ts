@@ -88,3 +88,13 @@ describe('packed scalars', () => {
     await b.close();
   });
 });
+
+describe('disposed tensors', () => {
+  it('throw a BACKEND error when used', () => {
+    const b = onnxBackend();
+    const v = b.fromArray(Float32Array.of(1, 2), [1, 2]);
+    b.dispose(v);
+    expect(() => b.scale(v, 2)).toThrow(/after dispose/);
+    expect(() => b.read(v)).toThrow(/after dispose/);
+  });
+});

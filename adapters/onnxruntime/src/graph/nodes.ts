@@ -11,7 +11,7 @@
 //   structure (and its compiled session) never depends on numeric values.
 // Internal: not part of the package exports.
 
-import type { Shape } from '@lmo/core';
+import { LmoError, type Shape } from '@lmo/core';
 
 /** ONNX operators the backend emits (`MaxAbs` is a composite: NaN-propagating `max |x|`). */
 export type OpType =
@@ -67,7 +67,7 @@ export class Variable extends OnnxTensor {
   /** A snapshot of the current data (cached until the data is replaced). */
   snapshot(): Leaf {
     const data = this.data;
-    if (data === null) throw new Error('tensor used after dispose()');
+    if (data === null) throw new LmoError('BACKEND', 'onnxruntime backend: tensor used after dispose()');
     if (this.leaf === null || this.leaf.data !== data) this.leaf = new Leaf(data, this.shape);
     return this.leaf;
   }
