@@ -217,6 +217,11 @@ describe('Newton–Schulz in float64 vs the exact polar factor U·Vᵀ', () => {
   });
 });
 
+it('exercises both code paths: the fused kernel (default reference backend) and core\'s primitive fallback', () => {
+  expect(backends[0]!.backend.fused?.newtonSchulz).toBeTypeOf('function');
+  expect(backends[1]!.backend.fused?.newtonSchulz).toBeUndefined();
+});
+
 describe.each(backends)('orthogonalize on $label vs float64 Newton–Schulz', ({ backend }) => {
   for (const method of ['quintic', 'polar-express'] as const) {
     it.each([1, 2, 3, 4, 5, 6, 7])(`${method}, %i steps, every shape: ‖ref − NS64‖_F ≤ 1e-4·‖NS64‖_F`, (steps) => {

@@ -229,3 +229,38 @@ describe.each(CASES)('$label', (c) => {
     });
   }
 });
+
+/**
+ * The float64 oracles' norm and dual are a dual pair (Hölder: ⟨g, w⟩ ≤ ‖w‖·‖g‖_*, with equality at
+ * w = exact lmo(g), ‖exact lmo(g)‖ = 1). This checks the oracle's formulas against each other, so a
+ * wrong factor in an oracle cannot make the properties above pass or fail by accident.
+ */
+describe('the float64 oracles: norm and dual norm are a dual pair', () => {
+  const pairs: [OracleNorm, fc.Arbitrary<Sample>][] = [
+    [signOracle(true), matrices],
+    [signOracle(false), matrices],
+    [colNormOracle(true, false), matrices],
+    [colNormOracle(false, true), matrices],
+    [rowNormOracle(true, true), matrices],
+    [rowNormOracle(false, false), matrices],
+    [biasRmsOracle(), vectors],
+    [frobeniusOracle(), kernels],
+    [spectralOracle({ normalized: false, max: true }), matrices],
+    [spectralOracle(), matrices],
+    [spectralConvOracle(), kernels],
+  ];
+  it.each(pairs.map(([o, a]) => [o.label, o, a] as const))('%s', (_label, oracle, samples) => {
+    fc.assert(
+      fc.property(samples, fc.integer({ min: 0, max: 0x7fffffff }), ({ shape, values }, seed) => {
+        const w = gaussian(values.length, seed);
+        const dual = oracle.dual(values, shape);
+        expect(dot(values, w)).toBeLessThanOrEqual(oracle.norm(w, shape) * dual * (1 + 1e-9) + 1e-12);
+        fc.pre(maxAbs(values) > 0);
+        const u = oracle.exact(values, shape);
+        expect(Math.abs(dot(values, u) - dual)).toBeLessThanOrEqual(1e-6 * dual + 1e-5); // + the eps term, as above
+        expect(oracle.norm(u, shape)).toBeLessThanOrEqual(1 + 1e-9);
+      }),
+      { seed: SEED + 5, numRuns: 25 },
+    );
+  });
+});
