@@ -51,6 +51,12 @@ interface PendingAssign {
   done: Promise<void> | null;
 }
 
+/** The trace of one `run`: assignments it replaced (to undo them if `fn` throws) and nested runs waiting on it. */
+interface Scope {
+  readonly log: { target: Variable; previous: PendingAssign | undefined }[];
+  readonly joined: { resolve(): void; reject(error: unknown): void }[];
+}
+
 function describe(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
@@ -104,8 +110,8 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
   private readonly api: OrtApi;
   private readonly cache: SessionCache;
   private readonly pending = new Map<Variable, PendingAssign>();
-  /** While `run`'s `fn` executes: the assignments it replaced, to undo them if `fn` throws. */
-  private scopeLog: { target: Variable; previous: PendingAssign | undefined }[] | null = null;
+  /** While `run`'s `fn` executes: its scope (null outside `run`). */
+  private scope: Scope | null = null;
 
   constructor(options: OnnxBackendOptions = {}) {
     this.api = options.ort ?? (ortNode as unknown as OrtApi);
@@ -272,7 +278,7 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
       throw shapeError(`assign of ${describe(value.shape)} into ${describe(target.shape)}`);
     }
     const resolved = this.reshape(value, target.shape) as Leaf | OpNode;
-    this.scopeLog?.push({ target, previous: this.pending.get(target) });
+    this.scope?.log.push({ target, previous: this.pending.get(target) });
     this.pending.set(target, { target, value: resolved, done: null });
   }
 
@@ -301,32 +307,42 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
    * Trace `fn`, then execute everything it assigned as one ONNX graph. `fn` runs synchronously;
    * if it throws, its assignments are discarded and the returned Promise rejects. The graph is
    * compiled on the first run of its structure and reused afterwards; outputs are written into
-   * their targets only after the run succeeded.
+   * their targets only after the run succeeded. A `run` nested in another joins the outer one: its
+   * Promise settles with the outer run's execution.
    */
   run(fn: () => void): Promise<void> {
-    const outer = this.scopeLog;
-    const log: { target: Variable; previous: PendingAssign | undefined }[] = [];
-    this.scopeLog = log;
+    const outer = this.scope;
+    const scope: Scope = { log: [], joined: [] };
+    this.scope = scope;
     try {
       fn();
     } catch (error) {
-      for (let i = log.length - 1; i >= 0; i--) {
-        const { target, previous } = log[i]!;
+      for (let i = scope.log.length - 1; i >= 0; i--) {
+        const { target, previous } = scope.log[i]!;
         if (previous === undefined) this.pending.delete(target);
         else this.pending.set(target, previous);
       }
+      for (const j of scope.joined) j.reject(error);
       return Promise.reject(error);
     } finally {
-      this.scopeLog = outer;
+      this.scope = outer;
     }
-    if (outer !== null) outer.push(...log);
-    return this.flush();
+    if (outer !== null) {
+      outer.log.push(...scope.log);
+      return new Promise<void>((resolve, reject) => outer.joined.push({ resolve, reject }, ...scope.joined));
+    }
+    const done = this.flush();
+    done.then(
+      () => scope.joined.forEach((j) => j.resolve()),
+      (error: unknown) => scope.joined.forEach((j) => j.reject(error)),
+    );
+    return done;
   }
 
   /** Execute every assignment recorded so far (outside {@link OnnxBackend.run} too). */
   flush(): Promise<void> {
     const batch = [...this.pending.values()].filter((p) => p.done === null);
-    if (batch.length === 0) return Promise.all([...this.pending.values()].map((p) => p.done)).then(() => undefined);
+    if (batch.length === 0) return Promise.all([...this.pending.values()].map((p) => p.done?.catch(() => undefined))).then(() => undefined);
     const done = this.evaluate(batch.map((p) => p.value)).then(
       (values) => {
         batch.forEach((p, i) => {

@@ -98,3 +98,19 @@ describe('disposed tensors', () => {
     expect(() => b.read(v)).toThrow(/after dispose/);
   });
 });
+
+describe('nested runs', () => {
+  it('join the outer run', async () => {
+    const b = onnxBackend();
+    const p = b.fromArray(Float32Array.of(1, 2), [1, 2]);
+    let inner: Promise<void> | undefined;
+    await b.run(() => {
+      inner = b.run(() => b.assign(p, b.scale(p, 2)));
+      b.assign(p, b.addScalar(p, 1)); // sees the inner assignment
+    });
+    await inner;
+    expect(Array.from(b.read(p) as Float32Array)).toEqual([3, 5]);
+    expect(b.stats.runs).toBe(1);
+    await b.close();
+  });
+});
