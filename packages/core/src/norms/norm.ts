@@ -30,7 +30,11 @@ export interface Norm {
   check(shape: Shape, param: string): void;
   /** The LMO of `g` (any shape the norm accepts), a new tensor of `g`'s shape. */
   lmo<T>(backend: TensorBackend<T>, g: T): T;
-  /** Initial values in the unit ball (before the group's scale), row-major, deterministic for `rng`. */
+  /**
+   * Initial values before the group's scale, row-major, deterministic for `rng`: the reference's
+   * init for this norm (on the unit sphere for sign, spectral, colNorm, rowNorm and frobenius; zeros
+   * for biasRMS; per-tap orthogonal for spectralConv, whose norm is then √K for K taps when out ≤ in).
+   */
   init(shape: Shape, rng: Random): Float32Array;
 }
 
