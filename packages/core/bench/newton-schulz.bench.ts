@@ -4,10 +4,11 @@
  *
  *   pnpm exec vitest bench --project core --run bench/newton-schulz.bench.ts
  */
-import { bench, describe } from 'vitest';
+import { afterAll, bench, describe } from 'vitest';
 import type { NewtonSchulzCoefficients, TensorBackend } from '../src/backend.js';
 import { Random } from '../src/random.js';
-import { createReferenceBackend, type RefTensor } from '../src/reference/index.js';
+import { createReferenceBackend } from '../src/reference/index.js';
+import { medians, timed } from './timing.js';
 
 const b = createReferenceBackend();
 const COEFFS = Array<NewtonSchulzCoefficients>(5).fill([3.4445, -4.775, 2.0315]);
@@ -22,17 +23,33 @@ function viaPrimitives<T>(be: TensorBackend<T>, x: T): T {
   return X;
 }
 
-for (const [m, n] of [
+const SHAPES = [
   [128, 128],
   [128, 512],
   [256, 256],
   [256, 1024],
   [512, 512],
-] as const) {
+] as const;
+
+for (const [m, n] of SHAPES) {
   const rng = new Random(m * n);
-  const x: RefTensor = b.fromArray(Float32Array.from({ length: m * n }, () => rng.normal()), [m, n]);
-  describe(`newtonSchulz ${m}x${n} (5 steps)`, () => {
-    bench('fused', () => void b.fused!.newtonSchulz!(x, COEFFS, 1, 1e-7), { time: 1000 });
-    bench('primitives', () => void viaPrimitives(b, x), { time: 1000 });
+  const x = b.fromArray(Float32Array.from({ length: m * n }, () => rng.normal()), [m, n]);
+  const opts = m * n >= 256 * 256 ? { time: 0, iterations: 4, warmupIterations: 1, warmupTime: 0 } : { time: 1000 };
+  describe(`newtonSchulz ${m}x${n} (5 quintic steps)`, () => {
+    bench(`fused ${m}x${n}`, timed(`fused ${m}x${n}`, () => void b.fused!.newtonSchulz!(x, COEFFS, 1, 1e-7)), opts);
+    bench(`primitives ${m}x${n}`, timed(`primitives ${m}x${n}`, () => void viaPrimitives(b, x)), opts);
   });
 }
+
+afterAll(() => {
+  const lines = ['', 'newtonSchulz median ms (wall | cpu), fused vs primitives:'];
+  for (const [m, n] of SHAPES) {
+    const f = medians(`fused ${m}x${n}`);
+    const p = medians(`primitives ${m}x${n}`);
+    lines.push(
+      `  ${m}x${n}: fused ${f.wallMs.toFixed(1)} | ${f.cpuMs.toFixed(1)}   primitives ${p.wallMs.toFixed(1)} | ${p.cpuMs.toFixed(1)}` +
+        `   speedup ${(p.wallMs / f.wallMs).toFixed(2)}x | ${(p.cpuMs / f.cpuMs).toFixed(2)}x`,
+    );
+  }
+  console.log(lines.join('\n'));
+});
