@@ -13,14 +13,15 @@ const PACKAGES: Record<TfjsEngine, string> = {
 
 type Tf = typeof import('@tensorflow/tfjs-core');
 
-function missing(pkg: string, e: unknown): UsageError {
+export function missing(pkg: string, e: unknown): UsageError {
   return new UsageError(
     `backend needs ${pkg}, which is not installed (${(e as Error).message.split('\n')[0]}): ` +
       `run \`pnpm --filter @lmo/bench-nanogpt add ${pkg}@4.22.0\``,
   );
 }
 
-async function importOr<M>(pkg: string, load: () => Promise<M>): Promise<M> {
+/** Imports an engine package; a missing one becomes a usage error naming it and how to install it. */
+export async function importOr<M>(pkg: string, load: () => Promise<M>): Promise<M> {
   try {
     return await load();
   } catch (e) {
@@ -52,9 +53,9 @@ export async function activateTfjs(engine: TfjsEngine): Promise<Tf> {
     wasm.setWasmPaths(`${dirname(require.resolve(PACKAGES.wasm))}/`);
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   }
-  tf.env().set('IS_TEST', false);
   const ok = await tf.setBackend(engine);
   await tf.ready();
+  tf.env().set('IS_TEST', false);
   if (!ok || tf.getBackend() !== engine) throw new UsageError(`could not start the tfjs ${engine} backend`);
   return tf;
 }

@@ -1,0 +1,121 @@
+import type { GPTConfig } from '../model/config.js';
+import { initParams } from '../model/init.js';
+import { createModelBackend, type BackendName } from '../model/registry.js';
+import { BatchSampler, type CharDataset } from '../data/shakespeare.js';
+import { createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
+import { batchSeeds } from '../train/trainer.js';
+
+/** Per-step record of one backend's trajectory. */
+interface Trajectory {
+  readonly backend: string;
+  readonly losses: number[];
+  readonly grads: Array<Map<string, Float32Array>>;
+}
+
+/** Parity of one backend against the reference. */
+export interface ParityRow {
+  readonly backend: string;
+  /** |loss − reference loss| per step. */
+  readonly loss_diff: number[];
+  /** Per parameter: the largest, over the steps, of max|g − g_ref| / max|g_ref|. */
+  readonly grad_rel_err: Record<string, number>;
+  readonly max_grad_rel_err_step0: number;
+  readonly max_grad_rel_err: number;
+  readonly max_loss_diff: number;
+  readonly ok: boolean;
+}
+
+export interface ParitySettings {
+  readonly backends: readonly BackendName[];
+  readonly optimizer: OptimizerName;
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly seed: number;
+  /** Tolerances (fp32): loss difference per step, gradient error at step 0 and over all steps. */
+  readonly lossTol: number;
+  readonly gradTol0: number;
+  readonly gradTol: number;
+}
+
+/** Same seed, same batches, `steps` optimizer steps; records losses and gradients at each step. */
+async function trajectory(name: BackendName, data: CharDataset, config: GPTConfig, s: ParitySettings): Promise<Trajectory> {
+  const model = await createModelBackend(name, config);
+  const params = model.createParams(initParams(config, s.seed));
+  const opt = createTrainOptimizer(s.optimizer, model.tensors, params, OPTIMIZERS[s.optimizer].lr, nanoGptSchedule(s.steps, 0));
+  const sampler = new BatchSampler(data.train, s.batchSize, config.blockSize, batchSeeds(s.seed).train);
+  const losses: number[] = [];
+  const grads: Array<Map<string, Float32Array>> = [];
+  for (let i = 0; i < s.steps; i++) {
+    const r = await model.lossAndGrads(params, sampler.next());
+    losses.push(r.loss);
+    const copy = new Map<string, Float32Array>();
+    for (const [k, g] of r.grads) copy.set(k, Float32Array.from(await model.tensors.read(g)));
+    grads.push(copy);
+    if (opt.accumulators) {
+      const acc = opt.accumulators;
+      const b = model.tensors;
+      await b.run(() => {
+        const sums = [...acc].map(([k, G]) => [G, b.add(G, r.grads.get(k)!)] as const);
+        for (const [G, v] of sums) b.assign(G, v);
+      });
+      await opt.step(acc);
+    } else {
+      await opt.step(r.grads);
+    }
+  }
+  opt.dispose();
+  for (const p of params.values()) model.tensors.dispose(p);
+  model.dispose();
+  return { backend: model.name, losses, grads };
+}
+
+function relErr(a: Float32Array, ref: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - ref[i]!));
+    scale = Math.max(scale, Math.abs(ref[i]!));
+  }
+  return diff / (scale || 1e-30);
+}
+
+/** Runs the reference and every other backend from the same start and compares them step by step. */
+export async function parityBench(data: CharDataset, config: GPTConfig, s: ParitySettings, log: (l: string) => void): Promise<ParityRow[]> {
+  const ref = await trajectory('reference', data, config, s);
+  log(`reference: losses ${ref.losses.map((l) => l.toFixed(5)).join(', ')}`);
+  const rows: ParityRow[] = [];
+  for (const name of s.backends) {
+    if (name === 'reference') continue;
+    const t = await trajectory(name, data, config, s);
+    const lossDiff = t.losses.map((l, i) => Math.abs(l - ref.losses[i]!));
+    const perParam: Record<string, number> = {};
+    let step0 = 0;
+    t.grads.forEach((gs, step) => {
+      for (const [k, g] of gs) {
+        const e = relErr(g, ref.grads[step]!.get(k)!);
+        perParam[k] = Math.max(perParam[k] ?? 0, e);
+        if (step === 0) step0 = Math.max(step0, e);
+      }
+    });
+    const maxGrad = Math.max(...Object.values(perParam));
+    const maxLoss = Math.max(...lossDiff);
+    const ok = maxLoss <= s.lossTol && step0 <= s.gradTol0 && maxGrad <= s.gradTol;
+    rows.push({
+      backend: t.backend,
+      loss_diff: lossDiff,
+      grad_rel_err: perParam,
+      max_grad_rel_err_step0: step0,
+      max_grad_rel_err: maxGrad,
+      max_loss_diff: maxLoss,
+      ok,
+    });
+    log(
+      `${t.backend}: losses ${t.losses.map((l) => l.toFixed(5)).join(', ')}\n` +
+        `  max |Δloss| ${maxLoss.toExponential(2)} (tol ${s.lossTol}), max grad rel err step 0 ${step0.toExponential(2)} (tol ${s.gradTol0}), ` +
+        `all steps ${maxGrad.toExponential(2)} (tol ${s.gradTol}) → ${ok ? 'OK' : 'BEYOND TOLERANCE'}`,
+    );
+    const worst = Object.entries(perParam).sort((a, b) => b[1] - a[1]).slice(0, 3);
+    log(`  worst parameters: ${worst.map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`);
+  }
+  return rows;
+}

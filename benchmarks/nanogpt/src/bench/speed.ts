@@ -1,0 +1,92 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { GPTConfig } from '../model/config.js';
+import { initParams } from '../model/init.js';
+import { createModelBackend, type BackendName } from '../model/registry.js';
+import { BatchSampler, type CharDataset } from '../data/shakespeare.js';
+import { createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
+import { batchSeeds } from '../train/trainer.js';
+import { timeIt } from './timing.js';
+
+/** One backend's speed. Times are per iteration; `cpu` is process CPU time (robust to other load). */
+export interface SpeedRow {
+  readonly backend: string;
+  readonly ms_fwd_bwd: number;
+  readonly cpu_ms_fwd_bwd: number;
+  readonly tokens_per_s: number;
+  readonly optimizers: Record<string, { ms: number; cpu_ms: number }>;
+  /** Scion's optimizer step time over AdamW's on this backend. */
+  readonly scion_over_adamw?: number;
+}
+
+export interface SpeedSettings {
+  readonly backends: readonly BackendName[];
+  readonly optimizers: readonly OptimizerName[];
+  readonly iters: number;
+  readonly warmup: number;
+  readonly batchSize: number;
+  readonly seed: number;
+}
+
+/** Times forward+backward and each optimizer's step on each backend (after warm-up iterations). */
+export async function speedBench(data: CharDataset, config: GPTConfig, s: SpeedSettings, log: (l: string) => void): Promise<SpeedRow[]> {
+  const rows: SpeedRow[] = [];
+  for (const name of s.backends) {
+    const model = await createModelBackend(name, config);
+    const params = model.createParams(initParams(config, s.seed));
+    const sampler = new BatchSampler(data.train, s.batchSize, config.blockSize, batchSeeds(s.seed).train);
+    for (let i = 0; i < s.warmup; i++) await model.lossAndGrads(params, sampler.next());
+    const fb = await timeIt(async () => {
+      for (let i = 0; i < s.iters; i++) await model.lossAndGrads(params, sampler.next());
+    });
+    const { grads } = await model.lossAndGrads(params, sampler.next());
+    const optimizers: Record<string, { ms: number; cpu_ms: number }> = {};
+    for (const o of s.optimizers) {
+      const opt = createTrainOptimizer(o, model.tensors, params, OPTIMIZERS[o].lr, nanoGptSchedule(1000));
+      const useGrads = opt.accumulators ?? grads;
+      for (let i = 0; i < s.warmup; i++) await opt.step(useGrads);
+      const t = await timeIt(async () => {
+        for (let i = 0; i < s.iters; i++) await opt.step(useGrads);
+      });
+      opt.dispose();
+      optimizers[o] = { ms: t.wallMs / s.iters, cpu_ms: t.cpuMs / s.iters };
+    }
+    const msFb = fb.wallMs / s.iters;
+    const row: SpeedRow = {
+      backend: model.name,
+      ms_fwd_bwd: msFb,
+      cpu_ms_fwd_bwd: fb.cpuMs / s.iters,
+      tokens_per_s: (s.batchSize * config.blockSize * 1000) / (msFb + (optimizers['scion']?.ms ?? 0)),
+      optimizers,
+      ...(optimizers['scion'] && optimizers['adamw'] ? { scion_over_adamw: optimizers['scion'].cpu_ms / optimizers['adamw'].cpu_ms } : {}),
+    };
+    rows.push(row);
+    log(`${model.name}: fwd+bwd ${msFb.toFixed(1)} ms (cpu ${row.cpu_ms_fwd_bwd.toFixed(1)} ms); ` +
+      Object.entries(optimizers).map(([k, v]) => `${k} ${v.ms.toFixed(1)} ms (cpu ${v.cpu_ms.toFixed(1)})`).join(', '));
+    for (const p of params.values()) model.tensors.dispose(p);
+    model.dispose();
+  }
+  return rows;
+}
+
+/** A plain-text table of {@link speedBench}'s rows. */
+export function speedTable(rows: readonly SpeedRow[], optimizers: readonly string[]): string {
+  const head = ['backend', 'fwd+bwd ms', 'cpu ms', ...optimizers.map((o) => `${o} ms`), 'tokens/s (scion)', 'scion/adamw'];
+  const body = rows.map((r) => [
+    r.backend,
+    r.ms_fwd_bwd.toFixed(1),
+    r.cpu_ms_fwd_bwd.toFixed(1),
+    ...optimizers.map((o) => (r.optimizers[o] ? r.optimizers[o].ms.toFixed(1) : '-')),
+    r.tokens_per_s.toFixed(0),
+    r.scion_over_adamw !== undefined ? `${r.scion_over_adamw.toFixed(1)}×` : '-',
+  ]);
+  const all = [head, ...body];
+  const widths = head.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
+  const line = (row: string[]): string => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+export function writeJson(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+}
