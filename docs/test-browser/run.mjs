@@ -112,6 +112,7 @@ const origin = `http://127.0.0.1:${server.address().port}`;
 const pages = [
   { path: '/', title: null, selectors: ['.VPHero', '.VPFeatures'], texts: ['Norm-constrained optimizers for TypeScript', 'Get started'] },
   { path: '/guide/getting-started.html', title: 'Getting started', selectors: ['.VPSidebar', 'div[class*="language-ts"] pre code'], texts: ['@lmo/core'] },
+  { path: '/guide/tfjs.html', title: 'Getting started with TensorFlow.js', selectors: ['div[class*="language-ts"] pre code'], texts: ['train.scion', 'model.fit'] },
   { path: '/guide/norms.html', title: 'Choosing norms and scales per layer', selectors: ['mjx-container', 'table'], texts: ['spectral()', 'colNorm({ transpose: true })'] },
   { path: '/concepts/update-rule.html', title: 'The unified update rule', selectors: ['mjx-container'], texts: ['signSGD', 'Muon'] },
   { path: '/api/', title: 'lmo API', selectors: ['.VPSidebar'], texts: ['@lmo/core'] },
