@@ -37,7 +37,7 @@ async function fit(model: tfl.Sequential, optimizer: tf.Optimizer, data: { x: tf
  * sign (ρ = 30), biases RMS. "head/kernel" also matches the uniquified "head/kernel_1".
  */
 const scionGroups = () => [
-  { name: 'hidden', match: 'dense_Dense*/kernel', norm: spectral(), scale: 3 },
+  { name: 'hidden_layers', match: 'dense_Dense*/kernel', norm: spectral(), scale: 3 },
   { name: 'head', match: 'head/kernel', norm: sign(), scale: 30 },
   { name: 'biases', match: '*/bias', norm: biasRMS() },
 ];
@@ -85,6 +85,8 @@ describe('tf.layers: model.compile + model.fit on tfjs-cpu', () => {
     const reloaded = (await tfl.loadLayersModel(tf.io.fromMemory(saved!))) as tfl.Sequential;
     expect(reloaded.optimizer).toBeInstanceOf(ScionOptimizer);
     expect(reloaded.optimizer.iterations).toBe(first.optimizer.iterations);
+    // globs with "_" survive tf.layers' snake_case → camelCase conversion of the training config
+    expect(reloaded.optimizer.getConfig()).toEqual(first.optimizer.getConfig());
     // In one process tfjs renames the reloaded variables ("…/kernel_1"); the state still finds them.
     const history = await reloaded.fit(data.x, data.y, { epochs: 2, batchSize: 32, shuffle: false, verbose: 0 });
     expect(history.history['loss']).toHaveLength(2);
