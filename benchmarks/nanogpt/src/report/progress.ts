@@ -10,7 +10,7 @@ function evalLine(label: string, r: EvalRecord): string {
 
 /**
  * Progress for one run: a bar with iteration, loss, tokens/s and ETA on a terminal; plain log
- * lines (every `every` iterations and at each evaluation) otherwise.
+ * lines (every `every` iterations or 30 s, and at each evaluation) otherwise.
  */
 export function progressHooks(label: string, iters: number, tty: boolean, every = 50): TrainHooks & { stop(): void } {
   if (tty) {
@@ -44,9 +44,12 @@ export function progressHooks(label: string, iters: number, tty: boolean, every 
       },
     };
   }
+  let last = Date.now();
   return {
     onIter(iter, loss, lr, tps) {
-      if ((iter + 1) % every === 0) {
+      // every `every` iterations, and at least every 30 s on slow machines
+      if ((iter + 1) % every === 0 || Date.now() - last > 30_000) {
+        last = Date.now();
         console.log(`${label} iter ${iter + 1}/${iters}: loss ${f3(loss)}, lr ${lr.toExponential(3)}, ${tps.toFixed(0)} tok/s`);
       }
     },
