@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LmoError, type Axis, type MatmulOptions, type Shape, type TensorBackend } from '@lmo/core';
+import { LmoError, type Axis, type FusedKernels, type MatmulOptions, type Shape, type TensorBackend } from '@lmo/core';
 import { tfjsNewtonSchulz } from './newton-schulz.js';
 
 /** The tensor handle of the tfjs binding: any `tf.Tensor` (persistent ones are `tf.Variable`s). */
@@ -13,6 +13,13 @@ export interface TfjsBackendOptions {
    * primitive-by-primitive fallback (the results agree to float32 rounding).
    */
   readonly fusedNewtonSchulz?: boolean;
+  /**
+   * Compute `matmul` with `transposeA`/`transposeB` as `tf.transpose` + a plain `tf.matMul`
+   * instead of passing tfjs's transpose flags. Default `true`: the wasm backend (XNNPACK) has a
+   * fast path only for untransposed operands (256×256: 2 ms plain, 67–90 ms with a flag, 5 ms with
+   * an explicit transpose), and elsewhere the extra copy costs a few percent of the product.
+   */
+  readonly materializeTransposes?: boolean;
 }
 
 /**
@@ -33,6 +40,7 @@ export interface TfjsBackendOptions {
  */
 export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBackend<TfTensor> {
   const fusedNewtonSchulz = options.fusedNewtonSchulz ?? true;
+  const materialize = options.materializeTransposes ?? true;
   const backend: TensorBackend<TfTensor> = {
     get name(): string {
       return `tfjs-${tf.getBackend()}`;
@@ -100,7 +108,10 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBacke
     },
 
     matmul(a: TfTensor, b: TfTensor, opts: MatmulOptions = {}): TfTensor {
-      return tf.matMul(a, b, opts.transposeA ?? false, opts.transposeB ?? false);
+      const ta = opts.transposeA ?? false;
+      const tb = opts.transposeB ?? false;
+      if (!materialize) return tf.matMul(a, b, ta, tb);
+      return tf.matMul(ta ? tf.transpose(a) : a, tb ? tf.transpose(b) : b);
     },
 
     assign(target: TfTensor, value: TfTensor): void {
@@ -126,7 +137,9 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBacke
     },
   };
   if (fusedNewtonSchulz) {
-    Object.assign(backend, { fused: { newtonSchulz: tfjsNewtonSchulz } });
+    const newtonSchulz: NonNullable<FusedKernels<TfTensor>['newtonSchulz']> = (x, coefficients, normScale, normEps) =>
+      tfjsNewtonSchulz(x, coefficients, normScale, normEps, { materializeTransposes: materialize });
+    Object.assign(backend, { fused: { newtonSchulz } });
   }
   return backend;
 }

@@ -10,9 +10,9 @@ for (const engine of ENGINES) {
     await useEngine(engine);
     return createTfjsBackend();
   });
-  describeBackendConformance(`tfjs-${engine} (no fused kernels)`, async () => {
+  describeBackendConformance(`tfjs-${engine} (no fused kernels, tfjs transpose flags)`, async () => {
     await useEngine(engine);
-    return createTfjsBackend({ fusedNewtonSchulz: false });
+    return createTfjsBackend({ fusedNewtonSchulz: false, materializeTransposes: false });
   });
 }
 
