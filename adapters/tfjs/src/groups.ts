@@ -1,4 +1,4 @@
-import { LmoError, globToRegExp, type GroupSpec, type Matcher, type Shape } from '@lmo/core';
+import { LmoError, compileMatch, type GroupSpec, type Shape } from '@lmo/core';
 import { canonicalName } from './names.js';
 import type { Layout } from './layout.js';
 
@@ -15,19 +15,6 @@ export interface TfjsGroupSpec extends GroupSpec {
   readonly layout?: Layout;
 }
 
-function tester(matcher: Matcher): (name: string, shape: Shape) => boolean {
-  if (typeof matcher === 'function') return matcher;
-  if (matcher instanceof RegExp) {
-    const re = new RegExp(matcher.source, matcher.flags.replace(/[gy]/g, ''));
-    return (name) => re.test(name);
-  }
-  if (typeof matcher === 'string') {
-    const re = globToRegExp(matcher);
-    return (name) => re.test(name);
-  }
-  throw new LmoError('GROUP_ROUTING', `a group's "match" must be a glob string, a RegExp or a function, got ${String(matcher)}`);
-}
-
 /** Routes variables to groups one at a time, as the optimizer first sees them. */
 export class GroupRouter {
   readonly #tests: Array<((name: string, shape: Shape) => boolean) | undefined>;
@@ -42,12 +29,7 @@ export class GroupRouter {
       throw new LmoError('GROUP_ROUTING', `only one group may omit "match" (the default group); groups ${defaults.map((i) => this.label(i)).join(', ')} all do`);
     }
     this.#fallback = defaults[0];
-    this.#tests = groups.map((g) => {
-      if (g.match === undefined) return undefined;
-      const list = Array.isArray(g.match) ? (g.match as readonly Matcher[]) : [g.match as Matcher];
-      const fns = list.map(tester);
-      return (name: string, shape: Shape) => fns.some((f) => f(name, shape));
-    });
+    this.#tests = groups.map((g) => (g.match === undefined ? undefined : compileMatch(g.match)));
   }
 
   /** The group's label in messages. */

@@ -17,7 +17,7 @@ export {
   type OptimizerOptions,
   type ParameterInfo,
 } from './optimizer/optimizer.js';
-export { globToRegExp, routeParameters, type GroupSpec, type Matcher } from './optimizer/groups.js';
+export { compileMatch, globToRegExp, routeParameters, type GroupSpec, type Matcher } from './optimizer/groups.js';
 export {
   STATE_FORMAT,
   STATE_VERSION,

@@ -54,6 +54,16 @@ function matcherTest(matcher: Matcher): (name: string, shape: Shape) => boolean 
 }
 
 /**
+ * Compiles a group's `match` (one matcher or several, any of which may match) into a test on a
+ * parameter's name and shape. Throws a `GROUP_ROUTING` error for a value that is not a matcher.
+ */
+export function compileMatch(match: Matcher | readonly Matcher[]): (name: string, shape: Shape) => boolean {
+  const list = Array.isArray(match) ? (match as readonly Matcher[]) : [match as Matcher];
+  const fns = list.map(matcherTest);
+  return (name, shape) => fns.some((f) => f(name, shape));
+}
+
+/**
  * Assigns every parameter to exactly one group. Throws a `GROUP_ROUTING` error naming the parameter
  * when one matches no group (and there is no default group) or more than one, and naming the group
  * when a group with a `match` matches nothing.
@@ -70,12 +80,7 @@ export function routeParameters(
       `only one group may omit "match" (the default group); groups ${defaults.map(groupName).join(', ')} all do`,
     );
   }
-  const tests = groups.map((g) => {
-    if (g.match === undefined) return undefined;
-    const list = Array.isArray(g.match) ? (g.match as readonly Matcher[]) : [g.match as Matcher];
-    const fns = list.map(matcherTest);
-    return (name: string, shape: Shape) => fns.some((f) => f(name, shape));
-  });
+  const tests = groups.map((g) => (g.match === undefined ? undefined : compileMatch(g.match)));
   const used = new Array<boolean>(groups.length).fill(false);
   const result = params.map(({ name, shape }) => {
     const hits = tests.flatMap((t, i) => (t?.(name, shape) ? [i] : []));
