@@ -16,6 +16,7 @@ export default defineProject({
       { find: /^@lmo\/core\/testing$/, replacement: src('packages/core/src/testing/index.ts') },
       { find: /^@lmo\/core$/, replacement: src('packages/core/src/index.ts') },
       { find: /^@lmo\/tfjs$/, replacement: src('adapters/tfjs/src/index.ts') },
+      { find: /^@lmo\/gpujs$/, replacement: src('adapters/gpujs/src/index.ts') },
     ],
   },
 });

@@ -3,7 +3,7 @@ import type { GPTConfig } from './config.js';
 import { UsageError } from '../util/errors.js';
 
 /** The model backends this benchmark has. */
-export const BACKENDS = ['reference', 'tfjs-wasm', 'tfjs-cpu'] as const;
+export const BACKENDS = ['reference', 'tfjs-wasm', 'tfjs-cpu', 'onnxruntime', 'gpujs-cpu', 'gpujs-webasm', 'gpujs-webgpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 /** The default backend: the fastest measured on a 2-core CPU machine (see the README's speed table). */
@@ -23,6 +23,22 @@ export async function createModelBackend(name: string, config: GPTConfig): Promi
     const { ReferenceModelBackend } = await import('./reference/backend.js');
     return new ReferenceModelBackend(config) as ModelBackend<unknown>;
   }
+  if (name.startsWith('gpujs-')) return createGpujsModel(name.slice('gpujs-'.length) as 'cpu' | 'webasm' | 'webgpu', config);
+  if (name === 'onnxruntime') {
+    let ortMod: typeof import('./onnxruntime/backend.js');
+    try {
+      ortMod = await import('./onnxruntime/backend.js');
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+        throw new UsageError(
+          'backend onnxruntime needs onnxruntime-node, which is not installed: run `ONNXRUNTIME_NODE_INSTALL=skip pnpm add onnxruntime-node`',
+        );
+      }
+      throw e;
+    }
+    return (await ortMod.OnnxModelBackend.create(config)) as ModelBackend<unknown>;
+  }
   let mod: typeof import('./tfjs/backend.js');
   try {
     mod = await import('./tfjs/backend.js');
@@ -36,4 +52,29 @@ export async function createModelBackend(name: string, config: GPTConfig): Promi
     throw e;
   }
   return (await mod.TfjsModelBackend.create(name === 'tfjs-cpu' ? 'cpu' : 'wasm', config)) as ModelBackend<unknown>;
+}
+
+/**
+ * The gpu.js model backend in `mode`. gpu.js is loaded only when asked for; a missing package, or a
+ * GPU mode that does not probe available here (webgpu needs a `navigator.gpu`), is a usage error.
+ */
+async function createGpujsModel(mode: 'cpu' | 'webasm' | 'webgpu', config: GPTConfig): Promise<ModelBackend<unknown>> {
+  let mod: typeof import('./gpujs/backend.js');
+  try {
+    mod = await import('./gpujs/backend.js');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new UsageError(
+        `backend gpujs-${mode} needs gpu.js and @lmo/gpujs, which are not installed: run \`pnpm --filter @lmo/bench-nanogpt add gpu.js@2.24.1\``,
+      );
+    }
+    throw e;
+  }
+  try {
+    return (await mod.GpujsModelBackend.create(mode, config)) as ModelBackend<unknown>;
+  } catch (e) {
+    if (mode !== 'cpu' && mode !== 'webasm') throw new UsageError(`backend gpujs-${mode}: ${e instanceof Error ? e.message : String(e)}`);
+    throw e;
+  }
 }

@@ -1,0 +1,142 @@
+import { createGpujsBackend, probeMode, type GpujsBackend, type GpujsBackendOptions, type GpujsMode, type GpujsTensor } from '@lmo/gpujs';
+import { GPU } from 'gpu.js';
+import type { Batch } from '../../data/batch.js';
+import type { LossAndGrads, ModelBackend, ParamMap } from '../backend.js';
+import { paramSpecs, type GPTConfig } from '../config.js';
+import { GpujsGPT } from './gpt.js';
+import { KernelRunner, type DeviceValue, type GpuLike } from './runner.js';
+
+/** The slot of a `@lmo/gpujs` tensor that holds its device value (an internal of that package). */
+interface StorageSlot {
+  value: DeviceValue | null;
+}
+
+function slot(t: GpujsTensor): StorageSlot {
+  return (t as unknown as { storage: StorageSlot }).storage;
+}
+
+function valueOf(t: GpujsTensor, name: string): DeviceValue {
+  const v = slot(t).value;
+  if (v === null) throw new Error(`gpujs model: parameter ${name} has no computed value`);
+  return v;
+}
+
+/**
+ * nanoGPT's GPT as gpu.js kernels (`./kernels.ts`) in one gpu.js mode. The model's kernels and the
+ * optimizer's (`@lmo/gpujs`) run on one shared gpu.js instance, so parameters are `@lmo/gpujs`
+ * tensors whose device values the model reads directly, and gradients are handed over without
+ * copies through the device (host modes: copied into persistent arrays; GPU modes: the gradient
+ * texture/buffer becomes the gradient tensor's storage).
+ */
+export class GpujsModelBackend implements ModelBackend<GpujsTensor> {
+  readonly name: string;
+  readonly tensors: GpujsBackend;
+  private readonly runner: KernelRunner;
+  private readonly model: GpujsGPT;
+  private readonly grads = new Map<string, GpujsTensor>();
+
+  private constructor(
+    readonly mode: GpujsMode,
+    readonly config: GPTConfig,
+    gpu: GpuLike,
+    tensors: GpujsBackend,
+  ) {
+    this.name = `gpujs-${mode}`;
+    this.tensors = tensors;
+    this.runner = new KernelRunner(gpu, mode === 'cpu' || mode === 'webasm');
+    this.model = new GpujsGPT(config, this.runner);
+  }
+
+  /**
+   * Builds the model on gpu.js `mode`. GPU modes are probed first (a small matmul) and refused with
+   * the probe's reason when they do not work here.
+   */
+  static async create(mode: GpujsMode, config: GPTConfig, options: Omit<GpujsBackendOptions, 'mode' | 'gpu'> = {}): Promise<GpujsModelBackend> {
+    if (mode !== 'cpu' && mode !== 'webasm') {
+      const probe = await probeMode(mode, options);
+      if (!probe.available) throw new Error(`gpu.js mode ${mode} is not available here: ${probe.reason ?? 'unknown reason'}`);
+    }
+    const gpu = new GPU({ mode } as ConstructorParameters<typeof GPU>[0]) as unknown as GpuLike;
+    const tensors = createGpujsBackend({ ...options, mode, gpu });
+    return new GpujsModelBackend(mode, config, gpu, tensors);
+  }
+
+  createParams(init: ParamMap<Float32Array>): Map<string, GpujsTensor> {
+    return new Map(
+      paramSpecs(this.config).map((s) => {
+        const data = init.get(s.name);
+        if (data === undefined) throw new Error(`missing initial value for ${s.name}`);
+        return [s.name, this.tensors.fromArray(data, s.shape)];
+      }),
+    );
+  }
+
+  /** Lets pending optimizer work finish (webgpu records launches) and frees the previous pass. */
+  private async begin(params: ParamMap<GpujsTensor>): Promise<(name: string) => DeviceValue> {
+    await this.tensors.run(() => undefined);
+    this.runner.releaseTemps();
+    return (name) => {
+      const t = params.get(name);
+      if (t === undefined) throw new Error(`missing parameter ${name}`);
+      return valueOf(t, name);
+    };
+  }
+
+  async lossAndGrads(params: ParamMap<GpujsTensor>, batch: Batch): Promise<LossAndGrads<GpujsTensor>> {
+    this.checkBatch(batch);
+    const p = await this.begin(params);
+    const r = await this.model.lossAndGrads(p, Float32Array.from(batch.x), Float32Array.from(batch.y), batch.batchSize);
+    if (this.grads.size === 0) {
+      for (const s of paramSpecs(this.config)) this.grads.set(s.name, this.tensors.fromArray(new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape));
+      await this.tensors.run(() => undefined);
+    }
+    for (const [name, v] of r.grads) {
+      const t = this.grads.get(name);
+      if (t === undefined) throw new Error(`gradient of unknown parameter ${name}`);
+      const s = slot(t);
+      if (v instanceof Float32Array && s.value instanceof Float32Array) {
+        s.value.set(v);
+      } else {
+        // a device result: it becomes the tensor's storage (the previous one is freed)
+        const old = s.value;
+        this.runner.keep(v);
+        s.value = v;
+        if (old !== null && !(old instanceof Float32Array)) old.delete();
+      }
+    }
+    return { loss: r.loss, grads: this.grads };
+  }
+
+  async loss(params: ParamMap<GpujsTensor>, batch: Batch): Promise<number> {
+    this.checkBatch(batch);
+    const p = await this.begin(params);
+    return this.model.loss(p, Float32Array.from(batch.x), Float32Array.from(batch.y), batch.batchSize);
+  }
+
+  async lastLogits(params: ParamMap<GpujsTensor>, tokens: Int32Array): Promise<Float32Array> {
+    const T = tokens.length;
+    if (T < 1 || T > this.config.blockSize) throw new RangeError(`need 1…${this.config.blockSize} tokens, got ${T}`);
+    const p = await this.begin(params);
+    const logits = await this.model.logits(p, Float32Array.from(tokens));
+    const V = this.config.vocabSize;
+    return Float32Array.from(logits.subarray((T - 1) * V, T * V));
+  }
+
+  /** Kernels compiled and launched by the model (the optimizer's are in `tensors.stats()`). */
+  stats(): { kernels: number; launches: number } {
+    return { kernels: this.runner.kernels, launches: this.runner.launches };
+  }
+
+  dispose(): void {
+    for (const g of this.grads.values()) this.tensors.dispose(g);
+    this.grads.clear();
+    this.runner.destroy();
+    this.tensors.destroy();
+  }
+
+  private checkBatch(batch: Batch): void {
+    if (batch.blockSize !== this.config.blockSize) {
+      throw new RangeError(`batch block size ${batch.blockSize} != model block size ${this.config.blockSize}`);
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import { GPU } from 'gpu.js';
+import { describe, expect, it } from 'vitest';
+import { BatchSampler, charDataset } from '../src/data/shakespeare.js';
+import type { ModelBackend } from '../src/model/backend.js';
+import type { GPTConfig } from '../src/model/config.js';
+import { gelu, geluBackward } from '../src/model/gpujs/kernels.js';
+import { toFloat32 } from '../src/model/gpujs/runner.js';
+import { initParams } from '../src/model/init.js';
+import { erf } from '../src/model/reference/kernels/gelu.js';
+import { createModelBackend } from '../src/model/registry.js';
+import { createTrainOptimizer, nanoGptSchedule } from '../src/optim/factory.js';
+
+// A tiny GPT on a small corpus: two Scion steps; loss and every gradient against the reference.
+const text = 'First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n'.repeat(20);
+const data = charDataset(text);
+const cfg: GPTConfig = { vocabSize: data.vocabSize, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16 };
+const B = 2;
+const STEPS = 2;
+
+interface Run {
+  losses: number[];
+  grads: Array<Map<string, Float32Array>>;
+  evalLoss: number;
+  logits: Float32Array;
+}
+
+async function run(name: string): Promise<Run> {
+  const model = (await createModelBackend(name, cfg)) as ModelBackend<unknown>;
+  const params = model.createParams(initParams(cfg, 7));
+  const opt = createTrainOptimizer('scion', model.tensors, params, 2 ** -6, nanoGptSchedule(STEPS, 0));
+  const sampler = new BatchSampler(data.train, B, cfg.blockSize, 11);
+  const out: Run = { losses: [], grads: [], evalLoss: 0, logits: new Float32Array(0) };
+  for (let i = 0; i < STEPS; i++) {
+    const r = await model.lossAndGrads(params, sampler.next());
+    out.losses.push(r.loss);
+    const copy = new Map<string, Float32Array>();
+    for (const [k, g] of r.grads) copy.set(k, Float32Array.from(await model.tensors.read(g)));
+    out.grads.push(copy);
+    await opt.step(r.grads);
+  }
+  out.evalLoss = await model.loss(params, sampler.next());
+  out.logits = await model.lastLogits(params, Int32Array.from([1, 2, 3, 4, 5]));
+  opt.dispose();
+  for (const p of params.values()) model.tensors.dispose(p);
+  model.dispose();
+  return out;
+}
+
+function relErr(a: Float32Array, ref: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - ref[i]!));
+    scale = Math.max(scale, Math.abs(ref[i]!));
+  }
+  return diff / (scale || 1e-30);
+}
+
+let refRun: Promise<Run> | undefined;
+
+describe.each(['gpujs-cpu', 'gpujs-webasm'])('%s', (name) => {
+  const mode = name.slice('gpujs-'.length);
+
+  it('GELU kernels (in-kernel erf) match float64 GELU and its derivative', () => {
+    const gpu = new GPU({ mode } as ConstructorParameters<typeof GPU>[0]);
+    const n = 4001;
+    const x = Float32Array.from({ length: n }, (_, i) => -8 + (16 * i) / (n - 1));
+    const settings = { output: [n], precision: 'single', tactic: 'precision', immutable: true };
+    const f = (gpu as unknown as { createKernel(s: string, o: object): (...a: unknown[]) => unknown }).createKernel(gelu(n).source, settings);
+    const df = (gpu as unknown as { createKernel(s: string, o: object): (...a: unknown[]) => unknown }).createKernel(geluBackward(n).source, settings);
+    const y = toFloat32(f(x), n);
+    const dy = toFloat32(df(new Float32Array(n).fill(1), x), n);
+    let errF = 0;
+    let errD = 0;
+    for (let i = 0; i < n; i++) {
+      const v = x[i]!;
+      const cdf = 0.5 * (1 + erf(v * Math.SQRT1_2));
+      const ref = v * cdf;
+      const dref = cdf + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI);
+      errF = Math.max(errF, Math.abs(y[i]! - ref) / Math.max(1, Math.abs(ref)));
+      errD = Math.max(errD, Math.abs(dy[i]! - dref));
+    }
+    gpu.destroy();
+    // float32 output rounding is ~6e-8 relative; allow a few ulps
+    expect(errF).toBeLessThan(5e-7);
+    expect(errD).toBeLessThan(5e-7);
+  });
+
+  it(`loss and every gradient over ${STEPS} Scion steps, eval loss and logits match the reference`, async () => {
+    refRun ??= run('reference');
+    const ref = await refRun;
+    const other = await run(name);
+    for (let s = 0; s < STEPS; s++) {
+      expect(Math.abs(other.losses[s]! - ref.losses[s]!), `loss at step ${s}`).toBeLessThan(1e-5);
+      for (const [k, g] of ref.grads[s]!) expect(relErr(other.grads[s]!.get(k)!, g), `${k} at step ${s}`).toBeLessThan(1e-4);
+    }
+    expect(Math.abs(other.evalLoss - ref.evalLoss)).toBeLessThan(1e-5);
+    expect(relErr(other.logits, ref.logits)).toBeLessThan(1e-4);
+  });
+});
