@@ -7,6 +7,7 @@ import { BatchSampler, type CharDataset } from '../data/shakespeare.js';
 import { createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
 import { batchSeeds } from '../train/trainer.js';
 import { timeIt } from './timing.js';
+import { UsageError } from '../util/errors.js';
 
 /** One backend's speed. Times are per iteration; `cpu` is process CPU time (robust to other load). */
 export interface SpeedRow {
@@ -32,7 +33,15 @@ export interface SpeedSettings {
 export async function speedBench(data: CharDataset, config: GPTConfig, s: SpeedSettings, log: (l: string) => void): Promise<SpeedRow[]> {
   const rows: SpeedRow[] = [];
   for (const name of s.backends) {
-    const model = await createModelBackend(name, config);
+    let model: Awaited<ReturnType<typeof createModelBackend>>;
+    try {
+      model = await createModelBackend(name, config);
+    } catch (e) {
+      // an engine that does not run here (gpujs-webgpu without a navigator.gpu): skip it, say why
+      if (!(e instanceof UsageError)) throw e;
+      log(`${name}: skipped (${e.message})`);
+      continue;
+    }
     const params = model.createParams(initParams(config, s.seed));
     const sampler = new BatchSampler(data.train, s.batchSize, config.blockSize, batchSeeds(s.seed).train);
     for (let i = 0; i < s.warmup; i++) await model.lossAndGrads(params, sampler.next());
