@@ -121,3 +121,35 @@ describe.each(['gpujs-cpu', 'gpujs-webasm'])('%s', (name) => {
     expect(relErr(other.logits, ref.logits)).toBeLessThan(1e-4);
   });
 });
+
+// gpu.js webgpu (pipeline mode: activations and gradients stay in storage buffers) where Dawn finds an
+// adapter: a GPU, or with LMO_WEBGPU=compat (set here unless LMO_WEBGPU is set) Mesa's software GL.
+// One forward+backward (the emulated adapter compiles a shader per kernel: seconds).
+describe('gpujs-webgpu', () => {
+  it('loss and every gradient of one batch match the reference (skipped without an adapter)', async (ctx) => {
+    if (process.env.LMO_WEBGPU === 'off') ctx.skip();
+    process.env.LMO_WEBGPU ??= 'compat';
+    const { GpujsModelBackend } = await import('../src/model/gpujs/backend.js');
+    let model: Awaited<ReturnType<typeof GpujsModelBackend.create>>;
+    try {
+      model = await GpujsModelBackend.create('webgpu', cfg);
+    } catch (e) {
+      console.warn(`[gpujs-webgpu] skipped: ${e instanceof Error ? e.message : String(e)}`);
+      ctx.skip();
+      return;
+    }
+    const ref = (await createModelBackend('reference', cfg)) as ModelBackend<unknown>;
+    const batch = new BatchSampler(data.train, B, cfg.blockSize, 11).next();
+    const params = model.createParams(initParams(cfg, 7));
+    const refParams = ref.createParams(initParams(cfg, 7));
+    const r = await model.lossAndGrads(params, batch);
+    const rr = await ref.lossAndGrads(refParams, batch);
+    expect(Math.abs(r.loss - rr.loss)).toBeLessThan(1e-5);
+    for (const [k, g] of rr.grads) {
+      const mine = await model.tensors.read(r.grads.get(k)!);
+      expect(relErr(mine, Float32Array.from(await ref.tensors.read(g))), k).toBeLessThan(1e-4);
+    }
+    for (const p of params.values()) model.tensors.dispose(p);
+    model.dispose();
+  }, 120_000);
+});

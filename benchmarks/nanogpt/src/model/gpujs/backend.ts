@@ -5,6 +5,7 @@ import type { LossAndGrads, ModelBackend, ParamMap } from '../backend.js';
 import { paramSpecs, type GPTConfig } from '../config.js';
 import { GpujsGPT } from './gpt.js';
 import { KernelRunner, type DeviceValue, type GpuLike } from './runner.js';
+import { webgpuNavigatorOptions } from './webgpu.js';
 
 /** The slot of a `@lmo/gpujs` tensor that holds its device value (an internal of that package). */
 interface StorageSlot {
@@ -49,9 +50,11 @@ export class GpujsModelBackend implements ModelBackend<GpujsTensor> {
 
   /**
    * Builds the model on gpu.js `mode`. GPU modes are probed first (a small matmul) and refused with
-   * the probe's reason when they do not work here.
+   * the probe's reason when they do not work here; `webgpu` without `options.navigatorGpu` finds one
+   * with {@link webgpuNavigatorOptions}.
    */
   static async create(mode: GpujsMode, config: GPTConfig, options: Omit<GpujsBackendOptions, 'mode' | 'gpu'> = {}): Promise<GpujsModelBackend> {
+    if (mode === 'webgpu' && options.navigatorGpu === undefined) options = { ...(await webgpuNavigatorOptions()), ...options };
     if (mode !== 'cpu' && mode !== 'webasm') {
       const probe = await probeMode(mode, options);
       if (!probe.available) throw new Error(`gpu.js mode ${mode} is not available here: ${probe.reason ?? 'unknown reason'}`);
