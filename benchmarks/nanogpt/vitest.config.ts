@@ -17,6 +17,8 @@ export default defineProject({
       { find: /^@lmo\/core$/, replacement: src('packages/core/src/index.ts') },
       { find: /^@lmo\/tfjs$/, replacement: src('adapters/tfjs/src/index.ts') },
       { find: /^@lmo\/gpujs$/, replacement: src('adapters/gpujs/src/index.ts') },
+      { find: /^@lmo\/onnxruntime\/onnx$/, replacement: src('adapters/onnxruntime/src/onnx/index.ts') },
+      { find: /^@lmo\/onnxruntime$/, replacement: src('adapters/onnxruntime/src/index.ts') },
     ],
   },
 });

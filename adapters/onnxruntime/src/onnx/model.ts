@@ -1,7 +1,7 @@
 // Encoders for the handful of ONNX messages (onnx/onnx.proto, proto2) this adapter emits:
 // ModelProto, GraphProto, NodeProto, AttributeProto, ValueInfoProto (with TypeProto and
 // TensorShapeProto), TensorProto and OperatorSetIdProto. Field numbers are those of onnx.proto.
-// Internal: not part of the package exports.
+// Exported as `@lmo/onnxruntime/onnx` (see ./index.ts).
 
 import { ProtoWriter } from './proto.js';
 

@@ -5,7 +5,7 @@
 // `(fieldNumber << 3) | wireType` written as a varint, followed by its payload. Wire types used
 // here: 0 = varint (int32/int64/enum/bool), 2 = length-delimited (string, bytes, message, packed),
 // 5 = fixed 32-bit (float).
-// Internal: not part of the package exports.
+// Exported as `@lmo/onnxruntime/onnx` (see ./index.ts).
 
 
 const WIRE_VARINT = 0;
