@@ -7,7 +7,7 @@ export const BACKENDS = ['reference', 'tfjs-wasm', 'tfjs-cpu', 'onnxruntime', 'g
 export type BackendName = (typeof BACKENDS)[number];
 
 /** The default backend: the fastest measured on a 2-core CPU machine (see the README's speed table). */
-export const DEFAULT_BACKEND: BackendName = 'reference';
+export const DEFAULT_BACKEND: BackendName = 'onnxruntime';
 
 export function isBackendName(s: string): s is BackendName {
   return (BACKENDS as readonly string[]).includes(s);
