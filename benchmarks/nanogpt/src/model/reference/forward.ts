@@ -60,10 +60,3 @@ export function forwardLoss(params: ParamArrays, x: Int32Array, y: Int32Array, B
   forwardLogits(params, x, B, T, ws);
   return crossEntropy(ws.logits, y, B * T, ws.cfg.vocabSize, grad);
 }
-
-/** Gather rows: `out` gets the logits of position `t` of each row (for generation). */
-export function logitsAt(ws: Workspace, row: number, T: number, t: number, out: FloatArray): void {
-  const V = ws.cfg.vocabSize;
-  const o = (row * T + t) * V;
-  for (let v = 0; v < V; v++) out[v] = ws.logits[o + v]!;
-}
