@@ -33,6 +33,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     items: [
       { text: 'The unified update rule', link: '/concepts/update-rule' },
       { text: 'Newton–Schulz and Polar Express', link: '/concepts/orthogonalization' },
+      { text: 'Architecture and engine notes', link: '/concepts/architecture' },
     ],
   },
   { text: 'Benchmarks', link: '/benchmarks' },
