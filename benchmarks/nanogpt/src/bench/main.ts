@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { CPU_CONFIG } from '../model/config.js';
-import { BACKENDS, createModelBackend, isBackendName, type BackendName } from '../model/registry.js';
+import { BACKENDS, DEFAULT_BACKEND, createModelBackend, isBackendName, type BackendName } from '../model/registry.js';
 import type { OptimizerName } from '../optim/factory.js';
 import { optimizerName, prepare } from '../train/experiment.js';
 import { UsageError } from '../util/errors.js';
@@ -99,7 +99,7 @@ function program(): Command {
       if (o.json) writeJson(resolve(o.json), { config, batchSize: o.batchSize, iters: o.iters, rows });
     });
   common(p.command('sweep').description('lr sweep for scion/uscion/scionlight over seeds (long)'))
-    .option('--backend <name>', 'model backend', 'reference')
+    .option('--backend <name>', 'model backend', DEFAULT_BACKEND)
     .option('--optimizers <list>', 'optimizers', list, ['scion', 'uscion', 'scionlight'])
     .option('--lrs <list>', 'learning rates (2^k allowed)', numbers, [2 ** -10, 2 ** -9, 2 ** -8, 2 ** -7, 2 ** -6])
     .option('--seeds <n>', 'seeds per setting (1337, 1338, ...)', int, 3)
