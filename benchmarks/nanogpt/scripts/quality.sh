@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The quality runs behind the README's table: nanoGPT's default CPU config, 2000 iterations, on the
+# onnxruntime backend, three seeds. Results go to results/ (JSON lines + SVG plots beside them).
+#   lane a: Scion vs AdamW (--compare), seeds 1338 and 1339 (seed 1337 is results/default-scion-vs-adamw.jsonl)
+#   lane b: uSCG seeds 1337-1339, ScionLight seed 1337
+# Run from the repository root: `bash benchmarks/nanogpt/scripts/quality.sh a` (and `b`, e.g. in parallel
+# with NANOGPT_ORT_THREADS=1 each on a 2-core machine). About 5 minutes per 2000-iteration run here.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+run() { pnpm --silent nanogpt --no-progress --sample 200 "$@"; }
+case "${1:-}" in
+  a)
+    for seed in 1338 1339; do
+      run --seed "$seed" --compare adamw --json "results/scion-vs-adamw-seed$seed.jsonl"
+    done ;;
+  b)
+    for seed in 1337 1338 1339; do
+      run --optimizer uscion --seed "$seed" --json "results/uscion-seed$seed.jsonl"
+    done
+    run --optimizer scionlight --seed 1337 --json results/scionlight-seed1337.jsonl ;;
+  *) echo "usage: quality.sh a|b" >&2; exit 2 ;;
+esac
