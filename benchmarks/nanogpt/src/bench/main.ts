@@ -62,7 +62,7 @@ function program(): Command {
     { nLayer: 2, nEmbd: 64, blockSize: 32, batchSize: 4 },
   )
     .option('--steps <n>', 'optimizer steps', int, 5)
-    .option('--backends <list>', 'backends to compare with the reference', list, ['tfjs-cpu', 'tfjs-wasm', 'onnxruntime'])
+    .option('--backends <list>', 'backends to compare with the reference', list, ['tfjs-cpu', 'tfjs-wasm', 'onnxruntime', 'gpujs-cpu', 'gpujs-webasm'])
     .option('--optimizer <name>', 'optimizer between the steps', 'scion')
     .action(async (o: Common & { steps: number; backends: string[]; optimizer: string }) => {
       const { data, config } = await setup(o);
