@@ -1,5 +1,6 @@
 import { GPU } from 'gpu.js';
 import { describe, expect, it } from 'vitest';
+import { relErr } from '../src/bench/parity.js';
 import { BatchSampler, charDataset } from '../src/data/shakespeare.js';
 import type { ModelBackend } from '../src/model/backend.js';
 import type { GPTConfig } from '../src/model/config.js';
@@ -45,16 +46,6 @@ async function run(name: string): Promise<Run> {
   for (const p of params.values()) model.tensors.dispose(p);
   model.dispose();
   return out;
-}
-
-function relErr(a: Float32Array, ref: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - ref[i]!));
-    scale = Math.max(scale, Math.abs(ref[i]!));
-  }
-  return diff / (scale || 1e-30);
 }
 
 let refRun: Promise<Run> | undefined;

@@ -69,7 +69,8 @@ async function trajectory(name: BackendName, data: CharDataset, config: GPTConfi
   return { backend: model.name, losses, grads };
 }
 
-function relErr(a: Float32Array, ref: Float32Array): number {
+/** max|a − ref| / max|ref|: the error of `a` relative to the largest magnitude of `ref`. */
+export function relErr(a: Float32Array, ref: Float32Array): number {
   let diff = 0;
   let scale = 0;
   for (let i = 0; i < ref.length; i++) {
