@@ -1,6 +1,6 @@
 import type { ModelBackend } from './backend.js';
 import type { GPTConfig } from './config.js';
-import { UsageError } from '../util/errors.js';
+import { UsageError, isModuleNotFound } from '../util/errors.js';
 
 /** The model backends this benchmark has. */
 export const BACKENDS = ['reference', 'tfjs-wasm', 'tfjs-cpu', 'onnxruntime', 'gpujs-cpu', 'gpujs-webasm', 'gpujs-webgpu'] as const;
@@ -11,6 +11,16 @@ export const DEFAULT_BACKEND: BackendName = 'onnxruntime';
 
 export function isBackendName(s: string): s is BackendName {
   return (BACKENDS as readonly string[]).includes(s);
+}
+
+/** Loads a backend module; a missing package becomes a {@link UsageError} with `notInstalled` as its message. */
+async function importBackend<M>(load: () => Promise<M>, notInstalled: string): Promise<M> {
+  try {
+    return await load();
+  } catch (e) {
+    if (isModuleNotFound(e)) throw new UsageError(notInstalled);
+    throw e;
+  }
 }
 
 /**
@@ -25,32 +35,16 @@ export async function createModelBackend(name: string, config: GPTConfig): Promi
   }
   if (name.startsWith('gpujs-')) return createGpujsModel(name.slice('gpujs-'.length) as 'cpu' | 'webasm' | 'webgpu', config);
   if (name === 'onnxruntime') {
-    let ortMod: typeof import('./onnxruntime/backend.js');
-    try {
-      ortMod = await import('./onnxruntime/backend.js');
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-        throw new UsageError(
-          'backend onnxruntime needs onnxruntime-node, which is not installed: run `ONNXRUNTIME_NODE_INSTALL=skip pnpm add onnxruntime-node`',
-        );
-      }
-      throw e;
-    }
+    const ortMod = await importBackend(
+      () => import('./onnxruntime/backend.js'),
+      'backend onnxruntime needs onnxruntime-node, which is not installed: run `ONNXRUNTIME_NODE_INSTALL=skip pnpm add onnxruntime-node`',
+    );
     return (await ortMod.OnnxModelBackend.create(config)) as ModelBackend<unknown>;
   }
-  let mod: typeof import('./tfjs/backend.js');
-  try {
-    mod = await import('./tfjs/backend.js');
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new UsageError(
-        `backend ${name} needs @tensorflow/tfjs-core, which is not installed: run \`pnpm --filter @lmo/bench-nanogpt add @tensorflow/tfjs-core@4.22.0\``,
-      );
-    }
-    throw e;
-  }
+  const mod = await importBackend(
+    () => import('./tfjs/backend.js'),
+    `backend ${name} needs @tensorflow/tfjs-core, which is not installed: run \`pnpm --filter @lmo/bench-nanogpt add @tensorflow/tfjs-core@4.22.0\``,
+  );
   return (await mod.TfjsModelBackend.create(name === 'tfjs-cpu' ? 'cpu' : 'wasm', config)) as ModelBackend<unknown>;
 }
 
@@ -59,18 +53,10 @@ export async function createModelBackend(name: string, config: GPTConfig): Promi
  * GPU mode that does not probe available here (webgpu needs a `navigator.gpu`), is a usage error.
  */
 async function createGpujsModel(mode: 'cpu' | 'webasm' | 'webgpu', config: GPTConfig): Promise<ModelBackend<unknown>> {
-  let mod: typeof import('./gpujs/backend.js');
-  try {
-    mod = await import('./gpujs/backend.js');
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new UsageError(
-        `backend gpujs-${mode} needs gpu.js and @lmo/gpujs, which are not installed: run \`pnpm --filter @lmo/bench-nanogpt add gpu.js@2.24.1\``,
-      );
-    }
-    throw e;
-  }
+  const mod = await importBackend(
+    () => import('./gpujs/backend.js'),
+    `backend gpujs-${mode} needs gpu.js and @lmo/gpujs, which are not installed: run \`pnpm --filter @lmo/bench-nanogpt add gpu.js@2.24.1\``,
+  );
   try {
     return (await mod.GpujsModelBackend.create(mode, config)) as ModelBackend<unknown>;
   } catch (e) {

@@ -2,3 +2,9 @@
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** Whether `e` is Node's error for a module or package that cannot be found (not installed). */
+export function isModuleNotFound(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { UsageError } from '../../util/errors.js';
+import { UsageError, isModuleNotFound } from '../../util/errors.js';
 
 /** The tfjs backends this benchmark runs on (webgpu would need a GPU; tfjs-node cannot be installed here). */
 export const TFJS_ENGINES = ['cpu', 'wasm'] as const;
@@ -25,8 +25,7 @@ export async function importOr<M>(pkg: string, load: () => Promise<M>): Promise<
   try {
     return await load();
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw missing(pkg, e);
+    if (isModuleNotFound(e)) throw missing(pkg, e);
     throw e;
   }
 }
