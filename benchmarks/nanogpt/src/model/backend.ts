@@ -1,6 +1,6 @@
 import type { MaybePromise, TensorBackend } from '@lmo/core';
 import type { Batch } from '../data/batch.js';
-import type { GPTConfig } from './config.js';
+import type { GPTConfig, ParamSpec } from './config.js';
 
 /** Parameters (or gradients) by nanoGPT name, in {@link paramSpecs} order. */
 export type ParamMap<T> = ReadonlyMap<string, T>;
@@ -35,4 +35,22 @@ export interface ModelBackend<T> {
   lastLogits(params: ParamMap<T>, tokens: Int32Array): MaybePromise<Float32Array>;
   /** Frees what the backend holds (not the parameters). */
   dispose(): void;
+}
+
+/**
+ * The body of {@link ModelBackend.createParams}: one tensor per spec, in spec order, made by `make`
+ * from the spec's initial value in `init` (a missing value is an error).
+ */
+export function createParamsFrom<T>(
+  specs: readonly ParamSpec[],
+  init: ParamMap<Float32Array>,
+  make: (data: Float32Array, shape: readonly number[]) => T,
+): Map<string, T> {
+  return new Map(
+    specs.map((s) => {
+      const data = init.get(s.name);
+      if (data === undefined) throw new Error(`missing initial value for ${s.name}`);
+      return [s.name, make(data, s.shape)];
+    }),
+  );
 }

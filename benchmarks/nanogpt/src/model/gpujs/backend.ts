@@ -1,7 +1,7 @@
 import { createGpujsBackend, probeMode, type GpujsBackend, type GpujsBackendOptions, type GpujsMode, type GpujsTensor } from '@lmo/gpujs';
 import { GPU } from 'gpu.js';
 import type { Batch } from '../../data/batch.js';
-import type { LossAndGrads, ModelBackend, ParamMap } from '../backend.js';
+import { createParamsFrom, type LossAndGrads, type ModelBackend, type ParamMap } from '../backend.js';
 import { paramSpecs, type GPTConfig } from '../config.js';
 import { GpujsGPT } from './gpt.js';
 import { KernelRunner, type DeviceValue, type GpuLike } from './runner.js';
@@ -65,13 +65,7 @@ export class GpujsModelBackend implements ModelBackend<GpujsTensor> {
   }
 
   createParams(init: ParamMap<Float32Array>): Map<string, GpujsTensor> {
-    return new Map(
-      paramSpecs(this.config).map((s) => {
-        const data = init.get(s.name);
-        if (data === undefined) throw new Error(`missing initial value for ${s.name}`);
-        return [s.name, this.tensors.fromArray(data, s.shape)];
-      }),
-    );
+    return createParamsFrom(paramSpecs(this.config), init, (data, shape) => this.tensors.fromArray(data, shape));
   }
 
   /** Lets pending optimizer work finish (webgpu records launches) and frees the previous pass. */

@@ -3,7 +3,7 @@ import type { TensorBackend } from '@lmo/core';
 import { onnxBackend, type OnnxBackend, type OnnxTensor } from '@lmo/onnxruntime';
 import type * as ort from 'onnxruntime-node';
 import type { Batch } from '../../data/batch.js';
-import type { LossAndGrads, ModelBackend, ParamMap } from '../backend.js';
+import { createParamsFrom, type LossAndGrads, type ModelBackend, type ParamMap } from '../backend.js';
 import { paramSpecs, type GPTConfig, type ParamSpec } from '../config.js';
 import { buildGptModel, gradOutput, LOGITS_OUTPUT, LOSS_OUTPUT, type GraphKind } from './model.js';
 
@@ -90,13 +90,7 @@ export class OnnxModelBackend implements ModelBackend<OnnxTensor> {
   }
 
   createParams(init: ParamMap<Float32Array>): Map<string, OnnxTensor> {
-    return new Map(
-      this.specs.map((s) => {
-        const data = init.get(s.name);
-        if (data === undefined) throw new Error(`missing initial value for ${s.name}`);
-        return [s.name, this.tensors.fromArray(data, s.shape)];
-      }),
-    );
+    return createParamsFrom(this.specs, init, (data, shape) => this.tensors.fromArray(data, shape));
   }
 
   async lossAndGrads(params: ParamMap<OnnxTensor>, batch: Batch): Promise<LossAndGrads<OnnxTensor>> {

@@ -1,7 +1,7 @@
 import { RefTensor, referenceBackend } from '@lmo/core/reference';
 import type { TensorBackend } from '@lmo/core';
 import type { Batch } from '../../data/batch.js';
-import type { LossAndGrads, ModelBackend, ParamMap } from '../backend.js';
+import { createParamsFrom, type LossAndGrads, type ModelBackend, type ParamMap } from '../backend.js';
 import { paramSpecs, type GPTConfig } from '../config.js';
 import { coreGemm } from './core-gemm.js';
 import { ReferenceGPT } from './gpt.js';
@@ -33,13 +33,7 @@ export class ReferenceModelBackend implements ModelBackend<RefTensor> {
   }
 
   createParams(init: ParamMap<Float32Array>): Map<string, RefTensor> {
-    return new Map(
-      paramSpecs(this.config).map((s) => {
-        const data = init.get(s.name);
-        if (data === undefined) throw new Error(`missing initial value for ${s.name}`);
-        return [s.name, new RefTensor(Float32Array.from(data), s.shape)];
-      }),
-    );
+    return createParamsFrom(paramSpecs(this.config), init, (data, shape) => new RefTensor(Float32Array.from(data), shape));
   }
 
   lossAndGrads(params: ParamMap<RefTensor>, batch: Batch): LossAndGrads<RefTensor> {

@@ -2,7 +2,7 @@ import type { TensorBackend } from '@lmo/core';
 import { createTfjsBackend } from '@lmo/tfjs';
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Batch } from '../../data/batch.js';
-import type { LossAndGrads, ModelBackend, ParamMap } from '../backend.js';
+import { createParamsFrom, type LossAndGrads, type ModelBackend, type ParamMap } from '../backend.js';
 import { paramSpecs, type GPTConfig } from '../config.js';
 import { activateTfjs, type TfjsEngine } from './engine.js';
 import { causalMask, logits, lossOf, oneHot, type TfBatch } from './gpt.js';
@@ -40,13 +40,7 @@ export class TfjsModelBackend implements ModelBackend<Tensor> {
   }
 
   createParams(init: ParamMap<Float32Array>): Map<string, Tensor> {
-    return new Map(
-      paramSpecs(this.config).map((s) => {
-        const data = init.get(s.name);
-        if (data === undefined) throw new Error(`missing initial value for ${s.name}`);
-        return [s.name, this.tensors.fromArray(data, s.shape)];
-      }),
-    );
+    return createParamsFrom(paramSpecs(this.config), init, (data, shape) => this.tensors.fromArray(data, shape));
   }
 
   private batchTensors(batch: Batch): TfBatch {
