@@ -17,6 +17,7 @@ import {
 } from '@lmo/core';
 import type { TfjsGroupSpec } from './groups.js';
 import type { Layout } from './layout.js';
+import type { ScionOptimizerOptions } from './optimizer.js';
 import type { ScheduleSpec } from './schedule-spec.js';
 
 type ConfigDict = serialization.ConfigDict;
@@ -137,19 +138,11 @@ function groupFromConfig(c: unknown): TfjsGroupSpec {
   };
 }
 
-/** The data that {@link serializeOptions} writes and {@link deserializeOptions} reads. */
-export interface SerializableOptions {
-  readonly lr: number;
-  readonly schedule?: ScheduleSpec;
-  readonly momentum?: number;
-  readonly scale?: number;
-  readonly unconstrained?: boolean;
-  readonly light?: boolean;
-  readonly groups?: readonly TfjsGroupSpec[];
-  readonly norm?: Norm;
-  readonly layout?: Layout;
-  readonly nonFinite?: 'throw' | 'skip' | 'ignore';
-}
+/**
+ * The data that {@link serializeOptions} writes and {@link deserializeOptions} reads: the
+ * optimizer's options, with a schedule that can be saved (a {@link ScheduleSpec}, not a function).
+ */
+export type SerializableOptions = Omit<ScionOptimizerOptions, 'schedule'> & { readonly schedule?: ScheduleSpec };
 
 /** Options → a tfjs `ConfigDict` (JSON-safe, survives tf.layers' snake/camel-case conversion). */
 export function serializeOptions(options: SerializableOptions): ConfigDict {
