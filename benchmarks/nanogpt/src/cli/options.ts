@@ -45,7 +45,7 @@ function positive(v: string): number {
 export function nanogptCommand(): Command {
   const optimizers = Object.keys(OPTIMIZERS).join(', ');
   return new Command('nanogpt')
-    .description('Train nanoGPT (char-level, tiny shakespeare) with Scion or another optimizer, on the reference or a tfjs backend.')
+    .description('Train nanoGPT (char-level, tiny shakespeare) with Scion or another optimizer, on any of its backends (onnxruntime, reference, tfjs, gpu.js).')
     .addOption(new Option('--backend <name>', `model backend: ${BACKENDS.join(', ')}`).default(DEFAULT_BACKEND))
     .addOption(new Option('--optimizer <name>', `optimizer: ${optimizers}`).default('scion'))
     .option('--lr <number>', "base learning rate (default: the optimizer's, e.g. scion 2^-8, adamw 1e-3)", positive)
