@@ -3,6 +3,7 @@
 # onnxruntime backend, three seeds. Results go to results/ (JSON lines + SVG plots beside them).
 #   lane a: Scion vs AdamW (--compare), seeds 1338 and 1339 (seed 1337 is results/default-scion-vs-adamw.jsonl)
 #   lane b: uSCG seeds 1337-1339, ScionLight seed 1337
+#   lane light SEED...: ScionLight for the given seeds (1338 and 1339 complete its three)
 #   lane c SEED...: uSCG at lr 2^-7 (the best of the 500-iteration sweep) for the given seeds
 # Run from the repository root: `bash benchmarks/nanogpt/scripts/quality.sh a` (and `b`, e.g. in parallel
 # with NANOGPT_ORT_THREADS=1 each on a 2-core machine). About 5 minutes per 2000-iteration run here.
@@ -19,10 +20,15 @@ case "${1:-}" in
       run --optimizer uscion --seed "$seed" --json "results/uscion-seed$seed.jsonl"
     done
     run --optimizer scionlight --seed 1337 --json results/scionlight-seed1337.jsonl ;;
+  light)
+    shift
+    for seed in "$@"; do
+      run --optimizer scionlight --seed "$seed" --json "results/scionlight-seed$seed.jsonl"
+    done ;;
   c)
     shift
     for seed in "$@"; do
       run --optimizer uscion --lr 0.0078125 --seed "$seed" --json "results/uscion-lr2e-7-seed$seed.jsonl"
     done ;;
-  *) echo "usage: quality.sh a|b|c SEED..." >&2; exit 2 ;;
+  *) echo "usage: quality.sh a|b|c|light SEED..." >&2; exit 2 ;;
 esac
