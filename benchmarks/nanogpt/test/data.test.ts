@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCorpus, REPO_ROOT } from '../src/data/locate.js';
-import { BatchSampler, charDataset } from '../src/data/shakespeare.js';
+import { BatchSampler, charDataset } from '../src/data/char-dataset.js';
 
 const shared = resolve(REPO_ROOT, '../shared/data/tinyshakespeare.txt');
 

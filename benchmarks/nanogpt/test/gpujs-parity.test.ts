@@ -1,7 +1,7 @@
 import { GPU } from 'gpu.js';
 import { describe, expect, it } from 'vitest';
 import { relErr } from '../src/bench/parity.js';
-import { BatchSampler, charDataset } from '../src/data/shakespeare.js';
+import { BatchSampler, charDataset } from '../src/data/char-dataset.js';
 import type { ModelBackend } from '../src/model/backend.js';
 import type { GPTConfig } from '../src/model/config.js';
 import { erfStatements } from '../src/model/gpujs/erf.js';

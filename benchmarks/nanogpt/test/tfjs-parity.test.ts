@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchSampler, charDataset } from '../src/data/shakespeare.js';
+import { BatchSampler, charDataset } from '../src/data/char-dataset.js';
 import type { ModelBackend } from '../src/model/backend.js';
 import type { GPTConfig } from '../src/model/config.js';
 import { initParams } from '../src/model/init.js';

@@ -1,7 +1,7 @@
 import type { GPTConfig } from '../model/config.js';
 import { initParams } from '../model/init.js';
 import { createModelBackend, type BackendName } from '../model/registry.js';
-import { BatchSampler, type CharDataset } from '../data/shakespeare.js';
+import { BatchSampler, type CharDataset } from '../data/char-dataset.js';
 import { createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
 import { batchSeeds } from '../train/trainer.js';
 

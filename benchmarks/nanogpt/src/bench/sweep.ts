@@ -1,5 +1,5 @@
 import type { ModelBackend } from '../model/backend.js';
-import type { CharDataset } from '../data/shakespeare.js';
+import type { CharDataset } from '../data/char-dataset.js';
 import type { OptimizerName } from '../optim/factory.js';
 import { disposeParams, trainWith } from '../train/experiment.js';
 

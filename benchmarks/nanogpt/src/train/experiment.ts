@@ -1,4 +1,4 @@
-import { charDataset, type CharDataset } from '../data/shakespeare.js';
+import { charDataset, type CharDataset } from '../data/char-dataset.js';
 import { locateCorpus, readCorpus, type CorpusSource } from '../data/locate.js';
 import type { ModelBackend } from '../model/backend.js';
 import { validateConfig, type GPTConfig } from '../model/config.js';

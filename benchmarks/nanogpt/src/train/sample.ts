@@ -1,5 +1,5 @@
 import { Random } from '@lmo/core';
-import type { CharDataset } from '../data/shakespeare.js';
+import type { CharDataset } from '../data/char-dataset.js';
 import type { ModelBackend, ParamMap } from '../model/backend.js';
 
 /**

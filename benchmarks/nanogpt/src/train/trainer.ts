@@ -1,5 +1,5 @@
 import type { MaybePromise } from '@lmo/core';
-import { BatchSampler, type CharDataset } from '../data/shakespeare.js';
+import { BatchSampler, type CharDataset } from '../data/char-dataset.js';
 import type { ModelBackend, ParamMap } from '../model/backend.js';
 import type { TrainOptimizer } from '../optim/types.js';
 
