@@ -1,4 +1,4 @@
-import { LmoError } from '@lmo/core';
+import { LmoError, sizeOf } from '@lmo/core';
 import type { Axis, MatmulOptions, MaybePromise, Shape, TensorBackend } from '@lmo/core';
 import { Engine } from './engine.js';
 import type { DeviceValue, EngineStats, GpujsMode } from './engine.js';
@@ -84,14 +84,6 @@ interface Scope {
 
 type Task = () => void | Promise<void>;
 
-function sizeOf(shape: Shape): number {
-  let s = 1;
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new LmoError('SHAPE_MISMATCH', `@lmo/gpujs: invalid shape [${shape.join(', ')}]`);
-    s *= d;
-  }
-  return s;
-}
 
 /** `[rows, cols]` of a tensor as the arithmetic sees it (2-D; 1-D is a row, 0-D is 1×1). */
 function dims2(shape: Shape): readonly [number, number] {

@@ -6,6 +6,7 @@
  */
 export { andThen, type Axis, type FusedKernels, type MatmulOptions, type MaybePromise, type NewtonSchulzCoefficients, type Shape, type TensorBackend } from './backend.js';
 export { LmoError, type LmoErrorCode } from './errors.js';
+export { formatShape, sameShape, sizeOf } from './shape.js';
 export { Random } from './random.js';
 export * from './norms/index.js';
 export * from './schedules/index.js';

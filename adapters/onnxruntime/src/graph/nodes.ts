@@ -108,9 +108,4 @@ export class OpNode extends OnnxTensor {
   }
 }
 
-/** Number of elements of a shape. */
-export function sizeOf(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+export { sizeOf } from '@lmo/core';

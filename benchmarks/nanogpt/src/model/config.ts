@@ -1,3 +1,5 @@
+import { sizeOf } from '@lmo/core';
+
 /** nanoGPT's GPT hyper-parameters (bias = false, dropout = 0). */
 export interface GPTConfig {
   readonly vocabSize: number;
@@ -69,12 +71,7 @@ export function paramSpecs(cfg: GPTConfig): ParamSpec[] {
   return specs;
 }
 
-/** Number of scalars in a shape. */
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+export { sizeOf };
 
 /** Parameter count (nanoGPT reports it without `wpe`; this counts everything, `wte` once). */
 export function paramCount(cfg: GPTConfig): number {

@@ -1,5 +1,6 @@
 import type { TensorBackend } from '../backend.js';
-import { requireRank, rowView, sizeOf, viewAs, type Norm } from './norm.js';
+import { requireRank, rowView, viewAs, type Norm } from './norm.js';
+import { sizeOf } from '../shape.js';
 import { normalizeVectors } from './vector-norm.js';
 
 /**

@@ -1,6 +1,7 @@
 import type { TensorBackend } from '../backend.js';
 import { normals } from '../init/random-matrices.js';
-import { requireRank, rowView, sizeOf, viewAs, type Norm } from './norm.js';
+import { requireRank, rowView, viewAs, type Norm } from './norm.js';
+import { sizeOf } from '../shape.js';
 import { normalizeVectors } from './vector-norm.js';
 
 /**

@@ -2,6 +2,8 @@ import type { Shape, TensorBackend } from '../backend.js';
 import { LmoError } from '../errors.js';
 import type { Random } from '../random.js';
 
+import { sizeOf } from '../shape.js';
+
 /** The names of the built-in norms. */
 export type NormKind =
   | 'sign'
@@ -54,12 +56,6 @@ export function requireRank(kind: string, shape: Shape, param: string, ranks: re
   }
 }
 
-/** The number of elements of a shape. */
-export function sizeOf(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
 
 /** `[rows, cols]` of a 2-D shape. */
 export function dims2(shape: Shape): [number, number] {

@@ -1,6 +1,7 @@
 import type { Shape, TensorBackend } from '../backend.js';
 import type { Random } from '../random.js';
-import { boolOption, dims2, requireRank, rowView, sizeOf, viewAs, type Norm } from './norm.js';
+import { boolOption, dims2, requireRank, rowView, viewAs, type Norm } from './norm.js';
+import { sizeOf } from '../shape.js';
 
 /** Options of {@link sign}. */
 export interface SignOptions {

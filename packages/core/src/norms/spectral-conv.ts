@@ -2,7 +2,8 @@ import type { Shape, TensorBackend } from '../backend.js';
 import { orthogonalMatrix } from '../init/random-matrices.js';
 import type { Random } from '../random.js';
 import { orthogonalizationPlan, orthogonalize, type OrthogonalizationMethod } from './newton-schulz.js';
-import { intOption, requireRank, sizeOf, viewAs, type Norm } from './norm.js';
+import { intOption, requireRank, viewAs, type Norm } from './norm.js';
+import { sizeOf } from '../shape.js';
 
 /** Options of {@link spectralConv}. */
 export interface SpectralConvOptions {

@@ -6,7 +6,8 @@ import type { Axis, MatmulOptions, NewtonSchulzCoefficients, Shape, TensorBacken
 import type { Random } from '../random.js';
 import { check, expectClose, expectExact, expectShape, fmtShape } from './assert.js';
 import { matmul64, newtonSchulz64 } from './float64.js';
-import { evaluate, evaluate1, host, randn, readValues, sizeOf, uniform, type Host } from './harness.js';
+import { evaluate, evaluate1, host, randn, readValues, uniform, type Host } from './harness.js';
+import { sizeOf } from '../shape.js';
 
 /** Tolerances of the suite (see {@link ConformanceOptions.tolerance}). */
 export interface ConformanceTolerances {

@@ -15,9 +15,7 @@ export interface Host {
   readonly shape: Shape;
 }
 
-export function sizeOf(shape: Shape): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
+import { sizeOf } from '../shape.js';
 
 /** A host tensor of N(0, 1) values. */
 export function randn(rng: Random, shape: Shape): Host {
