@@ -237,7 +237,7 @@ export class LmoOptimizer<T> {
       }
       return g;
     });
-    const lrs = new Map(this.#slots.map((s) => [s.group, this.#lrOf(s.group)]));
+    const lrs = new Map([...new Set(this.#slots.map((s) => s.group))].map((g) => [g, this.#lrOf(g)]));
     const finite: MaybePromise<boolean> = this.#nonFinite === 'ignore' ? true : backend.allFinite(gs);
     return andThen(finite, (ok) => {
       if (!ok) {
