@@ -1,6 +1,6 @@
 /**
  * The parameter set of nanoGPT's default (CPU) model — vocab 65, block 64, 4 layers, width 128,
- * bias=false, tied lm_head — and Scion's default groups for it (DESIGN.md §4). Shared by the
+ * bias=false, tied lm_head — and Scion's default groups for it (docs/guide/norms.md, worked example). Shared by the
  * benchmark and the tests.
  */
 import { biasRMS, colNorm, sign, spectral, type GroupSpec } from '@lmo/core';

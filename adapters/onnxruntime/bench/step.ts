@@ -1,7 +1,7 @@
 /**
  * Milliseconds per optimizer step on nanoGPT's default parameter set (wte [65,128], wpe [64,128],
  * 4 × (c_attn [384,128], attn c_proj [128,128], c_fc [512,128], mlp c_proj [128,512], 2 LayerNorm
- * gains [128]), ln_f [128]) with Scion's default groups (DESIGN.md §4), onnxruntime against the
+ * gains [128]), ln_f [128]) with Scion's default groups (docs/guide/norms.md, worked example), onnxruntime against the
  * reference backend, in one run.
  *
  *   pnpm --filter @lmo/onnxruntime bench [-- --steps 200 --warmup 20 --threads 2 --ref-steps 10]

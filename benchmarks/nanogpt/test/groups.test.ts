@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { paramSpecs, sizeOf, type GPTConfig } from '../src/model/config.js';
 import { scionGroups } from '../src/optim/groups.js';
 
-describe('Scion groups for nanoGPT (DESIGN §4)', () => {
+describe('Scion groups for nanoGPT (docs/guide/norms.md)', () => {
   it('route every parameter to its norm and scale', () => {
     const cfg: GPTConfig = { vocabSize: 65, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 8 };
     const params = new Map(paramSpecs(cfg).map((s) => [s.name, new RefTensor(new Float32Array(sizeOf(s.shape)), s.shape)]));

@@ -1,27 +1,18 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { CPU_CONFIG } from '../model/config.js';
 import { BACKENDS, DEFAULT_BACKEND, createModelBackend, isBackendName, type BackendName } from '../model/registry.js';
 import type { OptimizerName } from '../optim/factory.js';
 import { optimizerName, prepare } from '../train/experiment.js';
+import { parseInteger, parseLearningRates } from '../cli/numbers.js';
 import { UsageError } from '../util/errors.js';
 import { parityBench } from './parity.js';
 import { speedBench, speedTable, writeJson } from './speed.js';
 import { sweepBench, sweepTable } from './sweep.js';
 
-const int = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected an integer ≥ 1, got "${v}"`);
-  return n;
-};
+const int = parseInteger(1);
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-const numbers = (v: string): number[] =>
-  list(v).map((s) => {
-    const n = s.startsWith('2^') ? 2 ** Number(s.slice(2)) : Number(s);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`not a positive number: "${s}"`);
-    return n;
-  });
 
 function backends(names: string[]): BackendName[] {
   for (const n of names) if (!isBackendName(n)) throw new UsageError(`unknown backend "${n}" (choose from: ${BACKENDS.join(', ')})`);
@@ -101,7 +92,7 @@ function program(): Command {
   common(p.command('sweep').description('lr sweep for scion/uscion/scionlight over seeds (long)'))
     .option('--backend <name>', 'model backend', DEFAULT_BACKEND)
     .option('--optimizers <list>', 'optimizers', list, ['scion', 'uscion', 'scionlight'])
-    .option('--lrs <list>', 'learning rates (2^k allowed)', numbers, [2 ** -10, 2 ** -9, 2 ** -8, 2 ** -7, 2 ** -6])
+    .option('--lrs <list>', 'learning rates, comma-separated (0.001, 1e-3 or 2^-8)', parseLearningRates, [2 ** -10, 2 ** -9, 2 ** -8, 2 ** -7, 2 ** -6])
     .option('--seeds <n>', 'seeds per setting (1337, 1338, ...)', int, 3)
     .option('--iters <n>', 'iterations per run', int, 500)
     .option('--eval-iters <n>', 'batches per split in the final evaluation', int, 50)
@@ -132,8 +123,14 @@ function program(): Command {
 }
 
 async function main(argv: string[]): Promise<number> {
+  const p = program();
+  if (argv.length === 0) {
+    // `pnpm bench` alone: say what there is to run.
+    process.stdout.write(p.helpInformation());
+    return 0;
+  }
   try {
-    await program().parseAsync(argv, { from: 'user' });
+    await p.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {

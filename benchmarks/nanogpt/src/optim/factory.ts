@@ -18,7 +18,7 @@ import type { TrainOptimizer } from './types.js';
 /** Optimizers the benchmark knows, with the learning rate each starts from. */
 export const OPTIMIZERS = {
   adamw: { lr: 1e-3, about: 'AdamW as nanoGPT (β 0.9/0.99, wd 0.1 on 2-D, clip 1.0)' },
-  scion: { lr: 2 ** -8, about: 'Scion (SCG, constrained), DESIGN §4 groups' },
+  scion: { lr: 2 ** -8, about: 'Scion (SCG, constrained), the nanoGPT groups of scionGroups()' },
   uscion: { lr: 2 ** -8, about: 'unconstrained Scion (uSCG), same groups' },
   scionlight: { lr: 2 ** -8, about: 'ScionLight (no momentum buffer), same groups' },
   muon: { lr: 0.02, about: "core's muon preset (spectral, scale max(1,√(out/in)), momentum 0.05)" },

@@ -2,9 +2,9 @@ import { biasRMS, colNorm, sign, spectral, type GroupSpec, type Shape } from '@l
 import { WPE, WTE } from '../model/config.js';
 
 /**
- * DESIGN §4's Scion groups for nanoGPT with a tied head: block matrices → Spectral (scale 3),
- * LayerNorm gains → BiasRMS (3), `wpe` → ColNorm on the transpose (3), `wte`/`lm_head` → Sign,
- * normalized (180).
+ * Scion's groups for nanoGPT with a tied head (docs/guide/norms.md, worked example): block
+ * matrices → Spectral (scale 3), LayerNorm gains → BiasRMS (3), `wpe` → ColNorm on the transpose
+ * (3), `wte`/`lm_head` → Sign, normalized (180).
  */
 export function scionGroups(): GroupSpec[] {
   return [

@@ -1,5 +1,5 @@
 /**
- * Newton–Schulz orthogonalization in float64, transcribed from DESIGN.md §3 (not from src/):
+ * Newton–Schulz orthogonalization in float64, transcribed from docs/concepts/orthogonalization.md (not from src/):
  *
  *   X = g; if rows > cols work on Xᵀ; X ← X / (‖X‖_F + 1e-7)            (quintic)
  *                                      X ← X / (‖X‖_F · 1.02 + 1e-6)     (Polar Express)
@@ -22,7 +22,7 @@ export const POLAR_EXPRESS: readonly (readonly [number, number, number])[] = [
 ];
 
 /**
- * The triple for step `i` (0-based). DESIGN.md gives Polar Express for 5 steps; beyond the fifth we
+ * The triple for step `i` (0-based). The docs give Polar Express for 5 steps; beyond the fifth we
  * repeat the last triple (the choice documented by src/norms/newton-schulz.ts, not fixed by the spec).
  */
 export function coefficients(method: Method, i: number): readonly [number, number, number] {
