@@ -1,10 +1,10 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', onnx: 'src/onnx/index.ts' },
+  entry: { index: 'src/index.ts', web: 'src/web.ts', onnx: 'src/onnx/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
   target: 'node20',
-  external: ['@lmo/core', 'onnxruntime-node'],
+  external: ['@lmo/core', 'onnxruntime-node', 'onnxruntime-web', 'onnxruntime-common'],
 });
