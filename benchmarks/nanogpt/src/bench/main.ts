@@ -1,4 +1,5 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { CPU_CONFIG } from '../model/config.js';
@@ -57,7 +58,7 @@ function program(): Command {
     .option('--optimizer <name>', 'optimizer between the steps', 'scion')
     .action(async (o: Common & { steps: number; backends: string[]; optimizer: string }) => {
       const { data, config } = await setup(o);
-      const rows = await parityBench(data, config, {
+      const { reference_losses, rows } = await parityBench(data, config, {
         backends: backends(o.backends),
         optimizer: optimizerName(o.optimizer),
         steps: o.steps,
@@ -67,7 +68,7 @@ function program(): Command {
         gradTol0: 1e-3,
         gradTol: 5e-3,
       }, console.log);
-      if (o.json) writeJson(resolve(o.json), { config, optimizer: o.optimizer, steps: o.steps, rows });
+      if (o.json) writeJson(resolve(o.json), { config, batchSize: o.batchSize, seed: o.seed, optimizer: o.optimizer, steps: o.steps, reference_losses, rows });
       if (rows.some((r) => !r.ok)) process.exitCode = 1;
     });
   common(p.command('speed').description('ms per iteration (fwd+bwd, optimizer), tokens/s, Scion vs AdamW cost, per backend'))
@@ -78,6 +79,7 @@ function program(): Command {
     .action(async (o: Common & { iters: number; warmup: number; backends: string[]; optimizers: string[] }) => {
       const { data, config } = await setup(o);
       const optimizers = o.optimizers.map(optimizerName);
+      const loadBefore = loadavg()[0]!;
       const rows = await speedBench(data, config, {
         backends: backends(o.backends),
         optimizers,
@@ -87,7 +89,9 @@ function program(): Command {
         seed: o.seed,
       }, console.log);
       console.log(`\n${speedTable(rows, optimizers)}`);
-      if (o.json) writeJson(resolve(o.json), { config, batchSize: o.batchSize, iters: o.iters, rows });
+      // The machine, so that the timings can be read in context: they depend on it and its load.
+      const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? '', node: process.version, load_average_before: loadBefore, load_average_after: loadavg()[0]! };
+      if (o.json) writeJson(resolve(o.json), { config, batchSize: o.batchSize, iters: o.iters, warmup: o.warmup, machine, rows });
     });
   common(p.command('sweep').description('lr sweep for scion/uscion/scionlight over seeds (long)'))
     .option('--backend <name>', 'model backend', DEFAULT_BACKEND)
@@ -114,7 +118,7 @@ function program(): Command {
         evalIters: o.evalIters,
       }, (row) => {
         console.log(`${row.optimizer} lr ${row.lr.toExponential(3)} seed ${row.seed}: final val ${row.final_val_loss.toFixed(4)} (${row.seconds.toFixed(0)} s)`);
-        if (out) appendFileSync(out, `${JSON.stringify({ backend: model.name, iters: o.iters, ...row })}\n`);
+        if (out) appendFileSync(out, `${JSON.stringify({ backend: model.name, iters: o.iters, eval_iters: o.evalIters, ...row })}\n`);
       });
       console.log(`\n${sweepTable(rows)}`);
       model.dispose();

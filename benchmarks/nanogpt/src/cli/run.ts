@@ -86,6 +86,13 @@ export async function runNanogpt(o: RunOptions): Promise<void> {
         ms_fwd_bwd: round(r.msFwdBwd),
         ms_optimizer: round(r.msOptimizer),
         peak_rss_mb: peakRssMb(),
+        n_layer: config.nLayer,
+        n_head: config.nHead,
+        n_embd: config.nEmbd,
+        block_size: config.blockSize,
+        batch_size: o.batchSize,
+        eval_every: o.evalEvery,
+        eval_iters: o.evalIters,
       };
       json?.write(summary);
       console.log(
