@@ -108,13 +108,16 @@ await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
 const origin = `http://127.0.0.1:${server.address().port}`;
 
 // ---- the checks ---------------------------------------------------------------------------------
-/** Each page: its path, the h1 it must show, and further selectors or texts that must be present. */
+/** Each page: its path, the h1 it must show, selectors and texts that must be present, texts that must not. */
 const pages = [
   { path: '/', title: null, selectors: ['.VPHero', '.VPFeatures'], texts: ['Norm-constrained optimizers for TypeScript', 'Get started'] },
   { path: '/guide/getting-started.html', title: 'Getting started', selectors: ['.VPSidebar', 'div[class*="language-ts"] pre code'], texts: ['@lmo/core'] },
   { path: '/guide/tfjs.html', title: 'Getting started with TensorFlow.js', selectors: ['div[class*="language-ts"] pre code'], texts: ['train.scion', 'model.fit'] },
   { path: '/guide/norms.html', title: 'Choosing norms and scales per layer', selectors: ['mjx-container', 'table'], texts: ['spectral()', 'colNorm({ transpose: true })'] },
   { path: '/concepts/update-rule.html', title: 'The unified update rule', selectors: ['mjx-container'], texts: ['signSGD', 'Muon'] },
+  // The tolerance table's formulas: rendered math, no remains of escapes lost to control characters.
+  { path: '/guide/custom-backend.html', title: 'Implement your own tensor backend', selectors: ['table mjx-container'], texts: ['conformanceCheckIds'], absent: ['ext{', 'ext{got}', 'vert \\le'] },
+  { path: '/guide/tfjs.html#tfjs-core-and-a-backend-with-a-bundler', title: 'Getting started with TensorFlow.js', selectors: [], texts: ['register_all_gradients', 'withSaveHandler'] },
   { path: '/api/', title: 'lmo API', selectors: ['.VPSidebar'], texts: ['@lmo/core'] },
   { path: '/api/@lmo/core/functions/scion.html', title: 'Function: scion()', selectors: ['div[class*="language-ts"]'], texts: ['PresetOptions'] },
   { path: '/api/@lmo/core/interfaces/TensorBackend.html', title: 'Interface: TensorBackend', selectors: [], texts: ['matmul'] },
@@ -171,6 +174,7 @@ try {
     }
     const body = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
     for (const text of spec.texts) if (!body.includes(text)) problems.push(`missing text ${JSON.stringify(text)}`);
+    for (const text of spec.absent ?? []) if (body.includes(text)) problems.push(`shows ${JSON.stringify(text)}`);
     if (body.includes('404') && body.includes('PAGE NOT FOUND')) problems.push('rendered the 404 page');
     console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} ${spec.path}`);
     for (const p of problems) failures.push(`${spec.path}: ${p}`);
