@@ -1,6 +1,8 @@
 import {
   muon,
   normalizedSGD,
+  stateFromJSON,
+  stateToJSON,
   scion,
   scionLight,
   signSGD,
@@ -12,6 +14,7 @@ import {
 } from '@lmo/core';
 import type { ParamMap } from '../model/backend.js';
 import { AdamW } from './adamw.js';
+import { readBuffers, writeBuffers } from './buffers.js';
 import { scionGroups } from './groups.js';
 import type { TrainOptimizer } from './types.js';
 
@@ -78,6 +81,18 @@ function wrap<T>(
     currentLr: () => opt.learningRate(first),
     step: (grads) => opt.step(grads),
     ...(accumulators ? { accumulators } : {}),
+    // core's versioned state (JSON-safe through stateToJSON); ScionLight's gradient buffers beside it
+    async saveState() {
+      const state = stateToJSON(await opt.getState());
+      return accumulators && backend ? { state, accumulators: await readBuffers(backend, accumulators) } : { state };
+    },
+    async loadState(saved: unknown) {
+      const s = saved as { state?: unknown; accumulators?: Record<string, Float32Array> } | null;
+      if (s === null || typeof s !== 'object' || s.state === undefined) throw new Error(`${name}: the saved state has no optimizer state`);
+      if (accumulators && backend && s.accumulators === undefined) throw new Error(`${name}: the saved state has no gradient buffers`);
+      await opt.loadState(stateFromJSON(s.state as Parameters<typeof stateFromJSON>[0]));
+      if (accumulators && backend) await writeBuffers(backend, accumulators, s.accumulators!, `${name} gradient buffers`);
+    },
     dispose: () => {
       opt.dispose();
       if (accumulators && backend) for (const a of accumulators.values()) backend.dispose(a);

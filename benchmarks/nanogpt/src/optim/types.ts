@@ -14,5 +14,9 @@ export interface TrainOptimizer<T> {
    * into: when present, the trainer hands `step` these buffers after adding the fresh gradients.
    */
   readonly accumulators?: ParamMap<T>;
+  /** Everything the next steps depend on (buffers, step count), for a checkpoint. */
+  saveState(): Promise<unknown>;
+  /** Restores what {@link saveState} returned, into an optimizer built the same way. */
+  loadState(state: unknown): Promise<void>;
   dispose(): void;
 }
