@@ -166,6 +166,36 @@ describe('signals', () => {
     expect(r.stdout).toContain(`stopped at step ${last.step} of 100000 (${signal})`);
   }, 90_000);
 
+  it('SIGKILL to `pnpm nanogpt` (it cannot pass that on): the CLI notices its parent is gone and stops cleanly', async () => {
+    const cwd = workdir('nanogpt-orphan-', 'now is the winter of our discontent\n'.repeat(200));
+    const args = [...SMALL, '--iters', '100000', '--save-every', '5', '--out', join(cwd, 'r')].map((a) => (a === 'corpus.txt' ? join(cwd, a) : a));
+    const child = spawn('pnpm', ['nanogpt', ...args], { cwd: root, detached: true, stdio: 'ignore' });
+    const ck = join(cwd, 'r', 'checkpoint-scion.json');
+    await until(() => atLeast(ck, 5), 60_000, 'the first checkpoint');
+    process.kill(child.pid!, 'SIGKILL');
+    await until(() => !groupAlive(child.pid!), 15_000, 'the orphaned CLI to stop');
+    // Without the parent check it would train on, unattended, for 100,000 iterations.
+    const last = readCk(ck);
+    expect(last.finished).toBe(false);
+    expect(last.step).toBeGreaterThanOrEqual(5);
+  }, 90_000);
+
+  it('a signal during a long evaluation does not wait for it to finish', async () => {
+    const cwd = workdir('nanogpt-evalstop-', 'now is the winter of our discontent\n'.repeat(200));
+    const child = spawn(process.execPath, [bin, ...SMALL, '--iters', '100', '--eval-iters', '20000', '--out', 'r'], { cwd, detached: true });
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    const done = collect(child);
+    await until(() => stdout.includes('backend reference'), 30_000, 'the header'); // the first evaluation starts
+    await new Promise((r) => setTimeout(r, 500));
+    const t0 = Date.now();
+    process.kill(child.pid!, 'SIGINT');
+    const r = await done;
+    expect(r.code).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(5000); // 2 × 20,000 evaluation batches would take far longer
+    expect(readCk(join(cwd, 'r', 'checkpoint-scion.json'))).toMatchObject({ step: 0, finished: false, evals: [] });
+  }, 60_000);
+
   it('Ctrl-C during the progress bar gives the terminal back its cursor and line wrap', async () => {
     const cwd = workdir('nanogpt-tty-', 'now is the winter of our discontent\n'.repeat(200));
     const cmd = [process.execPath, bin, ...SMALL.filter((a) => a !== '--no-progress'), '--iters', '100000', '--save-every', '5', '--out', 'r'].map((a) => `'${a}'`).join(' ');

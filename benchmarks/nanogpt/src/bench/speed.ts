@@ -1,4 +1,4 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { GPTConfig } from '../model/config.js';
 import { initParams } from '../model/init.js';
@@ -7,6 +7,7 @@ import { BatchSampler, type CharDataset } from '../data/char-dataset.js';
 import { createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
 import { batchSeeds } from '../train/trainer.js';
 import { timeIt } from './timing.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
 
 /** One backend's speed. Times are per iteration; `cpu` is process CPU time (robust to other load). */
@@ -95,7 +96,8 @@ export function speedTable(rows: readonly SpeedRow[], optimizers: readonly strin
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
+/** Writes a JSON document atomically (a kill leaves the previous file, never half of one). */
 export function writeJson(path: string, value: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }

@@ -94,19 +94,27 @@ async function settle<V>(v: MaybePromise<V>): Promise<V> {
 
 /**
  * Mean loss over `evalIters` batches of each split, the same batches at every evaluation (a fixed
- * eval stream), like nanoGPT's `estimate_loss`.
+ * eval stream), like nanoGPT's `estimate_loss`. `undefined` when `shouldStop` says so between
+ * batches (a long evaluation does not delay a stop).
  */
 export async function estimateLoss<T>(
   model: ModelBackend<T>,
   params: ParamMap<T>,
   data: CharDataset,
   s: TrainSettings,
-): Promise<{ train: number; val: number }> {
+  shouldStop?: () => boolean,
+): Promise<{ train: number; val: number } | undefined> {
   const out = { train: 0, val: 0 };
   for (const split of ['train', 'val'] as const) {
     const sampler = new BatchSampler(data[split], s.batchSize, model.config.blockSize, batchSeeds(s.seed).eval, split);
     let sum = 0;
-    for (let i = 0; i < s.evalIters; i++) sum += await settle(model.loss(params, sampler.next()));
+    for (let i = 0; i < s.evalIters; i++) {
+      sum += await settle(model.loss(params, sampler.next()));
+      if (shouldStop !== undefined) {
+        await new Promise((r) => setImmediate(r)); // let a signal in
+        if (shouldStop()) return undefined;
+      }
+    }
     out[split] = sum / s.evalIters;
   }
   return out;
@@ -148,7 +156,13 @@ export async function train<T>(
   for (; iter <= s.iters; iter++) {
     if (iter % s.evalEvery === 0 || iter === s.iters) {
       hooks.onEvalStart?.(iter);
-      const losses = await estimateLoss(model, params, data, s);
+      const losses = await estimateLoss(model, params, data, s, hooks.shouldStop);
+      if (losses === undefined) {
+        // Stopped during the evaluation: the state is that of step `iter`, saved like any stop.
+        await hooks.afterStep?.(iter, { step: iter, evals: [...evals], timing: timing() });
+        stopped = true;
+        break;
+      }
       if (!Number.isFinite(losses.train) || !Number.isFinite(losses.val)) {
         throw new DivergedError(iter, `the evaluation loss (train ${losses.train}, val ${losses.val})`);
       }
