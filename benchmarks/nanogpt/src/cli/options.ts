@@ -72,7 +72,7 @@ Output (DIR is --out, else a new benchmarks/nanogpt/out/<optimizers>-<backend>-s
                                evaluations; every --save-every iterations, at the end, when stopped
   DIR/metrics.jsonl or --json  JSON lines: one per evaluation, a summary per optimizer
   DIR/loss.svg or --plot       the loss plot (beside --json when given)
-  <plot>.sample.txt            the generated text
+  DIR/sample.txt               the generated text (x.sample.txt beside a --json or --plot x.svg)
 Every file is written atomically: a kill at any moment leaves the previous version complete.
 Relative paths are relative to the directory the command was run in.
 
