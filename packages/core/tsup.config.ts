@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', reference: 'src/reference/index.ts', testing: 'src/testing/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    backend: 'src/backend/index.ts',
+    reference: 'src/reference/index.ts',
+    testing: 'src/testing/index.ts',
+    'testing-vitest': 'src/testing/vitest.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -105,6 +105,6 @@ describe('bad options throw UNKNOWN_NORM naming the option', () => {
     expect(sign().options).toEqual({ normalized: true, zeroInit: false });
     expect(colNorm().options).toEqual({ normalized: false, transpose: false });
     expect(rowNorm().options).toEqual({ normalized: true, transpose: false });
-    expect(transposed(colNorm({ normalized: true })).options).toEqual({ of: 'colNorm', normalized: true, transpose: false });
+    expect(transposed(colNorm({ normalized: true })).options).toEqual({ of: { kind: 'colNorm', options: { normalized: true, transpose: false } } });
   });
 });

@@ -1,8 +1,11 @@
 /**
- * Newton–Schulz orthogonalization in float64, transcribed from DESIGN.md §3 (not from src/):
+ * Newton–Schulz orthogonalization in float64, written from the published descriptions (not from
+ * src/):
  *
- *   X = g; if rows > cols work on Xᵀ; X ← X / (‖X‖_F + 1e-7)            (quintic)
- *                                      X ← X / (‖X‖_F · 1.02 + 1e-6)     (Polar Express)
+ *   X = g; if rows > cols work on Xᵀ;
+ *   quintic:        X ← X / (‖X‖_F + 1e-7);        every step (a, b, c) = (3.4445, −4.7750, 2.0315)
+ *   Polar Express:  X ← X / (‖X‖_F · 1.01 + 1e-7); step i uses the paper's i-th triple as p(x/1.01)
+ *                   for i < 8 (a/1.01, b/1.01³, c/1.01⁵), the 8th triple unchanged from then on;
  *   repeat: A = X·Xᵀ; B = b·A + c·A·A; X = a·X + B·X; transpose back.
  */
 import { frob, lincomb, matmul, scaled, transpose, type M64 } from './matrix.js';
@@ -12,22 +15,26 @@ export type Method = 'quintic' | 'polar-express';
 /** Keller Jordan's quintic, the same triple at every step. */
 export const QUINTIC: readonly [number, number, number] = [3.4445, -4.775, 2.0315];
 
-/** Polar Express (arXiv 2505.16932), 5 steps, safety 2e-2, cushion 2. */
-export const POLAR_EXPRESS: readonly (readonly [number, number, number])[] = [
-  [8.156554524902461, -22.48329292557795, 15.878769915207462],
-  [4.042929935166739, -2.808917465908714, 0.5000178451051316],
-  [3.8916678022926607, -2.772484153217685, 0.5060648178503393],
-  [3.285753657755655, -2.3681294933425376, 0.46449024233003106],
-  [2.3465413258596377, -1.7097828382687081, 0.42323551169305323],
+/** Polar Express (Amsel et al., arXiv 2505.16932), the code listing's triples for ℓ = 1e-3, before the safety factor. */
+export const POLAR_EXPRESS_LISTING: readonly (readonly [number, number, number])[] = [
+  [8.28721201814563, -23.595886519098837, 17.300387312530933],
+  [4.107059111542203, -2.9478499167379106, 0.5448431082926601],
+  [3.9486908534822946, -2.908902115962949, 0.5518191394370137],
+  [3.3184196573706015, -2.488488024314874, 0.51004894012372],
+  [2.300652019954817, -1.6689039845747493, 0.4188073119525673],
+  [1.891301407787398, -1.2679958271945868, 0.37680408948524835],
+  [1.8750014808534479, -1.2500016453999487, 0.3750001645474248],
+  [1.875, -1.25, 0.375],
 ];
 
-/**
- * The triple for step `i` (0-based). DESIGN.md gives Polar Express for 5 steps; beyond the fifth we
- * repeat the last triple (the choice documented by src/norms/newton-schulz.ts, not fixed by the spec).
- */
+/** The triple for step `i` (0-based). */
 export function coefficients(method: Method, i: number): readonly [number, number, number] {
   if (method === 'quintic') return QUINTIC;
-  return POLAR_EXPRESS[Math.min(i, POLAR_EXPRESS.length - 1)]!;
+  const k = Math.min(i, POLAR_EXPRESS_LISTING.length - 1);
+  const [a, b, c] = POLAR_EXPRESS_LISTING[k]!;
+  if (k === POLAR_EXPRESS_LISTING.length - 1) return [a, b, c];
+  // p(x/1.01) = a·x/1.01 + b·x³/1.01³ + c·x⁵/1.01⁵
+  return [a / 1.01, b / 1.01 ** 3, c / 1.01 ** 5];
 }
 
 /** Newton–Schulz / Polar Express on a 2-D float64 matrix. */
@@ -35,7 +42,7 @@ export function newtonSchulz64(g: M64, steps: number, method: Method): M64 {
   const tall = g.rows > g.cols;
   let x = tall ? transpose(g) : g;
   const n = frob(x);
-  x = method === 'quintic' ? scaled(x, 1 / (n + 1e-7)) : scaled(x, 1 / (n * 1.02 + 1e-6));
+  x = method === 'quintic' ? scaled(x, 1 / (n + 1e-7)) : scaled(x, 1 / (n * 1.01 + 1e-7));
   for (let i = 0; i < steps; i++) {
     const [a, b, c] = coefficients(method, i);
     const gram = matmul(x, transpose(x));
