@@ -29,7 +29,7 @@ it('README example', async () => {
 
   const ln = await backend.read(params['ln.weight']);
   expect(ln).toHaveLength(32);
-  expect(backend.allFinite([params['fc.weight'], params['ln.weight']])).toBe(true);
+  expect(await backend.allFinite([params['fc.weight'], params['ln.weight']])).toBe(true);
   expect(backend.stats.sessionsCreated).toBe(1);
   await backend.close();
 });
