@@ -100,6 +100,18 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
     return new Variable(Float32Array.from(data), dims);
   }
 
+  /**
+   * A persistent tensor over `data` itself, without the copy `fromArray` makes: the caller hands
+   * the array over (an onnxruntime output, say) and must not change it afterwards. Assigning such
+   * a tensor into another one inside `run` swaps the array in, again without a copy.
+   */
+  adopt(data: Float32Array, shape: Shape): OnnxTensor {
+    const dims = this.#checkShape(shape, 'adopt');
+    if (!(data instanceof Float32Array)) throw shapeError(`adopt needs a Float32Array, got ${Object.prototype.toString.call(data)}`);
+    if (data.length !== sizeOf(dims)) throw shapeError(`adopt got ${data.length} values for shape ${describe(dims)} (${sizeOf(dims)} expected)`);
+    return new Variable(data, dims);
+  }
+
   read(x: OnnxTensor): Promise<Float32Array> {
     this.#own(x, 'read');
     return this.#deferred.enqueue(async () => {

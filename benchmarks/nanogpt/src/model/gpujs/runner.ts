@@ -1,7 +1,7 @@
 /**
  * Compiles, caches and launches the model's gpu.js kernels, and owns the activations they produce.
  */
-import type { MaybePromise } from '@lmo/core';
+import type { MaybePromise } from '@lmo/core/backend';
 import type { KernelSource } from './kernels.js';
 
 /** What gpu.js pipeline results (GL textures, WebGPU buffers) offer. */
