@@ -5,7 +5,7 @@ describe('examples/presets.ts', () => {
   it('routes every parameter to the norm the page says', () => {
     expect(sgdSign.parameters.map((p) => p.norm.kind)).toEqual(['sign', 'sign', 'sign']);
     expect(sgdNormalized.parameters.map((p) => p.norm.kind)).toEqual(['frobenius', 'frobenius', 'frobenius']);
-    expect(muonLike.parameters.map((p) => p.norm.kind)).toEqual(['auto', 'auto', 'auto']);
+    expect(muonLike.parameters.map((p) => p.norm.kind)).toEqual(['muon', 'muon', 'muon']);
     expect(scionPerLayer.parameters.map((p) => p.norm.kind)).toEqual(['spectral', 'biasRMS', 'sign']);
   });
 });
