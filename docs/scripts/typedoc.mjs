@@ -5,7 +5,7 @@
 // does not exist yet is left out with a notice (adapters land one by one), so the site always builds
 // from what the repository holds; scripts/api-modules.json records what was generated for the site
 // config and the tests.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Application, Converter, ReflectionKind } from 'typedoc';
@@ -14,18 +14,8 @@ const docs = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const root = resolve(docs, '..');
 const out = join(docs, 'api');
 
-/** Public module name → entry file (relative to the repository root). */
-export const ENTRY_POINTS = [
-  ['@lmo/core', 'packages/core/src/index.ts'],
-  ['@lmo/core/backend', 'packages/core/src/backend/index.ts'],
-  ['@lmo/core/reference', 'packages/core/src/reference/index.ts'],
-  ['@lmo/core/testing', 'packages/core/src/testing/index.ts'],
-  ['@lmo/core/testing/vitest', 'packages/core/src/testing/vitest.ts'],
-  ['@lmo/tfjs', 'adapters/tfjs/src/index.ts'],
-  ['@lmo/onnxruntime', 'adapters/onnxruntime/src/index.ts'],
-  ['@lmo/onnxruntime/web', 'adapters/onnxruntime/src/web.ts'],
-  ['@lmo/gpujs', 'adapters/gpujs/src/index.ts'],
-];
+/** Public module name → entry file (relative to the repository root): workspace-entries.json. */
+export const ENTRY_POINTS = JSON.parse(readFileSync(join(root, 'workspace-entries.json'), 'utf8')).entries;
 
 const present = ENTRY_POINTS.filter(([, file]) => existsSync(join(root, file)));
 for (const [name, file] of ENTRY_POINTS) {

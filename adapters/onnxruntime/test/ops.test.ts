@@ -152,16 +152,6 @@ describe('onnxruntime backend: primitives', () => {
 });
 
 describe('onnxruntime backend: lifecycle', () => {
-  const plain = (x: OnnxTensor, steps: number): OnnxTensor => {
-    // the primitive formulation, for comparison
-    let X = b.div(x, b.addScalar(b.sqrt(b.sumSquares(x)), 1e-7));
-    for (let i = 0; i < steps; i++) {
-      const A = b.matmul(X, X, { transposeB: true });
-      X = b.axpby(3.4445, X, 1, b.matmul(b.axpby(-4.775, A, 2.0315, b.matmul(A, A)), X));
-    }
-    return X;
-  };
-
   it('dispose() without argument calls release() on every session', async () => {
     const own = onnxBackend();
     const p = own.fromArray(new Float32Array(4), [2, 2]);

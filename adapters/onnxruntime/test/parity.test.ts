@@ -1,25 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  auto,
-  biasRMS,
-  colNorm,
-  createOptimizer,
-  frobenius,
-  muon,
-  muonNorm,
-  rowNorm,
-  sign,
-  signUnscaled,
-  spectral,
-  spectralConv,
-  transformerGroups,
-  transposed,
-  warmupCosine,
-  type NamedTensors,
-  type Norm,
-  type OptimizerOptions,
-  type TensorBackend,
-} from '@lmo/core';
+import { auto, biasRMS, colNorm, createOptimizer, frobenius, muon, muonNorm, rowNorm, sign, signUnscaled, spectral, spectralConv, transformerGroups, transposed, warmupCosine, type NamedTensors, type Norm, type OptimizerOptions, type TensorBackend } from '@lmo/core';
 import { referenceBackend } from '@lmo/core/reference';
 import { onnxBackend } from '../src/index.js';
 import { nanoGptShapes, pseudoRandom } from '../bench/nanogpt-params.js';

@@ -14,27 +14,4 @@ export { scion, unconstrainedScion, scionLight, muon, signSGD, normalizedSGD, tr
 export { kerasConvNorm, normForLayout, resolveLayout, type Layout, type ResolvedLayout } from './layout.js';
 export { canonicalName } from './names.js';
 // The norms and schedules, so that one import is enough to configure an optimizer.
-export {
-  auto,
-  biasRMS,
-  colNorm,
-  frobenius,
-  muonNorm,
-  rowNorm,
-  sign,
-  signUnscaled,
-  spectral,
-  spectralConv,
-  transformerGroups,
-  transposed,
-  warmupCosine,
-  warmupStableDecay,
-  cosineDecay,
-  linearDecay,
-  linearWarmup,
-  constant,
-  LmoError,
-  type Norm,
-  type Schedule,
-  type ScheduleSpec,
-} from '@lmo/core';
+export { auto, biasRMS, colNorm, frobenius, muonNorm, rowNorm, sign, signUnscaled, spectral, spectralConv, transformerGroups, transposed, warmupCosine, warmupStableDecay, cosineDecay, linearDecay, linearWarmup, constant, LmoError, type Norm, type Schedule, type ScheduleSpec } from '@lmo/core';

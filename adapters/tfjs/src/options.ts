@@ -1,10 +1,4 @@
-import {
-  scheduleFromJSON,
-  type GroupSpec,
-  type OptimizerOptions,
-  type Schedule,
-  type ScheduleSpec,
-} from '@lmo/core';
+import { scheduleFromJSON, type GroupSpec, type OptimizerOptions, type Schedule, type ScheduleSpec } from '@lmo/core';
 import type { Layout } from './layout.js';
 
 /**

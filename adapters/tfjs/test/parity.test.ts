@@ -1,20 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  auto,
-  biasRMS,
-  colNorm,
-  createOptimizer,
-  frobenius,
-  muonNorm,
-  rowNorm,
-  sign,
-  signUnscaled,
-  spectral,
-  spectralConv,
-  type Norm,
-} from '@lmo/core';
-import { referenceBackend, type RefTensor } from '@lmo/core/reference';
+import { auto, biasRMS, colNorm, createOptimizer, frobenius, muonNorm, rowNorm, sign, signUnscaled, spectral, spectralConv, type Norm } from '@lmo/core';
+import { referenceBackend } from '@lmo/core/reference';
 import { ScionOptimizer } from '../src/index.js';
 import { kerasToReferenceConv, normals, relativeError, transpose2d } from './helpers/data.js';
 import { ENGINES, useEngine } from './helpers/engines.js';

@@ -12,13 +12,7 @@ export { Random } from './random.js';
 export * from './norms/index.js';
 export type { OrthogonalizationMethod } from './orthogonalize/plan.js';
 export * from './schedules/index.js';
-export {
-  LmoOptimizer,
-  createOptimizer,
-  type LmoOptimizerOptions,
-  type NamedTensors,
-  type ParameterInfo,
-} from './optimizer/optimizer.js';
+export { LmoOptimizer, createOptimizer, type LmoOptimizerOptions, type NamedTensors, type ParameterInfo } from './optimizer/optimizer.js';
 export type { NonFinitePolicy, OptimizerOptions } from './optimizer/options.js';
 export type { GroupSpec, Matcher } from './optimizer/groups.js';
 export { STATE_FORMAT, STATE_VERSION, type OptimizerState, type ParameterState } from './optimizer/state.js';

@@ -1,26 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LmoError } from '../src/errors.js';
-import {
-  POLAR_EXPRESS as SRC_POLAR_EXPRESS,
-  QUINTIC as SRC_QUINTIC,
-  orthogonalizationPlan,
-  orthogonalize,
-  type OrthogonalizationMethod,
-} from '../src/orthogonalize/index.js';
+import { POLAR_EXPRESS as SRC_POLAR_EXPRESS, QUINTIC as SRC_QUINTIC, orthogonalizationPlan, orthogonalize, type OrthogonalizationMethod } from '../src/orthogonalize/index.js';
 import { allFinite, backends, expectClose } from './oracle/harness.js';
-import {
-  at,
-  diffNorm,
-  frob,
-  gaussian,
-  identity,
-  mat,
-  matmul,
-  roundF32,
-  transpose,
-  withSingularValues,
-  type M64,
-} from './oracle/matrix.js';
+import { at, diffNorm, frob, gaussian, identity, mat, matmul, roundF32, transpose, withSingularValues, type M64 } from './oracle/matrix.js';
 import { POLAR_EXPRESS_LISTING, QUINTIC, coefficients, newtonSchulz64, scalarIteration, type Method } from './oracle/newton-schulz.js';
 import { polarFactor, singularValues, svd } from './oracle/svd.js';
 

@@ -2,18 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { LmoError, type LmoErrorCode } from '../src/errors.js';
 import type { Norm } from '../src/norms/norm.js';
-import {
-  auto,
-  biasRMS,
-  colNorm,
-  frobenius,
-  rowNorm,
-  sign,
-  signUnscaled,
-  spectral,
-  spectralConv,
-  transposed,
-} from '../src/norms/index.js';
+import { auto, biasRMS, colNorm, frobenius, rowNorm, sign, signUnscaled, spectral, spectralConv, transposed } from '../src/norms/index.js';
 
 function thrown(fn: () => unknown): LmoError {
   try {

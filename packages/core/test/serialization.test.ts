@@ -4,39 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LmoError } from '../src/errors.js';
-import {
-  auto,
-  biasRMS,
-  colNorm,
-  frobenius,
-  muonNorm,
-  normFromJSON,
-  normKinds,
-  normToJSON,
-  registerNorm,
-  rowNorm,
-  sign,
-  signUnscaled,
-  spectral,
-  spectralConv,
-  transposed,
-} from '../src/norms/index.js';
+import { auto, biasRMS, colNorm, frobenius, muonNorm, normFromJSON, normKinds, normToJSON, registerNorm, rowNorm, sign, signUnscaled, spectral, spectralConv, transposed } from '../src/norms/index.js';
 import type { Norm } from '../src/norms/norm.js';
 import { optionsFromJSON, optionsToJSON } from '../src/optimizer/options-json.js';
 import { createOptimizer } from '../src/optimizer/optimizer.js';
-import {
-  constant,
-  cosineDecay,
-  linearDecay,
-  linearWarmup,
-  product,
-  scheduleFromJSON,
-  scheduleToJSON,
-  sequence,
-  warmupCosine,
-  warmupStableDecay,
-  type Schedule,
-} from '../src/schedules/index.js';
+import { constant, cosineDecay, linearDecay, linearWarmup, product, scheduleFromJSON, scheduleToJSON, sequence, warmupCosine, warmupStableDecay, type Schedule } from '../src/schedules/index.js';
 import { runLmo } from './oracle/harness.js';
 import { gaussian } from './oracle/matrix.js';
 import { ref, tensor, values } from './helpers/backend.js';

@@ -13,20 +13,7 @@ import { createOptimizer } from '../src/optimizer/optimizer.js';
 import { createReferenceBackend, type RefTensor } from '../src/reference/index.js';
 import { ref, tensor, values } from './helpers/backend.js';
 import { driveSync, makeParams, view, type Layout } from './helpers/drive.js';
-import {
-  awayFromZero,
-  lmoBiasRMS,
-  lmoColNorm,
-  lmoFrobenius,
-  lmoRowNorm,
-  lmoSign,
-  lmoSpectral,
-  mat,
-  relError,
-  rng,
-  simParam,
-  simStep,
-} from './helpers/f64.js';
+import { awayFromZero, lmoBiasRMS, lmoColNorm, lmoFrobenius, lmoRowNorm, lmoSign, lmoSpectral, mat, relError, rng, simParam, simStep } from './helpers/f64.js';
 
 const TOL = 2e-6;
 

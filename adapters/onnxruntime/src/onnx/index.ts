@@ -6,15 +6,5 @@
  *
  * @packageDocumentation
  */
-export {
-  DataType,
-  IR_VERSION,
-  OPSET_VERSION,
-  encodeModel,
-  type AttributeValue,
-  type GraphDef,
-  type InitializerDef,
-  type NodeDef,
-  type ValueInfoDef,
-} from './model.js';
+export { DataType, IR_VERSION, OPSET_VERSION, encodeModel, type AttributeValue, type GraphDef, type InitializerDef, type NodeDef, type ValueInfoDef } from './model.js';
 export { ProtoWriter } from './proto.js';

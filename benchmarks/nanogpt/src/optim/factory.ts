@@ -1,16 +1,4 @@
-import {
-  muon,
-  normalizedSGD,
-  scion,
-  scionLight,
-  signSGD,
-  transformerGroups,
-  unconstrainedScion,
-  warmupCosine,
-  type LmoOptimizer,
-  type Schedule,
-  type TensorBackend,
-} from '@lmo/core';
+import { muon, normalizedSGD, scion, scionLight, signSGD, transformerGroups, unconstrainedScion, warmupCosine, type LmoOptimizer, type Schedule, type TensorBackend } from '@lmo/core';
 import type { ParamMap } from '../model/backend.js';
 import { AdamW } from './adamw.js';
 import type { TrainOptimizer } from './types.js';

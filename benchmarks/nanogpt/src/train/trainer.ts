@@ -85,7 +85,6 @@ export async function train<T>(
   const T = model.config.blockSize;
   const sampler = new BatchSampler(data.train, s.batchSize, T, batchSeeds(s.seed).train, 'train');
   const evals: EvalRecord[] = [];
-  const tensors = model.tensors;
   let fwdBwd = 0;
   let opt = 0;
   let sinceEvalMs = 0;

@@ -6,35 +6,11 @@
  *
  * @packageDocumentation
  */
-export type {
-  Axis,
-  ExecutionMode,
-  FusedKernels,
-  GramSide,
-  MatmulOptions,
-  MaybePromise,
-  PolynomialCoefficients,
-  Result,
-  RunOptions,
-  Shape,
-  TensorBackend,
-} from './contract.js';
+export type { Axis, ExecutionMode, FusedKernels, GramSide, MatmulOptions, MaybePromise, PolynomialCoefficients, Result, RunOptions, Shape, TensorBackend } from './contract.js';
 export { andFinally, andThen, inMode } from './maybe.js';
 export { DeferredExecution, type DeferredEngine, type Execution, type RecordedWrite } from './deferred.js';
 export { formatShape, matrixView, sameShape, sizeOf } from '../shape.js';
-export {
-  ORTHOGONALIZATION_METHODS,
-  POLAR_EXPRESS,
-  POLAR_EXPRESS_RAW,
-  POLAR_EXPRESS_SAFETY,
-  QUINTIC,
-  gramSide,
-  orthogonalizationPlan,
-  orthogonalize,
-  polynomialSteps,
-  type OrthogonalizationMethod,
-  type OrthogonalizationPlan,
-} from '../orthogonalize/index.js';
+export { ORTHOGONALIZATION_METHODS, POLAR_EXPRESS, POLAR_EXPRESS_RAW, POLAR_EXPRESS_SAFETY, QUINTIC, gramSide, orthogonalizationPlan, orthogonalize, polynomialSteps, type OrthogonalizationMethod, type OrthogonalizationPlan } from '../orthogonalize/index.js';
 export { UpdateRule, applyWrites, type ParameterPlan, type UpdateItem, type Write } from '../update/rule.js';
 export { accumulate, decay, ema, lmoStep } from '../update/transforms.js';
 export { lmoDirections, type LmoRequest } from '../update/directions.js';

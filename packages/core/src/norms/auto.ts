@@ -1,6 +1,6 @@
 import { biasRMS } from './bias-rms.js';
 import { byRank } from './by-rank.js';
-import { readOptions, requireRank, type Norm } from './norm.js';
+import { ANY_RANK, readOptions, requireRank, type Norm } from './norm.js';
 import { spectral } from './spectral.js';
 import { spectralConv } from './spectral-conv.js';
 
@@ -15,7 +15,7 @@ export function auto(options: Readonly<Record<string, never>> = {}): Norm {
   return {
     ...norm,
     check(shape, param) {
-      requireRank('auto', shape, param, [0, 1, 2, 3, 4], 'a tensor of rank 0 to 4');
+      requireRank('auto', shape, param, ANY_RANK, 'a tensor of rank 0 to 4');
       norm.check(shape, param);
     },
   };

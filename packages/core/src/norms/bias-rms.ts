@@ -1,5 +1,5 @@
 import { sizeOf } from '../shape.js';
-import { readOptions, requireRank, type Norm } from './norm.js';
+import { optionlessNorm, type Norm } from './norm.js';
 import { normalizeVectors } from './scale-free.js';
 
 /**
@@ -10,14 +10,8 @@ import { normalizeVectors } from './scale-free.js';
  * Accepts 0-D and 1-D parameters. Init: zeros.
  */
 export function biasRMS(options: Readonly<Record<string, never>> = {}): Norm {
-  readOptions('biasRMS', options, []);
-  return {
-    kind: 'biasRMS',
-    options: {},
-    check(shape, param) {
-      requireRank('biasRMS', shape, param, [0, 1], 'a 0-D or 1-D parameter (a bias or a normalization gain)');
-    },
+  return optionlessNorm('biasRMS', options, [0, 1], 'a 0-D or 1-D parameter (a bias or a normalization gain)', {
     lmo: (b, g, shape) => normalizeVectors(b, g, undefined, 1 / Math.sqrt(sizeOf(shape))),
     init: (shape) => new Float32Array(sizeOf(shape)),
-  };
+  });
 }

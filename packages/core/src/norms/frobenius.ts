@@ -1,6 +1,6 @@
 import { normals } from '../init/random-matrices.js';
 import { sizeOf } from '../shape.js';
-import { readOptions, requireRank, type Norm } from './norm.js';
+import { ANY_RANK, optionlessNorm, type Norm } from './norm.js';
 import { normalizeVectors } from './scale-free.js';
 
 /**
@@ -12,13 +12,7 @@ import { normalizeVectors } from './scale-free.js';
  * of unit Frobenius norm.
  */
 export function frobenius(options: Readonly<Record<string, never>> = {}): Norm {
-  readOptions('frobenius', options, []);
-  return {
-    kind: 'frobenius',
-    options: {},
-    check(shape, param) {
-      requireRank('frobenius', shape, param, [0, 1, 2, 3, 4], 'a tensor of rank 0 to 4');
-    },
+  return optionlessNorm('frobenius', options, ANY_RANK, 'a tensor of rank 0 to 4', {
     lmo: (b, g) => normalizeVectors(b, g, undefined, 1),
     init(shape, rng) {
       const v = normals(sizeOf(shape), rng);
@@ -27,5 +21,5 @@ export function frobenius(options: Readonly<Record<string, never>> = {}): Norm {
       const f = 1 / Math.sqrt(ss);
       return Float32Array.from(v, (x) => x * f);
     },
-  };
+  });
 }

@@ -42,6 +42,9 @@ export interface Norm {
   init(shape: Shape, rng: Random): Float32Array;
 }
 
+/** The ranks a norm defined on any tensor accepts. */
+export const ANY_RANK: readonly number[] = [0, 1, 2, 3, 4];
+
 /** Rejects shapes whose rank is not in `ranks`, and shapes with a dimension that is not a positive integer. */
 export function requireRank(kind: string, shape: Shape, param: string, ranks: readonly number[], hint: string): void {
   if (!ranks.includes(shape.length)) {
@@ -99,4 +102,10 @@ export function choiceOption<C extends string>(kind: string, name: string, value
     throw new LmoError('UNKNOWN_NORM', `norm ${kind}: option "${name}" must be ${choices.map((c) => `"${c}"`).join(' or ')}, got ${JSON.stringify(value)}`);
   }
   return value as C;
+}
+
+/** A norm without options: it accepts the parameters of `ranks` and is given by its LMO and init. */
+export function optionlessNorm(kind: string, options: unknown, ranks: readonly number[], hint: string, body: Pick<Norm, 'lmo' | 'init'>): Norm {
+  readOptions(kind, options, []);
+  return { kind, options: {}, check: (shape, param) => requireRank(kind, shape, param, ranks, hint), ...body };
 }

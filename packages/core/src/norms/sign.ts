@@ -1,7 +1,7 @@
 import type { Shape, TensorBackend } from '../backend/contract.js';
 import type { Random } from '../random.js';
 import { sizeOf } from '../shape.js';
-import { boolOption, readOptions, requireRank, type Norm } from './norm.js';
+import { ANY_RANK, boolOption, optionlessNorm, readOptions, requireRank, type Norm } from './norm.js';
 
 /** Options of {@link sign}. */
 export interface SignOptions {
@@ -49,18 +49,12 @@ export function sign(options: SignOptions = {}): Norm {
  * With momentum 1 and the unconstrained update this is signSGD. Init: random `±1`.
  */
 export function signUnscaled(options: Readonly<Record<string, never>> = {}): Norm {
-  readOptions('signUnscaled', options, []);
-  return {
-    kind: 'signUnscaled',
-    options: {},
-    check(shape, param) {
-      requireRank('signUnscaled', shape, param, [0, 1, 2, 3, 4], 'a tensor of rank 0 to 4');
-    },
+  return optionlessNorm('signUnscaled', options, ANY_RANK, 'a tensor of rank 0 to 4', {
     lmo: (b, g) => b.sign(g),
     init(shape, rng) {
       const out = new Float32Array(sizeOf(shape));
       for (let i = 0; i < out.length; i++) out[i] = rng.uniform() < 0.5 ? -1 : 1;
       return out;
     },
-  };
+  });
 }

@@ -1,7 +1,9 @@
 import { LmoError } from '../errors.js';
+import type { Norm } from '../norms/norm.js';
 import { normFromJSON, normToJSON, type NormJSON } from '../norms/registry.js';
+import type { Schedule } from '../schedules/schedules.js';
 import { scheduleFromJSON, scheduleToJSON, type ScheduleSpec } from '../schedules/spec.js';
-import type { GroupSpec, Matcher } from './groups.js';
+import type { Matcher } from './groups.js';
 import type { NonFinitePolicy, OptimizerOptions } from './options.js';
 
 /** A matcher as JSON: a glob, or a RegExp's source and flags. Functions cannot be saved. */
@@ -46,7 +48,42 @@ function matcherFromJSON(m: unknown, where: string): Matcher {
   throw new LmoError('GROUP_ROUTING', `${where}: unknown matcher ${JSON.stringify(m)} (expected { glob }, { regexp, flags } or { rank })`);
 }
 
-const NUMBERS = ['scale', 'lr', 'momentum'] as const;
+/** The entries of `source` named in `keys` that are defined, unchanged. */
+function plain<K extends string>(source: Partial<Record<K, unknown>>, keys: readonly K[]): Partial<Record<K, unknown>> {
+  return Object.fromEntries(keys.flatMap((k) => (source[k] !== undefined ? [[k, source[k]]] : []))) as Partial<Record<K, unknown>>;
+}
+
+/** A group's or the options' values that JSON holds as they are. */
+const GROUP_VALUES = ['name', 'scale', 'lr', 'momentum', 'unconstrained'] as const;
+const OPTION_VALUES = ['momentum', 'scale', 'unconstrained', 'light', 'nonFinite'] as const;
+
+/** Converts what needs converting (matchers, norms, schedules) one way or the other. */
+interface Codec {
+  matchers(match: unknown, where: string): unknown[];
+  norm(norm: unknown): unknown;
+  schedule(schedule: unknown): unknown;
+}
+
+function convert(options: Record<string, unknown>, codec: Codec): Record<string, unknown> {
+  const groups = (options['groups'] as Array<Record<string, unknown>> | undefined)?.map((g, i) => {
+    const where = `groups[${i}]`;
+    if (g === null || typeof g !== 'object') throw new LmoError('GROUP_ROUTING', `${where} must be an object`);
+    return {
+      ...plain(g, GROUP_VALUES),
+      ...(g['match'] !== undefined ? { match: codec.matchers(g['match'], where) } : {}),
+      norm: codec.norm(g['norm']),
+    };
+  });
+  return {
+    lr: options['lr'],
+    ...plain(options, OPTION_VALUES),
+    ...(options['schedule'] !== undefined ? { schedule: codec.schedule(options['schedule']) } : {}),
+    ...(options['norm'] !== undefined ? { norm: codec.norm(options['norm']) } : {}),
+    ...(groups !== undefined ? { groups } : {}),
+  };
+}
+
+const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : [x]);
 
 /**
  * Options as JSON data: norms through the norm registry, the schedule as its spec, matchers as
@@ -55,54 +92,19 @@ const NUMBERS = ['scale', 'lr', 'momentum'] as const;
  *   an unregistered norm.
  */
 export function optionsToJSON(options: OptimizerOptions): OptionsJSON {
-  const groups = options.groups?.map((g, i): GroupJSON => {
-    const where = `groups[${i}]`;
-    const match = g.match === undefined ? undefined : (Array.isArray(g.match) ? (g.match as readonly Matcher[]) : [g.match as Matcher]).map((m) => matcherToJSON(m, where));
-    return {
-      ...(g.name !== undefined ? { name: g.name } : {}),
-      ...(match !== undefined ? { match } : {}),
-      norm: normToJSON(g.norm),
-      ...Object.fromEntries(NUMBERS.flatMap((k) => (g[k] !== undefined ? [[k, g[k]]] : []))),
-      ...(g.unconstrained !== undefined ? { unconstrained: g.unconstrained } : {}),
-    };
-  });
-  return {
-    lr: options.lr,
-    ...(options.momentum !== undefined ? { momentum: options.momentum } : {}),
-    ...(options.scale !== undefined ? { scale: options.scale } : {}),
-    ...(options.unconstrained !== undefined ? { unconstrained: options.unconstrained } : {}),
-    ...(options.light !== undefined ? { light: options.light } : {}),
-    ...(options.nonFinite !== undefined ? { nonFinite: options.nonFinite } : {}),
-    ...(options.schedule !== undefined ? { schedule: scheduleToJSON(options.schedule) } : {}),
-    ...(options.norm !== undefined ? { norm: normToJSON(options.norm) } : {}),
-    ...(groups !== undefined ? { groups } : {}),
-  };
+  return convert(options as unknown as Record<string, unknown>, {
+    matchers: (match, where) => list(match).map((m) => matcherToJSON(m as Matcher, where)),
+    norm: (norm) => normToJSON(norm as Norm),
+    schedule: (schedule) => scheduleToJSON(schedule as Schedule),
+  }) as unknown as OptionsJSON;
 }
 
 /** Rebuilds options from {@link optionsToJSON}'s data (validated when an optimizer is built from them). */
 export function optionsFromJSON(json: OptionsJSON): OptimizerOptions {
   if (json === null || typeof json !== 'object') throw new LmoError('INVALID_HYPERPARAMETER', `optimizer options must be an object, got ${String(json)}`);
-  const groups = json.groups?.map((g, i): GroupSpec => {
-    const where = `groups[${i}]`;
-    if (g === null || typeof g !== 'object') throw new LmoError('GROUP_ROUTING', `${where} must be an object`);
-    const match = g.match === undefined ? undefined : (Array.isArray(g.match) ? g.match : [g.match]).map((m: unknown) => matcherFromJSON(m, where));
-    return {
-      ...(g.name !== undefined ? { name: g.name } : {}),
-      ...(match !== undefined ? { match } : {}),
-      norm: normFromJSON(g.norm),
-      ...Object.fromEntries(NUMBERS.flatMap((k) => (g[k] !== undefined ? [[k, g[k]]] : []))),
-      ...(g.unconstrained !== undefined ? { unconstrained: g.unconstrained } : {}),
-    };
-  });
-  return {
-    lr: json.lr,
-    ...(json.momentum !== undefined ? { momentum: json.momentum } : {}),
-    ...(json.scale !== undefined ? { scale: json.scale } : {}),
-    ...(json.unconstrained !== undefined ? { unconstrained: json.unconstrained } : {}),
-    ...(json.light !== undefined ? { light: json.light } : {}),
-    ...(json.nonFinite !== undefined ? { nonFinite: json.nonFinite } : {}),
-    ...(json.schedule !== undefined ? { schedule: scheduleFromJSON(json.schedule) } : {}),
-    ...(json.norm !== undefined ? { norm: normFromJSON(json.norm) } : {}),
-    ...(groups !== undefined ? { groups } : {}),
-  };
+  return convert(json as unknown as Record<string, unknown>, {
+    matchers: (match, where) => list(match).map((m) => matcherFromJSON(m, where)),
+    norm: (norm) => normFromJSON(norm as NormJSON),
+    schedule: (schedule) => scheduleFromJSON(schedule as ScheduleSpec),
+  }) as unknown as OptimizerOptions;
 }

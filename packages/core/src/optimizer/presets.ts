@@ -1,6 +1,7 @@
 import type { ExecutionMode, TensorBackend } from '../backend/contract.js';
 import { frobenius } from '../norms/frobenius.js';
 import { muonNorm } from '../norms/muon.js';
+import type { Norm } from '../norms/norm.js';
 import { signUnscaled } from '../norms/sign.js';
 import { createOptimizer, type LmoOptimizer, type LmoOptimizerOptions, type NamedTensors } from './optimizer.js';
 
@@ -38,28 +39,33 @@ export function scionLight<T, M extends ExecutionMode>(
   return createOptimizer(backend, params, { ...options, light: true });
 }
 
+/** An unconstrained preset: momentum and norm defaults that the options (or their `groups`) may override. */
+function unconstrainedPreset<T, M extends ExecutionMode>(
+  backend: TensorBackend<T, M>,
+  params: NamedTensors<T>,
+  options: PresetOptions<T>,
+  defaults: { readonly momentum: number; readonly norm: () => Norm },
+): LmoOptimizer<T, M> {
+  return createOptimizer(backend, params, {
+    ...options,
+    // `??`, not a spread default: `{ momentum: undefined }` must keep the preset's value.
+    momentum: options.momentum ?? defaults.momentum,
+    ...(options.groups ? {} : { norm: options.norm ?? defaults.norm() }),
+    unconstrained: true,
+  });
+}
+
 /**
  * Muon-style: unconstrained, momentum 0.05 (β = 0.95; no Nesterov), orthogonalized updates on
  * matrices (`muonNorm()`). Pass `groups` to route, e.g., embeddings elsewhere.
  */
 export function muon<T, M extends ExecutionMode>(backend: TensorBackend<T, M>, params: NamedTensors<T>, options: PresetOptions<T>): LmoOptimizer<T, M> {
-  return createOptimizer(backend, params, {
-    ...options,
-    // `??`, not a spread default: `{ momentum: undefined }` must keep the preset's value.
-    momentum: options.momentum ?? 0.05,
-    ...(options.groups ? {} : { norm: options.norm ?? muonNorm() }),
-    unconstrained: true,
-  });
+  return unconstrainedPreset(backend, params, options, { momentum: 0.05, norm: muonNorm });
 }
 
 /** signSGD: `x ← x − γ·sign(g)` (unconstrained, no momentum unless given, ℓ∞ LMO on every parameter). */
 export function signSGD<T, M extends ExecutionMode>(backend: TensorBackend<T, M>, params: NamedTensors<T>, options: PresetOptions<T>): LmoOptimizer<T, M> {
-  return createOptimizer(backend, params, {
-    ...options,
-    momentum: options.momentum ?? 1,
-    ...(options.groups ? {} : { norm: options.norm ?? signUnscaled() }),
-    unconstrained: true,
-  });
+  return unconstrainedPreset(backend, params, options, { momentum: 1, norm: signUnscaled });
 }
 
 /** Normalized SGD: `x ← x − γ·g/‖g‖_F` per parameter (unconstrained, no momentum unless given). */
@@ -68,10 +74,5 @@ export function normalizedSGD<T, M extends ExecutionMode>(
   params: NamedTensors<T>,
   options: PresetOptions<T>,
 ): LmoOptimizer<T, M> {
-  return createOptimizer(backend, params, {
-    ...options,
-    momentum: options.momentum ?? 1,
-    ...(options.groups ? {} : { norm: options.norm ?? frobenius() }),
-    unconstrained: true,
-  });
+  return unconstrainedPreset(backend, params, options, { momentum: 1, norm: frobenius });
 }

@@ -1,15 +1,5 @@
 import { LmoError } from '../errors.js';
-import {
-  constant,
-  cosineDecay,
-  linearDecay,
-  linearWarmup,
-  product,
-  sequence,
-  warmupCosine,
-  warmupStableDecay,
-  type Schedule,
-} from './schedules.js';
+import { constant, cosineDecay, linearDecay, linearWarmup, product, sequence, warmupCosine, warmupStableDecay, type Schedule } from './schedules.js';
 
 /**
  * A schedule as JSON data: each kind is the schedule function of the same name, with the same

@@ -12,13 +12,6 @@
  * ```
  * @packageDocumentation
  */
-export {
-  conformanceCheckIds,
-  prepareConformance,
-  runConformance,
-  type ConformanceOptions,
-  type ConformanceReport,
-  type PreparedCheck,
-} from './suite.js';
+export { conformanceCheckIds, prepareConformance, runConformance, type ConformanceOptions, type ConformanceReport, type PreparedCheck } from './suite.js';
 export { DEFAULT_TOLERANCES, type ConformanceTolerances } from './checks/index.js';
 export { ConformanceFailure } from './assert.js';

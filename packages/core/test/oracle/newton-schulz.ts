@@ -9,6 +9,7 @@
  *   repeat: A = X·Xᵀ; B = b·A + c·A·A; X = a·X + B·X; transpose back.
  */
 import { frob, lincomb, matmul, scaled, transpose, type M64 } from './matrix.js';
+import listing from './polar-express-listing.json' with { type: 'json' };
 
 export type Method = 'quintic' | 'polar-express';
 
@@ -16,16 +17,7 @@ export type Method = 'quintic' | 'polar-express';
 export const QUINTIC: readonly [number, number, number] = [3.4445, -4.775, 2.0315];
 
 /** Polar Express (Amsel et al., arXiv 2505.16932), the code listing's triples for ℓ = 1e-3, before the safety factor. */
-export const POLAR_EXPRESS_LISTING: readonly (readonly [number, number, number])[] = [
-  [8.28721201814563, -23.595886519098837, 17.300387312530933],
-  [4.107059111542203, -2.9478499167379106, 0.5448431082926601],
-  [3.9486908534822946, -2.908902115962949, 0.5518191394370137],
-  [3.3184196573706015, -2.488488024314874, 0.51004894012372],
-  [2.300652019954817, -1.6689039845747493, 0.4188073119525673],
-  [1.891301407787398, -1.2679958271945868, 0.37680408948524835],
-  [1.8750014808534479, -1.2500016453999487, 0.3750001645474248],
-  [1.875, -1.25, 0.375],
-];
+export const POLAR_EXPRESS_LISTING = listing.triples as unknown as ReadonlyArray<readonly [number, number, number]>;
 
 /** The triple for step `i` (0-based). */
 export function coefficients(method: Method, i: number): readonly [number, number, number] {
