@@ -7,8 +7,10 @@ export default defineProject({
   resolve: {
     // most specific first: tests run against core's source, no build needed
     alias: [
-      { find: '@lmo/core/reference', replacement: core('reference/index.ts') },
-      { find: '@lmo/core/testing', replacement: core('testing/index.ts') },
+      { find: /^@lmo\/core\/backend$/, replacement: core('backend/index.ts') },
+      { find: /^@lmo\/core\/reference$/, replacement: core('reference/index.ts') },
+      { find: /^@lmo\/core\/testing\/vitest$/, replacement: core('testing/vitest.ts') },
+      { find: /^@lmo\/core\/testing$/, replacement: core('testing/index.ts') },
       { find: /^@lmo\/core$/, replacement: core('index.ts') },
     ],
   },
