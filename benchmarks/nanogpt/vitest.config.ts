@@ -12,6 +12,7 @@ export default defineProject({
   resolve: {
     // Most specific first: run against the workspace sources, no build needed.
     alias: [
+      { find: /^@lmo\/core\/backend$/, replacement: src('packages/core/src/backend/index.ts') },
       { find: /^@lmo\/core\/reference$/, replacement: src('packages/core/src/reference/index.ts') },
       { find: /^@lmo\/core\/testing$/, replacement: src('packages/core/src/testing/index.ts') },
       { find: /^@lmo\/core$/, replacement: src('packages/core/src/index.ts') },

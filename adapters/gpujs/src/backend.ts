@@ -166,7 +166,8 @@ export class GpujsBackend<M extends ExecutionMode = ExecutionMode> implements Te
    * Lifetime: the backend still owns it. It holds `x`'s values until `x` is next written or freed:
    * in the device modes an assign to `x` replaces it by a new value and frees it (host arrays are
    * overwritten in place), and disposing `x` (and its views) frees it. Do not `delete()` it.
-   * In `webgpu`, call it once the runs that write `x` have settled (`await` them).
+   * In `webgpu`, where work is carried out in call order, call it when the work issued before has
+   * finished: after awaiting the last run or read (`await backend.run(() => {})` waits for all).
    *
    * @throws LmoError `BACKEND` when `x` is not a live tensor of this backend, or (webgpu) when its
    *   value has not been computed yet.
@@ -174,7 +175,7 @@ export class GpujsBackend<M extends ExecutionMode = ExecutionMode> implements Te
   deviceValue(x: GpujsTensor): DeviceValue {
     const { storage } = this.#rt.check(x, 'deviceValue(x)');
     if (storage.value === null) {
-      throw new LmoError('BACKEND', '@lmo/gpujs: deviceValue(x): x has not been computed yet (await the run that makes it first)');
+      throw new LmoError('BACKEND', '@lmo/gpujs: deviceValue(x): x has not been computed yet (in webgpu, await the work issued before it first)');
     }
     return storage.value;
   }

@@ -96,8 +96,8 @@ export class Runtime {
       this.exec.schedule(
         () =>
           andThen(fill(), (v) => {
-            if (storage.refs > 0) storage.value = v;
-            else this.engine.release(v); // freed before it was computed
+            if (storage.released) this.engine.release(v); // freed before it was computed
+            else storage.value = v;
           }),
         keep,
       );
@@ -151,5 +151,6 @@ export class Runtime {
   releaseNow(s: Storage): void {
     if (s.value !== null && !s.empty) this.engine.release(s.value);
     s.value = null;
+    s.released = true;
   }
 }

@@ -11,6 +11,8 @@ export class Storage {
   value: DeviceValue | null = null;
   /** Tensors (and pending writes in synchronous scopes) holding this memory. */
   refs = 1;
+  /** Whether its value has been freed for good (a value computed later is freed at once). */
+  released = false;
   /** Zero-size storage: a host placeholder the engine never allocated. */
   readonly empty: boolean;
 

@@ -28,7 +28,7 @@ export interface StagedWrites {
  * the old ones.
  */
 export function stageWrites(engine: Engine, writes: readonly StorageWrite[]): MaybePromise<StagedWrites> {
-  const live = writes.filter((w) => !w.target.empty && w.target.refs > 0);
+  const live = writes.filter((w) => !w.target.empty && !w.target.released);
   if (engine.host) {
     return {
       commit() {

@@ -166,6 +166,11 @@ for (const c of cases) {
     it('deviceValue follows assigns (in place on the host) and refuses what it must', async () => {
       const b = createGpujsBackend(c.options);
       const w = b.fromArray(Float32Array.from([1, 2, 3, 4]), [2, 2]);
+      if (b.mode === 'async') {
+        // webgpu uploads in call order too: nothing is computed before the queue reaches it
+        expect(() => b.deviceValue(w)).toThrow(/not been computed yet/);
+        await b.run(() => {});
+      }
       const v0 = b.deviceValue(w);
       await b.run(() => b.assign(w, b.scale(w, 3)));
       const v1 = b.deviceValue(w);
