@@ -13,6 +13,7 @@ export default defineProject({
   resolve: {
     // Most specific first: '@lmo/core' would otherwise also capture '@lmo/core/reference'.
     alias: [
+      { find: /^@lmo\/core\/backend$/, replacement: src('backend/index.ts') },
       { find: /^@lmo\/core\/reference$/, replacement: src('reference/index.ts') },
       { find: /^@lmo\/core\/testing$/, replacement: src('testing/index.ts') },
       { find: /^@lmo\/core$/, replacement: src('index.ts') },

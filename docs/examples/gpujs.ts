@@ -19,7 +19,7 @@ export async function trainOnGpujs(preferred: GpujsMode[] = ['headlessgl', 'weba
 
   for (let step = 0; step < steps; step++) {
     const grads = { 'block.weight': backend.fromArray(randn(48 * 32), [48, 32]), 'block.bias': backend.fromArray(randn(48), [48]) };
-    await optimizer.step(grads); // a Promise only in 'webgpu' mode; await works for every mode
+    await optimizer.step(grads); // void in the synchronous modes, a Promise in 'webgpu': await works for all
     for (const g of Object.values(grads)) backend.dispose(g);
   }
   const bias = await backend.read(params['block.bias']);

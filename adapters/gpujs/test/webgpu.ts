@@ -1,7 +1,7 @@
 /**
  * A `navigator.gpu` for gpu.js's webgpu mode in Node, from the `webgpu` package (Dawn).
  * First a regular adapter (a real GPU through Vulkan: set `VK_DRIVER_FILES` where needed); else
- * Dawn's OpenGL ES compatibility adapter over EGL surfaceless Mesa (DESIGN.md §5), which runs
+ * Dawn's OpenGL ES compatibility adapter over EGL surfaceless Mesa, which runs
  * without a GPU (llvmpipe). `LMO_WEBGPU=off` skips both; `LMO_WEBGPU=gpu` skips the GL fallback.
  */
 import type { GpujsBackendOptions } from '../src/index.js';
