@@ -6,10 +6,8 @@
  */
 import { DeferredExecution, type Execution as Executed, type RecordedWrite, type RunOptions } from '@lmo/core/backend';
 import { nonFiniteCount } from './primitives.js';
-import { storageOf, valueOf, type Execution, type Runtime, type Task } from './runtime.js';
-import type { GpujsTensor, Storage } from './tensor.js';
-import type { Checked } from './sync.js';
-import { tensorState } from './tensor.js';
+import { storageOf, valueOf, type Checked, type Execution, type Runtime, type Task } from './runtime.js';
+import { tensorState, type GpujsTensor, type Storage } from './tensor.js';
 import { stageWrites } from './writes.js';
 
 /** A scope's device work and what it frees. */

@@ -4,9 +4,9 @@ import { AsyncExecution } from './async.js';
 import { Engine } from './engine.js';
 import { installNavigatorGpu } from './navigator.js';
 import * as P from './primitives.js';
-import { Runtime, storageOf } from './runtime.js';
+import { Runtime, storageOf, type Checked } from './runtime.js';
 import { Storage, type GpujsTensor } from './tensor.js';
-import { SyncExecution, type Checked } from './sync.js';
+import { SyncExecution } from './sync.js';
 import type { DeviceValue, ExecutionOf, GpujsMode, GpujsStats } from './types.js';
 
 /** Options of {@link createGpujsBackend}. */

@@ -7,7 +7,7 @@ import type { Axis, MatmulOptions } from '@lmo/core/backend';
 import { formatShape, sameShape, sizeOf } from '@lmo/core/backend';
 import * as K from './kernels.js';
 import type { Broadcast, Reduce } from './kernels.js';
-import { storageOf, type Runtime } from './runtime.js';
+import { storageOf, type Checked, type Runtime } from './runtime.js';
 import type { GpujsTensor, Storage } from './tensor.js';
 
 /** `[rows, cols]` of a 2-D tensor. */
@@ -123,7 +123,7 @@ export function maxAbs(rt: Runtime, x: GpujsTensor): GpujsTensor {
  * The number of NaN and ±Inf values in all of `xs`, as a `[1, 1]` tensor the caller reads and
  * frees (`undefined` when every `x` is empty). Launches are scheduled like any others.
  */
-export function nonFiniteCount(rt: Runtime, xs: ReadonlyArray<{ readonly storage: Storage; readonly shape: Shape }>): GpujsTensor | undefined {
+export function nonFiniteCount(rt: Runtime, xs: readonly Checked[]): GpujsTensor | undefined {
   let total: GpujsTensor | undefined;
   for (const x of xs) {
     if (x.storage.empty) continue;

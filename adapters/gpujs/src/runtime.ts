@@ -25,6 +25,12 @@ export interface Execution {
   release(s: Storage): void;
 }
 
+/** A tensor to check for NaN and ±Inf (a guard, an `allFinite` operand): its memory and shape. */
+export interface Checked {
+  readonly storage: Storage;
+  readonly shape: Shape;
+}
+
 /** The storage of a tensor made by this package. */
 export function storageOf(t: GpujsTensor): Storage {
   return tensorState(t)!.storage;

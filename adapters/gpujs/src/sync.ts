@@ -6,7 +6,7 @@
 import { LmoError } from '@lmo/core';
 import type { RunOptions } from '@lmo/core/backend';
 import { nonFiniteCount } from './primitives.js';
-import { storageOf, valueOf, type Execution, type Runtime, type Task } from './runtime.js';
+import { storageOf, valueOf, type Checked, type Execution, type Runtime, type Task } from './runtime.js';
 import type { GpujsTensor, Storage } from './tensor.js';
 import { stageWrites, type StorageWrite } from './writes.js';
 
@@ -15,12 +15,6 @@ interface Scope {
   /** Assigns to apply when the outermost scope ends; each holds a reference to both storages. */
   readonly writes: StorageWrite[];
   readonly commits: Array<() => void>;
-}
-
-/** A guarded tensor, or a tensor to check: its memory and shape. */
-export interface Checked {
-  readonly storage: Storage;
-  readonly shape: readonly number[];
 }
 
 export class SyncExecution implements Execution {

@@ -197,6 +197,36 @@ for (const c of cases) {
   });
 }
 
+for (const c of cases) {
+  describe.skipIf(!c.available)(`memory inside scopes: gpujs ${c.mode}${c.available ? '' : ` (skipped: ${c.reason})`}`, () => {
+    it('a tensor disposed inside the run that reads it, and one made in a run that throws, behave', async () => {
+      const b = createGpujsBackend(c.options);
+      const p = b.fromArray(new Float32Array(6), [2, 3]);
+      const g = b.fromArray(Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]);
+      await b.run(() => {
+        b.assign(p, b.scale(g, 2));
+        b.dispose(g); // the scope still reads it: freed only once nothing can
+      });
+      expect(Array.from(await b.read(p))).toEqual([2, 4, 6, 8, 10, 12]);
+      let made: GpujsTensor | undefined;
+      const failed = Promise.resolve().then(() =>
+        b.run(() => {
+          made = b.fromArray(Float32Array.from([7, 8]), [2]);
+          throw new Error('after fromArray');
+        }),
+      );
+      await expect(failed).rejects.toThrow('after fromArray');
+      // a persistent tensor made in a failed scope still holds its data
+      expect(Array.from(await b.read(made!))).toEqual([7, 8]);
+      b.dispose(made!);
+      b.dispose(p);
+      await b.run(() => {}); // webgpu frees in call order
+      expect(b.stats()).toMatchObject({ liveTensors: 0, liveValues: 0 });
+      b.destroy();
+    });
+  });
+}
+
 // Overlapping calls on the asynchronous mode are carried out in call order: un-awaited steps, an
 // assign and a read issued together give what the same calls awaited one by one give.
 const webgpu = cases.find((c) => c.mode === 'webgpu');
