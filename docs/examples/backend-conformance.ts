@@ -1,6 +1,6 @@
 // my-backend.conformance.test.ts — run it with vitest like any other test file.
 import { createReferenceBackend } from '@lmo/core/reference';
-import { describeBackendConformance } from '@lmo/core/testing';
+import { describeBackendConformance } from '@lmo/core/testing/vitest';
 import { countingBackend } from './counting-backend.js';
 
 describeBackendConformance('counting(reference)', () => countingBackend(createReferenceBackend()).backend, {

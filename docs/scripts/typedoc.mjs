@@ -17,10 +17,13 @@ const out = join(docs, 'api');
 /** Public module name → entry file (relative to the repository root). */
 export const ENTRY_POINTS = [
   ['@lmo/core', 'packages/core/src/index.ts'],
+  ['@lmo/core/backend', 'packages/core/src/backend/index.ts'],
   ['@lmo/core/reference', 'packages/core/src/reference/index.ts'],
   ['@lmo/core/testing', 'packages/core/src/testing/index.ts'],
+  ['@lmo/core/testing/vitest', 'packages/core/src/testing/vitest.ts'],
   ['@lmo/tfjs', 'adapters/tfjs/src/index.ts'],
   ['@lmo/onnxruntime', 'adapters/onnxruntime/src/index.ts'],
+  ['@lmo/onnxruntime/web', 'adapters/onnxruntime/src/web.ts'],
   ['@lmo/gpujs', 'adapters/gpujs/src/index.ts'],
 ];
 

@@ -108,7 +108,7 @@ const MATRICES = ['wte', 'wpe', 'h.0.attn.c_attn', 'h.0.attn.c_proj', 'h.0.mlp.c
 const VECTORS = ['h.0.ln_1', 'ln_f'];
 const ALL = Object.keys(SHAPES);
 
-/** The Scion groups of the nanoGPT benchmark (embeddings, positions, gains, a conv kernel, hidden matrices). */
+/** Scion's groups for nanoGPT (docs/guide/norms.md, worked example). */
 const scionGroups: GroupSpec[] = [
   { name: 'embed', match: 'wte', norm: sign({ normalized: true }), scale: 180 },
   { name: 'pos', match: 'wpe', norm: colNorm({ transpose: true }), scale: 3 },

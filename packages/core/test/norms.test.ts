@@ -1,5 +1,5 @@
 /**
- * Every norm's LMO on the Float32Array reference backend against the float64 oracle of DESIGN.md §3,
+ * Every norm's LMO on the Float32Array reference backend against the float64 oracle of docs/guide/norms.md,
  * on many shapes (square, tall, wide, 1×n, n×1, 1×1), zeros, and every option value.
  */
 import { describe, expect, it } from 'vitest';

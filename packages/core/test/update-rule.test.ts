@@ -1,5 +1,5 @@
 /**
- * The unified update rule of DESIGN.md §3, step for step against an independent float64
+ * The unified update rule of docs/concepts/update-rule.md, step for step against an independent float64
  * simulation (test/helpers/f64.ts).
  */
 import { describe, expect, it } from 'vitest';

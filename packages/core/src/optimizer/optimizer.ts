@@ -256,11 +256,7 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
       this.#alive();
       const rng = typeof seed === 'number' ? new Random(seed) : seed;
       const b = this.#backend;
-      const values = this.#slots.map(({ plan }) => {
-        const data = plan.norm.init(plan.shape, rng);
-        for (let i = 0; i < data.length; i++) data[i] = data[i]! * plan.group.scale;
-        return b.fromArray(data, plan.shape);
-      });
+      const values = this.#slots.map(({ plan }) => b.fromArray(this.#rule.initialValues(plan, rng), plan.shape));
       const zeros = this.#slots.map((s) => (s.buffer === undefined ? undefined : b.zerosLike(s.param)));
       return andFinally(
         () =>

@@ -3,6 +3,7 @@ import { LmoError } from '../errors.js';
 import type { Norm } from '../norms/norm.js';
 import { GroupRouter } from '../optimizer/groups.js';
 import { resolveOptions, type NonFinitePolicy, type OptimizerOptions, type ResolvedGroup } from '../optimizer/options.js';
+import type { Random } from '../random.js';
 import type { Schedule } from '../schedules/schedules.js';
 import { lmoDirections } from './directions.js';
 import { accumulate, decay, ema, lmoStep } from './transforms.js';
@@ -87,6 +88,13 @@ export class UpdateRule {
     const plans = params.map((p) => this.plan(p.name, p.shape));
     this.#router.requireAllUsed(new Set(plans.map((p) => p.group.index)));
     return plans;
+  }
+
+  /** A parameter's initial values: its norm's init times its group's radius ρ (deterministic for `rng`). */
+  initialValues(plan: ParameterPlan, rng: Random): Float32Array {
+    const data = plan.norm.init(plan.shape, rng);
+    for (let i = 0; i < data.length; i++) data[i] = data[i]! * plan.group.scale;
+    return data;
   }
 
   /** Whether a parameter of this plan keeps a momentum buffer (α < 1, not light). */

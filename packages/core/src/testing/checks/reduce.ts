@@ -65,6 +65,10 @@ export function reductionChecks(): Check[] {
         }
         const z = await evaluate1(b, [{ data: new Float32Array(6), shape: [2, 3] }], [1, 1], ([p]) => b.maxAbs(p!), 'maxAbs of zeros');
         expectExact(z, [0], 'maxAbs of zeros');
+        // The largest float32 magnitudes: no intermediate may overflow (a sum of them would).
+        const huge = host([3.4e38, -3.4028234663852886e38, 3e38, 1, -2], [1, 5]);
+        const h = await evaluate1(b, [huge], [1, 1], ([p]) => b.maxAbs(p!), 'maxAbs of huge values');
+        expectExact(h, [Math.fround(3.4028234663852886e38)], 'maxAbs of the largest float32 values');
       },
     },
     {
