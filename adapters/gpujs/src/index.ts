@@ -7,6 +7,7 @@
  * const backend = createGpujsBackend({ mode: 'webasm' });
  * ```
  * @packageDocumentation
+ * @module @lmo/gpujs
  */
 export { GpujsBackend, createGpujsBackend, type GpujsBackendOptions } from './backend.js';
 export { GpujsTensor } from './tensor.js';

@@ -5,6 +5,7 @@
  * a binding of its tensor contract to `@tensorflow/tfjs-core`.
  *
  * @packageDocumentation
+ * @module @lmo/tfjs
  */
 export { createTfjsBackend, type TfTensor, type TfjsBackendOptions } from './backend.js';
 export { ScionOptimizer, registerScionOptimizer, type TfjsParameterInfo } from './optimizer.js';

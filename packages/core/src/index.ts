@@ -5,6 +5,7 @@
  * contract in `@lmo/core/backend`; the reference backend is `@lmo/core/reference`.
  *
  * @packageDocumentation
+ * @module @lmo/core
  */
 export type { ExecutionMode, Result, Shape, TensorBackend } from './backend/contract.js';
 export { LmoError, type LmoErrorCode } from './errors.js';

@@ -5,6 +5,7 @@
  * a framework's own optimizer class; orthogonalization plans for fused kernels; shape helpers.
  *
  * @packageDocumentation
+ * @module @lmo/core/backend
  */
 export type { Axis, ExecutionMode, FusedKernels, GramSide, MatmulOptions, MaybePromise, PolynomialCoefficients, Result, RunOptions, Shape, TensorBackend } from './contract.js';
 export { andFinally, andThen, inMode } from './maybe.js';

@@ -11,6 +11,7 @@
  * if (report.failed.length > 0) console.error(report.failed);
  * ```
  * @packageDocumentation
+ * @module @lmo/core/testing
  */
 export { conformanceCheckIds, prepareConformance, runConformance, type ConformanceOptions, type ConformanceReport, type PreparedCheck } from './suite.js';
 export { DEFAULT_TOLERANCES, type ConformanceTolerances } from './checks/index.js';

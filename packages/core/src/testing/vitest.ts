@@ -13,6 +13,7 @@
  * });
  * ```
  * @packageDocumentation
+ * @module @lmo/core/testing/vitest
  */
 import { beforeAll, describe, it } from 'vitest';
 import type { TensorBackend } from '../backend/contract.js';
@@ -21,8 +22,8 @@ import { prepareConformance, type ConformanceOptions } from './suite.js';
 export type { ConformanceOptions } from './suite.js';
 
 /**
- * Registers the conformance suite for a backend: one `describe` named `backend conformance:
- * <name>`, one nested `describe` per group, one `it` per check.
+ * Registers the conformance suite for a backend: one `describe` named
+ * `backend conformance: {name}`, one nested `describe` per group, one `it` per check.
  *
  * Every primitive is compared with a float64 computation made by the suite itself. The suite
  * drives the backend the way core does — operations inside `run`, results kept through `assign`
