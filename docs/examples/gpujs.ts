@@ -21,7 +21,7 @@ const optimizer = muon(backend, params, { lr: 0.02 }); // spectral LMO on the ma
 
 for (let step = 0; step < 3; step++) {
   const grads = { 'block.weight': backend.fromArray(randn(48 * 32), [48, 32]), 'block.bias': backend.fromArray(randn(48), [48]) };
-  await optimizer.step(grads); // a Promise only in 'webgpu' mode; await works for every mode
+  await optimizer.step(grads); // void in the synchronous modes, a Promise in 'webgpu': await works for all
   for (const g of Object.values(grads)) backend.dispose(g);
 }
 export const bias = await backend.read(params['block.bias']);

@@ -16,8 +16,9 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { biasRMS, colNorm, orthogonalizationPlan, orthogonalize, scion, sign, spectral } from '@lmo/core';
+import { biasRMS, colNorm, scion, sign, spectral } from '@lmo/core';
 import type { TensorBackend } from '@lmo/core';
+import { orthogonalizationPlan, orthogonalize } from '@lmo/core/backend';
 import { createReferenceBackend } from '@lmo/core/reference';
 import { createGpujsBackend, probeMode } from '../src/index.js';
 import type { GpujsBackendOptions, GpujsMode } from '../src/index.js';
@@ -108,7 +109,7 @@ async function nsGflops<T>(b: TensorBackend<T>, m: number, n: number): Promise<{
   const out = b.zerosLike(g);
   const once = async (): Promise<number> => {
     const t = performance.now();
-    await b.run(() => b.assign(out, orthogonalize(b, g, plan)));
+    await b.run(() => b.assign(out, orthogonalize(b, [g], plan)[0]!));
     await b.read(out);
     return performance.now() - t;
   };
@@ -150,7 +151,7 @@ async function targets(): Promise<Target[]> {
       console.log(`# ${label}: skipped (${p.reason ?? ''})`);
       continue;
     }
-    list.push({ label, make: () => createGpujsBackend(options) as unknown as TensorBackend<unknown>, gpu });
+    list.push({ label, make: () => createGpujsBackend(options) as TensorBackend<unknown>, gpu });
   }
   return list;
 }

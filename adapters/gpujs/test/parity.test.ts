@@ -3,24 +3,7 @@
  * every update rule and every norm, and the parameter updates must agree within 1e-4 relative.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  auto,
-  biasRMS,
-  colNorm,
-  createOptimizer,
-  frobenius,
-  muon,
-  normalizedSGD,
-  rowNorm,
-  scion,
-  scionLight,
-  sign,
-  signSGD,
-  signUnscaled,
-  spectral,
-  spectralConv,
-  unconstrainedScion,
-} from '@lmo/core';
+import { auto, biasRMS, colNorm, createOptimizer, frobenius, muon, normalizedSGD, rowNorm, scion, scionLight, sign, signSGD, signUnscaled, spectral, spectralConv, unconstrainedScion } from '@lmo/core';
 import type { GroupSpec, LmoOptimizer, NamedTensors, Norm, TensorBackend } from '@lmo/core';
 import { createReferenceBackend } from '@lmo/core/reference';
 import { createGpujsBackend } from '../src/index.js';

@@ -14,10 +14,10 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { scion, warmupCosine, type NamedTensors, type TensorBackend } from '@lmo/core';
+import { scion, transformerGroups, warmupCosine, type NamedTensors, type TensorBackend } from '@lmo/core';
 import { referenceBackend } from '@lmo/core/reference';
 import { onnxBackend, type OnnxBackend } from '../src/index.js';
-import { NANOGPT_DEFAULT, nanoGptShapes, pseudoRandom, scionGroups } from './nanogpt-params.js';
+import { NANOGPT_DEFAULT, nanoGptShapes, pseudoRandom } from './nanogpt-params.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -53,7 +53,7 @@ async function measure<T>(label: string, backend: TensorBackend<T>, steps: numbe
   const opt = scion(backend, params, {
     lr: 2 ** -8,
     schedule: warmupCosine({ warmup: 100, decaySteps: 2000, final: 0.1 }),
-    groups: scionGroups(),
+    groups: transformerGroups(),
   });
   let t = performance.now();
   await opt.step(grads);

@@ -11,38 +11,17 @@
  * - `pnpm bench parity --json F.json`: one document `{config, optimizer, steps, reference_losses, rows}`.
  * - `pnpm bench speed --json F.json`: one document `{config, iters, warmup, machine, rows}`.
  */
+import type { SummaryRecord } from '../../../benchmarks/nanogpt/src/report/jsonl.js';
+import type { EvalRecord } from '../../../benchmarks/nanogpt/src/train/trainer.js';
 
-export interface EvalLine {
-  readonly iter: number;
-  readonly train_loss: number;
-  readonly val_loss: number;
-  readonly lr: number;
-  readonly ms_per_iter: number;
-  readonly optimizer?: string;
-}
+/** An evaluation line, as the benchmark writes it (with the optimizer's name in a compare run). */
+export type EvalLine = EvalRecord & { readonly optimizer?: string };
 
-export interface SummaryLine {
-  readonly summary: true;
-  readonly backend: string;
-  readonly optimizer: string;
-  readonly lr: number;
-  readonly seed: number;
-  readonly iters: number;
-  readonly final_val_loss: number;
-  readonly best_val_loss: number;
-  readonly tokens_per_s: number;
-  readonly ms_fwd_bwd: number;
-  readonly ms_optimizer: number;
-  readonly peak_rss_mb: number;
-  /** The model and evaluation settings, when the file records them (`pnpm nanogpt` does). */
-  readonly n_layer?: number;
-  readonly n_head?: number;
-  readonly n_embd?: number;
-  readonly block_size?: number;
-  readonly batch_size?: number;
-  readonly eval_every?: number;
-  readonly eval_iters?: number;
-}
+/** The model and evaluation settings a summary records; files written before they were added lack them. */
+type RunSettings = 'n_layer' | 'n_head' | 'n_embd' | 'block_size' | 'batch_size' | 'eval_every' | 'eval_iters';
+
+/** A summary line, as the benchmark writes it. */
+export type SummaryLine = Omit<SummaryRecord, RunSettings> & Partial<Pick<SummaryRecord, RunSettings>>;
 
 /** One training run: its summary and the evaluations that preceded it in its file. */
 export interface Run {

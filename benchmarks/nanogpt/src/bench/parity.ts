@@ -53,17 +53,8 @@ async function trajectory(name: BackendName, data: CharDataset, config: GPTConfi
     const copy = new Map<string, Float32Array>();
     for (const [k, g] of r.grads) copy.set(k, Float32Array.from(await model.tensors.read(g)));
     grads.push(copy);
-    if (opt.accumulators) {
-      const acc = opt.accumulators;
-      const b = model.tensors;
-      await b.run(() => {
-        const sums = [...acc].map(([k, G]) => [G, b.add(G, r.grads.get(k)!)] as const);
-        for (const [G, v] of sums) b.assign(G, v);
-      });
-      await opt.step(acc);
-    } else {
-      await opt.step(r.grads);
-    }
+    // Fresh gradients to every optimizer (ScionLight adds them into its buffers within the step).
+    await opt.step(r.grads);
   }
   opt.dispose();
   for (const p of params.values()) model.tensors.dispose(p);
