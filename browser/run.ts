@@ -3,14 +3,17 @@
  * does both), serves dist/ on 127.0.0.1, opens each adapter's page, asks it which backends this
  * browser offers, and runs the parity problem on each in a fresh page. Fails when an update
  * differs from the reference beyond the backend's tolerance, when tensors leak, or on page errors.
- * A backend the browser does not offer is skipped with the page's reason.
+ * A backend the browser does not offer is skipped with the page's reason. Then runs the docs'
+ * browser samples.
  *
+ * `--write` saves the measured errors to results/chromium.json (the README's table).
  * Without Chromium: skipped (exit 0) unless CI is set, in which case it fails.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { BASE_FLAGS, WEBGPU_FLAGS, chromiumPath, hasChromium, launchChromium, serveDirectory } from './harness/index.js';
+import type { ExampleResult } from './pages/examples.js';
 import type { BackendAvailability, ParityResult } from './src/parity/page.js';
 
 /**
@@ -34,6 +37,8 @@ const ADAPTERS = ['tfjs', 'gpujs'] as const;
 const RUN_TIMEOUT_MS = 120_000;
 
 const dist = fileURLToPath(new URL('./dist', import.meta.url));
+const resultsFile = fileURLToPath(new URL('./results/chromium.json', import.meta.url));
+const writeResults = process.argv.includes('--write');
 const inCI = Boolean(process.env.CI);
 
 if (!hasChromium()) {
@@ -64,10 +69,13 @@ async function openPage(newPage: () => Promise<Page>, url: string, problems: str
 
 const server = await serveDirectory(dist);
 const browser = await launchChromium({ webgpu: true });
-console.log(`Chromium ${browser.version()} (${chromiumPath}), flags: ${[...BASE_FLAGS, ...WEBGPU_FLAGS].join(' ')}\n`);
+console.log(`Chromium ${browser.version()} (${chromiumPath}), flags: ${[...BASE_FLAGS, ...WEBGPU_FLAGS].join(" ")}\n`);
 
 const failures: string[] = [];
 const results: ParityResult[] = [];
+const skipped: Array<{ readonly key: string; readonly reason: string }> = [];
+const flags = [...BASE_FLAGS, ...WEBGPU_FLAGS];
+const chromiumVersion = browser.version();
 try {
   const context = await browser.newContext();
   // Everything comes from the local server: any other request is blocked and reported.
@@ -88,6 +96,7 @@ try {
       const key = `${adapter}/${a.backend}`;
       if (!a.available) {
         console.log(`skip ${key.padEnd(14)} ${a.reason ?? ''}`);
+        skipped.push({ key, reason: a.reason ?? '' });
         continue;
       }
       const tolerance = TOLERANCE[key];
@@ -120,12 +129,39 @@ try {
     }
     for (const p of problems) failures.push(`${adapter} (probe): ${p}`);
   }
+
+  // The docs' browser samples, run as the guide shows them.
+  const problems: string[] = [];
+  const page = await newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.goto(`${server.origin}/examples.html`, { waitUntil: 'load' });
+  await page.waitForFunction(() => window.lmoExamples !== undefined, undefined, { timeout: 30_000 });
+  const examples: ExampleResult[] = await page.evaluate(() => window.lmoExamples!.run());
+  for (const e of examples) {
+    console.log(`${e.ok ? 'ok  ' : 'FAIL'} docs/examples/${e.example}: ${e.summary}`);
+    if (!e.ok) failures.push(`docs/examples/${e.example}: ${e.summary}`);
+  }
+  for (const p of problems) failures.push(`examples page: ${p}`);
+  await page.close();
 } finally {
   await browser.close();
   await server.close();
 }
 
 if (results.length === 0) failures.push('no backend ran at all');
+if (writeResults && failures.length === 0) {
+  mkdirSync(fileURLToPath(new URL('./results', import.meta.url)), { recursive: true });
+  const record = {
+    command: 'pnpm browser:test -- --write',
+    chromium: chromiumVersion,
+    flags,
+    tolerance: TOLERANCE,
+    results: results.map(({ ms: _ms, ...r }) => r), // timings are not results: SwiftShader emulates the GPU
+    skipped,
+  };
+  writeFileSync(resultsFile, `${JSON.stringify(record, null, 2)}\n`);
+  console.log(`wrote ${resultsFile}`);
+}
 if (failures.length > 0) {
   console.error(`\nbrowser tests FAILED (${failures.length}):`);
   for (const f of failures) console.error(`  - ${f}`);

@@ -16,6 +16,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'With TensorFlow.js', link: '/guide/tfjs' },
       { text: 'With onnxruntime', link: '/guide/onnxruntime' },
       { text: 'With gpu.js', link: '/guide/gpujs' },
+      { text: 'In the browser', link: '/guide/browser' },
     ],
   },
   {
@@ -36,6 +37,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Architecture and engine notes', link: '/concepts/architecture' },
     ],
   },
+  { text: 'Playground', link: '/playground' },
   { text: 'Benchmarks', link: '/benchmarks' },
 ];
 
@@ -57,12 +59,14 @@ export default defineConfig({
       { text: 'Guide', link: '/guide/getting-started', activeMatch: '^/guide/' },
       { text: 'Concepts', link: '/concepts/update-rule', activeMatch: '^/concepts/' },
       { text: 'API', link: '/api/', activeMatch: '^/api/' },
+      { text: 'Playground', link: '/playground' },
       { text: 'Benchmarks', link: '/benchmarks' },
     ],
     sidebar: {
       '/guide/': guide,
       '/concepts/': guide,
       '/benchmarks': guide,
+      '/playground': guide,
       '/api/': [{ text: 'API reference', link: '/api/', items: apiSidebar }],
     },
     outline: { level: [2, 3] },

@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 // Every code sample on the site lives in docs/examples/ and is included into pages with `<<<`.
-// This runs `tsc --noEmit -p docs` so that none of them can rot.
+// This runs `vue-tsc --noEmit -p docs` (tsc plus .vue files) so that none of them, nor the
+// playground in the theme, can rot.
 describe('docs code samples', () => {
-  it('type-check (tsc --noEmit -p docs)', () => {
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  it('type-check (vue-tsc --noEmit -p docs)', () => {
+    const tsc = createRequire(import.meta.url).resolve('vue-tsc/bin/vue-tsc.js');
     const docs = fileURLToPath(new URL('..', import.meta.url));
     let output = '';
     try {
