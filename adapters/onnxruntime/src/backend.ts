@@ -11,8 +11,7 @@ import {
   type Shape,
   type TensorBackend,
 } from '@lmo/core';
-import * as ortNode from 'onnxruntime-node';
-import type * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-common';
 import { SCALARS_INPUT, traceGraph } from './graph/builder.js';
 import { Leaf, OnnxTensor, OpNode, ScalarInput, Variable, sizeOf, type GraphNode, type OpAttributes, type OpType } from './graph/nodes.js';
 import { encodeModel } from './onnx/model.js';
@@ -37,8 +36,9 @@ export interface OnnxBackendOptions {
   /** Further session options, merged over the ones above. */
   readonly sessionOptions?: ort.InferenceSession.SessionOptions;
   /**
-   * The onnxruntime module to use. Default: `onnxruntime-node`. Any module with the same
-   * `InferenceSession.create` / `Tensor` API works (e.g. `onnxruntime-web`).
+   * The onnxruntime module to use. Default: `onnxruntime-node` from `@lmo/onnxruntime`,
+   * `onnxruntime-web` from `@lmo/onnxruntime/web`. Any module with the same
+   * `InferenceSession.create` / `Tensor` API works.
    */
   readonly ort?: OrtApi;
 }
@@ -113,8 +113,8 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
   /** While `run`'s `fn` executes: its scope (null outside `run`). */
   private scope: Scope | null = null;
 
-  constructor(options: OnnxBackendOptions = {}) {
-    this.api = options.ort ?? (ortNode as unknown as OrtApi);
+  constructor(options: OnnxBackendOptions & { readonly ort: OrtApi }) {
+    this.api = options.ort;
     const providers = options.executionProviders ?? ['cpu'];
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [...providers],
@@ -498,19 +498,4 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
 function isFiniteArray(data: Float32Array): boolean {
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return false;
   return true;
-}
-
-/**
- * Create an onnxruntime backend.
- *
- * @example
- * ```ts
- * const backend = onnxBackend({ executionProviders: ['cpu'], intraOpNumThreads: 2 });
- * const w = backend.fromArray(new Float32Array([1, 2, 3, 4]), [2, 2]);
- * await backend.run(() => backend.assign(w, backend.scale(w, 0.5)));
- * await backend.read(w); // Float32Array [0.5, 1, 1.5, 2]
- * ```
- */
-export function onnxBackend(options: OnnxBackendOptions = {}): OnnxBackend {
-  return new OnnxBackend(options);
 }
