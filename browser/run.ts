@@ -31,9 +31,22 @@ const TOLERANCE: Readonly<Record<string, number>> = {
   'gpujs/webasm': 1e-5,
   'gpujs/webgl2': 1e-4,
   'gpujs/webgpu': 1e-4,
+  'onnxruntime/wasm': 1e-5,
+  'onnxruntime/webgpu': 1e-4,
 };
 
-const ADAPTERS = ['tfjs', 'gpujs'] as const;
+/**
+ * Backends known to fail, with why. Their failure is reported (`xfail`) and does not fail the run;
+ * if one starts passing, the run fails until it is removed from this list.
+ */
+const KNOWN_FAILURES: Readonly<Record<string, string>> = {
+  'onnxruntime/webgpu':
+    "@lmo/onnxruntime packs a step's numbers into one input and unpacks them with a single Split node " +
+    '(61 outputs here); onnxruntime-web binds every output of its WebGPU Split kernel as a storage buffer, ' +
+    "beyond WebGPU's default limit of 8 per shader stage, so the pipeline is invalid and the update garbage",
+};
+
+const ADAPTERS = ['tfjs', 'gpujs', 'onnxruntime'] as const;
 const RUN_TIMEOUT_MS = 120_000;
 
 const dist = fileURLToPath(new URL('./dist', import.meta.url));
@@ -106,6 +119,22 @@ try {
       }
       const runProblems: string[] = [];
       const page = await openPage(newPage, url, runProblems);
+      const known = KNOWN_FAILURES[key];
+      if (known !== undefined) {
+        const outcome = await page
+          .evaluate((backend) => window.lmoParity!.run(backend), a.backend)
+          .then((r) => (r.maxError <= tolerance && r.leaked === 0 && runProblems.length === 0 ? 'passed' : `max rel. error ${r.maxError.toExponential(2)}`))
+          .catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+        if (outcome === 'passed') {
+          console.log(`FAIL ${key.padEnd(14)} passes now: remove it from KNOWN_FAILURES in run.ts`);
+          failures.push(`${key}: listed as a known failure but passes`);
+        } else {
+          console.log(`xfail ${key.padEnd(13)} ${outcome} (${runProblems.length} console/page errors) — known: ${known}`);
+          skipped.push({ key, reason: `known failure: ${known}` });
+        }
+        await page.close();
+        continue;
+      }
       try {
         const r = await Promise.race([
           page.evaluate((backend) => window.lmoParity!.run(backend), a.backend),

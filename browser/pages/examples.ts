@@ -3,6 +3,7 @@
  * what the "lmo in the browser" guide shows is what runs.
  */
 import { scionOnGpujs } from '../../docs/examples/browser-gpujs.js';
+import { scionOnOnnxWeb } from '../../docs/examples/browser-onnxruntime.js';
 import { trainInBrowser } from '../../docs/examples/browser-tfjs.js';
 
 /** One sample's outcome: what it reported, and whether it did what the guide says. */
@@ -31,6 +32,12 @@ window.lmoExamples = {
     const g = await scionOnGpujs(5);
     const moved = Array.from(g.weight).some((v) => v !== 0) && g.weight.every(Number.isFinite);
     out.push({ example: 'browser-gpujs.ts', ok: moved, summary: `gpu.js mode ${g.mode}: ${g.weight.length} finite weights` });
+    const o = await scionOnOnnxWeb(5);
+    out.push({
+      example: 'browser-onnxruntime.ts',
+      ok: o.sessions === 1 && o.gain.every(Number.isFinite) && o.gain.some((v) => v !== 1),
+      summary: `onnxruntime-web wasm: ${o.sessions} session for 5 steps, ${o.gain.length} finite gains`,
+    });
     return out;
   },
 };
