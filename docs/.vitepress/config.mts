@@ -27,6 +27,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Checkpointing optimizer state', link: '/guide/checkpointing' },
       { text: 'Implement your own backend', link: '/guide/custom-backend' },
       { text: 'Errors and what they mean', link: '/guide/errors' },
+      { text: 'Migrating to 0.2', link: '/guide/migration' },
     ],
   },
   {
@@ -34,7 +35,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     items: [
       { text: 'The unified update rule', link: '/concepts/update-rule' },
       { text: 'Newton–Schulz and Polar Express', link: '/concepts/orthogonalization' },
-      { text: 'Architecture and engine notes', link: '/concepts/architecture' },
+      { text: 'Architecture', link: '/concepts/architecture' },
     ],
   },
   { text: 'Playground', link: '/playground' },

@@ -4,6 +4,7 @@
  * onnxruntime-web (`@lmo/onnxruntime/web`).
  *
  * @packageDocumentation
+ * @module @lmo/onnxruntime
  */
 import * as ortNode from 'onnxruntime-node';
 import { OnnxBackend, type OnnxBackendOptions } from './backend.js';

@@ -10,6 +10,7 @@
  * const backend = onnxBackend({ executionProviders: ['wasm'] });
  * ```
  * @packageDocumentation
+ * @module @lmo/onnxruntime/web
  */
 import * as ortWeb from 'onnxruntime-web';
 import { OnnxBackend, type OnnxBackendOptions } from './backend.js';

@@ -15,7 +15,11 @@ export interface SpeedRow {
   readonly ms_fwd_bwd: number;
   readonly cpu_ms_fwd_bwd: number;
   readonly tokens_per_s: number;
-  readonly optimizers: Record<string, { ms: number; cpu_ms: number }>;
+  /**
+   * Per optimizer: step time, and the bytes of state it allocated (ScionLight's gradient buffers are
+   * where the backward pass accumulates, so a trainer needs no gradient memory of its own for it).
+   */
+  readonly optimizers: Record<string, { ms: number; cpu_ms: number; owned_bytes: number }>;
   /** Scion's optimizer step time over AdamW's on this backend. */
   readonly scion_over_adamw?: number;
 }
@@ -49,16 +53,15 @@ export async function speedBench(data: CharDataset, config: GPTConfig, s: SpeedS
       for (let i = 0; i < s.iters; i++) await model.lossAndGrads(params, sampler.next());
     });
     const { grads } = await model.lossAndGrads(params, sampler.next());
-    const optimizers: Record<string, { ms: number; cpu_ms: number }> = {};
+    const optimizers: Record<string, { ms: number; cpu_ms: number; owned_bytes: number }> = {};
     for (const o of s.optimizers) {
       const opt = createTrainOptimizer(o, model.tensors, params, OPTIMIZERS[o].lr, nanoGptSchedule(1000));
-      const useGrads = opt.accumulators ?? grads;
-      for (let i = 0; i < s.warmup; i++) await opt.step(useGrads);
+      for (let i = 0; i < s.warmup; i++) await opt.step(grads);
       const t = await timeIt(async () => {
-        for (let i = 0; i < s.iters; i++) await opt.step(useGrads);
+        for (let i = 0; i < s.iters; i++) await opt.step(grads);
       });
+      optimizers[o] = { ms: t.wallMs / s.iters, cpu_ms: t.cpuMs / s.iters, owned_bytes: opt.ownedBytes };
       opt.dispose();
-      optimizers[o] = { ms: t.wallMs / s.iters, cpu_ms: t.cpuMs / s.iters };
     }
     const msFb = fb.wallMs / s.iters;
     const row: SpeedRow = {
@@ -71,7 +74,7 @@ export async function speedBench(data: CharDataset, config: GPTConfig, s: SpeedS
     };
     rows.push(row);
     log(`${model.name}: fwd+bwd ${msFb.toFixed(1)} ms (cpu ${row.cpu_ms_fwd_bwd.toFixed(1)} ms); ` +
-      Object.entries(optimizers).map(([k, v]) => `${k} ${v.ms.toFixed(1)} ms (cpu ${v.cpu_ms.toFixed(1)})`).join(', '));
+      Object.entries(optimizers).map(([k, v]) => `${k} ${v.ms.toFixed(1)} ms (cpu ${v.cpu_ms.toFixed(1)}, state ${(v.owned_bytes / 1024).toFixed(0)} KiB)`).join(', '));
     for (const p of params.values()) model.tensors.dispose(p);
     model.dispose();
   }
@@ -80,12 +83,15 @@ export async function speedBench(data: CharDataset, config: GPTConfig, s: SpeedS
 
 /** A plain-text table of {@link speedBench}'s rows. */
 export function speedTable(rows: readonly SpeedRow[], optimizers: readonly string[]): string {
-  const head = ['backend', 'fwd+bwd ms', 'cpu ms', ...optimizers.map((o) => `${o} ms`), 'tokens/s (scion)', 'scion/adamw'];
+  const head = ['backend', 'fwd+bwd ms', 'cpu ms', ...optimizers.map((o) => `${o} ms (state KiB)`), 'tokens/s (scion)', 'scion/adamw'];
   const body = rows.map((r) => [
     r.backend,
     r.ms_fwd_bwd.toFixed(1),
     r.cpu_ms_fwd_bwd.toFixed(1),
-    ...optimizers.map((o) => (r.optimizers[o] ? r.optimizers[o].ms.toFixed(1) : '-')),
+    ...optimizers.map((o) => {
+      const v = r.optimizers[o];
+      return v ? `${v.ms.toFixed(1)} (${(v.owned_bytes / 1024).toFixed(0)})` : '-';
+    }),
     r.tokens_per_s.toFixed(0),
     r.scion_over_adamw !== undefined ? `${r.scion_over_adamw.toFixed(1)}×` : '-',
   ]);

@@ -1,7 +1,8 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { BACKENDS, DEFAULT_BACKEND } from '../model/registry.js';
 import { CPU_CONFIG } from '../model/config.js';
 import { OPTIMIZERS } from '../optim/factory.js';
+import { parseInteger as int, parseLearningRate } from './numbers.js';
 
 /** Everything `pnpm nanogpt` accepts, parsed. */
 export interface RunOptions {
@@ -25,22 +26,6 @@ export interface RunOptions {
   readonly progress: boolean;
 }
 
-function int(min: number): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`expected an integer ≥ ${min}, got "${v}"`);
-    }
-    return n;
-  };
-}
-
-function positive(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number > 0, got "${v}"`);
-  return n;
-}
-
 /** The `nanogpt` command (commander), with nanoGPT's CPU config as defaults. */
 export function nanogptCommand(): Command {
   const optimizers = Object.keys(OPTIMIZERS).join(', ');
@@ -48,7 +33,7 @@ export function nanogptCommand(): Command {
     .description('Train nanoGPT (char-level, tiny shakespeare) with Scion or another optimizer, on any of its backends (onnxruntime, reference, tfjs, gpu.js).')
     .addOption(new Option('--backend <name>', `model backend: ${BACKENDS.join(', ')}`).default(DEFAULT_BACKEND))
     .addOption(new Option('--optimizer <name>', `optimizer: ${optimizers}`).default('scion'))
-    .option('--lr <number>', "base learning rate (default: the optimizer's, e.g. scion 2^-8, adamw 1e-3)", positive)
+    .option('--lr <number>', "base learning rate, e.g. 2^-8 or 1e-3 (default: the optimizer's: scion 2^-8, adamw 1e-3)", parseLearningRate)
     .option('--iters <n>', 'training iterations (cosine decay ends here)', int(0), 2000)
     .option('--seed <n>', 'seed of the initial weights and of the batches', int(0), 1337)
     .option('--n-layer <n>', 'transformer blocks', int(1), CPU_CONFIG.nLayer)

@@ -19,6 +19,11 @@ function plotPath(o: RunOptions, names: string[]): string {
   return join(PACKAGE_DIR, 'out', `${names.join('-vs-')}-${o.backend}.svg`);
 }
 
+/** The generated text goes beside the plot: `x.svg` → `x.sample.txt`. */
+export function samplePath(svg: string): string {
+  return svg.replace(/\.svg$/i, '') + '.sample.txt';
+}
+
 /** Everything `pnpm nanogpt` does after parsing. Usage problems throw before anything is written. */
 export async function runNanogpt(o: RunOptions): Promise<void> {
   // ---- validate everything first: nothing is written when the input is bad ----
@@ -81,6 +86,13 @@ export async function runNanogpt(o: RunOptions): Promise<void> {
         ms_fwd_bwd: round(r.msFwdBwd),
         ms_optimizer: round(r.msOptimizer),
         peak_rss_mb: peakRssMb(),
+        n_layer: config.nLayer,
+        n_head: config.nHead,
+        n_embd: config.nEmbd,
+        block_size: config.blockSize,
+        batch_size: o.batchSize,
+        eval_every: o.evalEvery,
+        eval_iters: o.evalIters,
       };
       json?.write(summary);
       console.log(
@@ -90,10 +102,15 @@ export async function runNanogpt(o: RunOptions): Promise<void> {
       );
     }
 
+    const svgPath = plotPath(o, names);
+    mkdirSync(dirname(svgPath), { recursive: true });
+    let sampleFile: string | undefined;
     if (o.sample > 0) {
       const first = outcomes[0]!;
       const text = await sampleText(model, first.params, data, o.sample, o.seed);
       console.log(`\n---- sample (${first.optimizer}, temperature 0.8) ----\n${text}\n----`);
+      sampleFile = samplePath(svgPath);
+      writeFileSync(sampleFile, `${text}\n`);
     }
 
     const series: Series[] = outcomes.flatMap((out, i) => {
@@ -104,8 +121,6 @@ export async function runNanogpt(o: RunOptions): Promise<void> {
         { label: `${out.optimizer} train`, color, dashed: true, points: ev.map((e) => [e.iter, e.train_loss] as const) },
       ];
     });
-    const svgPath = plotPath(o, names);
-    mkdirSync(dirname(svgPath), { recursive: true });
     writeFileSync(
       svgPath,
       lineChartSvg(series, {
@@ -114,7 +129,7 @@ export async function runNanogpt(o: RunOptions): Promise<void> {
         yLabel: 'loss (mean cross-entropy)',
       }),
     );
-    console.log(`plot: ${svgPath}${json ? `\njson: ${json.path}` : ''}`);
+    console.log(`plot: ${svgPath}${sampleFile ? `\nsample: ${sampleFile}` : ''}${json ? `\njson: ${json.path}` : ''}`);
   } finally {
     for (const out of outcomes) disposeParams(model, out.params);
     model.dispose();

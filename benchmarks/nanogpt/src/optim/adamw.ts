@@ -1,4 +1,5 @@
-import { andThen, type MaybePromise, type Schedule, type TensorBackend } from '@lmo/core';
+import type { Schedule, TensorBackend } from '@lmo/core';
+import { andThen, type MaybePromise } from '@lmo/core/backend';
 import type { ParamMap } from '../model/backend.js';
 import type { TrainOptimizer } from './types.js';
 
@@ -60,6 +61,13 @@ export class AdamW<T> implements TrainOptimizer<T> {
     }
   }
 
+  /** Bytes of the two moment buffers. */
+  get ownedBytes(): number {
+    let n = 0;
+    for (const m of this.m.values()) n += this.backend.shape(m).reduce((a, d) => a * d, 1);
+    return 8 * n;
+  }
+
   /** Steps taken. */
   get stepCount(): number {
     return this.t;
@@ -69,7 +77,8 @@ export class AdamW<T> implements TrainOptimizer<T> {
     return this.options.lr * (this.options.schedule ? this.options.schedule(this.t) : 1);
   }
 
-  step(grads: ParamMap<T>): MaybePromise<void> {
+  step(grads?: ParamMap<T>): MaybePromise<void> {
+    if (grads === undefined) throw new Error('adamw: step() needs the gradients');
     const b = this.backend;
     const lr = this.currentLr();
     const as2d = (name: string, x: T): T => b.reshape(x, this.shapes2d.get(name)!);

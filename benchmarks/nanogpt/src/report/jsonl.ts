@@ -16,6 +16,14 @@ export interface SummaryRecord {
   readonly ms_fwd_bwd: number;
   readonly ms_optimizer: number;
   readonly peak_rss_mb: number;
+  /** The model and evaluation settings, so that the command can be reconstructed from the file. */
+  readonly n_layer: number;
+  readonly n_head: number;
+  readonly n_embd: number;
+  readonly block_size: number;
+  readonly batch_size: number;
+  readonly eval_every: number;
+  readonly eval_iters: number;
 }
 
 /** Appends JSON lines to a file, created (truncated) on the first write. */

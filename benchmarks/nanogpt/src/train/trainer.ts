@@ -1,4 +1,4 @@
-import type { MaybePromise } from '@lmo/core';
+import type { MaybePromise } from '@lmo/core/backend';
 import { BatchSampler, type CharDataset } from '../data/char-dataset.js';
 import type { ModelBackend, ParamMap } from '../model/backend.js';
 import type { TrainOptimizer } from '../optim/types.js';
@@ -85,7 +85,6 @@ export async function train<T>(
   const T = model.config.blockSize;
   const sampler = new BatchSampler(data.train, s.batchSize, T, batchSeeds(s.seed).train, 'train');
   const evals: EvalRecord[] = [];
-  const tensors = model.tensors;
   let fwdBwd = 0;
   let opt = 0;
   let sinceEvalMs = 0;
@@ -113,21 +112,12 @@ export async function train<T>(
     if (iter === s.iters) break;
     const lr = optimizer.currentLr();
     const t0 = performance.now();
-    const { loss, grads } = await settle(model.lossAndGrads(params, sampler.next()));
+    // ScionLight: the backward pass accumulates into the optimizer's gradient buffers (G ← G + g),
+    // and the step uses G and scales it by (1 − α).
+    const into = optimizer.gradients;
+    const { loss, grads } = await settle(model.lossAndGrads(params, sampler.next(), into));
     const t1 = performance.now();
-    const acc = optimizer.accumulators;
-    if (acc !== undefined) {
-      // ScionLight: G ← G + g, then the optimizer uses G and scales it by (1 − α).
-      await settle(
-        tensors.run(() => {
-          const sums = [...acc].map(([name, G]) => [G, tensors.add(G, grads.get(name)!)] as const);
-          for (const [G, v] of sums) tensors.assign(G, v);
-        }),
-      );
-      await settle(optimizer.step(acc));
-    } else {
-      await settle(optimizer.step(grads));
-    }
+    await settle(into === undefined ? optimizer.step(grads) : optimizer.step());
     const t2 = performance.now();
     if (!Number.isFinite(loss)) throw new Error(`training loss is not finite at iteration ${iter}: the run diverged`);
     fwdBwd += t1 - t0;

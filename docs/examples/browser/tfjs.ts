@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ScionOptimizer, biasRMS, spectral } from '@lmo/tfjs';
-import { pickBackend } from './browser-tfjs-setup.js';
+import { pickBackend } from './tfjs-setup.js';
 
 /** Least squares y ≈ x·W + b on the best backend of this browser, with Scion. */
 export async function trainInBrowser(steps = 50) {
