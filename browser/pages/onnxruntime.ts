@@ -31,7 +31,7 @@ async function probe(provider: Provider): Promise<string | undefined> {
   }
   const b = onnxBackend({ executionProviders: [provider] });
   try {
-    const x = b.fromArray(new Float32Array([3, 4]), [2]);
+    const x = b.fromArray(new Float32Array([3, 4]), [1, 2]);
     const s = await b.read(b.sumSquares(x));
     return s[0] === 25 ? undefined : `wrong result: ‖(3, 4)‖² = ${String(s[0])}`;
   } catch (e) {
