@@ -175,8 +175,8 @@ try {
   await page.waitForFunction(() => window.lmoExamples !== undefined, undefined, { timeout: 30_000 });
   const examples: ExampleResult[] = await page.evaluate(() => window.lmoExamples!.run());
   for (const e of examples) {
-    console.log(`${e.ok ? 'ok  ' : 'FAIL'} docs/examples/${e.example}: ${e.summary}`);
-    if (!e.ok) failures.push(`docs/examples/${e.example}: ${e.summary}`);
+    console.log(`${e.ok ? 'ok  ' : 'FAIL'} docs/examples-browser/${e.example}: ${e.summary}`);
+    if (!e.ok) failures.push(`docs/examples-browser/${e.example}: ${e.summary}`);
   }
   for (const p of problems) failures.push(`examples page: ${p}`);
   await page.close();

@@ -50,7 +50,7 @@ export default defineConfig({
   cleanUrls: false,
   lastUpdated: false,
   // Dead links fail the build (VitePress default); keep it that way.
-  srcExclude: ['CI.md', 'README.md', 'examples/**', 'test/**', 'test-browser/**', 'scripts/**', 'node_modules/**'],
+  srcExclude: ['CI.md', 'README.md', 'examples/**', 'examples-browser/**', 'test/**', 'test-browser/**', 'scripts/**', 'node_modules/**'],
   markdown: {
     math: true,
     lineNumbers: false,
