@@ -29,6 +29,7 @@ const TOLERANCE: Readonly<Record<string, number>> = {
   'tfjs/webgpu': 1e-4,
   'gpujs/cpu': 1e-5,
   'gpujs/webasm': 1e-5,
+  'gpujs/webgl': 1e-4,
   'gpujs/webgl2': 1e-4,
   'gpujs/webgpu': 1e-4,
   'onnxruntime/wasm': 1e-5,
@@ -39,12 +40,7 @@ const TOLERANCE: Readonly<Record<string, number>> = {
  * Backends known to fail, with why. Their failure is reported (`xfail`) and does not fail the run;
  * if one starts passing, the run fails until it is removed from this list.
  */
-const KNOWN_FAILURES: Readonly<Record<string, string>> = {
-  'onnxruntime/webgpu':
-    "@lmo/onnxruntime packs a step's numbers into one input and unpacks them with a single Split node " +
-    '(one output per number, dozens of them); onnxruntime-web binds every output of its WebGPU Split kernel as a storage buffer, ' +
-    "beyond WebGPU's default limit of 8 per shader stage, so the pipeline is invalid and the update garbage",
-};
+const KNOWN_FAILURES: Readonly<Record<string, string>> = {};
 
 const ADAPTERS = ['tfjs', 'gpujs', 'onnxruntime'] as const;
 

@@ -1,29 +1,18 @@
 /**
- * @lmo/gpujs in the browser: core's Scion on gpu.js kernels in the page (cpu, webasm, webgl2,
- * webgpu), against @lmo/core's reference backend.
+ * @lmo/gpujs in the browser: core's Scion on gpu.js kernels in the page (cpu, webasm, webgl,
+ * webgl2, webgpu), against @lmo/core's reference backend.
  */
-import { GPU } from 'gpu.js';
 import { scion } from '@lmo/core';
-import { createGpujsBackend, probeMode, type GpujsBackendOptions } from '@lmo/gpujs';
+import { createGpujsBackend, probeMode } from '@lmo/gpujs';
 import { compareWithReference, exposeParityPage, log, type BackendAvailability } from '../src/parity/page.js';
 import { LR, MOMENTUM, PARAMS, STEPS, gradients, groups, initialWeights, schedule } from '../src/parity/problem.js';
 
-/** What can run in a page (`headlessgl` itself is headless-gl, a Node addon). */
-const MODES = ['cpu', 'webasm', 'webgl2', 'webgpu'] as const;
+/** What can run in a page (`headlessgl` is headless-gl, a Node addon). */
+const MODES = ['cpu', 'webasm', 'webgl', 'webgl2', 'webgpu'] as const;
 type PageMode = (typeof MODES)[number];
 
 function isMode(name: string): name is PageMode {
   return (MODES as readonly string[]).includes(name);
-}
-
-/**
- * Backend options for a page mode. @lmo/gpujs has no browser WebGL mode of its own; its
- * `headlessgl` mode is gpu.js's WebGL (1) texture pipeline, and handing it a gpu.js instance
- * created in the page's `webgl2` mode runs the same kernels on the browser's WebGL 2.
- */
-function backendOptions(mode: PageMode): GpujsBackendOptions {
-  if (mode === 'webgl2') return { mode: 'headlessgl', gpu: new GPU({ mode: 'webgl2' }) };
-  return { mode };
 }
 
 exposeParityPage({
@@ -35,19 +24,18 @@ exposeParityPage({
         out.push({ backend: mode, available: false, reason: 'this browser exposes no navigator.gpu (WebGPU is off)' });
         continue;
       }
-      if (mode === 'webgl2' && !document.createElement('canvas').getContext('webgl2')) {
-        out.push({ backend: mode, available: false, reason: 'this browser gives no WebGL2 context' });
+      if ((mode === 'webgl' || mode === 'webgl2') && !document.createElement('canvas').getContext(mode)) {
+        out.push({ backend: mode, available: false, reason: `this browser gives no ${mode} context` });
         continue;
       }
-      const { mode: adapterMode, ...rest } = backendOptions(mode);
-      const probe = await probeMode(adapterMode ?? 'cpu', rest);
+      const probe = await probeMode(mode);
       out.push(probe.available ? { backend: mode, available: true } : { backend: mode, available: false, reason: probe.reason ?? 'unknown' });
     }
     return out;
   },
   async run(mode) {
     if (!isMode(mode)) throw new Error(`unknown gpu.js mode '${mode}' (expected one of ${MODES.join(', ')})`);
-    const b = createGpujsBackend(backendOptions(mode));
+    const b = createGpujsBackend({ mode });
     const init = initialWeights();
     const params = new Map(PARAMS.map((p) => [p.name, b.fromArray(init.get(p.name)!, p.shape)] as const));
     const optimizer = scion(b, params, { lr: LR, momentum: MOMENTUM, schedule: schedule(), groups: groups() });

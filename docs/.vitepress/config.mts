@@ -8,36 +8,33 @@ const apiSidebar: DefaultTheme.SidebarItem[] = existsSync(apiSidebarFile)
   ? (JSON.parse(readFileSync(apiSidebarFile, 'utf8')) as DefaultTheme.SidebarItem[])
   : [];
 
+/** A sidebar section from `[text, link]` pairs. */
+const section = (text: string, links: readonly (readonly [string, string])[]): DefaultTheme.SidebarItem => ({
+  text,
+  items: links.map(([label, link]) => ({ text: label, link })),
+});
+
 const guide: DefaultTheme.SidebarItem[] = [
-  {
-    text: 'Getting started',
-    items: [
-      { text: 'Overview and install', link: '/guide/getting-started' },
-      { text: 'With TensorFlow.js', link: '/guide/tfjs' },
-      { text: 'With onnxruntime', link: '/guide/onnxruntime' },
-      { text: 'With gpu.js', link: '/guide/gpujs' },
-      { text: 'In the browser', link: '/guide/browser' },
-    ],
-  },
-  {
-    text: 'Guides',
-    items: [
-      { text: 'Choosing norms and scales', link: '/guide/norms' },
-      { text: 'Hyperparameters and schedules', link: '/guide/hyperparameters' },
-      { text: 'Checkpointing optimizer state', link: '/guide/checkpointing' },
-      { text: 'Implement your own backend', link: '/guide/custom-backend' },
-      { text: 'Errors and what they mean', link: '/guide/errors' },
-      { text: 'Migrating to 0.2', link: '/guide/migration' },
-    ],
-  },
-  {
-    text: 'Concepts',
-    items: [
-      { text: 'The unified update rule', link: '/concepts/update-rule' },
-      { text: 'Newton–Schulz and Polar Express', link: '/concepts/orthogonalization' },
-      { text: 'Architecture', link: '/concepts/architecture' },
-    ],
-  },
+  section('Getting started', [
+    ['Overview and install', '/guide/getting-started'],
+    ['With TensorFlow.js', '/guide/tfjs'],
+    ['With onnxruntime', '/guide/onnxruntime'],
+    ['With gpu.js', '/guide/gpujs'],
+    ['In the browser', '/guide/browser'],
+  ]),
+  section('Guides', [
+    ['Choosing norms and scales', '/guide/norms'],
+    ['Hyperparameters and schedules', '/guide/hyperparameters'],
+    ['Checkpointing optimizer state', '/guide/checkpointing'],
+    ['Implement your own backend', '/guide/custom-backend'],
+    ['Errors and what they mean', '/guide/errors'],
+    ['Migrating to 0.2', '/guide/migration'],
+  ]),
+  section('Concepts', [
+    ['The unified update rule', '/concepts/update-rule'],
+    ['Newton–Schulz and Polar Express', '/concepts/orthogonalization'],
+    ['Architecture', '/concepts/architecture'],
+  ]),
   { text: 'Playground', link: '/playground' },
   { text: 'Benchmarks', link: '/benchmarks' },
 ];
