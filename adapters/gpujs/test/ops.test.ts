@@ -4,26 +4,17 @@
  * kernel caching, broadcasting, the unrolled matmul's tails, scopes and memory.)
  */
 import { describe, expect, it } from 'vitest';
+import { Random } from '@lmo/core';
 import { createGpujsBackend } from '../src/index.js';
 import type { GpujsBackend, GpujsTensor } from '../src/index.js';
 import { FULL, modes } from './modes.js';
 
 const cases = await modes();
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** `size` values uniform in [−1, 1), seeded. */
 function randn(size: number, seed: number): Float32Array {
-  const r = rng(seed);
-  return Float32Array.from({ length: size }, () => r() * 2 - 1);
+  const r = new Random(seed);
+  return Float32Array.from({ length: size }, () => r.uniform() * 2 - 1);
 }
 
 function close(actual: Float32Array, expected: ArrayLike<number>, rel = 1e-5): void {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { auto, biasRMS, colNorm, createOptimizer, frobenius, muon, normalizedSGD, rowNorm, scion, scionLight, sign, signSGD, signUnscaled, spectral, spectralConv, unconstrainedScion } from '@lmo/core';
 import type { GroupSpec, LmoOptimizer, NamedTensors, Norm, TensorBackend } from '@lmo/core';
 import { createReferenceBackend } from '@lmo/core/reference';
+import { relativeError } from '@lmo/core/testing';
 import { createGpujsBackend } from '../src/index.js';
 import { FULL, modes } from './modes.js';
 
@@ -77,15 +78,6 @@ function size(n: string): number {
   return SHAPES[n]!.reduce((p, d) => p * d, 1);
 }
 
-function relErr(a: Float32Array, r: Float32Array): number {
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < r.length; i++) {
-    scale = Math.max(scale, Math.abs(r[i]!));
-    err = Math.max(err, Math.abs(a[i]! - r[i]!));
-  }
-  return Number.isNaN(err) ? Infinity : scale === 0 ? err : err / scale;
-}
 
 const MATRICES = ['wte', 'wpe', 'h.0.attn.c_attn', 'h.0.attn.c_proj', 'h.0.mlp.c_fc', 'h.0.mlp.c_proj'];
 const VECTORS = ['h.0.ln_1', 'ln_f'];
@@ -134,7 +126,7 @@ for (const c of cases) {
       const ref = await trajectory(createReferenceBackend(), names, make, light);
       const backend = createGpujsBackend(c.options);
       const got = await trajectory(backend, names, make, light);
-      const errors = names.map((n) => [n, relErr(got.get(n)!, ref.get(n)!)] as const);
+      const errors = names.map((n) => [n, relativeError(got.get(n)!, ref.get(n)!)] as const);
       for (const [n, e] of errors) expect(e, `${n}: relative error ${e}`).toBeLessThanOrEqual(TOL);
       // the optimizer freed everything it made
       expect(backend.stats().liveTensors).toBe(0);

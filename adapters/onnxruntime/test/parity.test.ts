@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { auto, biasRMS, colNorm, createOptimizer, frobenius, muon, muonNorm, rowNorm, sign, signUnscaled, spectral, spectralConv, transformerGroups, transposed, warmupCosine, type NamedTensors, type Norm, type OptimizerOptions, type TensorBackend } from '@lmo/core';
 import { referenceBackend } from '@lmo/core/reference';
+import { relativeError } from '@lmo/core/testing';
 import { onnxBackend } from '../src/index.js';
 import { nanoGptShapes, pseudoRandom } from '../bench/nanogpt-params.js';
 
@@ -12,16 +13,6 @@ afterAll(async () => {
 const STEPS = 4;
 const TOLERANCE = 1e-5;
 
-/** ‖a − b‖∞ / ‖b‖∞: the error relative to the reference's magnitude. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 type Make = <T>(backend: TensorBackend<T>, params: NamedTensors<T>) => { step(g: NamedTensors<T>): unknown; getState(): unknown };
 

@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { auto, biasRMS, colNorm, createOptimizer, frobenius, muonNorm, rowNorm, sign, signUnscaled, spectral, spectralConv, type Norm } from '@lmo/core';
 import { referenceBackend } from '@lmo/core/reference';
 import { ScionOptimizer } from '../src/index.js';
-import { kerasToReferenceConv, normals, relativeError, transpose2d } from './helpers/data.js';
+import { relativeError } from '@lmo/core/testing';
+import { kerasToReferenceConv, normals, transpose2d } from './helpers/data.js';
 import { ENGINES, useEngine } from './helpers/engines.js';
 
 const TOLERANCE = 1e-5;

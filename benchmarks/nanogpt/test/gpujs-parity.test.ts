@@ -1,9 +1,8 @@
 import { GPU } from 'gpu.js';
 import { describe, expect, it } from 'vitest';
-import { relErr } from '../src/bench/parity.js';
-import { BatchSampler, charDataset } from '../src/data/char-dataset.js';
+import { relativeError } from '@lmo/core/testing';
+import { BatchSampler } from '../src/data/char-dataset.js';
 import type { ModelBackend } from '../src/model/backend.js';
-import type { GPTConfig } from '../src/model/config.js';
 import { erfStatements } from '../src/model/gpujs/erf.js';
 import { gelu, geluBackward } from '../src/model/gpujs/kernels.js';
 import { toFloat32 } from '../src/model/gpujs/runner.js';
@@ -12,11 +11,11 @@ import { initParams } from '../src/model/init.js';
 import { erf } from '../src/model/reference/kernels/gelu.js';
 import { createModelBackend } from '../src/model/registry.js';
 import { createTrainOptimizer, nanoGptSchedule } from '../src/optim/factory.js';
+import { tinyConfig, tinyData } from './helpers/tiny-gpt.js';
 
 // A tiny GPT on a small corpus: two Scion steps; loss and every gradient against the reference.
-const text = 'First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n'.repeat(20);
-const data = charDataset(text);
-const cfg: GPTConfig = { vocabSize: data.vocabSize, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16 };
+const data = tinyData;
+const cfg = tinyConfig(8, 16);
 const B = 2;
 const STEPS = 2;
 
@@ -107,10 +106,10 @@ describe.each(['gpujs-cpu', 'gpujs-webasm'])('%s', (name) => {
     const other = await run(name);
     for (let s = 0; s < STEPS; s++) {
       expect(Math.abs(other.losses[s]! - ref.losses[s]!), `loss at step ${s}`).toBeLessThan(1e-5);
-      for (const [k, g] of ref.grads[s]!) expect(relErr(other.grads[s]!.get(k)!, g), `${k} at step ${s}`).toBeLessThan(1e-4);
+      for (const [k, g] of ref.grads[s]!) expect(relativeError(other.grads[s]!.get(k)!, g), `${k} at step ${s}`).toBeLessThan(1e-4);
     }
     expect(Math.abs(other.evalLoss - ref.evalLoss)).toBeLessThan(1e-5);
-    expect(relErr(other.logits, ref.logits)).toBeLessThan(1e-4);
+    expect(relativeError(other.logits, ref.logits)).toBeLessThan(1e-4);
   });
 });
 
@@ -141,7 +140,7 @@ describe('gpujs-webgpu', () => {
     expect(Math.abs(r.loss - rr.loss)).toBeLessThan(1e-5);
     for (const [k, g] of rr.grads) {
       const mine = await model.tensors.read(r.grads.get(k)!);
-      expect(relErr(mine, Float32Array.from(await ref.tensors.read(g))), k).toBeLessThan(1e-4);
+      expect(relativeError(mine, Float32Array.from(await ref.tensors.read(g))), k).toBeLessThan(1e-4);
     }
     for (const p of params.values()) model.tensors.dispose(p);
     model.dispose();

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { BatchSampler, charDataset } from '../src/data/char-dataset.js';
+import { relativeError } from '@lmo/core/testing';
+import { BatchSampler } from '../src/data/char-dataset.js';
 import type { ModelBackend } from '../src/model/backend.js';
-import type { GPTConfig } from '../src/model/config.js';
 import { initParams } from '../src/model/init.js';
 import { createModelBackend } from '../src/model/registry.js';
+import { tinyConfig, tinyData } from './helpers/tiny-gpt.js';
 
 // A tiny GPT on a small corpus: parity of loss and every gradient against the reference backend.
-const text = 'First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n'.repeat(20);
-const data = charDataset(text);
-const cfg: GPTConfig = { vocabSize: data.vocabSize, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16 };
+const data = tinyData;
+const cfg = tinyConfig(8, 16);
 const B = 3;
 
 async function lossAndGrads(name: string): Promise<{ loss: number; evalLoss: number; grads: Map<string, Float32Array>; logits: Float32Array }> {
@@ -32,16 +32,7 @@ describe.each(['tfjs-cpu', 'tfjs-wasm'])('%s matches the reference backend', (na
     expect(Math.abs(other.loss - ref.loss)).toBeLessThan(1e-5);
     expect(Math.abs(other.evalLoss - ref.evalLoss)).toBeLessThan(1e-5);
     expect(Math.abs(ref.evalLoss - ref.loss)).toBeLessThan(1e-6);
-    for (const [k, g] of ref.grads) {
-      const h = other.grads.get(k)!;
-      let diff = 0;
-      let scale = 0;
-      for (let i = 0; i < g.length; i++) {
-        diff = Math.max(diff, Math.abs(g[i]! - h[i]!));
-        scale = Math.max(scale, Math.abs(g[i]!));
-      }
-      expect(diff / scale, k).toBeLessThan(1e-4);
-    }
+    for (const [k, g] of ref.grads) expect(relativeError(other.grads.get(k)!, g), k).toBeLessThan(1e-4);
     for (let v = 0; v < ref.logits.length; v++) expect(other.logits[v]).toBeCloseTo(ref.logits[v]!, 4);
   });
 });

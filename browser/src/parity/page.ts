@@ -2,7 +2,9 @@
  * What a parity page exposes to the test runner (`window.lmoParity`), and the shared parts of a
  * run: the reference result, the comparison, and a line of status text in the page itself.
  */
-import { PARAMS, STEPS, relativeError, updates, initialWeights } from './problem.js';
+import { scion, type ExecutionMode, type TensorBackend } from '@lmo/core';
+import { relativeError } from '@lmo/core/testing';
+import { LR, MOMENTUM, PARAMS, STEPS, gradients, groups, initialWeights, schedule, updates } from './problem.js';
 import { referenceRun } from './reference.js';
 
 /** Whether a backend can run in this browser, and if not, why. */
@@ -53,12 +55,75 @@ export function compareWithReference(final: ReadonlyMap<string, Float32Array>): 
   return { errors, maxError: Math.max(...Object.values(errors)) };
 }
 
-/** Installs the page object and shows what the page is for. */
-export function exposeParityPage(page: ParityPage): void {
-  window.lmoParity = page;
+/** What one adapter's page provides; {@link exposeParityPage} does the rest. */
+export interface AdapterPage {
+  readonly adapter: string;
+  /** The backends (modes, execution providers) the page knows. */
+  readonly backends: readonly string[];
+  /** Why `backend` cannot run in this browser, or `undefined` when it can. */
+  whyNot(backend: string): Promise<string | undefined>;
+  /** The problem's steps on `backend`. */
+  run(backend: string): Promise<AdapterRun>;
+}
+
+/** What one run of the problem on an adapter gives. */
+export interface AdapterRun {
+  /** The weights after the last step. */
+  readonly final: ReadonlyMap<string, Float32Array>;
+  /** Wall time of the steps, milliseconds. */
+  readonly ms: number;
+  /** What ran (renderer, adapter, kernels, sessions). */
+  readonly detail: string;
+  /** Engine objects still alive after everything was disposed. */
+  readonly leaked: number;
+}
+
+/** Installs `window.lmoParity` for `page` and shows what the page is for. */
+export function exposeParityPage(page: AdapterPage): void {
+  window.lmoParity = {
+    adapter: page.adapter,
+    async availability() {
+      const out: BackendAvailability[] = [];
+      for (const backend of page.backends) {
+        const reason = await page.whyNot(backend).catch(messageOf);
+        out.push(reason === undefined ? { backend, available: true } : { backend, available: false, reason });
+      }
+      return out;
+    },
+    async run(backend) {
+      if (!page.backends.includes(backend)) throw new Error(`unknown ${page.adapter} backend '${backend}' (expected one of ${page.backends.join(', ')})`);
+      const { final, ms, detail, leaked } = await page.run(backend);
+      const { errors, maxError } = compareWithReference(final);
+      log(`${backend}: max relative error ${maxError.toExponential(2)}, ${ms.toFixed(0)} ms; ${detail}`);
+      return { adapter: page.adapter, backend, detail, steps: STEPS, errors, maxError, leaked, ms };
+    },
+  };
   const status = document.getElementById('status');
   if (status) status.textContent = `${page.adapter}: ${STEPS} Scion steps vs @lmo/core/reference — ready`;
   document.body.dataset.ready = 'true';
+}
+
+/**
+ * The problem on any `@lmo/core` backend with core's `scion`: the final weights and the time the
+ * steps took. Every tensor it makes is disposed.
+ */
+export async function scionOnBackend<T, M extends ExecutionMode>(b: TensorBackend<T, M>): Promise<{ final: Map<string, Float32Array>; ms: number }> {
+  const init = initialWeights();
+  const params = new Map(PARAMS.map((p) => [p.name, b.fromArray(init.get(p.name)!, p.shape)] as const));
+  const optimizer = scion(b, params, { lr: LR, momentum: MOMENTUM, schedule: schedule(), groups: groups() });
+  const start = performance.now();
+  for (let t = 0; t < STEPS; t++) {
+    const g = gradients(t);
+    const grads = new Map(PARAMS.map((p) => [p.name, b.fromArray(g.get(p.name)!, p.shape)] as const));
+    await optimizer.step(grads); // a Promise on asynchronous backends
+    for (const x of grads.values()) b.dispose(x);
+  }
+  const final = new Map<string, Float32Array>();
+  for (const [name, x] of params) final.set(name, Float32Array.from(await b.read(x)));
+  const ms = performance.now() - start;
+  optimizer.dispose();
+  for (const x of params.values()) b.dispose(x);
+  return { final, ms };
 }
 
 /** Appends one line to the page's log (handy when the page is opened by hand). */

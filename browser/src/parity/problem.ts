@@ -84,16 +84,3 @@ export function updates(initial: ReadonlyMap<string, Float32Array>, final: Reado
   );
 }
 
-/** max_i |a_i − r_i| / max_i |r_i| (∞ on NaN or a length mismatch). */
-export function relativeError(a: Float32Array, r: Float32Array): number {
-  if (a.length !== r.length) return Infinity;
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < r.length; i++) {
-    const d = Math.abs(a[i]! - r[i]!);
-    if (Number.isNaN(d)) return Infinity;
-    err = Math.max(err, d);
-    scale = Math.max(scale, Math.abs(r[i]!));
-  }
-  return scale === 0 ? err : err / scale;
-}

@@ -20,15 +20,3 @@ export function kerasToReferenceConv(data: Float32Array, taps: number, cin: numb
   return out;
 }
 
-/** `max |a − b| / max(1e-30, max |b|)`: the relative error the parity tests bound. */
-export function relativeError(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Infinity;
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    diff = Number.isNaN(d) ? Infinity : Math.max(diff, d);
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / Math.max(scale, 1e-30);
-}

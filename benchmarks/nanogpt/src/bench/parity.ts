@@ -1,3 +1,4 @@
+import { relativeError } from '@lmo/core/testing';
 import type { GPTConfig } from '../model/config.js';
 import { initParams } from '../model/init.js';
 import { createModelBackend, type BackendName } from '../model/registry.js';
@@ -62,16 +63,6 @@ async function trajectory(name: BackendName, data: CharDataset, config: GPTConfi
   return { backend: model.name, losses, grads };
 }
 
-/** max|a − ref| / max|ref|: the error of `a` relative to the largest magnitude of `ref`. */
-export function relErr(a: Float32Array, ref: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - ref[i]!));
-    scale = Math.max(scale, Math.abs(ref[i]!));
-  }
-  return diff / (scale || 1e-30);
-}
 
 /** The reference's losses and one row per compared backend. */
 export interface ParityResult {
@@ -92,7 +83,7 @@ export async function parityBench(data: CharDataset, config: GPTConfig, s: Parit
     let step0 = 0;
     t.grads.forEach((gs, step) => {
       for (const [k, g] of gs) {
-        const e = relErr(g, ref.grads[step]!.get(k)!);
+        const e = relativeError(g, ref.grads[step]!.get(k)!);
         perParam[k] = Math.max(perParam[k] ?? 0, e);
         if (step === 0) step0 = Math.max(step0, e);
       }

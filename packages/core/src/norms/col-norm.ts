@@ -1,6 +1,5 @@
-import type { Shape, TensorBackend } from '../backend/contract.js';
-import type { Random } from '../random.js';
-import { boolOption, readOptions, requireRank, type Norm } from './norm.js';
+import type { Shape } from '../backend/contract.js';
+import { flagNorm, type Norm } from './norm.js';
 import { normalizeVectors, randomVectors } from './scale-free.js';
 
 /** Options of {@link colNorm}. */
@@ -21,22 +20,16 @@ export interface ColNormOptions {
  * Init: Gaussian columns rescaled to the unit ball's boundary (`r_j = 1`).
  */
 export function colNorm(options: ColNormOptions = {}): Norm {
-  const o = readOptions('colNorm', options, ['normalized', 'transpose']);
-  const normalized = boolOption('colNorm', 'normalized', o['normalized'], false);
-  const transpose = boolOption('colNorm', 'transpose', o['transpose'], false);
-  // In g's own orientation: which axis holds the vectors, and the factor turning ‖·‖₂ into r.
-  const axis = transpose ? 1 : 0;
-  const factor = (shape: Shape): number => {
-    const [dOut, dIn] = transpose ? [shape[1]!, shape[0]!] : [shape[0]!, shape[1]!];
-    return (normalized ? dIn : 1) / Math.sqrt(dOut);
-  };
-  return {
-    kind: 'colNorm',
-    options: { normalized, transpose },
-    check(shape, param) {
-      requireRank('colNorm', shape, param, [2], 'a 2-D matrix');
-    },
-    lmo: <T>(b: TensorBackend<T>, g: T, shape: Shape): T => normalizeVectors(b, g, axis, factor(shape)),
-    init: (shape: Shape, rng: Random): Float32Array => randomVectors(shape, axis, 1 / factor(shape), rng),
-  };
+  return flagNorm('colNorm', options, { normalized: false, transpose: false }, [2], 'a 2-D matrix', ({ normalized, transpose }) => {
+    // In g's own orientation: which axis holds the vectors, and the factor turning ‖·‖₂ into r.
+    const axis = transpose ? 1 : 0;
+    const factor = (shape: Shape): number => {
+      const [dOut, dIn] = transpose ? [shape[1]!, shape[0]!] : [shape[0]!, shape[1]!];
+      return (normalized ? dIn : 1) / Math.sqrt(dOut);
+    };
+    return {
+      lmo: (b, g, shape) => normalizeVectors(b, g, axis, factor(shape)),
+      init: (shape, rng) => randomVectors(shape, axis, 1 / factor(shape), rng),
+    };
+  });
 }

@@ -104,8 +104,27 @@ export function choiceOption<C extends string>(kind: string, name: string, value
   return value as C;
 }
 
+/**
+ * A norm whose options are all booleans: reads them against `defaults` (unknown keys and
+ * non-booleans are errors), accepts the parameters of `ranks` (`hint` says what is expected), and
+ * is given by the LMO and init that `body` builds from the options.
+ */
+export function flagNorm<K extends string>(
+  kind: string,
+  options: unknown,
+  defaults: Readonly<Record<K, boolean>>,
+  ranks: readonly number[],
+  hint: string,
+  body: (flags: Readonly<Record<K, boolean>>) => Pick<Norm, 'lmo' | 'init'>,
+): Norm {
+  const keys = Object.keys(defaults) as K[];
+  const raw = readOptions(kind, options, keys);
+  const flags = {} as Record<K, boolean>;
+  for (const key of keys) flags[key] = boolOption(kind, key, raw[key], defaults[key]);
+  return { kind, options: flags, check: (shape, param) => requireRank(kind, shape, param, ranks, hint), ...body(flags) };
+}
+
 /** A norm without options: it accepts the parameters of `ranks` and is given by its LMO and init. */
 export function optionlessNorm(kind: string, options: unknown, ranks: readonly number[], hint: string, body: Pick<Norm, 'lmo' | 'init'>): Norm {
-  readOptions(kind, options, []);
-  return { kind, options: {}, check: (shape, param) => requireRank(kind, shape, param, ranks, hint), ...body };
+  return flagNorm(kind, options, {}, ranks, hint, () => body);
 }

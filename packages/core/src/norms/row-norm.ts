@@ -1,6 +1,5 @@
-import type { Shape, TensorBackend } from '../backend/contract.js';
-import type { Random } from '../random.js';
-import { boolOption, readOptions, requireRank, type Norm } from './norm.js';
+import type { Shape } from '../backend/contract.js';
+import { flagNorm, type Norm } from './norm.js';
 import { normalizeVectors, randomVectors } from './scale-free.js';
 
 /** Options of {@link rowNorm}. */
@@ -20,18 +19,12 @@ export interface RowNormOptions {
  * With `transpose` it is applied to `gᵀ`. Init: Gaussian rows rescaled to `r_i = 1`.
  */
 export function rowNorm(options: RowNormOptions = {}): Norm {
-  const o = readOptions('rowNorm', options, ['normalized', 'transpose']);
-  const normalized = boolOption('rowNorm', 'normalized', o['normalized'], true);
-  const transpose = boolOption('rowNorm', 'transpose', o['transpose'], false);
-  const axis = transpose ? 0 : 1;
-  const factor = (shape: Shape): number => (normalized ? Math.sqrt(transpose ? shape[0]! : shape[1]!) : 1);
-  return {
-    kind: 'rowNorm',
-    options: { normalized, transpose },
-    check(shape, param) {
-      requireRank('rowNorm', shape, param, [2], 'a 2-D matrix');
-    },
-    lmo: <T>(b: TensorBackend<T>, g: T, shape: Shape): T => normalizeVectors(b, g, axis, factor(shape)),
-    init: (shape: Shape, rng: Random): Float32Array => randomVectors(shape, axis, 1 / factor(shape), rng),
-  };
+  return flagNorm('rowNorm', options, { normalized: true, transpose: false }, [2], 'a 2-D matrix', ({ normalized, transpose }) => {
+    const axis = transpose ? 0 : 1;
+    const factor = (shape: Shape): number => (normalized ? Math.sqrt(transpose ? shape[0]! : shape[1]!) : 1);
+    return {
+      lmo: (b, g, shape) => normalizeVectors(b, g, axis, factor(shape)),
+      init: (shape, rng) => randomVectors(shape, axis, 1 / factor(shape), rng),
+    };
+  });
 }

@@ -1,7 +1,5 @@
-import type { Shape, TensorBackend } from '../backend/contract.js';
-import type { Random } from '../random.js';
 import { sizeOf } from '../shape.js';
-import { ANY_RANK, boolOption, optionlessNorm, readOptions, requireRank, type Norm } from './norm.js';
+import { ANY_RANK, flagNorm, optionlessNorm, type Norm } from './norm.js';
 
 /** Options of {@link sign}. */
 export interface SignOptions {
@@ -21,27 +19,20 @@ export interface SignOptions {
  * Used for the output layer / tied embedding (radius ≈ 180 in the nanoGPT configuration).
  */
 export function sign(options: SignOptions = {}): Norm {
-  const o = readOptions('sign', options, ['normalized', 'zeroInit']);
-  const normalized = boolOption('sign', 'normalized', o['normalized'], true);
-  const zeroInit = boolOption('sign', 'zeroInit', o['zeroInit'], false);
-  return {
-    kind: 'sign',
-    options: { normalized, zeroInit },
-    check(shape, param) {
-      requireRank('sign', shape, param, [2], 'a 2-D [d_out, d_in] matrix (use signUnscaled() for any shape)');
-    },
-    lmo<T>(b: TensorBackend<T>, g: T, shape: Shape): T {
+  const hint = 'a 2-D [d_out, d_in] matrix (use signUnscaled() for any shape)';
+  return flagNorm('sign', options, { normalized: true, zeroInit: false }, [2], hint, ({ normalized, zeroInit }) => ({
+    lmo(b, g, shape) {
       const s = b.sign(g);
       return normalized ? b.scale(s, 1 / shape[1]!) : s;
     },
-    init(shape: Shape, rng: Random): Float32Array {
+    init(shape, rng) {
       const out = new Float32Array(sizeOf(shape));
       if (zeroInit) return out;
       const v = normalized ? 1 / shape[1]! : 1;
       for (let i = 0; i < out.length; i++) out[i] = rng.uniform() < 0.5 ? -v : v;
       return out;
     },
-  };
+  }));
 }
 
 /**

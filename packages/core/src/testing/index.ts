@@ -16,3 +16,4 @@
 export { conformanceCheckIds, prepareConformance, runConformance, type ConformanceOptions, type ConformanceReport, type PreparedCheck } from './suite.js';
 export { DEFAULT_TOLERANCES, type ConformanceTolerances } from './checks/index.js';
 export { ConformanceFailure } from './assert.js';
+export { relativeError } from './relative-error.js';

@@ -87,3 +87,13 @@ export const SHAPES_2D: readonly Shape[] = [
 
 /** Shapes of every rank the data primitives must handle, the scalar included. */
 export const ANY_RANK_SHAPES: readonly Shape[] = [[], [5], [3, 4], [2, 3, 4], [2, 1, 3, 2]];
+
+/** Runs `body` on persistent tensors made from `hosts`, and disposes them afterwards whatever happens. */
+export async function withTensors<T>(b: TensorBackend<T>, hosts: readonly Host[], body: (...xs: T[]) => Promise<void>): Promise<void> {
+  const xs = hosts.map((h) => b.fromArray(h.data, h.shape));
+  try {
+    await body(...xs);
+  } finally {
+    for (const x of xs) b.dispose(x);
+  }
+}

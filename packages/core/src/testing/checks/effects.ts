@@ -1,7 +1,7 @@
 /** Effects: `assign`, `dispose`, and the `run` scope (all-or-nothing, guards, commits, order). */
 import { expectClose, expectExact } from '../assert.js';
 import { randn, readValues } from '../harness.js';
-import { map64, type Check } from './common.js';
+import { map64, withTensors, type Check } from './common.js';
 import { runChecks } from './run.js';
 
 /** `assign`, `dispose` and `run`: scopes, guards, commits, nesting and (async) call order. */
@@ -67,8 +67,7 @@ export function effectChecks(): Check[] {
         // The same structure run again with new numbers (a changing learning rate) must use them,
         // and must read the persistent tensor's current value each time.
         const h = randn(rng, [5, 7]);
-        const p = b.fromArray(h.data, h.shape);
-        try {
+        await withTensors(b, [h], async (p) => {
           let want = map64(h, (e) => e);
           for (const s of [2, 3, -0.5, 1e-3]) {
             await b.run(() => {
@@ -77,9 +76,7 @@ export function effectChecks(): Check[] {
             want = want.map((e) => Math.fround(s * e) + 1);
             expectClose(await readValues(b, p, 35, 'p'), want, tol.elementwise * 4, `after run with s = ${s}`, 1);
           }
-        } finally {
-          b.dispose(p);
-        }
+        });
       },
     },
     {

@@ -1,7 +1,7 @@
 /** The `run` scope: its result per mode, all-or-nothing, guards, commit callbacks, nesting, call order. */
 import { check, expectExact } from '../assert.js';
 import { evaluate1, randn, readValues } from '../harness.js';
-import { map64, type Check } from './common.js';
+import { map64, withTensors, type Check } from './common.js';
 
 function isPromise(x: unknown): x is Promise<unknown> {
   return typeof (x as { then?: unknown } | null)?.then === 'function';
@@ -47,8 +47,7 @@ export function runChecks(): Check[] {
       id: 'effects.run.throws',
       async run({ b, rng }) {
         const h = randn(rng, [2, 3]);
-        const p = b.fromArray(h.data, h.shape);
-        try {
+        await withTensors(b, [h], async (p) => {
           const boom = new Error('conformance: thrown inside run');
           let caught: unknown;
           let committed = 0;
@@ -69,9 +68,7 @@ export function runChecks(): Check[] {
           // The backend is still usable.
           const v = await evaluate1(b, [h], [2, 3], ([x]) => b.scale(x!, 2), 'scale after a failed run');
           expectExact(v, map64(h, (e) => Math.fround(2 * e)), 'scale after a failed run');
-        } finally {
-          b.dispose(p);
-        }
+        });
       },
     },
     {
@@ -103,9 +100,7 @@ export function runChecks(): Check[] {
       id: 'effects.run.nested',
       async run({ b, rng }) {
         const h = randn(rng, [2, 2]);
-        const p = b.fromArray(h.data, h.shape);
-        const q = b.fromArray(h.data, h.shape);
-        try {
+        await withTensors(b, [h, h], async (p, q) => {
           const order: string[] = [];
           let inner: unknown;
           await b.run(
@@ -130,10 +125,7 @@ export function runChecks(): Check[] {
           }
           await Promise.resolve(innerOfFailed).catch(() => undefined);
           expectExact(await readValues(b, p, 4, 'p'), map64(h, (e) => Math.fround(2 * e)), 'a nested run inside a failed run took effect');
-        } finally {
-          b.dispose(p);
-          b.dispose(q);
-        }
+        });
       },
     },
     {
@@ -143,8 +135,7 @@ export function runChecks(): Check[] {
         // Issued without waiting: each run's fn must see every earlier run applied (its commit
         // callback included), and a read must see the runs issued before it.
         const h = randn(rng, [2, 3]);
-        const p = b.fromArray(h.data, h.shape);
-        try {
+        await withTensors(b, [h], async (p) => {
           let steps = 0;
           const seen: number[] = [];
           const runs = [1, 2, 3].map(() =>
@@ -160,9 +151,7 @@ export function runChecks(): Check[] {
           await Promise.all(runs);
           check(seen.join(',') === '0,1,2', `each run's fn must be called after the earlier runs committed: saw step counts ${seen.join(', ')}`);
           expectExact(await read, map64(h, (e) => Math.fround(Math.fround(Math.fround(e + 1) + 1) + 1)), 'a read issued after three runs');
-        } finally {
-          b.dispose(p);
-        }
+        });
       },
     },
   ];
