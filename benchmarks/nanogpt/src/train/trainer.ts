@@ -1,4 +1,4 @@
-import type { MaybePromise } from '@lmo/core';
+import type { MaybePromise, TensorBackend } from '@lmo/core';
 import { BatchSampler, type CharDataset } from '../data/char-dataset.js';
 import type { ModelBackend, ParamMap } from '../model/backend.js';
 import type { TrainOptimizer } from '../optim/types.js';
@@ -70,6 +70,22 @@ export async function estimateLoss<T>(
 }
 
 /**
+ * One optimizer update from fresh gradients. ScionLight keeps its momentum in the optimizer's
+ * accumulators: `G ← G + g` first, then the step on G (which scales G by 1 − α).
+ */
+export async function applyUpdate<T>(tensors: TensorBackend<T>, optimizer: TrainOptimizer<T>, grads: ParamMap<T>): Promise<void> {
+  const acc = optimizer.accumulators;
+  if (acc === undefined) return settle(optimizer.step(grads));
+  await settle(
+    tensors.run(() => {
+      const sums = [...acc].map(([name, G]) => [G, tensors.add(G, grads.get(name)!)] as const);
+      for (const [G, v] of sums) tensors.assign(G, v);
+    }),
+  );
+  await settle(optimizer.step(acc));
+}
+
+/**
  * nanoGPT's training loop: evaluate every `evalEvery` iterations (iteration 0 and the last
  * included), one batch per iteration, one optimizer step per batch. Times forward+backward and the
  * optimizer separately.
@@ -115,19 +131,7 @@ export async function train<T>(
     const t0 = performance.now();
     const { loss, grads } = await settle(model.lossAndGrads(params, sampler.next()));
     const t1 = performance.now();
-    const acc = optimizer.accumulators;
-    if (acc !== undefined) {
-      // ScionLight: G ← G + g, then the optimizer uses G and scales it by (1 − α).
-      await settle(
-        tensors.run(() => {
-          const sums = [...acc].map(([name, G]) => [G, tensors.add(G, grads.get(name)!)] as const);
-          for (const [G, v] of sums) tensors.assign(G, v);
-        }),
-      );
-      await settle(optimizer.step(acc));
-    } else {
-      await settle(optimizer.step(grads));
-    }
+    await applyUpdate(tensors, optimizer, grads);
     const t2 = performance.now();
     if (!Number.isFinite(loss)) throw new Error(`training loss is not finite at iteration ${iter}: the run diverged`);
     fwdBwd += t1 - t0;
