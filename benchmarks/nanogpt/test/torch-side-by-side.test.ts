@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { formatSideRecords, parseSideRecords, type SideRecord } from '../src/bench/side-records.js';
-import { gemmTable, memoryLine, partsTable } from '../src/bench/side-tables.js';
+import { gemmShareLine, gemmTable, memoryLine, partsTable } from '../src/bench/side-tables.js';
 import { quantile, summarize } from '../src/bench/timing.js';
 import { runTorchScript } from '../src/bench/torch-python.js';
 
@@ -103,6 +103,8 @@ describe('side-by-side tables', () => {
     // 2.4 GFLOP in 30 ms (torch fp32) and 20 ms (lmo); in 16 ms with torch's bf16
     expect(row(t, 'whole Scion step (torch NS fp32)')).toEqual(['whole Scion step (torch NS fp32)', '2.400', '30.0', '80.0', '20.0', '120.0']);
     expect(row(t, 'whole Scion step (torch NS bf16)')).toEqual(['whole Scion step (torch NS bf16)', '2.400', '16.0', '150.0', '–', '–']);
+    // GEMMs alone 20 ms of torch's 30 ms fp32 step; 30 ms of lmo's 20 ms step (GEMMs timed apart can be slower)
+    expect(gemmShareLine([one])).toBe('Scion step at this share of its GEMM rate: torch fp32 67%, onnxruntime 150%');
     expect(memoryLine([one])).toBe('peak RSS: torch process 300 MB, lmo (Node) process 250 MB');
   });
 });

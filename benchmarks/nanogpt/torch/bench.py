@@ -145,6 +145,7 @@ def main(argv):
             "blas_library": blas_path,
             "matmul_256_gflops": round(matmul_gflops(torch), 1),
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
             "adamw": "torch.optim.AdamW, single-tensor loop (nanoGPT on a CPU: no fused, foreach unset)",
             "config": vars(cfg) | {"batch_size": args.batch_size},
             "iters": args.iters,

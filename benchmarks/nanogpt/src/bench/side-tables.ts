@@ -133,6 +133,25 @@ export function gemmTable(runs: readonly Run[]): string {
   return markdownTable(head, body);
 }
 
+/**
+ * How much of the Scion step is Newton–Schulz GEMM time: the GEMMs' time alone over the whole
+ * step's (the step's achieved GFLOP/s as a share of the GEMM rate), median over the runs.
+ */
+export function gemmShareLine(runs: readonly Run[]): string {
+  const share = (side: 'torch' | 'lmo', backend: string | undefined, key: PartKey): string => {
+    const s = acrossRuns(runs, (run) => {
+      const g = gemm(run, side, backend, 'all')?.wall_ms.median;
+      const t = part(run, side, backend, key)?.wall_ms.median;
+      return g !== undefined && t !== undefined ? g / t : undefined;
+    });
+    return s === undefined ? '–' : `${(100 * s).toFixed(0)}%`;
+  };
+  const lmo = lmoBackends(runs)
+    .filter((b) => runs.some((run) => gemm(run, 'lmo', b, 'all') !== undefined))
+    .map((b) => `${b} ${share('lmo', b, { part: 'step', optimizer: 'scion' })}`);
+  return `Scion step at this share of its GEMM rate: torch fp32 ${share('torch', undefined, { part: 'step', optimizer: 'scion', ns_dtype: 'fp32' })}${lmo.map((x) => `, ${x}`).join('')}`;
+}
+
 /** Peak resident memory of the torch process and of the Node process (all its backends). */
 export function memoryLine(runs: readonly Run[]): string {
   const of = (side: 'torch' | 'lmo'): string => {
@@ -150,10 +169,15 @@ export function envLine(runs: readonly Run[]): string {
   const parts: string[] = [];
   if (t) parts.push(`torch ${String(t['torch'])} (${String(t.blas)}, ${t.threads} threads, OMP_WAIT_POLICY=${String(t['omp_wait_policy'])})`);
   if (l) parts.push(`lmo on Node ${String(l['node'])} (${l.threads} onnxruntime threads)`);
-  return `${parts.join(' vs ')}; ${runs.length} run${runs.length === 1 ? '' : 's'}`;
+  const loads = runs.flatMap((run) => {
+    const load = run.find((r): r is EnvRecord => r.kind === 'env' && Array.isArray(r['load_average']))?.['load_average'] as number[] | undefined;
+    return load === undefined ? [] : [load[0]!.toFixed(1)];
+  });
+  const load = loads.length > 0 ? `; 1-minute load average at the start: ${loads.join(', ')}` : '';
+  return `${parts.join(' vs ')}; ${runs.length} run${runs.length === 1 ? '' : 's'}${load}`;
 }
 
 /** Everything: what ran, the parts table, the Newton–Schulz table, peak memory. */
 export function sideBySideReport(runs: readonly Run[]): string {
-  return [envLine(runs), '', partsTable(runs), '', gemmTable(runs), '', memoryLine(runs)].join('\n');
+  return [envLine(runs), '', partsTable(runs), '', gemmTable(runs), '', gemmShareLine(runs), memoryLine(runs)].join('\n');
 }

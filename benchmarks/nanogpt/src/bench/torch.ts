@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import type { CharDataset } from '../data/char-dataset.js';
 import type { GPTConfig } from '../model/config.js';
 import { createModelBackend, type BackendName } from '../model/registry.js';
@@ -80,6 +81,7 @@ async function lmoSide(data: CharDataset, config: GPTConfig, s: TorchBenchSettin
       side: 'lmo',
       kind: 'env',
       node: process.versions.node,
+      load_average: loadavg().map((x) => Math.round(x * 100) / 100),
       threads: s.threads,
       config: { ...config, batchSize: s.batchSize },
       iters: s.iters,
