@@ -87,6 +87,12 @@ describe('side-by-side tables', () => {
     expect(t).not.toContain('iteration'); // no iteration records: no rows
   });
 
+  it('p10 instead of medians', () => {
+    const r = structuredClone(one) as SideRecord[];
+    for (const x of r) if (x.kind === 'part') Object.assign(x, { wall_ms: { ...x.wall_ms, p10: x.wall_ms.median / (x.side === 'torch' ? 2 : 4) } });
+    expect(row(partsTable([r], 'p10'), 'forward+backward')).toEqual(['forward+backward', '30.0', '7.5', '4.00×']);
+  });
+
   it('three runs: times are medians of the runs, ratios the median of per-run ratios', () => {
     const runs = [
       run({ fb: 60, adamw: 2, bf16: 16, fp32: 30 }, { fb: 30, adamw: 8, scion: 20 }), // fwd+bwd ratio 2

@@ -62,22 +62,24 @@ const ms = (x: number | undefined): string => (x === undefined ? '–' : x.toFix
 const ratio = (x: number | undefined): string => (x === undefined ? '–' : `${x.toFixed(2)}×`);
 
 /**
- * Per-part medians (wall ms) of torch and each lmo backend, and torch/lmo (above 1: lmo is faster).
- * Over several runs: each time is the median of the runs' medians, each ratio the median of the
+ * Per-part medians (wall ms) of torch and each lmo backend, and torch/lmo (above 1: lmo is faster);
+ * with `stat: 'p10'` the 10th percentiles instead (the least disturbed runs on a busy machine).
+ * Over several runs: each time is the median of the runs' values, each ratio the median of the
  * runs' own ratios (a ratio within one run is what a noisy machine leaves comparable).
  */
-export function partsTable(runs: readonly Run[]): string {
+export function partsTable(runs: readonly Run[], stat: 'median' | 'p10' = 'median'): string {
   const backends = lmoBackends(runs);
-  const head = ['part', 'torch ms', ...backends.flatMap((b) => [`${b} ms`, `torch / ${b}`])];
+  const unit = stat === 'median' ? 'ms' : 'ms (p10)';
+  const head = ['part', `torch ${unit}`, ...backends.flatMap((b) => [`${b} ${unit}`, `torch / ${b}`])];
   const body: string[][] = [];
   for (const row of PART_ROWS) {
-    const torchMs = acrossRuns(runs, (run) => part(run, 'torch', undefined, row.torch)?.wall_ms.median);
-    if (torchMs === undefined && backends.every((b) => acrossRuns(runs, (run) => part(run, 'lmo', b, row.lmo)?.wall_ms.median) === undefined)) continue;
+    const torchMs = acrossRuns(runs, (run) => part(run, 'torch', undefined, row.torch)?.wall_ms[stat]);
+    if (torchMs === undefined && backends.every((b) => acrossRuns(runs, (run) => part(run, 'lmo', b, row.lmo)?.wall_ms[stat]) === undefined)) continue;
     const cells = backends.flatMap((b) => {
-      const lmoMs = acrossRuns(runs, (run) => part(run, 'lmo', b, row.lmo)?.wall_ms.median);
+      const lmoMs = acrossRuns(runs, (run) => part(run, 'lmo', b, row.lmo)?.wall_ms[stat]);
       const r = acrossRuns(runs, (run) => {
-        const t = part(run, 'torch', undefined, row.torch)?.wall_ms.median;
-        const l = part(run, 'lmo', b, row.lmo)?.wall_ms.median;
+        const t = part(run, 'torch', undefined, row.torch)?.wall_ms[stat];
+        const l = part(run, 'lmo', b, row.lmo)?.wall_ms[stat];
         return t !== undefined && l !== undefined ? t / l : undefined;
       });
       return [ms(lmoMs), ratio(r)];
@@ -179,5 +181,5 @@ export function envLine(runs: readonly Run[]): string {
 
 /** Everything: what ran, the parts table, the Newton–Schulz table, peak memory. */
 export function sideBySideReport(runs: readonly Run[]): string {
-  return [envLine(runs), '', partsTable(runs), '', gemmTable(runs), '', gemmShareLine(runs), memoryLine(runs)].join('\n');
+  return [envLine(runs), '', partsTable(runs), '', partsTable(runs, 'p10'), '', gemmTable(runs), '', gemmShareLine(runs), memoryLine(runs)].join('\n');
 }
