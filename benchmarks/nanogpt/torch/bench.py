@@ -18,6 +18,7 @@ import argparse
 import json
 import math
 import os
+import re
 import resource
 import sys
 import time
@@ -143,6 +144,9 @@ def main(argv):
             "threads": torch.get_num_threads(),
             "blas": blas,
             "blas_library": blas_path,
+            # Debian builds against the generic libblas.so.3 interface ("generic" here); which library
+            # answers it is the system's choice, hence the check of the mapped libraries above.
+            "build_blas_info": (re.findall(r"BLAS_INFO=(\w+)", torch.__config__.show()) or [None])[0],
             "matmul_256_gflops": round(matmul_gflops(torch), 1),
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
             "load_average": [round(x, 2) for x in os.getloadavg()],
