@@ -161,6 +161,26 @@ function bench(args: string[]): Promise<{ code: number | null; stdout: string; s
   });
 }
 
+/**
+ * A stand-in python for the timing script: prints the env record, those of `records` whose part is in
+ * its `--parts` argument (gemm records count as part "gemm"), and a memory record.
+ */
+function partsPython(name: string, records: readonly SideRecord[]): string {
+  const data = join(dir, `${name}.json`);
+  writeFileSync(data, JSON.stringify(records));
+  const path = join(dir, name);
+  const body = [
+    `#!${process.execPath}`,
+    `const records = JSON.parse(require('node:fs').readFileSync(${JSON.stringify(data)}, 'utf8'));`,
+    "const parts = process.argv[process.argv.indexOf('--parts') + 1].split(',');",
+    "const keep = (r) => r.kind === 'env' || r.kind === 'memory' || parts.includes(r.kind === 'gemm' ? 'gemm' : r.part);",
+    "for (const r of records) if (keep(r)) console.log(JSON.stringify(r));",
+  ];
+  writeFileSync(path, `${body.join('\n')}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
 describe('pnpm bench torch', () => {
   const corpus = join(dir, 'corpus.txt');
   writeFileSync(corpus, 'to be or not to be, that is the question\n'.repeat(20));
@@ -176,9 +196,12 @@ describe('pnpm bench torch', () => {
   });
 
   it("with a (stand-in) torch side: lmo's backend is timed beside it, the table and the JSON lines written", async () => {
-    const torchSide = run({ fb: 60, adamw: 2, bf16: 16, fp32: 30 }, { fb: 0, adamw: 0, scion: 0 }).filter((x) => x.side === 'torch');
+    const torchSide = [
+      ...run({ fb: 60, adamw: 2, bf16: 16, fp32: 30 }, { fb: 0, adamw: 0, scion: 0 }).filter((x) => x.side === 'torch'),
+      part('torch', { part: 'iteration', optimizer: 'adamw' }, 70),
+    ];
     const json = join(dir, 'side-by-side.jsonl');
-    const r = await bench(['torch', ...tiny, '--python', fakePython('canned', formatSideRecords(torchSide)), '--backends', 'reference', '--json', json]);
+    const r = await bench(['torch', ...tiny, '--python', partsPython('canned', torchSide), '--backends', 'reference', '--json', json]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\| part +\| torch ms \| reference ms \| torch \/ reference \|/);
@@ -191,8 +214,24 @@ describe('pnpm bench torch', () => {
       'iteration:adamw:2',
       'iteration:scion:2',
     ]);
+    // the sides alternate part by part, each torch record once
+    const order = records.filter((x) => x.kind === 'part' || x.kind === 'gemm').map((x) => `${x.side}:${x.kind === 'part' ? x.part : 'gemm'}`);
+    expect(order.filter((o, i) => i === 0 || order[i - 1] !== o)).toEqual([
+      'torch:fwd_bwd',
+      'lmo:fwd_bwd',
+      'torch:step',
+      'lmo:step',
+      'torch:iteration',
+      'lmo:iteration',
+      'torch:gemm',
+    ]);
+    expect(records.filter((x) => x.side === 'torch' && x.kind === 'part')).toHaveLength(5);
+    expect(records.filter((x) => x.kind === 'env').map((x) => x.side)).toEqual(['torch', 'lmo']);
     expect(records.find((x) => x.side === 'lmo' && x.kind === 'env')).toMatchObject({ threads: 2, scion_step_gflop: expect.any(Number) });
-    expect(records.some((x) => x.side === 'lmo' && x.kind === 'memory')).toBe(true);
+    expect(records.filter((x) => x.kind === 'memory')).toEqual([
+      { side: 'torch', kind: 'memory', peak_rss_mb: 300 },
+      { side: 'lmo', kind: 'memory', peak_rss_mb: expect.any(Number) },
+    ]);
 
     const table = await bench(['torch-table', json, json]);
     expect(table.code).toBe(0);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times nanoGPT's training step in PyTorch eager, part by part, and prints JSON lines.
 
-Parts (each: `warmup` untimed runs, then `iters` timed ones; wall and process-CPU milliseconds,
+Parts (`--parts`; each: `warmup` untimed runs, then `iters` timed ones; wall and process-CPU milliseconds,
 median, p10, p90 and mean):
   fwd_bwd                    zero_grad(set_to_none) + forward + backward of a fresh batch
   step, adamw                clip_grad_norm_(1.0) + AdamW step (nanoGPT's), on fixed gradients
@@ -24,6 +24,9 @@ import sys
 import time
 
 
+PARTS = ("fwd_bwd", "step", "iteration", "gemm")
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--threads", type=int, default=2, help="torch, OpenMP and BLAS threads")
@@ -37,6 +40,7 @@ def parse_args(argv):
     p.add_argument("--batch-size", type=int, default=12)
     p.add_argument("--seed", type=int, default=1337)
     p.add_argument("--ns-dtypes", default="bf16,fp32", help="Newton–Schulz precisions to time Scion with")
+    p.add_argument("--parts", default=",".join(PARTS), help=f"which of {', '.join(PARTS)} to time")
     p.add_argument(
         "--omp-wait-policy",
         default="passive",
@@ -49,6 +53,10 @@ def parse_args(argv):
             p.error(f"--{name.replace('_', '-')} must be an integer ≥ 1, got {getattr(args, name)}")
     if args.warmup < 0:
         p.error(f"--warmup must be an integer ≥ 0, got {args.warmup}")
+    args.parts = [x.strip() for x in args.parts.split(",") if x.strip()]
+    for x in args.parts:
+        if x not in PARTS:
+            p.error(f'--parts: expected some of {", ".join(PARTS)}, got "{x}"')
     args.ns_dtypes = [d.strip() for d in args.ns_dtypes.split(",") if d.strip()]
     for d in args.ns_dtypes:
         if d not in ("bf16", "fp32"):
@@ -190,15 +198,16 @@ def main(argv):
     def label(name, ns_dtype):
         return {"optimizer": name} | ({"ns_dtype": ns_dtype} if ns_dtype else {})
 
-    model = fresh_model()
-    emit({"kind": "part", "part": "fwd_bwd"} | sample(lambda: fwd_bwd(model), args.iters, args.warmup))
+    if "fwd_bwd" in args.parts:
+        model = fresh_model()
+        emit({"kind": "part", "part": "fwd_bwd"} | sample(lambda: fwd_bwd(model), args.iters, args.warmup))
 
-    for name, ns_dtype in optimizers:
+    for name, ns_dtype in optimizers if "step" in args.parts else []:
         model = fresh_model()
         fwd_bwd(model)
         emit({"kind": "part", "part": "step"} | label(name, ns_dtype) | sample(make(model, name, ns_dtype), args.iters, args.warmup))
 
-    for name, ns_dtype in optimizers:
+    for name, ns_dtype in optimizers if "iteration" in args.parts else []:
         model = fresh_model()
         step = make(model, name, ns_dtype)
 
@@ -214,7 +223,7 @@ def main(argv):
     for p in matrices:
         by_shape.setdefault(tuple(p.shape), []).append(tuple(p.shape))
     groups = [(list(s), shapes) for s, shapes in by_shape.items()] + [("all", [tuple(p.shape) for p in matrices])]
-    for shape, shapes in groups:
+    for shape, shapes in groups if "gemm" in args.parts else []:
         xs = gemm.workload(shapes, torch.float32, args.seed)
         flops = sum(gemm.ns_flops(r, c) for r, c in shapes)
         timed = sample(lambda: gemm.ns_gemms(xs), args.iters, args.warmup)

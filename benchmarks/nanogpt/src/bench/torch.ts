@@ -1,11 +1,12 @@
 import { loadavg } from 'node:os';
 import type { CharDataset } from '../data/char-dataset.js';
 import type { GPTConfig } from '../model/config.js';
+import type { ModelBackend } from '../model/backend.js';
 import { createModelBackend, type BackendName } from '../model/registry.js';
 import { peakRssMb } from '../report/jsonl.js';
 import { UsageError } from '../util/errors.js';
 import { timeNsGemmsOnnx } from './ns-gemm-onnx.js';
-import { timeParts } from './parts.js';
+import { timeFwdBwd, timeIterations, timeSteps } from './parts.js';
 import { newtonSchulzFlops, scionStepFlops, spectralMatrices } from './scion-flops.js';
 import type { EnvRecord, GemmRecord, NsDtype, PartRecord, SideRecord } from './side-records.js';
 import { summarize, type Samples } from './timing.js';
@@ -32,11 +33,17 @@ export interface TorchBenchSettings {
 
 export type TorchBenchResult = { readonly ok: true; readonly records: SideRecord[] } | { readonly ok: false; readonly reason: string };
 
+/** The parts, in the order they are timed; torch and lmo alternate part by part. */
+const PHASES = ['fwd_bwd', 'step', 'iteration', 'gemm'] as const;
+type Phase = (typeof PHASES)[number];
+
 /**
- * PyTorch eager against lmo at one thread count, in one run: the Python script times nanoGPT with
- * AdamW and Scion (its records come first), then each lmo backend is timed part by part the same
- * way ({@link timeParts}), onnxruntime with `threads` intra-op threads. Newton–Schulz's GEMMs alone
- * are timed on torch (fp32) and on onnxruntime. Without Python or torch the result says why.
+ * PyTorch eager against lmo at one thread count, in one run. For each part in turn (forward+backward,
+ * optimizer steps, whole iterations, Newton–Schulz's GEMMs alone) the Python script times torch's,
+ * then each lmo backend times its own the same way ({@link timeFwdBwd} and its siblings), so that the
+ * two sides of a ratio are measured close together, not a whole run apart, on a machine whose load
+ * drifts. onnxruntime runs with `threads` intra-op threads (`NANOGPT_ORT_THREADS`). Without Python
+ * or torch the result says why.
  */
 export async function torchBench(data: CharDataset, config: GPTConfig, s: TorchBenchSettings, log: (line: string) => void): Promise<TorchBenchResult> {
   const args = [
@@ -53,13 +60,70 @@ export async function torchBench(data: CharDataset, config: GPTConfig, s: TorchB
     ['--ns-dtypes', s.nsDtypes.join(',')],
     ['--omp-wait-policy', s.ompWaitPolicy],
   ].flatMap(([k, v]) => [String(k), String(v)]);
-  log(`torch: ${s.python} ${s.script ?? TORCH_SCRIPT} ${args.join(' ')}`);
-  const torch = await runTorchScript(s.python, args, s.script);
-  if (!torch.ok) return torch;
-  const env = torch.records.find((r): r is EnvRecord => r.kind === 'env');
-  if (env?.blas === 'reference') log(`torch runs on the generic reference BLAS (about 8× slower than OpenBLAS): ${TORCH_INSTALL}`);
-  else if (env !== undefined && env.blas !== 'openblas') log(`torch's BLAS: ${String(env.blas)}`);
-  return { ok: true, records: [...torch.records, ...(await lmoSide(data, config, s, log))] };
+  log(`torch: ${s.python} ${s.script ?? TORCH_SCRIPT} ${args.join(' ')} --parts <each part in turn>`);
+  const head: SideRecord[] = [];
+  const timed: SideRecord[] = [];
+  let torchPeak = 0;
+  let models: Array<ModelBackend<unknown>> | undefined;
+  const previous = process.env['NANOGPT_ORT_THREADS'];
+  process.env['NANOGPT_ORT_THREADS'] = String(s.threads);
+  try {
+    for (const phase of PHASES) {
+      const torch = await runTorchScript(s.python, [...args, '--parts', phase], s.script);
+      if (!torch.ok) return torch;
+      for (const r of torch.records) {
+        if (r.kind === 'memory') torchPeak = Math.max(torchPeak, r.peak_rss_mb);
+        else if (r.kind !== 'env') timed.push(r);
+        else if (models === undefined) head.push(r);
+      }
+      if (models === undefined) {
+        const env = torch.records.find((r): r is EnvRecord => r.kind === 'env');
+        if (env?.blas === 'reference') log(`torch runs on the generic reference BLAS (about 8× slower than OpenBLAS): ${TORCH_INSTALL}`);
+        else if (env !== undefined && env.blas !== 'openblas') log(`torch's BLAS: ${String(env.blas)}`);
+        head.push(lmoEnv(config, s));
+        models = await createModels(config, s.backends, log);
+      }
+      for (const model of models) timed.push(...(await lmoPart(phase, model, data, config, s)));
+      log(`${phase}: timed`);
+    }
+  } finally {
+    for (const m of models ?? []) m.dispose();
+    if (previous === undefined) delete process.env['NANOGPT_ORT_THREADS'];
+    else process.env['NANOGPT_ORT_THREADS'] = previous;
+  }
+  const memory: SideRecord[] = [
+    { side: 'torch', kind: 'memory', peak_rss_mb: torchPeak },
+    { side: 'lmo', kind: 'memory', peak_rss_mb: peakRssMb() },
+  ];
+  return { ok: true, records: [...head, ...timed, ...memory] };
+}
+
+function lmoEnv(config: GPTConfig, s: TorchBenchSettings): EnvRecord {
+  return {
+    side: 'lmo',
+    kind: 'env',
+    node: process.versions.node,
+    load_average: loadavg().map((x) => Math.round(x * 100) / 100),
+    threads: s.threads,
+    config: { ...config, batchSize: s.batchSize },
+    iters: s.iters,
+    warmup: s.warmup,
+    scion_step_gflop: scionStepFlops(config) / 1e9,
+  };
+}
+
+/** The lmo backends that start here (one that cannot is skipped with a line saying why). */
+async function createModels(config: GPTConfig, names: readonly BackendName[], log: (line: string) => void): Promise<Array<ModelBackend<unknown>>> {
+  const models: Array<ModelBackend<unknown>> = [];
+  for (const name of names) {
+    try {
+      models.push(await createModelBackend(name, config));
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      log(`${name}: skipped (${e.message})`);
+    }
+  }
+  return models;
 }
 
 const part = (backend: string, fields: Pick<PartRecord, 'part' | 'optimizer' | 'ns_dtype'>, t: Samples): PartRecord => ({
@@ -72,50 +136,23 @@ const part = (backend: string, fields: Pick<PartRecord, 'part' | 'optimizer' | '
   cpu_ms: summarize(t.cpuMs),
 });
 
-async function lmoSide(data: CharDataset, config: GPTConfig, s: TorchBenchSettings, log: (line: string) => void): Promise<SideRecord[]> {
-  const records: SideRecord[] = [];
-  const previous = process.env['NANOGPT_ORT_THREADS'];
-  process.env['NANOGPT_ORT_THREADS'] = String(s.threads);
-  try {
-    records.push({
-      side: 'lmo',
-      kind: 'env',
-      node: process.versions.node,
-      load_average: loadavg().map((x) => Math.round(x * 100) / 100),
-      threads: s.threads,
-      config: { ...config, batchSize: s.batchSize },
-      iters: s.iters,
-      warmup: s.warmup,
-      scion_step_gflop: scionStepFlops(config) / 1e9,
-    });
-    for (const name of s.backends) {
-      let model: Awaited<ReturnType<typeof createModelBackend>>;
-      try {
-        model = await createModelBackend(name, config);
-      } catch (e) {
-        if (!(e instanceof UsageError)) throw e;
-        log(`${name}: skipped (${e.message})`);
-        continue;
-      }
-      log(`lmo ${model.name}: timing ${s.iters} runs per part after ${s.warmup} warm-up runs`);
-      try {
-        const t = await timeParts(model, data, { optimizers: ['adamw', 'scion'], iters: s.iters, warmup: s.warmup, batchSize: s.batchSize, seed: s.seed, iterations: true });
-        records.push(part(model.name, { part: 'fwd_bwd' }, t.fwdBwd));
-        records.push(part(model.name, { part: 'step', optimizer: 'adamw' }, t.steps.get('adamw')!));
-        records.push(part(model.name, { part: 'step', optimizer: 'scion', ns_dtype: 'fp32' }, t.steps.get('scion')!));
-        records.push(part(model.name, { part: 'iteration', optimizer: 'adamw' }, t.iterations.get('adamw')!));
-        records.push(part(model.name, { part: 'iteration', optimizer: 'scion', ns_dtype: 'fp32' }, t.iterations.get('scion')!));
-      } finally {
-        model.dispose();
-      }
-      if (name === 'onnxruntime') records.push(...(await onnxGemms(config, s)));
+/** One part on one lmo backend, as records (Scion's Newton–Schulz runs in fp32 there). */
+async function lmoPart(phase: Phase, model: ModelBackend<unknown>, data: CharDataset, config: GPTConfig, s: TorchBenchSettings): Promise<SideRecord[]> {
+  const settings = { optimizers: ['adamw', 'scion'] as const, iters: s.iters, warmup: s.warmup, batchSize: s.batchSize, seed: s.seed };
+  switch (phase) {
+    case 'fwd_bwd':
+      return [part(model.name, { part: 'fwd_bwd' }, await timeFwdBwd(model, data, settings))];
+    case 'step':
+    case 'iteration': {
+      const t = phase === 'step' ? await timeSteps(model, data, settings) : await timeIterations(model, data, settings);
+      return [
+        part(model.name, { part: phase, optimizer: 'adamw' }, t.get('adamw')!),
+        part(model.name, { part: phase, optimizer: 'scion', ns_dtype: 'fp32' }, t.get('scion')!),
+      ];
     }
-    records.push({ side: 'lmo', kind: 'memory', peak_rss_mb: peakRssMb() });
-  } finally {
-    if (previous === undefined) delete process.env['NANOGPT_ORT_THREADS'];
-    else process.env['NANOGPT_ORT_THREADS'] = previous;
+    case 'gemm':
+      return model.name === 'onnxruntime' ? onnxGemms(config, s) : [];
   }
-  return records;
 }
 
 /** Newton–Schulz's GEMMs on onnxruntime: per matrix shape of the model, then all of them in one graph. */
