@@ -90,7 +90,15 @@ describe('side-by-side tables', () => {
   it('p10 instead of medians', () => {
     const r = structuredClone(one) as SideRecord[];
     for (const x of r) if (x.kind === 'part') Object.assign(x, { wall_ms: { ...x.wall_ms, p10: x.wall_ms.median / (x.side === 'torch' ? 2 : 4) } });
-    expect(row(partsTable([r], 'p10'), 'forward+backward')).toEqual(['forward+backward', '30.0', '7.5', '4.00×']);
+    expect(row(partsTable([r], { stat: 'p10' }), 'forward+backward')).toEqual(['forward+backward', '30.0', '7.5', '4.00×']);
+  });
+
+  it('process CPU time instead of wall time', () => {
+    const r = structuredClone(one) as SideRecord[];
+    for (const x of r) if (x.kind === 'part') Object.assign(x, { cpu_ms: { ...x.cpu_ms, median: x.wall_ms.median * (x.side === 'torch' ? 2 : 1) } });
+    const t = partsTable([r], { clock: 'cpu' });
+    expect(t).toContain('| torch CPU ms |');
+    expect(row(t, 'forward+backward')).toEqual(['forward+backward', '120.0', '30.0', '4.00×']);
   });
 
   it('three runs: times are medians of the runs, ratios the median of per-run ratios', () => {
@@ -110,8 +118,12 @@ describe('side-by-side tables', () => {
     expect(row(t, 'whole Scion step (torch NS fp32)')).toEqual(['whole Scion step (torch NS fp32)', '2.400', '30.0', '80.0', '20.0', '120.0']);
     expect(row(t, 'whole Scion step (torch NS bf16)')).toEqual(['whole Scion step (torch NS bf16)', '2.400', '16.0', '150.0', '–', '–']);
     // GEMMs alone 20 ms of torch's 30 ms fp32 step; 30 ms of lmo's 20 ms step (GEMMs timed apart can be slower)
-    expect(gemmShareLine([one])).toBe('Scion step at this share of its GEMM rate: torch fp32 67%, onnxruntime 150%');
+    expect(gemmShareLine([one])).toBe('Scion step at this share of its GEMM rate (medians): torch fp32 67%, onnxruntime 150%');
     expect(memoryLine([one])).toBe('peak RSS: torch process 300 MB, lmo (Node) process 250 MB');
+    // the p10 view: the GEMMs' 10th percentiles (halved here) give the rates
+    const r = structuredClone(one) as SideRecord[];
+    for (const x of r) if (x.kind === 'gemm') Object.assign(x, { wall_ms: { ...x.wall_ms, p10: x.wall_ms.median / 2 } });
+    expect(row(gemmTable([r], { stat: 'p10' }), 'GEMMs only, all 16 matrices')).toEqual(['GEMMs only, all 16 matrices', '2.400', '10.0', '240.0', '15.0', '160.0']);
   });
 });
 

@@ -61,25 +61,35 @@ function acrossRuns(runs: readonly Run[], f: (run: Run) => number | undefined): 
 const ms = (x: number | undefined): string => (x === undefined ? '–' : x.toFixed(1));
 const ratio = (x: number | undefined): string => (x === undefined ? '–' : `${x.toFixed(2)}×`);
 
+/** Which time {@link partsTable} shows: wall or process-CPU milliseconds, their median or 10th percentile. */
+export interface PartsView {
+  readonly stat?: 'median' | 'p10';
+  readonly clock?: 'wall' | 'cpu';
+}
+
 /**
  * Per-part medians (wall ms) of torch and each lmo backend, and torch/lmo (above 1: lmo is faster);
- * with `stat: 'p10'` the 10th percentiles instead (the least disturbed runs on a busy machine).
+ * `stat: 'p10'` shows the 10th percentiles instead (the least disturbed runs on a busy machine),
+ * `clock: 'cpu'` the process CPU time (what each side's threads used, waiting for a core excluded;
+ * spinning while waiting for work included).
  * Over several runs: each time is the median of the runs' values, each ratio the median of the
  * runs' own ratios (a ratio within one run is what a noisy machine leaves comparable).
  */
-export function partsTable(runs: readonly Run[], stat: 'median' | 'p10' = 'median'): string {
+export function partsTable(runs: readonly Run[], view: PartsView = {}): string {
+  const stat = view.stat ?? 'median';
+  const field = view.clock === 'cpu' ? 'cpu_ms' : 'wall_ms';
   const backends = lmoBackends(runs);
-  const unit = stat === 'median' ? 'ms' : 'ms (p10)';
+  const unit = `${view.clock === 'cpu' ? 'CPU ms' : 'ms'}${stat === 'median' ? '' : ' (p10)'}`;
   const head = ['part', `torch ${unit}`, ...backends.flatMap((b) => [`${b} ${unit}`, `torch / ${b}`])];
   const body: string[][] = [];
   for (const row of PART_ROWS) {
-    const torchMs = acrossRuns(runs, (run) => part(run, 'torch', undefined, row.torch)?.wall_ms[stat]);
-    if (torchMs === undefined && backends.every((b) => acrossRuns(runs, (run) => part(run, 'lmo', b, row.lmo)?.wall_ms[stat]) === undefined)) continue;
+    const torchMs = acrossRuns(runs, (run) => part(run, 'torch', undefined, row.torch)?.[field][stat]);
+    if (torchMs === undefined && backends.every((b) => acrossRuns(runs, (run) => part(run, 'lmo', b, row.lmo)?.[field][stat]) === undefined)) continue;
     const cells = backends.flatMap((b) => {
-      const lmoMs = acrossRuns(runs, (run) => part(run, 'lmo', b, row.lmo)?.wall_ms[stat]);
+      const lmoMs = acrossRuns(runs, (run) => part(run, 'lmo', b, row.lmo)?.[field][stat]);
       const r = acrossRuns(runs, (run) => {
-        const t = part(run, 'torch', undefined, row.torch)?.wall_ms[stat];
-        const l = part(run, 'lmo', b, row.lmo)?.wall_ms[stat];
+        const t = part(run, 'torch', undefined, row.torch)?.[field][stat];
+        const l = part(run, 'lmo', b, row.lmo)?.[field][stat];
         return t !== undefined && l !== undefined ? t / l : undefined;
       });
       return [ms(lmoMs), ratio(r)];
@@ -89,12 +99,17 @@ export function partsTable(runs: readonly Run[], stat: 'median' | 'p10' = 'media
   return markdownTable(head, body);
 }
 
+/** The time of a part or GEMM record that `view` asks for. */
+const pick = (r: PartRecord | GemmRecord | undefined, view: PartsView): number | undefined =>
+  r?.[view.clock === 'cpu' ? 'cpu_ms' : 'wall_ms'][view.stat ?? 'median'];
+
 /**
  * Newton–Schulz's GEMMs alone at the model's shapes, on torch (fp32) and on each lmo backend that
  * measured them, as ms and GFLOP/s; then the whole Scion step's achieved rate, its Newton–Schulz
- * flops over its measured time, and that rate as a share of the GEMM rate of all the matrices.
+ * flops over its measured time. `view` as for {@link partsTable} (the p10 is the engine's rate when
+ * it had the cores to itself, near enough).
  */
-export function gemmTable(runs: readonly Run[]): string {
+export function gemmTable(runs: readonly Run[], view: PartsView = {}): string {
   const backends = lmoBackends(runs).filter((b) => runs.some((run) => gemm(run, 'lmo', b, 'all') !== undefined));
   const sides: Array<{ label: string; side: 'torch' | 'lmo'; backend?: string }> = [
     { label: 'torch fp32', side: 'torch' },
@@ -109,13 +124,14 @@ export function gemmTable(runs: readonly Run[]): string {
     }
   }
   shapes.sort((a, b) => Number(a.label === 'all') - Number(b.label === 'all'));
-  const head = ['Newton–Schulz work', 'GFLOP', ...sides.flatMap((s) => [`${s.label} ms`, `${s.label} GFLOP/s`])];
+  const unit = `${view.clock === 'cpu' ? 'CPU ms' : 'ms'}${(view.stat ?? 'median') === 'median' ? '' : ' (p10)'}`;
+  const head = ['Newton–Schulz work', 'GFLOP', ...sides.flatMap((s) => [`${s.label} ${unit}`, `${s.label} GFLOP/s`])];
   const rate = (gflop: number, t: number | undefined): string => (t === undefined ? '–' : (gflop / (t / 1000)).toFixed(1));
   const body = shapes.map((s) => [
     s.label === 'all' ? `GEMMs only, all ${s.count} matrices` : `GEMMs only, ${s.count} × ${s.label}`,
     s.gflop.toFixed(3),
     ...sides.flatMap((side) => {
-      const t = acrossRuns(runs, (run) => gemm(run, side.side, side.backend, s.label)?.wall_ms.median);
+      const t = acrossRuns(runs, (run) => pick(gemm(run, side.side, side.backend, s.label), view));
       return [ms(t), rate(s.gflop, t)];
     }),
   ]);
@@ -125,7 +141,7 @@ export function gemmTable(runs: readonly Run[]): string {
       const key: PartKey = { part: 'step', optimizer: 'scion', ns_dtype: dtype };
       const cells = sides.flatMap((side) => {
         if (side.side === 'lmo' && dtype === 'bf16') return ['–', '–'];
-        const t = acrossRuns(runs, (run) => part(run, side.side, side.backend, side.side === 'torch' ? key : { part: 'step', optimizer: 'scion' })?.wall_ms.median);
+        const t = acrossRuns(runs, (run) => pick(part(run, side.side, side.backend, side.side === 'torch' ? key : { part: 'step', optimizer: 'scion' }), view));
         return [ms(t), rate(total.gflop, t)];
       });
       if (cells.every((c) => c === '–')) continue;
@@ -139,11 +155,11 @@ export function gemmTable(runs: readonly Run[]): string {
  * How much of the Scion step is Newton–Schulz GEMM time: the GEMMs' time alone over the whole
  * step's (the step's achieved GFLOP/s as a share of the GEMM rate), median over the runs.
  */
-export function gemmShareLine(runs: readonly Run[]): string {
+export function gemmShareLine(runs: readonly Run[], view: PartsView = {}): string {
   const share = (side: 'torch' | 'lmo', backend: string | undefined, key: PartKey): string => {
     const s = acrossRuns(runs, (run) => {
-      const g = gemm(run, side, backend, 'all')?.wall_ms.median;
-      const t = part(run, side, backend, key)?.wall_ms.median;
+      const g = pick(gemm(run, side, backend, 'all'), view);
+      const t = pick(part(run, side, backend, key), view);
       return g !== undefined && t !== undefined ? g / t : undefined;
     });
     return s === undefined ? '–' : `${(100 * s).toFixed(0)}%`;
@@ -151,7 +167,8 @@ export function gemmShareLine(runs: readonly Run[]): string {
   const lmo = lmoBackends(runs)
     .filter((b) => runs.some((run) => gemm(run, 'lmo', b, 'all') !== undefined))
     .map((b) => `${b} ${share('lmo', b, { part: 'step', optimizer: 'scion' })}`);
-  return `Scion step at this share of its GEMM rate: torch fp32 ${share('torch', undefined, { part: 'step', optimizer: 'scion', ns_dtype: 'fp32' })}${lmo.map((x) => `, ${x}`).join('')}`;
+  const of = `${view.clock === 'cpu' ? 'CPU ' : ''}${(view.stat ?? 'median') === 'median' ? 'medians' : 'p10s'}`;
+  return `Scion step at this share of its GEMM rate (${of}): torch fp32 ${share('torch', undefined, { part: 'step', optimizer: 'scion', ns_dtype: 'fp32' })}${lmo.map((x) => `, ${x}`).join('')}`;
 }
 
 /** Peak resident memory of the torch process and of the Node process (all its backends). */
@@ -179,7 +196,24 @@ export function envLine(runs: readonly Run[]): string {
   return `${parts.join(' vs ')}; ${runs.length} run${runs.length === 1 ? '' : 's'}${load}`;
 }
 
-/** Everything: what ran, the parts table, the Newton–Schulz table, peak memory. */
+/** Everything: what ran, the parts tables (medians, p10s, CPU), the Newton–Schulz tables (medians, p10s), peak memory. */
 export function sideBySideReport(runs: readonly Run[]): string {
-  return [envLine(runs), '', partsTable(runs), '', partsTable(runs, 'p10'), '', gemmTable(runs), '', gemmShareLine(runs), memoryLine(runs)].join('\n');
+  const p10: PartsView = { stat: 'p10' };
+  return [
+    envLine(runs),
+    '',
+    partsTable(runs),
+    '',
+    partsTable(runs, p10),
+    '',
+    partsTable(runs, { clock: 'cpu' }),
+    '',
+    gemmTable(runs),
+    gemmShareLine(runs),
+    '',
+    gemmTable(runs, p10),
+    gemmShareLine(runs, p10),
+    '',
+    memoryLine(runs),
+  ].join('\n');
 }
