@@ -4,7 +4,6 @@ export default defineConfig({
   entry: { index: 'src/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
-  sourcemap: true,
   clean: true,
   target: 'node20',
   external: ['gpu.js', '@lmo/core', 'webgpu', 'gl'],

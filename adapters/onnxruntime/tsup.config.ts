@@ -1,11 +1,8 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.package.js';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', onnx: 'src/onnx/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  external: ['@lmo/core', 'onnxruntime-node'],
-});
+export default packageBuild({ index: 'src/index.ts', web: 'src/web.ts', onnx: 'src/onnx/index.ts' }, [
+  '@lmo/core',
+  'onnxruntime-node',
+  'onnxruntime-web',
+  'onnxruntime-common',
+]);

@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.package.js';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  external: ['@lmo/core', /^@tensorflow\//],
-});
+export default packageBuild({ index: 'src/index.ts' }, ['@lmo/core', /^@tensorflow\//]);

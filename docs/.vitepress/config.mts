@@ -16,6 +16,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'With TensorFlow.js', link: '/guide/tfjs' },
       { text: 'With onnxruntime', link: '/guide/onnxruntime' },
       { text: 'With gpu.js', link: '/guide/gpujs' },
+      { text: 'In the browser', link: '/guide/browser' },
     ],
   },
   {
@@ -26,6 +27,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Checkpointing optimizer state', link: '/guide/checkpointing' },
       { text: 'Implement your own backend', link: '/guide/custom-backend' },
       { text: 'Errors and what they mean', link: '/guide/errors' },
+      { text: 'Migrating to 0.2', link: '/guide/migration' },
     ],
   },
   {
@@ -33,9 +35,10 @@ const guide: DefaultTheme.SidebarItem[] = [
     items: [
       { text: 'The unified update rule', link: '/concepts/update-rule' },
       { text: 'Newton–Schulz and Polar Express', link: '/concepts/orthogonalization' },
-      { text: 'Architecture and engine notes', link: '/concepts/architecture' },
+      { text: 'Architecture', link: '/concepts/architecture' },
     ],
   },
+  { text: 'Playground', link: '/playground' },
   { text: 'Benchmarks', link: '/benchmarks' },
 ];
 
@@ -47,7 +50,7 @@ export default defineConfig({
   cleanUrls: false,
   lastUpdated: false,
   // Dead links fail the build (VitePress default); keep it that way.
-  srcExclude: ['CI.md', 'README.md', 'examples/**', 'test/**', 'test-browser/**', 'scripts/**', 'node_modules/**'],
+  srcExclude: ['CI.md', 'README.md', 'examples/**', 'examples-browser/**', 'test/**', 'test-browser/**', 'scripts/**', 'node_modules/**'],
   markdown: {
     math: true,
     lineNumbers: false,
@@ -57,12 +60,14 @@ export default defineConfig({
       { text: 'Guide', link: '/guide/getting-started', activeMatch: '^/guide/' },
       { text: 'Concepts', link: '/concepts/update-rule', activeMatch: '^/concepts/' },
       { text: 'API', link: '/api/', activeMatch: '^/api/' },
+      { text: 'Playground', link: '/playground' },
       { text: 'Benchmarks', link: '/benchmarks' },
     ],
     sidebar: {
       '/guide/': guide,
       '/concepts/': guide,
       '/benchmarks': guide,
+      '/playground': guide,
       '/api/': [{ text: 'API reference', link: '/api/', items: apiSidebar }],
     },
     outline: { level: [2, 3] },

@@ -1,14 +1,16 @@
-import type { TensorBackend } from '@lmo/core';
+import type { ExecutionMode, TensorBackend } from '@lmo/core';
 
 /**
  * A backend that delegates every primitive to `inner` and counts the calls: a complete
  * implementation of the contract in a few lines, handy to see what an optimizer step costs.
  */
-export function countingBackend<T>(inner: TensorBackend<T>): { backend: TensorBackend<T>; counts: Map<string, number> } {
+export function countingBackend<T, M extends ExecutionMode>(inner: TensorBackend<T, M>): { backend: TensorBackend<T, M>; counts: Map<string, number> } {
   const counts = new Map<string, number>();
   const count = (op: string): void => void counts.set(op, (counts.get(op) ?? 0) + 1);
-  const backend: TensorBackend<T> = {
+  const backend: TensorBackend<T, M> = {
     name: `counting(${inner.name})`,
+    mode: inner.mode,
+    isTensor: (x): x is T => inner.isTensor(x), // a check, not counted
     fromArray: (data, shape) => (count('fromArray'), inner.fromArray(data, shape)),
     read: (x) => (count('read'), inner.read(x)),
     shape: (x) => inner.shape(x), // metadata, not counted
@@ -31,7 +33,7 @@ export function countingBackend<T>(inner: TensorBackend<T>): { backend: TensorBa
     matmul: (a, b, options) => (count('matmul'), inner.matmul(a, b, options)),
     assign: (target, value) => (count('assign'), inner.assign(target, value)),
     dispose: (x) => (count('dispose'), inner.dispose(x)),
-    run: (fn) => (count('run'), inner.run(fn)),
+    run: (fn, options) => (count('run'), inner.run(fn, options)),
   };
   // Optional fused kernels: pass them through when the inner backend has them.
   const newtonSchulz = inner.fused?.newtonSchulz;
@@ -39,7 +41,7 @@ export function countingBackend<T>(inner: TensorBackend<T>): { backend: TensorBa
     return {
       backend: {
         ...backend,
-        fused: { newtonSchulz: (x, coefficients, scale, eps) => (count('fused.newtonSchulz'), newtonSchulz(x, coefficients, scale, eps)) },
+        fused: { newtonSchulz: (xs, coefficients, side) => (count('fused.newtonSchulz'), newtonSchulz(xs, coefficients, side)) },
       },
       counts,
     };

@@ -1,14 +1,4 @@
-import {
-  constant,
-  cosineDecay,
-  linearDecay,
-  linearWarmup,
-  product,
-  sequence,
-  warmupCosine,
-  warmupStableDecay,
-  type Schedule,
-} from '@lmo/core';
+import { constant, cosineDecay, linearDecay, linearWarmup, product, sequence, warmupCosine, warmupStableDecay, type Schedule } from '@lmo/core';
 
 // nanoGPT's schedule: warmup (t + 1)/(warmup + 1) for 100 steps, then a half cosine down to 0.1 at step 2000.
 export const nanoGPT: Schedule = warmupCosine({ warmup: 100, decaySteps: 2000, final: 0.1 });

@@ -33,7 +33,7 @@ if (page.svgs.size > 0) {
   for (const [name, svg] of page.svgs) writeFileSync(join(svgDir, name), svg);
 }
 console.log(
-  `benchmarks: ${files.length} result file(s), ${page.runs.length} run(s), ${page.svgs.size} plot(s)` +
-    (page.skipped.length > 0 ? `, ${page.skipped.length} line(s) skipped` : '') +
+  `benchmarks: ${files.length} result file(s), ${page.results.runs.length} run(s), ${page.results.sweeps.length} sweep(s), ${page.svgs.size} plot(s)` +
+    (page.results.skipped.length > 0 ? `, ${page.results.skipped.length} line(s) skipped` : '') +
     ' → docs/benchmarks.md',
 );

@@ -5,30 +5,22 @@
 // does not exist yet is left out with a notice (adapters land one by one), so the site always builds
 // from what the repository holds; scripts/api-modules.json records what was generated for the site
 // config and the tests.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Application, Converter, ReflectionKind } from 'typedoc';
+import { Application, ReflectionKind } from 'typedoc';
 
 const docs = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const root = resolve(docs, '..');
 const out = join(docs, 'api');
 
-/** Public module name → entry file (relative to the repository root). */
-export const ENTRY_POINTS = [
-  ['@lmo/core', 'packages/core/src/index.ts'],
-  ['@lmo/core/reference', 'packages/core/src/reference/index.ts'],
-  ['@lmo/core/testing', 'packages/core/src/testing/index.ts'],
-  ['@lmo/tfjs', 'adapters/tfjs/src/index.ts'],
-  ['@lmo/onnxruntime', 'adapters/onnxruntime/src/index.ts'],
-  ['@lmo/gpujs', 'adapters/gpujs/src/index.ts'],
-];
+/** Public module name → entry file (relative to the repository root): workspace-entries.json. */
+export const ENTRY_POINTS = JSON.parse(readFileSync(join(root, 'workspace-entries.json'), 'utf8')).entries;
 
 const present = ENTRY_POINTS.filter(([, file]) => existsSync(join(root, file)));
 for (const [name, file] of ENTRY_POINTS) {
   if (!present.some(([n]) => n === name)) console.log(`typedoc: ${name} left out (${file} does not exist yet)`);
 }
-const nameByFile = new Map(present.map(([name, file]) => [resolve(root, file), name]));
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -65,26 +57,11 @@ const app = await Application.bootstrapWithPlugins({
   validation: { notExported: false, invalidLink: true, notDocumented: false },
 });
 
-// Name each module after the import path users write, not after its folder.
-app.converter.on(Converter.EVENT_CREATE_DECLARATION, (_context, reflection) => {
-  if (!reflection.kindOf(ReflectionKind.Module)) return;
-  const file = reflection.sources?.[0]?.fullFileName;
-  const symbolFile = _context.project.getSymbolFromReflectionId?.(reflection.id)?.declarations?.[0]?.getSourceFile().fileName;
-  const name = nameByFile.get(resolve(file ?? symbolFile ?? ''));
-  if (name) reflection.name = name;
-});
-
+// Each entry file names its module with `@module <import path>` in its package comment.
 const project = await app.convert();
 if (!project) {
   console.error('typedoc: conversion failed');
   process.exit(1);
-}
-// Fallback for modules the event above did not rename (e.g. when sources are disabled).
-const byDisplay = new Map(present.map(([name, file]) => [relative(root, dirname(join(root, file))), name]));
-for (const mod of project.children ?? []) {
-  if (!mod.kindOf(ReflectionKind.Module)) continue;
-  if (mod.name.startsWith('@lmo/')) continue;
-  for (const [dir, name] of byDisplay) if (dir.endsWith(mod.name) || mod.name.endsWith(dir)) mod.name = name;
 }
 await app.generateOutputs(project);
 if (app.logger.hasErrors()) {

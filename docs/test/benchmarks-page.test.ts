@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { commandFor, parseRuns, renderBenchmarksPage } from '../scripts/benchmarks-page.js';
+import { parityCommand, runCommand, speedCommand, sweepCommand } from '../scripts/benchmarks/commands.js';
+import { meanSd } from '../scripts/benchmarks/tables.js';
+import { parseResults, renderBenchmarksPage } from '../scripts/benchmarks-page.js';
 
-// Synthetic input in the benchmark's format; the numbers mean nothing.
+// Synthetic input in the benchmark's formats; the numbers mean nothing.
 const evals = (opt: string, base: number) =>
   [0, 250, 500].map((iter, i) => JSON.stringify({ iter, train_loss: base - i * 0.5, val_loss: base - i * 0.4, lr: 0.001, ms_per_iter: 10, optimizer: opt }));
-const summary = (backend: string, optimizer: string, finalVal: number, msOpt: number) =>
+const summary = (backend: string, optimizer: string, finalVal: number, msOpt: number, seed = 1337, extra: object = {}) =>
   JSON.stringify({
-    summary: true, backend, optimizer, lr: optimizer === 'adamw' ? 0.001 : 2 ** -8, seed: 1337, iters: 500,
-    final_val_loss: finalVal, best_val_loss: finalVal - 0.01, tokens_per_s: 1000, ms_fwd_bwd: 30, ms_optimizer: msOpt, peak_rss_mb: 200,
+    summary: true, backend, optimizer, lr: optimizer === 'adamw' ? 0.001 : 2 ** -8, seed, iters: 500,
+    final_val_loss: finalVal, best_val_loss: finalVal - 0.01, tokens_per_s: 1000, ms_fwd_bwd: 30, ms_optimizer: msOpt, peak_rss_mb: 200, ...extra,
   });
+const R = 'benchmarks/nanogpt/results';
 
 describe('scripts/benchmarks-page.ts', () => {
   it('says "No results yet" when there is nothing', () => {
@@ -19,19 +22,71 @@ describe('scripts/benchmarks-page.ts', () => {
 
   it('tabulates runs, compares with the reference backend and AdamW, plots each file', () => {
     const files = [
-      { path: 'benchmarks/nanogpt/results/ref.jsonl', text: [...evals('scion', 4), summary('reference', 'scion', 2.5, 6), ...evals('adamw', 4.2), summary('reference', 'adamw', 2.6, 2)].join('\n') },
-      { path: 'benchmarks/nanogpt/results/wasm.jsonl', text: [...evals('scion', 4), summary('tfjs-wasm', 'scion', 2.5004, 3), 'not json', ''].join('\n') },
+      { path: `${R}/ref.jsonl`, text: [...evals('scion', 4), summary('reference', 'scion', 2.5, 6), ...evals('adamw', 4.2), summary('reference', 'adamw', 2.6, 2)].join('\n') },
+      { path: `${R}/wasm.jsonl`, text: [...evals('scion', 4), summary('tfjs-wasm', 'scion', 2.5004, 3), 'not json', ''].join('\n') },
     ];
-    const { runs, skipped } = parseRuns(files);
+    const { runs, skipped } = parseResults(files);
     expect(runs.map((r) => `${r.summary.backend}/${r.summary.optimizer}/${r.evals.length}`)).toEqual(['reference/scion/3', 'reference/adamw/3', 'tfjs-wasm/scion/3']);
-    expect(skipped).toEqual(['benchmarks/nanogpt/results/wasm.jsonl:5: not JSON']);
+    expect(skipped).toEqual([`${R}/wasm.jsonl:5: not JSON`]);
     const page = renderBenchmarksPage(files);
     expect(page.markdown).not.toContain('No results yet');
     expect(page.markdown).toContain('| scion | 2^-8 | 1337 | 500 | tfjs-wasm | 2.5004 | 2.4904 | +0.0004 |');
-    expect(page.markdown).toContain('| reference | scion | 1000 | 30.0 | 6.0 | 16.7% | 3.00× | 200 |');
+    expect(page.markdown).toContain('| reference | scion | 1337 | 1000 | 30.0 | 6.0 | 16.7% | 3.00× | 200 |');
     expect(page.markdown).toContain('![Loss curves of ref');
     expect([...page.svgs.keys()]).toEqual(['ref.svg', 'wasm.svg']);
     expect(page.svgs.get('ref.svg')).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    expect(commandFor(runs[2]!)).toBe('pnpm nanogpt --backend tfjs-wasm --optimizer scion --lr 0.00390625 --seed 1337 --iters 500 --json results/wasm.jsonl');
+  });
+
+  it('writes one --compare command for a file of two runs, and --lr for a single run', () => {
+    const { runs } = parseResults([
+      { path: `${R}/cmp.jsonl`, text: [...evals('scion', 4), summary('onnxruntime', 'scion', 2.5, 6), ...evals('adamw', 4), summary('onnxruntime', 'adamw', 2.6, 2)].join('\n') },
+      { path: `${R}/one.jsonl`, text: [...evals('uscion', 4), summary('reference', 'uscion', 2.4, 6, 7, { n_layer: 1, eval_iters: 200, block_size: 16 })].join('\n') },
+    ]);
+    expect(runCommand(runs.slice(0, 2))).toBe(`pnpm nanogpt --backend onnxruntime --optimizer scion --compare adamw --seed 1337 --iters 500 --json ${R}/cmp.jsonl`);
+    // Settings that differ from the defaults are spelled out; defaults are not.
+    expect(runCommand(runs.slice(2))).toBe(`pnpm nanogpt --backend reference --optimizer uscion --lr 2^-8 --seed 7 --iters 500 --n-layer 1 --block-size 16 --json ${R}/one.jsonl`);
+    const page = renderBenchmarksPage([{ path: `${R}/cmp.jsonl`, text: [...evals('scion', 4), summary('onnxruntime', 'scion', 2.5, 6), ...evals('adamw', 4), summary('onnxruntime', 'adamw', 2.6, 2)].join('\n') }]);
+    // One command for the file, not one per run (a second command with the same --json would overwrite the first).
+    expect(page.markdown.match(/--json benchmarks\/nanogpt\/results\/cmp\.jsonl/g)).toHaveLength(1);
+  });
+
+  it('shows a sweep: mean ± sd per optimizer and lr, the best in bold, and its command', () => {
+    const line = (optimizer: string, lr: number, seed: number, loss: number) =>
+      JSON.stringify({ backend: 'onnxruntime', iters: 500, optimizer, lr, seed, final_val_loss: loss, best_val_loss: loss, seconds: 1 });
+    const text = [line('scion', 2 ** -9, 1337, 2.2), line('scion', 2 ** -8, 1337, 2.1), line('scion', 2 ** -9, 1338, 2.4), line('scion', 2 ** -8, 1338, 2.3), line('uscion', 2 ** -8, 1337, 2.0), line('uscion', 2 ** -8, 1338, 2.0)].join('\n');
+    const { sweeps } = parseResults([{ path: `${R}/sweep.jsonl`, text }]);
+    expect(sweeps).toHaveLength(1);
+    expect(sweepCommand(sweeps[0]!)).toBe(`pnpm bench sweep --backend onnxruntime --optimizers scion,uscion --lrs 2^-9,2^-8 --seeds 2 --iters 500 --json ${R}/sweep.jsonl`);
+    const page = renderBenchmarksPage([{ path: `${R}/sweep.jsonl`, text }]);
+    // scion at 2^-9: (2.2, 2.4) → 2.3 ± 0.1414; at 2^-8: (2.1, 2.3) → 2.2 ± 0.1414, the best
+    expect(page.markdown).toContain('| scion | 2.3000 ± 0.1414 | **2.2000** ± 0.1414 |');
+    expect(page.markdown).toContain('| uscion | — | **2.0000** |');
+  });
+
+  it('averages over seeds with the sample standard deviation', () => {
+    const { mean, sd } = meanSd([1.7652, 1.7255, 1.7244]);
+    expect(mean).toBeCloseTo((1.7652 + 1.7255 + 1.7244) / 3, 12);
+    const ss = (1.7652 - mean) ** 2 + (1.7255 - mean) ** 2 + (1.7244 - mean) ** 2;
+    expect(sd).toBeCloseTo(Math.sqrt(ss / 2), 12);
+    const page = renderBenchmarksPage([
+      { path: `${R}/s1.jsonl`, text: summary('onnxruntime', 'scion', 1.7652, 6, 1337) },
+      { path: `${R}/s2.jsonl`, text: summary('onnxruntime', 'scion', 1.7255, 6, 1338) },
+      { path: `${R}/s3.jsonl`, text: summary('onnxruntime', 'scion', 1.7244, 6, 1339) },
+    ]);
+    expect(page.markdown).toContain(`| scion | 2^-8 | onnxruntime | 500 | 1337: 1.7652, 1338: 1.7255, 1339: 1.7244 | **${mean.toFixed(4)}** ± ${sd.toFixed(4)} |`);
+  });
+
+  it('reads parity and speed documents and writes their commands', () => {
+    const config = { vocabSize: 65, nLayer: 2, nHead: 4, nEmbd: 64, blockSize: 32 };
+    const parity = { config, batchSize: 4, seed: 1337, optimizer: 'scion', steps: 2, reference_losses: [4.1, 3.9], rows: [{ backend: 'onnxruntime', losses: [4.1, 3.9000001], loss_diff: [0, 1e-7], grad_rel_err: {}, max_grad_rel_err_step0: 4e-7, max_grad_rel_err: 2e-6, max_loss_diff: 1e-7, ok: true }] };
+    const speed = { config, batchSize: 12, iters: 3, warmup: 1, machine: { cpus: 2, cpu_model: 'x', node: 'v20', load_average_before: 1, load_average_after: 2 }, rows: [{ backend: 'onnxruntime', ms_fwd_bwd: 90, cpu_ms_fwd_bwd: 85, tokens_per_s: 5000, optimizers: { adamw: { ms: 20, cpu_ms: 19 }, scion: { ms: 50, cpu_ms: 48 } } }] };
+    const results = parseResults([{ path: `${R}/parity.json`, text: JSON.stringify(parity) }, { path: `${R}/speed.json`, text: JSON.stringify(speed) }]);
+    expect(results.parity).toHaveLength(1);
+    expect(results.speed).toHaveLength(1);
+    expect(parityCommand(results.parity[0]!)).toBe(`pnpm bench parity --steps 2 --optimizer scion --backends onnxruntime --n-layer 2 --n-head 4 --n-embd 64 --block-size 32 --batch-size 4 --seed 1337 --json ${R}/parity.json`);
+    expect(speedCommand(results.speed[0]!)).toBe(`pnpm bench speed --iters 3 --warmup 1 --optimizers adamw,scion --backends onnxruntime --n-layer 2 --n-head 4 --n-embd 64 --block-size 32 --batch-size 12 --json ${R}/speed.json`);
+    const page = renderBenchmarksPage([{ path: `${R}/parity.json`, text: JSON.stringify(parity) }, { path: `${R}/speed.json`, text: JSON.stringify(speed) }]);
+    expect(page.markdown).toContain('| onnxruntime | the same to 5 decimals | 1.0e-7 | 4.0e-7 | 2.0e-6 | yes |');
+    expect(page.markdown).toContain('| onnxruntime | 90.0 | 85.0 | 20.0 | 50.0 | 5000 | 2.5× |');
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { optimizer, routing } from '../examples/nanogpt-groups.js';
 
 describe('examples/nanogpt-groups.ts', () => {
-  it('routes nanoGPT parameters as DESIGN §4 prescribes', () => {
+  it('routes nanoGPT parameters as the norms guide prescribes', () => {
     const byName = new Map(optimizer.parameters.map((p) => [p.name, p]));
     expect(byName.get('transformer.wte.weight')?.norm.kind).toBe('sign');
     expect(byName.get('transformer.wte.weight')?.norm.options).toMatchObject({ normalized: true });

@@ -1,11 +1,12 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.package.js';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', reference: 'src/reference/index.ts', testing: 'src/testing/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  external: ['vitest'],
-});
+export default packageBuild(
+  {
+    index: 'src/index.ts',
+    backend: 'src/backend/index.ts',
+    reference: 'src/reference/index.ts',
+    testing: 'src/testing/index.ts',
+    'testing-vitest': 'src/testing/vitest.ts',
+  },
+  ['vitest'],
+);

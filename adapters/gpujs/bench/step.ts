@@ -8,12 +8,17 @@
  * Options: --modes a,b (cpu, webasm, headlessgl, webgpu; default all), --steps N (timed optimizer
  * steps, default 10), --ns LIST (Newton–Schulz sizes, default 768x768,768x3072, plus 4096x4096 on a
  * real GPU), --reps N (timed NS runs, default 2),
- * --warmup N (untimed NS runs first, default 1).
+ * --warmup N (untimed NS runs first, default 1), --json FILE (the results, relative to the directory
+ * the command was typed in).
  * webgpu: as in the tests, a Vulkan adapter if there is one, else Dawn's GL-compat adapter on Mesa
  * (software; numbers then measure llvmpipe, not a GPU). headlessgl needs a built `gl` and a display.
  */
-import { biasRMS, colNorm, orthogonalizationPlan, orthogonalize, scion, sign, spectral } from '@lmo/core';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { biasRMS, colNorm, scion, sign, spectral } from '@lmo/core';
 import type { TensorBackend } from '@lmo/core';
+import { orthogonalizationPlan, orthogonalize } from '@lmo/core/backend';
 import { createReferenceBackend } from '@lmo/core/reference';
 import { createGpujsBackend, probeMode } from '../src/index.js';
 import type { GpujsBackendOptions, GpujsMode } from '../src/index.js';
@@ -104,7 +109,7 @@ async function nsGflops<T>(b: TensorBackend<T>, m: number, n: number): Promise<{
   const out = b.zerosLike(g);
   const once = async (): Promise<number> => {
     const t = performance.now();
-    await b.run(() => b.assign(out, orthogonalize(b, g, plan)));
+    await b.run(() => b.assign(out, orthogonalize(b, [g], plan)[0]!));
     await b.read(out);
     return performance.now() - t;
   };
@@ -146,7 +151,7 @@ async function targets(): Promise<Target[]> {
       console.log(`# ${label}: skipped (${p.reason ?? ''})`);
       continue;
     }
-    list.push({ label, make: () => createGpujsBackend(options) as unknown as TensorBackend<unknown>, gpu });
+    list.push({ label, make: () => createGpujsBackend(options) as TensorBackend<unknown>, gpu });
   }
   return list;
 }
@@ -157,6 +162,8 @@ const sizes = opt('ns', anyGpu ? '768x768,768x3072,4096x4096' : '768x768,768x307
   .split(',')
   .map((s) => s.split('x').map(Number) as [number, number]);
 
+const loadBefore = loadavg()[0]!;
+const rows: Array<{ backend: string; step_median_ms: number; first_step_ms: number; newton_schulz: Array<{ m: number; n: number; ms: number; gflops: number }> }> = [];
 console.log(`# node ${process.version}, ${process.platform}-${process.arch}; optimizer steps: ${STEPS} timed (median), NS reps: ${REPS} after ${WARMUP} warmup`);
 console.log('| backend | Scion step, nanoGPT default (ms, median) | first step incl. compile (ms) | ' +
   sizes.map(([m, n]) => `NS ${m}×${n} ms (GFLOP/s)`).join(' | ') + ' |');
@@ -165,6 +172,8 @@ for (const t of list) {
   const b = t.make();
   const st = await stepTime(b);
   const cells = [t.label, st.median.toFixed(1), st.first.toFixed(0)];
+  const row = { backend: t.label, step_median_ms: st.median, first_step_ms: st.first, newton_schulz: [] as Array<{ m: number; n: number; ms: number; gflops: number }> };
+  rows.push(row);
   for (const [m, n] of sizes) {
     if (m * n >= 4096 * 4096 && !t.gpu) {
       cells.push('(GPU only)');
@@ -172,8 +181,16 @@ for (const t of list) {
     }
     const r = await nsGflops(b, m, n);
     cells.push(`${r.ms.toFixed(0)} (${r.gflops.toFixed(2)})`);
+    row.newton_schulz.push({ m, n, ms: r.ms, gflops: r.gflops });
   }
   console.log(`| ${cells.join(' | ')} |`);
   (b as { destroy?: () => void }).destroy?.();
+}
+const json = opt('json', '');
+if (json !== '') {
+  const file = resolve(process.env.INIT_CWD ?? process.cwd(), json);
+  const machine = { cpus: cpus().length, node: process.version, load_average_before: loadBefore, load_average_after: loadavg()[0]! };
+  writeFileSync(file, `${JSON.stringify({ steps: STEPS, reps: REPS, warmup: WARMUP, machine, rows }, null, 2)}\n`);
+  console.log(`json: ${file}`);
 }
 process.exit(0);

@@ -1,31 +1,13 @@
 /**
  * The thin layer between the backend and gpu.js: creating and caching kernels, moving data, and
  * owning device memory. One `Engine` per backend.
- * @internal
  */
+import { LmoError } from '@lmo/core';
+import type { MaybePromise } from '@lmo/core/backend';
 import { GPU } from 'gpu.js';
 import type { KernelSource } from './kernels.js';
 import * as K from './kernels.js';
-
-/**
- * The gpu.js modes this package drives.
- *
- * - `cpu`: gpu.js's JavaScript kernels. Works everywhere.
- * - `webasm`: gpu.js's WebAssembly (SIMD) kernels, run synchronously on the calling thread.
- * - `headlessgl`: WebGL 1 through the `gl` package (headless-gl); results stay in float textures.
- * - `webgpu`: WGSL compute shaders through a `navigator.gpu` (in Node: the `webgpu` package's
- *   `create()`); results stay in storage buffers and the backend becomes asynchronous.
- */
-export type GpujsMode = 'cpu' | 'webasm' | 'headlessgl' | 'webgpu';
-
-/** A device value: a host array (cpu, webasm), a GL texture, or a WebGPU buffer result. */
-export type DeviceValue = Float32Array | DeviceHandle;
-
-/** What gpu.js pipeline results (textures, WebGPU buffer results) have in common. */
-export interface DeviceHandle {
-  toArray(): unknown;
-  delete(): void;
-}
+import type { DeviceHandle, DeviceValue, GpujsMode } from './types.js';
 
 /** The part of a gpu.js kernel run-shortcut we use. */
 interface KernelRun {
@@ -41,13 +23,10 @@ interface GpuInstance {
 
 type GpuConstructor = new (settings: Record<string, unknown>) => GpuInstance;
 
-/** Memory and compilation counters, for tests and leak hunting. */
+/** Memory and compilation counters of an engine. */
 export interface EngineStats {
-  /** Device values (arrays, textures, buffers) allocated and not yet released. */
   readonly liveValues: number;
-  /** Kernels compiled (one per operation and shape). */
   readonly kernels: number;
-  /** Kernel launches so far. */
   readonly launches: number;
 }
 
@@ -81,6 +60,10 @@ function flatten(out: unknown, size: number): Float32Array {
   throw new Error(`@lmo/gpujs: unexpected kernel result ${Object.prototype.toString.call(out)}`);
 }
 
+function describe(v: unknown): string {
+  return v === null ? 'null' : typeof v === 'object' ? ((v as object).constructor?.name ?? 'object') : typeof v;
+}
+
 /**
  * Kernels, data movement and memory for one gpu.js mode.
  * Host modes (`cpu`, `webasm`) hold plain `Float32Array`s; device modes hold textures or buffers,
@@ -89,34 +72,32 @@ function flatten(out: unknown, size: number): Float32Array {
  */
 export class Engine {
   readonly mode: GpujsMode;
-  /** Whether kernel launches return promises (webgpu). */
+  /** Whether kernel launches return Promises (webgpu). */
   readonly async: boolean;
-  readonly gpu: GpuInstance;
-  private readonly cache = new Map<string, KernelRun>();
-  private live = 0;
-  private launchCount = 0;
+  /** Whether values are host arrays (no device memory to manage). */
+  readonly host: boolean;
+  readonly #gpu: GpuInstance;
+  readonly #cache = new Map<string, { run: KernelRun; size: number }>();
+  #live = 0;
+  #launches = 0;
 
   constructor(mode: GpujsMode, gpu?: unknown) {
     this.mode = mode;
     this.async = mode === 'webgpu';
-    this.gpu = (gpu as GpuInstance | undefined) ?? new (GPU as unknown as GpuConstructor)({ mode });
-  }
-
-  /** Whether values are host arrays (no device memory to manage). */
-  get host(): boolean {
-    return this.mode === 'cpu' || this.mode === 'webasm';
+    this.host = mode === 'cpu' || mode === 'webasm';
+    this.#gpu = (gpu as GpuInstance | undefined) ?? new (GPU as unknown as GpuConstructor)({ mode });
   }
 
   stats(): EngineStats {
-    return { liveValues: this.live, kernels: this.cache.size, launches: this.launchCount };
+    return { liveValues: this.#live, kernels: this.#cache.size, launches: this.#launches };
   }
 
   /** The cached kernel for `key`, compiled from `make()` on first use. */
-  kernel(key: string, make: () => KernelSource): { run: KernelRun; size: number } {
-    let run = this.cache.get(key);
-    if (run === undefined) {
+  #kernel(key: string, make: () => KernelSource): { run: KernelRun; size: number } {
+    let k = this.#cache.get(key);
+    if (k === undefined) {
       const { source, size } = make();
-      run = this.gpu.createKernel(source, {
+      const run = this.#gpu.createKernel(source, {
         output: [size],
         pipeline: !this.host,
         immutable: true,
@@ -125,85 +106,97 @@ export class Engine {
         dynamicOutput: false,
         dynamicArguments: false,
       });
-      (run as KernelRun & { __size?: number }).__size = size;
-      this.cache.set(key, run);
+      k = { run, size };
+      this.#cache.set(key, k);
     }
-    return { run, size: (run as KernelRun & { __size?: number }).__size ?? 0 };
+    return k;
   }
 
-  /** Launch a kernel; the result is a new device value (or a promise of one). */
-  launch(key: string, make: () => KernelSource, args: readonly (DeviceValue | number)[]): DeviceValue | Promise<DeviceValue> {
-    const { run, size } = this.kernel(key, make);
-    this.launchCount++;
+  /** Launches a kernel; the result is a new device value (or a Promise of one). */
+  launch(key: string, make: () => KernelSource, args: readonly (DeviceValue | number)[]): MaybePromise<DeviceValue> {
+    const { run, size } = this.#kernel(key, make);
+    this.#launches++;
     const out = run(...args);
-    if (out instanceof Promise) {
-      return out.then((v: unknown) => this.adopt(v, size));
-    }
-    return this.adopt(out, size);
+    if (out instanceof Promise) return out.then((v: unknown) => this.#own(v, size));
+    return this.#own(out, size);
   }
 
-  private adopt(out: unknown, size: number): DeviceValue {
-    this.live++;
+  #own(out: unknown, size: number): DeviceValue {
+    this.#live++;
     if (this.host) return flatten(out, size);
     return out as DeviceHandle;
   }
 
-  /** A device value holding a copy of `data`. */
-  upload(data: Float32Array): DeviceValue | Promise<DeviceValue> {
+  /**
+   * Takes ownership of a value made outside the engine (by a kernel on the same gpu.js instance),
+   * after checking that it is of this mode's kind and holds `size` values.
+   */
+  adopt(value: unknown, size: number, what: string): DeviceValue {
     if (this.host) {
-      this.live++;
-      return data.slice();
+      if (!(value instanceof Float32Array)) {
+        throw new LmoError('BACKEND', `@lmo/gpujs: ${what} must be a Float32Array in mode '${this.mode}', got ${describe(value)}`);
+      }
+      if (value.length !== size) {
+        throw new LmoError('SHAPE_MISMATCH', `@lmo/gpujs: ${what} holds ${value.length} values, the shape needs ${size}`);
+      }
+    } else {
+      const h = value as Partial<DeviceHandle> & { output?: unknown } | null;
+      if (typeof h !== 'object' || h === null || h instanceof Float32Array || typeof h.toArray !== 'function' || typeof h.delete !== 'function') {
+        throw new LmoError('BACKEND', `@lmo/gpujs: ${what} must be a gpu.js pipeline result (texture or buffer) in mode '${this.mode}', got ${describe(value)}`);
+      }
+      if (Array.isArray(h.output)) {
+        const n = (h.output as number[]).reduce((p, d) => p * d, 1);
+        if (n !== size) throw new LmoError('SHAPE_MISMATCH', `@lmo/gpujs: ${what} holds ${n} values (output [${h.output.join(', ')}]), the shape needs ${size}`);
+      }
+    }
+    this.#live++;
+    return value as DeviceValue;
+  }
+
+  /** A device value holding `data`'s values (in the host modes `data` itself: give a fresh array). */
+  upload(data: Float32Array): MaybePromise<DeviceValue> {
+    if (this.host) {
+      this.#live++;
+      return data;
     }
     return this.launch(`copy:${data.length}`, () => K.copy(data.length), [data]);
   }
 
+  /** A new device value holding a copy of `v`'s first `size` values. */
+  copy(v: DeviceValue, size: number): MaybePromise<DeviceValue> {
+    if (isHost(v)) {
+      this.#live++;
+      return v.slice(0, size);
+    }
+    return this.launch(`copy:${size}`, () => K.copy(size), [v]);
+  }
+
   /** The values of `v` (a fresh array). */
-  download(v: DeviceValue, size: number): Float32Array | Promise<Float32Array> {
+  download(v: DeviceValue, size: number): MaybePromise<Float32Array> {
     if (isHost(v)) return v.slice(0, size);
     const out = v.toArray();
     if (out instanceof Promise) return out.then((o: unknown) => flatten(o, size).slice());
     return flatten(out, size).slice();
   }
 
-  /**
-   * Copy `value` into the storage currently holding `old`. Host arrays are overwritten in place
-   * (the same array stays the parameter's storage); device values are replaced by a copy and the
-   * old one is released.
-   */
-  assign(old: DeviceValue, value: DeviceValue, size: number): DeviceValue | Promise<DeviceValue> {
-    if (isHost(old) && isHost(value)) {
-      old.set(value.subarray(0, size));
-      return old;
-    }
-    const copied = this.launch(`copy:${size}`, () => K.copy(size), [value]);
-    if (copied instanceof Promise) {
-      return copied.then((c) => {
-        this.release(old);
-        return c;
-      });
-    }
-    this.release(old);
-    return copied;
-  }
-
-  /** Free a device value. */
+  /** Frees a device value. */
   release(v: DeviceValue): void {
-    this.live--;
+    this.#live--;
     if (!isHost(v)) v.delete();
   }
 
-  /** Destroy every kernel and the gpu.js instance. */
+  /** Destroys every kernel and the gpu.js instance. */
   destroy(): void {
-    for (const run of this.cache.values()) {
+    for (const { run } of this.#cache.values()) {
       try {
         run.destroy?.(true);
       } catch {
         // already destroyed with its context
       }
     }
-    this.cache.clear();
+    this.#cache.clear();
     try {
-      const done = this.gpu.destroy();
+      const done = this.#gpu.destroy();
       if (done instanceof Promise) done.catch(() => undefined);
     } catch {
       // nothing left to free

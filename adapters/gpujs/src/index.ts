@@ -7,9 +7,9 @@
  * const backend = createGpujsBackend({ mode: 'webasm' });
  * ```
  * @packageDocumentation
+ * @module @lmo/gpujs
  */
-export { GpujsBackend, GpujsTensor, createGpujsBackend } from './backend.js';
-export type { GpujsBackendOptions, GpujsStats } from './backend.js';
-export type { GpujsMode, EngineStats } from './engine.js';
-export { probeMode } from './probe.js';
-export type { ModeAvailability } from './probe.js';
+export { GpujsBackend, createGpujsBackend, type GpujsBackendOptions } from './backend.js';
+export { GpujsTensor } from './tensor.js';
+export type { DeviceHandle, DeviceValue, ExecutionOf, GpujsMode, GpujsStats } from './types.js';
+export { probeMode, type ModeAvailability } from './probe.js';

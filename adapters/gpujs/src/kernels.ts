@@ -9,7 +9,6 @@
  *
  * Sources are plain strings: gpu.js parses them itself, so they use only the JavaScript subset
  * gpu.js translates (no closures, no helper calls besides `Math.*`).
- * @internal
  */
 
 /** How the right operand of `mul`/`div` broadcasts over an `[m, n]` left operand. */

@@ -1,6 +1,5 @@
-import { GpujsBackend } from './backend.js';
-import type { GpujsBackendOptions } from './backend.js';
-import type { GpujsMode } from './engine.js';
+import { createGpujsBackend, type GpujsBackend, type GpujsBackendOptions } from './backend.js';
+import type { GpujsMode } from './types.js';
 
 /** Whether a mode works here, and if not, why. */
 export interface ModeAvailability {
@@ -22,7 +21,7 @@ export interface ModeAvailability {
 export async function probeMode(mode: GpujsMode, options: Omit<GpujsBackendOptions, 'mode'> = {}): Promise<ModeAvailability> {
   let backend: GpujsBackend | undefined;
   try {
-    backend = new GpujsBackend({ ...options, mode });
+    backend = createGpujsBackend({ ...options, mode });
     const b = backend;
     const a = b.fromArray(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]);
     const product = await b.read(b.matmul(a, a, { transposeB: true }));

@@ -1,6 +1,6 @@
 /** The core conformance suite (`@lmo/core/testing`) in every gpu.js mode that works here. */
 import { describe, it } from 'vitest';
-import { describeBackendConformance } from '@lmo/core/testing';
+import { describeBackendConformance } from '@lmo/core/testing/vitest';
 import { createGpujsBackend } from '../src/index.js';
 import { modes } from './modes.js';
 

@@ -1,5 +1,5 @@
 /**
- * Which gpu.js modes run on this machine. Unavailable modes are skipped with the reason printed.
+ * Which gpu.js modes run on this machine. Unavailable modes are skipped, the reason in the test name.
  * `LMO_GPUJS_MODES=cpu,webasm` restricts the list.
  */
 import { probeMode } from '../src/index.js';
@@ -36,19 +36,16 @@ async function resolve(): Promise<ModeCase[]> {
     if (mode === 'webgpu') {
       const w = await webgpuOptions();
       if ('reason' in w) {
-        console.warn(`[gpujs] mode 'webgpu' skipped: ${w.reason}`);
         cases.push({ mode, available: false, reason: w.reason, options, slow: false });
         continue;
       }
       options = w.options;
       slow = w.adapter.startsWith('opengles');
-      if (slow) console.warn(`[gpujs] mode 'webgpu' runs on Dawn's ${w.adapter} adapter (software): shortened tests`);
     }
     // headless-gl renders through Xvfb's software GL wherever it builds without a GPU
     if (mode === 'headlessgl') slow = true;
     const probe = await probeMode(mode, options);
     cases.push({ mode, available: probe.available, reason: probe.reason ?? '', options, slow });
-    if (!probe.available) console.warn(`[gpujs] mode '${mode}' skipped: ${probe.reason ?? ''}`);
   }
   return cases;
 }

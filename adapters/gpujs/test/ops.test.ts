@@ -119,6 +119,10 @@ for (const c of cases) {
         results.push([b.mul(a, col), idx((i, j) => at(A, i, j) * (C[j] as number))]);
         results.push([b.div(a, col), idx((i, j) => at(A, i, j) / (C[j] as number))]);
         results.push([b.div(a, one), idx((i, j) => at(A, i, j) / 3)]);
+        results.push([b.add(a, row), idx((i, j) => at(A, i, j) + (R[i] as number))]);
+        results.push([b.sub(a, col), idx((i, j) => at(A, i, j) - (C[j] as number))]);
+        results.push([b.add(a, one), idx((i, j) => at(A, i, j) + 3)]);
+        results.push([b.sub(a, one), idx((i, j) => at(A, i, j) - 3)]);
         results.push([b.scale(a, -2.5), idx((i, j) => at(A, i, j) * -2.5)]);
         results.push([b.addScalar(a, 0.75), idx((i, j) => at(A, i, j) + 0.75)]);
         results.push([b.axpby(0.9, a, 0.1, bb), idx((i, j) => 0.9 * at(A, i, j) + 0.1 * at(B, i, j))]);
@@ -236,25 +240,49 @@ for (const c of cases) {
       b.destroy();
     });
 
-    it('assign writes only when the scope succeeds', async () => {
+    it('assign writes only when the scope succeeds, in order, into the target of its shape', async () => {
       const b = make();
       const w = b.fromArray(new Float32Array([1, 2, 3, 4]), [2, 2]);
       const view = b.reshape(w, [4]);
-      await b.run(() => {
-        b.assign(w, b.scale(w, 2));
-      });
+      expect(await b.run(() => b.assign(w, b.scale(w, 2)))).toBe(true);
       close(await readSync(b, w), [2, 4, 6, 8], 0);
       close(await readSync(b, view), [2, 4, 6, 8], 0);
-      expect(() =>
-        b.run(() => {
-          b.assign(w, b.scale(w, 10));
-          throw new Error('boom');
-        }),
-      ).toThrow('boom');
+      let committed = 0;
+      const failing = Promise.resolve().then(() =>
+        b.run(
+          () => {
+            b.assign(w, b.scale(w, 10));
+            throw new Error('boom');
+          },
+          { onCommit: () => committed++ },
+        ),
+      );
+      await expect(failing).rejects.toThrow('boom');
+      expect(committed).toBe(0);
       close(await readSync(b, w), [2, 4, 6, 8], 0);
-      // outside a scope assign is immediate
-      b.assign(w, b.fromArray(new Float32Array([0, 0, 0, 1]), [4]));
+      // outside a scope assign is immediate (in call order on webgpu)
+      b.assign(w, b.fromArray(new Float32Array([0, 0, 0, 1]), [2, 2]));
       close(await readSync(b, w), [0, 0, 0, 1], 0);
+      // the value must have the target's shape, not only its size
+      expect(() => b.assign(w, b.fromArray(new Float32Array(4), [4]))).toThrow(/target's shape/);
+      // writes apply in order, each copying its value when applied: both end up with v's old values
+      const u = b.fromArray(new Float32Array([5, 6, 7, 8]), [2, 2]);
+      await b.run(() => {
+        b.assign(w, u);
+        b.assign(u, w);
+      });
+      close(await readSync(b, w), [5, 6, 7, 8], 0);
+      close(await readSync(b, u), [5, 6, 7, 8], 0);
+      // a non-finite guard vetoes the scope; a nested run is applied with the outer one
+      const bad = b.fromArray(new Float32Array([1, Infinity]), [2]);
+      expect(await b.run(() => b.assign(w, b.scale(w, 2)), { guard: [bad] })).toBe(false);
+      close(await readSync(b, w), [5, 6, 7, 8], 0);
+      await b.run(() => {
+        void b.run(() => b.assign(u, b.addScalar(u, 1)));
+        b.assign(w, b.scale(w, 2));
+      });
+      close(await readSync(b, w), [10, 12, 14, 16], 0);
+      close(await readSync(b, u), [6, 7, 8, 9], 0);
       b.destroy();
     });
 

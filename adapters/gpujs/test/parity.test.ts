@@ -3,24 +3,7 @@
  * every update rule and every norm, and the parameter updates must agree within 1e-4 relative.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  auto,
-  biasRMS,
-  colNorm,
-  createOptimizer,
-  frobenius,
-  muon,
-  normalizedSGD,
-  rowNorm,
-  scion,
-  scionLight,
-  sign,
-  signSGD,
-  signUnscaled,
-  spectral,
-  spectralConv,
-  unconstrainedScion,
-} from '@lmo/core';
+import { auto, biasRMS, colNorm, createOptimizer, frobenius, muon, normalizedSGD, rowNorm, scion, scionLight, sign, signSGD, signUnscaled, spectral, spectralConv, unconstrainedScion } from '@lmo/core';
 import type { GroupSpec, LmoOptimizer, NamedTensors, Norm, TensorBackend } from '@lmo/core';
 import { createReferenceBackend } from '@lmo/core/reference';
 import { createGpujsBackend } from '../src/index.js';
@@ -108,7 +91,7 @@ const MATRICES = ['wte', 'wpe', 'h.0.attn.c_attn', 'h.0.attn.c_proj', 'h.0.mlp.c
 const VECTORS = ['h.0.ln_1', 'ln_f'];
 const ALL = Object.keys(SHAPES);
 
-/** DESIGN.md §4's Scion groups for nanoGPT. */
+/** Scion's groups for nanoGPT (docs/guide/norms.md, worked example). */
 const scionGroups: GroupSpec[] = [
   { name: 'embed', match: 'wte', norm: sign({ normalized: true }), scale: 180 },
   { name: 'pos', match: 'wpe', norm: colNorm({ transpose: true }), scale: 3 },

@@ -1,21 +1,23 @@
 /**
  * Milliseconds per optimizer step on nanoGPT's default parameter set (wte [65,128], wpe [64,128],
  * 4 × (c_attn [384,128], attn c_proj [128,128], c_fc [512,128], mlp c_proj [128,512], 2 LayerNorm
- * gains [128]), ln_f [128]) with Scion's default groups (DESIGN.md §4), onnxruntime against the
+ * gains [128]), ln_f [128]) with Scion's default groups (docs/guide/norms.md, worked example), onnxruntime against the
  * reference backend, in one run.
  *
- *   pnpm --filter @lmo/onnxruntime bench [-- --steps 200 --warmup 20 --threads 2 --ref-steps 10]
+ *   pnpm --filter @lmo/onnxruntime bench [-- --steps 200 --warmup 20 --threads 2 --ref-steps 10 --json FILE]
  *
  * Timings are medians over `--steps` steps after `--warmup` steps (`--ref-steps` after 2 for the slow reference) (the first onnxruntime step also
  * compiles the graph: reported separately). The lr follows a warmup + cosine schedule, so every
  * step feeds new numbers through the same compiled graph.
  */
-import { availableParallelism } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { scion, warmupCosine, type NamedTensors, type TensorBackend } from '@lmo/core';
+import { scion, transformerGroups, warmupCosine, type NamedTensors, type TensorBackend } from '@lmo/core';
 import { referenceBackend } from '@lmo/core/reference';
 import { onnxBackend, type OnnxBackend } from '../src/index.js';
-import { NANOGPT_DEFAULT, nanoGptShapes, pseudoRandom, scionGroups } from './nanogpt-params.js';
+import { NANOGPT_DEFAULT, nanoGptShapes, pseudoRandom } from './nanogpt-params.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -24,8 +26,10 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '20' },
     threads: { type: 'string' },
     'ref-steps': { type: 'string', default: '10' },
+    json: { type: 'string' },
   },
 });
+const loadBefore = loadavg()[0]!;
 const steps = Number(values.steps);
 const warmup = Number(values.warmup);
 const refSteps = Number(values['ref-steps']);
@@ -49,7 +53,7 @@ async function measure<T>(label: string, backend: TensorBackend<T>, steps: numbe
   const opt = scion(backend, params, {
     lr: 2 ** -8,
     schedule: warmupCosine({ warmup: 100, decaySteps: 2000, final: 0.1 }),
-    groups: scionGroups(),
+    groups: transformerGroups(),
   });
   let t = performance.now();
   await opt.step(grads);
@@ -97,4 +101,11 @@ console.log('| backend | first step (ms) | median ms/step | mean ms/step | notes
 console.log('|---|---:|---:|---:|---|');
 for (const r of results) {
   console.log(`| ${r.label} | ${r.firstMs.toFixed(1)} | ${r.medianMs.toFixed(2)} | ${r.meanMs.toFixed(2)} | ${r.extra ?? ''} |`);
+}
+if (values.json !== undefined) {
+  // Relative to the directory the command was typed in (pnpm runs scripts in the package).
+  const file = resolve(process.env.INIT_CWD ?? process.cwd(), values.json);
+  const machine = { cpus: availableParallelism(), node: process.version, load_average_before: loadBefore, load_average_after: loadavg()[0]! };
+  writeFileSync(file, `${JSON.stringify({ steps, warmup, refSteps, tensors: shapes.length, parameters: paramCount, machine, results }, null, 2)}\n`);
+  console.log(`json: ${file}`);
 }

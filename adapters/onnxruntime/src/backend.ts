@@ -1,31 +1,20 @@
 /**
- * The onnxruntime backend: a lazy {@link TensorBackend} that compiles each optimizer step into one
- * ONNX graph and runs it with onnxruntime.
+ * The onnxruntime backend: a lazy tensor backend whose primitives build an ONNX graph. Core's
+ * `DeferredExecution` runs the scopes in call order; {@link GraphRunner} compiles and runs them.
  */
-import {
-  LmoError,
-  type Axis,
-  type MatmulOptions,
-  type MaybePromise,
-  type NewtonSchulzCoefficients,
-  type Shape,
-  type TensorBackend,
-} from '@lmo/core';
-import * as ortNode from 'onnxruntime-node';
-import type * as ort from 'onnxruntime-node';
-import { SCALARS_INPUT, traceGraph } from './graph/builder.js';
+import { LmoError, type Shape, type TensorBackend } from '@lmo/core';
+import { DeferredExecution, type Axis, type MatmulOptions, type RunOptions } from '@lmo/core/backend';
+import type * as ort from 'onnxruntime-common';
+import { GraphRunner, backendError, describe, type Resolved } from './execution.js';
 import { Leaf, OnnxTensor, OpNode, ScalarInput, Variable, sizeOf, type GraphNode, type OpAttributes, type OpType } from './graph/nodes.js';
-import { encodeModel } from './onnx/model.js';
 import { SessionCache, type OnnxBackendStats, type OrtApi } from './session-cache.js';
 
-const PRODUCER_VERSION = '0.1.0';
-
-/** Options of {@link onnxBackend}. */
+/** Options of `onnxBackend`. */
 export interface OnnxBackendOptions {
   /**
    * Execution providers, in order of preference (passed to `InferenceSession.create`).
-   * Default `['cpu']`. Names such as `'cuda'`, `'webgpu'`, `'dml'`, `'coreml'` work where the
-   * installed onnxruntime build includes them.
+   * Default `['cpu']` (`['wasm']` from `@lmo/onnxruntime/web`). Names such as `'cuda'`,
+   * `'webgpu'`, `'dml'`, `'coreml'` work where the installed onnxruntime build includes them.
    */
   readonly executionProviders?: readonly ort.InferenceSession.ExecutionProviderConfig[];
   /** Threads used inside one operator (onnxruntime's `intraOpNumThreads`; default: onnxruntime's choice). */
@@ -37,38 +26,15 @@ export interface OnnxBackendOptions {
   /** Further session options, merged over the ones above. */
   readonly sessionOptions?: ort.InferenceSession.SessionOptions;
   /**
-   * The onnxruntime module to use. Default: `onnxruntime-node`. Any module with the same
-   * `InferenceSession.create` / `Tensor` API works (e.g. `onnxruntime-web`).
+   * The onnxruntime module to use. Default: `onnxruntime-node` from `@lmo/onnxruntime`,
+   * `onnxruntime-web` from `@lmo/onnxruntime/web`. Any module with the same
+   * `InferenceSession.create` / `Tensor` API works.
    */
   readonly ort?: OrtApi;
 }
 
-/** A recorded assignment, applied once the graph computing it has run successfully. */
-interface PendingAssign {
-  readonly target: Variable;
-  readonly value: Leaf | OpNode;
-  /** The flush computing it, once started. */
-  done: Promise<void> | null;
-}
-
-/** The trace of one `run`: assignments it replaced (to undo them if `fn` throws) and nested runs waiting on it. */
-interface Scope {
-  readonly log: { target: Variable; previous: PendingAssign | undefined }[];
-  readonly joined: { resolve(): void; reject(error: unknown): void }[];
-}
-
-function describe(shape: Shape): string {
-  return `[${shape.join(', ')}]`;
-}
-
 function shapeError(message: string): LmoError {
   return new LmoError('SHAPE_MISMATCH', `onnxruntime backend: ${message}`);
-}
-
-function backendError(message: string, cause?: unknown): LmoError {
-  const error = new LmoError('BACKEND', `onnxruntime backend: ${message}`);
-  if (cause !== undefined) (error as { cause?: unknown }).cause = cause;
-  return error;
 }
 
 function sameShape(a: Shape, b: Shape): boolean {
@@ -81,40 +47,27 @@ function require2d(x: OnnxTensor, op: string): readonly [number, number] {
 }
 
 /**
- * A lazy {@link TensorBackend} over onnxruntime.
+ * A lazy, asynchronous tensor backend over onnxruntime.
  *
  * - Every op returns a symbolic node; numbers become scalar graph inputs, so the structure of a
  *   graph never depends on numeric values (a changing learning rate never recompiles).
- * - {@link OnnxBackend.run} calls `fn` synchronously, then compiles the assigned values into one
- *   ONNX graph (cached by structure: op sequence, attributes, shapes), runs it, and only when that
- *   succeeds writes the outputs into the assigned tensors. A failed step changes nothing.
- * - Persistent tensors (`fromArray`, `zerosLike`) keep their values in CPU `Float32Array`s that
- *   are fed to onnxruntime without copying; an assignment swaps in the output buffer.
- * - {@link OnnxBackend.read} and {@link OnnxBackend.allFinite} return synchronously when the values
- *   are already on the CPU, otherwise they evaluate (one graph) and return a Promise.
+ * - {@link OnnxBackend.run} is queued behind every earlier run and read; in its turn `fn` records
+ *   the assigned values, which are compiled into one ONNX graph (cached by structure: op
+ *   sequence, attributes, shapes), run, and written into their targets only when that succeeds.
+ * - Persistent tensors (`fromArray`, `zerosLike`) keep their values in CPU `Float32Array`s fed to
+ *   onnxruntime without copying; an assignment swaps in the output buffer.
  */
-export class OnnxBackend implements TensorBackend<OnnxTensor> {
+export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
   readonly name: string;
+  readonly mode = 'async' as const;
   /** Live counters: sessions compiled and released, runs, cache hits, compile time. */
-  readonly stats: OnnxBackendStats = {
-    sessionsCreated: 0,
-    sessionsReleased: 0,
-    runs: 0,
-    cacheHits: 0,
-    compileMs: 0,
-    runMs: 0,
-  };
-  /** Fused kernels: Newton–Schulz as a chain of MatMuls inside the step's graph. */
-  readonly fused: { newtonSchulz(x: OnnxTensor, coefficients: readonly NewtonSchulzCoefficients[], normScale: number, normEps: number): OnnxTensor };
+  readonly stats: OnnxBackendStats = { sessionsCreated: 0, sessionsReleased: 0, runs: 0, cacheHits: 0, compileMs: 0, runMs: 0 };
+  readonly #cache: SessionCache;
+  readonly #runner: GraphRunner;
+  readonly #deferred: DeferredExecution<OnnxTensor>;
 
-  private readonly api: OrtApi;
-  private readonly cache: SessionCache;
-  private readonly pending = new Map<Variable, PendingAssign>();
-  /** While `run`'s `fn` executes: its scope (null outside `run`). */
-  private scope: Scope | null = null;
-
-  constructor(options: OnnxBackendOptions = {}) {
-    this.api = options.ort ?? (ortNode as unknown as OrtApi);
+  /** Use `onnxBackend()` from `@lmo/onnxruntime` or `@lmo/onnxruntime/web`. */
+  constructor(options: OnnxBackendOptions & { readonly ort: OrtApi }) {
     const providers = options.executionProviders ?? ['cpu'];
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [...providers],
@@ -123,35 +76,48 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
       ...(options.interOpNumThreads !== undefined ? { interOpNumThreads: options.interOpNumThreads } : {}),
       ...options.sessionOptions,
     };
-    this.cache = new SessionCache(this.api, sessionOptions, this.stats);
-    const providerNames = providers.map((p) => (typeof p === 'string' ? p : p.name));
-    this.name = `onnxruntime-${providerNames.join('+')}`;
-    this.fused = { newtonSchulz: (x, coefficients, normScale, normEps) => this.newtonSchulz(x, coefficients, normScale, normEps) };
+    this.#cache = new SessionCache(options.ort, sessionOptions, this.stats);
+    this.#runner = new GraphRunner(options.ort, this.#cache, this.stats, (x) => this.#resolve(x));
+    this.#deferred = new DeferredExecution(this.#runner);
+    this.name = `onnxruntime-${providers.map((p) => (typeof p === 'string' ? p : p.name)).join('+')}`;
   }
 
   /** Number of compiled sessions currently cached. */
   get sessionCount(): number {
-    return this.cache.size;
+    return this.#cache.size;
   }
 
   // ---- data ------------------------------------------------------------------------------------
 
+  isTensor(x: unknown): x is OnnxTensor {
+    return x instanceof OnnxTensor && !(x instanceof Variable && x.data === null);
+  }
+
   fromArray(data: Float32Array, shape: Shape): OnnxTensor {
-    const dims = this.checkShape(shape, 'fromArray');
-    if (data.length !== sizeOf(dims)) {
-      throw shapeError(`fromArray got ${data.length} values for shape ${describe(dims)} (${sizeOf(dims)} expected)`);
-    }
+    const dims = this.#checkShape(shape, 'fromArray');
+    if (!(data instanceof Float32Array)) throw shapeError(`fromArray needs a Float32Array, got ${Object.prototype.toString.call(data)}`);
+    if (data.length !== sizeOf(dims)) throw shapeError(`fromArray got ${data.length} values for shape ${describe(dims)} (${sizeOf(dims)} expected)`);
     return new Variable(Float32Array.from(data), dims);
   }
 
-  read(x: OnnxTensor): MaybePromise<Float32Array> {
-    if (x instanceof Variable) {
-      const entry = this.pending.get(x);
-      if (entry !== undefined) return this.settle(entry).then(() => this.read(x));
-      return this.liveData(x).slice();
-    }
-    if (x instanceof Leaf) return x.data.slice();
-    return this.evaluate([this.resolve(x)]).then(([values]) => values!);
+  /**
+   * A persistent tensor over `data` itself, without the copy `fromArray` makes: the caller hands
+   * the array over (an onnxruntime output, say) and must not change it afterwards. Assigning such
+   * a tensor into another one inside `run` swaps the array in, again without a copy.
+   */
+  adopt(data: Float32Array, shape: Shape): OnnxTensor {
+    const dims = this.#checkShape(shape, 'adopt');
+    if (!(data instanceof Float32Array)) throw shapeError(`adopt needs a Float32Array, got ${Object.prototype.toString.call(data)}`);
+    if (data.length !== sizeOf(dims)) throw shapeError(`adopt got ${data.length} values for shape ${describe(dims)} (${sizeOf(dims)} expected)`);
+    return new Variable(data, dims);
+  }
+
+  read(x: OnnxTensor): Promise<Float32Array> {
+    this.#own(x, 'read');
+    return this.#deferred.enqueue(async () => {
+      const [values] = await this.#runner.evaluate([this.#resolve(x)]);
+      return values!.slice();
+    });
   }
 
   shape(x: OnnxTensor): Shape {
@@ -159,97 +125,93 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
   }
 
   zerosLike(x: OnnxTensor): OnnxTensor {
+    this.#own(x, 'zerosLike');
     return new Variable(new Float32Array(sizeOf(x.shape)), x.shape);
   }
 
   reshape(x: OnnxTensor, shape: Shape): OnnxTensor {
     const size = sizeOf(x.shape);
-    const dims = this.inferShape(shape, size);
+    const dims = this.#checkShape(shape, 'reshape');
     if (sizeOf(dims) !== size) throw shapeError(`cannot reshape ${describe(x.shape)} to ${describe(shape)}`);
-    const r = this.resolve(x);
+    const r = this.#resolve(x);
     if (sameShape(r.shape, dims)) return r;
     // A reshape of CPU data is a view of the same (immutable) buffer.
     if (r instanceof Leaf) return new Leaf(r.data, dims);
     return new OpNode('Reshape', [r], dims);
   }
 
+  // ---- 2-D arithmetic --------------------------------------------------------------------------
+
   transpose(x: OnnxTensor): OnnxTensor {
     const [m, n] = require2d(x, 'transpose');
-    const r = this.resolve(x);
-    // (xᵀ)ᵀ = x: drop the pair (core transposes tall matrices in and out of Newton–Schulz).
-    if (r instanceof OpNode && r.op === 'Transpose') return r.inputs[0] as Leaf | OpNode;
-    return this.op('Transpose', [r], [n, m]);
+    const r = this.#resolve(x);
+    // (xᵀ)ᵀ = x: drop the pair.
+    if (r instanceof OpNode && r.op === 'Transpose') return r.inputs[0] as Resolved;
+    return this.#op('Transpose', [r], [n, m]);
   }
 
-  // ---- elementwise -----------------------------------------------------------------------------
-
   add(a: OnnxTensor, b: OnnxTensor): OnnxTensor {
-    return this.op('Add', [a, b], this.sameShapeOf(a, b, 'add'));
+    return this.#op('Add', [a, b], this.#broadcastShape(a, b, 'add'));
   }
 
   sub(a: OnnxTensor, b: OnnxTensor): OnnxTensor {
-    return this.op('Sub', [a, b], this.sameShapeOf(a, b, 'sub'));
+    return this.#op('Sub', [a, b], this.#broadcastShape(a, b, 'sub'));
   }
 
   mul(a: OnnxTensor, b: OnnxTensor): OnnxTensor {
-    return this.op('Mul', [a, b], this.broadcastShape(a, b, 'mul'));
+    return this.#op('Mul', [a, b], this.#broadcastShape(a, b, 'mul'));
   }
 
   div(a: OnnxTensor, b: OnnxTensor): OnnxTensor {
-    return this.op('Div', [a, b], this.broadcastShape(a, b, 'div'));
+    return this.#op('Div', [a, b], this.#broadcastShape(a, b, 'div'));
   }
 
   scale(x: OnnxTensor, s: number): OnnxTensor {
-    return this.op('Mul', [x, new ScalarInput(s)], x.shape);
+    require2d(x, 'scale');
+    return this.#op('Mul', [x, new ScalarInput(s)], x.shape);
   }
 
   addScalar(x: OnnxTensor, s: number): OnnxTensor {
-    return this.op('Add', [x, new ScalarInput(s)], x.shape);
+    require2d(x, 'addScalar');
+    return this.#op('Add', [x, new ScalarInput(s)], x.shape);
   }
 
   axpby(alpha: number, x: OnnxTensor, beta: number, y: OnnxTensor): OnnxTensor {
-    const shape = this.sameShapeOf(x, y, 'axpby');
-    return this.op('Add', [this.scale(x, alpha), this.scale(y, beta)], shape);
+    require2d(x, 'axpby');
+    if (!sameShape(x.shape, y.shape)) throw shapeError(`axpby of ${describe(x.shape)} and ${describe(y.shape)}`);
+    return this.#op('Add', [this.scale(x, alpha), this.scale(y, beta)], x.shape);
   }
 
   sign(x: OnnxTensor): OnnxTensor {
-    return this.op('Sign', [x], x.shape);
+    return this.#unary('Sign', x);
   }
 
   sqrt(x: OnnxTensor): OnnxTensor {
-    return this.op('Sqrt', [x], x.shape);
+    return this.#unary('Sqrt', x);
   }
 
   abs(x: OnnxTensor): OnnxTensor {
-    return this.op('Abs', [x], x.shape);
+    return this.#unary('Abs', x);
   }
 
-  // ---- reductions ------------------------------------------------------------------------------
-
   sumSquares(x: OnnxTensor, axis?: Axis): OnnxTensor {
-    if (axis === undefined) return this.op('ReduceSumSquare', [x], x.shape.map(() => 1));
     const [m, n] = require2d(x, 'sumSquares');
-    return this.op('ReduceSumSquare', [x], axis === 0 ? [1, n] : [m, 1], { axis });
+    if (axis === undefined) return this.#op('ReduceSumSquare', [x], [1, 1]);
+    return this.#op('ReduceSumSquare', [x], axis === 0 ? [1, n] : [m, 1], { axis });
   }
 
   maxAbs(x: OnnxTensor): OnnxTensor {
-    return this.op('MaxAbs', [x], x.shape.map(() => 1));
+    require2d(x, 'maxAbs');
+    return this.#op('MaxAbs', [x], [1, 1]);
   }
 
-  allFinite(xs: readonly OnnxTensor[]): MaybePromise<boolean> {
-    const lazy: OnnxTensor[] = [];
-    for (const x of xs) {
-      const onCpu = x instanceof Leaf ? x.data : x instanceof Variable && !this.pending.has(x) ? this.liveData(x) : null;
-      if (onCpu === null) lazy.push(x);
-      else if (!isFiniteArray(onCpu)) return false;
-    }
-    if (lazy.length === 0) return true;
-    return this.settleAll(lazy)
-      .then(() => this.evaluate(lazy.map((x) => this.resolve(x))))
-      .then((values) => values.every(isFiniteArray));
+  allFinite(xs: readonly OnnxTensor[]): Promise<boolean> {
+    xs.forEach((x, i) => this.#own(x, `allFinite(xs[${i}])`));
+    return this.#deferred.enqueue(async () => {
+      const values = await this.#runner.evaluate(xs.map((x) => this.#resolve(x)));
+      return values.every((v) => v.every(Number.isFinite));
+    });
   }
-
-  // ---- linear algebra --------------------------------------------------------------------------
 
   matmul(a: OnnxTensor, b: OnnxTensor, options: MatmulOptions = {}): OnnxTensor {
     const [ar, ac] = require2d(a, 'matmul');
@@ -259,27 +221,19 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
     const [m, k] = transA ? [ac, ar] : [ar, ac];
     const [k2, n] = transB ? [bc, br] : [br, bc];
     if (k !== k2) {
-      throw shapeError(
-        `matmul inner dimensions differ: ${describe(a.shape)}${transA ? 'ᵀ' : ''} · ${describe(b.shape)}${transB ? 'ᵀ' : ''}`,
-      );
+      throw shapeError(`matmul inner dimensions differ: ${describe(a.shape)}${transA ? 'ᵀ' : ''} · ${describe(b.shape)}${transB ? 'ᵀ' : ''}`);
     }
     const attributes: OpAttributes = { ...(transA ? { transA } : {}), ...(transB ? { transB } : {}) };
-    return this.op('Gemm', [a, b], [m, n], attributes);
+    return this.#op('Gemm', [a, b], [m, n], attributes);
   }
 
   // ---- memory and effects ----------------------------------------------------------------------
 
   assign(target: OnnxTensor, value: OnnxTensor): void {
-    if (!(target instanceof Variable)) {
-      throw backendError('assign() needs a persistent target (made by fromArray or zerosLike)');
-    }
-    this.liveData(target);
-    if (sizeOf(value.shape) !== sizeOf(target.shape)) {
-      throw shapeError(`assign of ${describe(value.shape)} into ${describe(target.shape)}`);
-    }
-    const resolved = this.reshape(value, target.shape) as Leaf | OpNode;
-    this.scope?.log.push({ target, previous: this.pending.get(target) });
-    this.pending.set(target, { target, value: resolved, done: null });
+    if (!(target instanceof Variable)) throw backendError('assign() needs a persistent target (made by fromArray or zerosLike)');
+    this.#own(target, 'assign(target)');
+    if (!sameShape(value.shape, target.shape)) throw shapeError(`assign of ${describe(value.shape)} into ${describe(target.shape)}`);
+    this.#deferred.assign(target, this.#resolve(value));
   }
 
   /**
@@ -292,225 +246,64 @@ export class OnnxBackend implements TensorBackend<OnnxTensor> {
       void this.close().catch(() => undefined);
       return;
     }
-    if (x instanceof Variable) {
-      x.data = null;
-      this.pending.delete(x);
-    }
+    if (x instanceof Variable) x.data = null;
   }
 
-  /** Release every compiled session and wait until onnxruntime has freed them. */
-  close(): Promise<void> {
-    return this.cache.releaseAll();
+  /** Wait for everything issued so far, then release every compiled session. */
+  async close(): Promise<void> {
+    await this.#deferred.idle();
+    await this.#cache.releaseAll();
   }
 
-  /**
-   * Trace `fn`, then execute everything it assigned as one ONNX graph. `fn` runs synchronously;
-   * if it throws, its assignments are discarded and the returned Promise rejects. The graph is
-   * compiled on the first run of its structure and reused afterwards; outputs are written into
-   * their targets only after the run succeeded. A `run` nested in another joins the outer one: its
-   * Promise settles with the outer run's execution.
-   */
-  run(fn: () => void): Promise<void> {
-    const outer = this.scope;
-    const scope: Scope = { log: [], joined: [] };
-    this.scope = scope;
-    try {
-      fn();
-    } catch (error) {
-      for (let i = scope.log.length - 1; i >= 0; i--) {
-        const { target, previous } = scope.log[i]!;
-        if (previous === undefined) this.pending.delete(target);
-        else this.pending.set(target, previous);
-      }
-      for (const j of scope.joined) j.reject(error);
-      return Promise.reject(error);
-    } finally {
-      this.scope = outer;
-    }
-    if (outer !== null) {
-      outer.log.push(...scope.log);
-      return new Promise<void>((resolve, reject) => outer.joined.push({ resolve, reject }, ...scope.joined));
-    }
-    const done = this.flush();
-    done.then(
-      () => scope.joined.forEach((j) => j.resolve()),
-      (error: unknown) => scope.joined.forEach((j) => j.reject(error)),
-    );
-    return done;
+  /** A promise settled once every run and read issued so far has finished. */
+  idle(): Promise<void> {
+    return this.#deferred.idle();
   }
 
-  /** Execute every assignment recorded so far (outside {@link OnnxBackend.run} too). */
-  flush(): Promise<void> {
-    const batch = [...this.pending.values()].filter((p) => p.done === null);
-    if (batch.length === 0) return Promise.all([...this.pending.values()].map((p) => p.done?.catch(() => undefined))).then(() => undefined);
-    const done = this.evaluate(batch.map((p) => p.value)).then(
-      (values) => {
-        batch.forEach((p, i) => {
-          if (this.pending.get(p.target) === p) {
-            p.target.replace(values[i]!);
-            this.pending.delete(p.target);
-          }
-        });
-      },
-      (error: unknown) => {
-        for (const p of batch) if (this.pending.get(p.target) === p) this.pending.delete(p.target);
-        throw error;
-      },
-    );
-    for (const p of batch) p.done = done;
-    return done;
-  }
-
-  // ---- fused kernels ---------------------------------------------------------------------------
-
-  /**
-   * `X ← x / (‖x‖_F · normScale + normEps)`, then per `(a, b, c)`: `A = X·Xᵀ; B = b·A + c·A·A;
-   * X = a·X + B·X`, all as nodes of the current graph. When `x` is itself a transpose `gᵀ` (core
-   * transposes tall matrices), the iteration runs on `g` as `A = gᵀg; X = a·X + X·B` and the result
-   * is returned transposed, so the transposes around the kernel cancel.
-   */
-  private newtonSchulz(
-    x: OnnxTensor,
-    coefficients: readonly NewtonSchulzCoefficients[],
-    normScale: number,
-    normEps: number,
-  ): OnnxTensor {
-    require2d(x, 'newtonSchulz');
-    const r = this.resolve(x);
-    const transposed = r instanceof OpNode && r.op === 'Transpose';
-    const g = transposed ? (r.inputs[0] as Leaf | OpNode) : r;
-    const norm = this.sqrt(this.sumSquares(g));
-    let X = this.div(g, this.addScalar(this.scale(norm, normScale), normEps));
-    for (const [a, b, c] of coefficients) {
-      const A = transposed ? this.matmul(X, X, { transposeA: true }) : this.matmul(X, X, { transposeB: true });
-      const B = this.add(this.scale(A, b), this.scale(this.matmul(A, A), c));
-      X = this.add(this.scale(X, a), transposed ? this.matmul(X, B) : this.matmul(B, X));
-    }
-    return transposed ? this.transpose(X) : X;
+  run(fn: () => void, options?: RunOptions<OnnxTensor>): Promise<boolean> {
+    return this.#deferred.run(fn, options);
   }
 
   // ---- internals -------------------------------------------------------------------------------
 
-  /** The graph node standing for `x` now: a pending assignment's value, a data snapshot, or the node itself. */
-  private resolve(x: OnnxTensor): Leaf | OpNode {
+  /** The graph node standing for `x` now: its value recorded in this scope, its data, or the node itself. */
+  #resolve(x: OnnxTensor): Resolved {
     if (x instanceof Variable) {
-      const entry = this.pending.get(x);
-      return entry !== undefined ? entry.value : x.snapshot();
+      const recorded = this.#deferred.recordedValue(x);
+      if (recorded !== undefined) return recorded as Resolved;
+      if (x.data === null) throw backendError('tensor used after dispose()');
+      return x.snapshot();
     }
     if (x instanceof Leaf || x instanceof OpNode) return x;
-    throw backendError('not a tensor of this backend');
+    throw backendError(`not a tensor of this backend (got ${Object.prototype.toString.call(x)})`);
   }
 
-  private op(op: OpType, inputs: readonly (OnnxTensor | ScalarInput)[], shape: Shape, attributes?: OpAttributes): OpNode {
-    const resolved: GraphNode[] = inputs.map((x) => (x instanceof ScalarInput ? x : this.resolve(x)));
+  #own(x: OnnxTensor, op: string): void {
+    if (!(x instanceof OnnxTensor)) throw backendError(`${op}: not a tensor of this backend (got ${Object.prototype.toString.call(x)})`);
+    if (x instanceof Variable && x.data === null) throw backendError(`${op}: tensor used after dispose()`);
+  }
+
+  #op(op: OpType, inputs: readonly (OnnxTensor | ScalarInput)[], shape: Shape, attributes?: OpAttributes): OpNode {
+    const resolved: GraphNode[] = inputs.map((x) => (x instanceof ScalarInput ? x : this.#resolve(x)));
     return new OpNode(op, resolved, shape, attributes);
   }
 
-  private liveData(x: Variable): Float32Array {
-    if (x.data === null) throw backendError('tensor used after dispose()');
-    return x.data;
+  #unary(op: OpType, x: OnnxTensor): OpNode {
+    require2d(x, op);
+    return this.#op(op, [x], x.shape);
   }
 
-  /**
-   * Wait for a pending assignment. A flush started elsewhere (a `run`) reports its own failure to
-   * its caller; here its failure only means the assignment was dropped. A flush started here
-   * (an assignment made outside `run`) reports its failure to this caller.
-   */
-  private settle(entry: PendingAssign): Promise<void> {
-    return entry.done !== null ? entry.done.catch(() => undefined) : this.flush();
-  }
-
-  private async settleAll(xs: readonly OnnxTensor[]): Promise<void> {
-    for (const x of xs) {
-      const entry = x instanceof Variable ? this.pending.get(x) : undefined;
-      if (entry !== undefined) await this.settle(entry);
-    }
-  }
-
-  /** Values of `nodes` (row-major); op nodes are computed by one graph run. */
-  private async evaluate(nodes: readonly (Leaf | OpNode)[]): Promise<Float32Array[]> {
-    const ops = [...new Set(nodes.filter((n): n is OpNode => n instanceof OpNode))];
-    const results = new Map<OpNode, Float32Array>();
-    if (ops.length > 0) {
-      const traced = traceGraph(ops);
-      let outputs: ort.InferenceSession.ReturnType;
-      try {
-        const session = await this.cache.get(traced.key, () => encodeModel(traced.build(), PRODUCER_VERSION));
-        const feeds: Record<string, ort.Tensor> = {};
-        const { Tensor } = this.api;
-        traced.feeds.forEach((f, i) => {
-          feeds[traced.inputNames[i]!] = new Tensor('float32', f.data, [...f.shape]);
-        });
-        if (traced.scalars.length > 0) feeds[SCALARS_INPUT] = new Tensor('float32', traced.scalars, [traced.scalars.length]);
-        const started = performance.now();
-        outputs = await session.run(feeds);
-        this.stats.runMs += performance.now() - started;
-      } catch (error) {
-        throw backendError(`graph execution failed: ${error instanceof Error ? error.message : String(error)}`, error);
-      }
-      this.stats.runs++;
-      ops.forEach((op, i) => {
-        const out = outputs[traced.outputNames[i]!];
-        if (out === undefined || !(out.data instanceof Float32Array) || out.data.length !== sizeOf(op.shape)) {
-          throw backendError(`graph output ${i} is missing or malformed`);
-        }
-        results.set(op, out.data);
-      });
-    }
-    return nodes.map((n) => (n instanceof Leaf ? n.data : results.get(n)!));
-  }
-
-  private checkShape(shape: Shape, op: string): Shape {
-    for (const d of shape) {
-      if (!Number.isInteger(d) || d < 0) throw shapeError(`${op}: invalid shape ${describe(shape)}`);
-    }
+  #checkShape(shape: Shape, op: string): Shape {
+    if (!Array.isArray(shape)) throw shapeError(`${op}: shape must be an array of dimensions, got ${String(shape)}`);
+    for (const d of shape) if (!Number.isInteger(d) || d < 0) throw shapeError(`${op}: invalid shape ${describe(shape)}`);
     return [...shape];
   }
 
-  /** Resolve one `-1` dimension against `size`. */
-  private inferShape(shape: Shape, size: number): Shape {
-    const unknown = shape.indexOf(-1);
-    if (unknown < 0) return this.checkShape(shape, 'reshape');
-    const known = shape.filter((_, i) => i !== unknown);
-    const rest = sizeOf(this.checkShape(known, 'reshape'));
-    if (rest === 0 || size % rest !== 0) throw shapeError(`cannot reshape ${size} values to ${describe(shape)}`);
-    return shape.map((d, i) => (i === unknown ? size / rest : d));
-  }
-
-  private sameShapeOf(a: OnnxTensor, b: OnnxTensor, op: string): Shape {
-    if (!sameShape(a.shape, b.shape)) throw shapeError(`${op} of ${describe(a.shape)} and ${describe(b.shape)}`);
+  /** `b` broadcasts onto a 2-D `a`: `[m, n]`, `[m, 1]`, `[1, n]` or `[1, 1]`; the result is shaped like `a`. */
+  #broadcastShape(a: OnnxTensor, b: OnnxTensor, op: string): Shape {
+    const [m, n] = require2d(a, op);
+    const [bm, bn] = require2d(b, op);
+    if (!((bm === m || bm === 1) && (bn === n || bn === 1))) throw shapeError(`${op}: ${describe(b.shape)} does not broadcast onto ${describe(a.shape)}`);
     return a.shape;
   }
-
-  /** `b` broadcasts onto `a` (numpy rules, result shaped like `a`): `[m,n]`, `[m,1]`, `[1,n]`, `[1,1]`. */
-  private broadcastShape(a: OnnxTensor, b: OnnxTensor, op: string): Shape {
-    const ok =
-      b.shape.length <= a.shape.length &&
-      b.shape.every((d, i) => {
-        const ad = a.shape[a.shape.length - b.shape.length + i]!;
-        return d === ad || d === 1;
-      });
-    if (!ok) throw shapeError(`${op}: ${describe(b.shape)} does not broadcast onto ${describe(a.shape)}`);
-    return a.shape;
-  }
-}
-
-function isFiniteArray(data: Float32Array): boolean {
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return false;
-  return true;
-}
-
-/**
- * Create an onnxruntime backend.
- *
- * @example
- * ```ts
- * const backend = onnxBackend({ executionProviders: ['cpu'], intraOpNumThreads: 2 });
- * const w = backend.fromArray(new Float32Array([1, 2, 3, 4]), [2, 2]);
- * await backend.run(() => backend.assign(w, backend.scale(w, 0.5)));
- * await backend.read(w); // Float32Array [0.5, 1, 1.5, 2]
- * ```
- */
-export function onnxBackend(options: OnnxBackendOptions = {}): OnnxBackend {
-  return new OnnxBackend(options);
 }

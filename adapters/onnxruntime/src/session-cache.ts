@@ -2,7 +2,7 @@
 // compiled once, whatever numbers flow through it.
 // Internal (OnnxBackendStats and OrtApi are re-exported by the package).
 
-import type * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-common';
 
 /** The part of the onnxruntime API the backend uses (`onnxruntime-node`, or a compatible build). */
 export interface OrtApi {

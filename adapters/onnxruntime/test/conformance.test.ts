@@ -1,4 +1,4 @@
-import { describeBackendConformance } from '@lmo/core/testing';
+import { describeBackendConformance } from '@lmo/core/testing/vitest';
 import { onnxBackend } from '../src/index.js';
 
 describeBackendConformance('onnxruntime-node (cpu)', () => onnxBackend({ intraOpNumThreads: 1 }), { timeout: 30_000 });

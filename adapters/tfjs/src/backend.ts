@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LmoError, type Axis, type FusedKernels, type MatmulOptions, type Shape, type TensorBackend } from '@lmo/core';
+import { LmoError, type Shape, type TensorBackend } from '@lmo/core';
+import type { Axis, FusedKernels, MatmulOptions, RunOptions } from '@lmo/core/backend';
 import { tfjsNewtonSchulz } from './newton-schulz.js';
 
 /** The tensor handle of the tfjs binding: any `tf.Tensor` (persistent ones are `tf.Variable`s). */
@@ -8,8 +9,8 @@ export type TfTensor = tf.Tensor;
 /** Options of {@link createTfjsBackend}. */
 export interface TfjsBackendOptions {
   /**
-   * Use the fused Newton–Schulz kernel (one `tf.tidy` per iteration, so the intermediates of an
-   * iteration are freed before the next one starts). Default `true`; `false` runs core's
+   * Use the fused Newton–Schulz kernel (one `tf.tidy` per polynomial step, so the intermediates of
+   * a step are freed before the next one starts). Default `true`; `false` runs core's
    * primitive-by-primitive fallback (the results agree to float32 rounding).
    */
   readonly fusedNewtonSchulz?: boolean;
@@ -31,22 +32,38 @@ export interface TfjsBackendOptions {
  *
  * - Persistent tensors (`fromArray`, `zerosLike`) are non-trainable `tf.Variable`s, so they can be
  *   `assign`ed and survive `tf.tidy`.
- * - {@link TensorBackend.run} is `tf.tidy`: every temporary of an optimizer step is freed when the
- *   step ends, and the step stays synchronous (as `tf.Optimizer.applyGradients` requires).
+ * - {@link TensorBackend.run} is one `tf.tidy`: every temporary of an optimizer step is freed when
+ *   the step ends, and the step stays synchronous (as `tf.Optimizer.applyGradients` requires). Its
+ *   assigns are applied when `fn` returns (none if it throws or the guard fails).
  * - {@link TensorBackend.read} uses `dataSync()`; on GPU backends this waits for the device.
  *
  * @param options see {@link TfjsBackendOptions}.
  * @returns a {@link TensorBackend} over `tf.Tensor` handles; its `name` is `"tfjs-" + tf.getBackend()`.
  */
-export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBackend<TfTensor> {
+export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBackend<TfTensor, 'sync'> {
   const fusedNewtonSchulz = options.fusedNewtonSchulz ?? true;
   const materialize = options.materializeTransposes ?? true;
-  const backend: TensorBackend<TfTensor> = {
+  /** The scopes being recorded, innermost last: their writes and commit callbacks. */
+  const scopes: Array<{ writes: Array<readonly [tf.Variable, TfTensor]>; commits: Array<() => void> }> = [];
+  const write = (target: tf.Variable, value: TfTensor): void => {
+    tf.tidy(() => {
+      target.assign(value.dtype === target.dtype ? value : tf.cast(value, target.dtype));
+    });
+  };
+  const backend: TensorBackend<TfTensor, 'sync'> = {
     get name(): string {
       return `tfjs-${tf.getBackend()}`;
     },
+    mode: 'sync',
+
+    isTensor(x: unknown): x is TfTensor {
+      return x instanceof tf.Tensor && !x.isDisposed;
+    },
 
     fromArray(data: Float32Array, shape: Shape): TfTensor {
+      if (!(data instanceof Float32Array)) {
+        throw new LmoError('SHAPE_MISMATCH', `fromArray needs a Float32Array, got ${Object.prototype.toString.call(data)}`);
+      }
       const size = shape.reduce((a, d) => a * d, 1);
       if (data.length !== size) {
         throw new LmoError('SHAPE_MISMATCH', `fromArray: ${data.length} values cannot fill shape [${shape.join(', ')}]`);
@@ -97,8 +114,10 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBacke
       return tf.sum(squares, axis, true);
     },
     maxAbs(x: TfTensor): TfTensor {
-      // max() drops NaN on some backends; adding 0·Σx brings NaN back (and ±Inf stays in max).
-      return tf.reshape(tf.add(tf.max(tf.abs(x)), tf.mul(tf.sum(x), 0)), [1, 1]);
+      // max() drops NaN on some backends: adding Σ of the NaN entries (0 when there are none) brings
+      // it back, without the overflow a plain Σx would risk on huge finite values.
+      const nans = tf.sum(tf.where(tf.isNaN(x), x, tf.zerosLike(x)));
+      return tf.reshape(tf.add(tf.max(tf.abs(x)), nans), [1, 1]);
     },
     allFinite(xs: readonly TfTensor[]): boolean {
       if (xs.length === 0) return true;
@@ -118,27 +137,48 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBacke
       if (!(target instanceof tf.Variable)) {
         throw new LmoError('BACKEND', 'tfjs backend: assign() needs a tf.Variable target (a parameter or a tensor made by fromArray/zerosLike)');
       }
-      if (target.size !== value.size) {
-        throw new LmoError('SHAPE_MISMATCH', `assign: value of shape [${value.shape.join(', ')}] does not fit variable "${target.name}" of shape [${target.shape.join(', ')}]`);
+      if (!sameShape(value.shape, target.shape)) {
+        throw new LmoError('SHAPE_MISMATCH', `assign: value of shape [${value.shape.join(', ')}] does not have the shape of variable "${target.name}" [${target.shape.join(', ')}]`);
       }
-      tf.tidy(() => {
-        let v = sameShape(value.shape, target.shape) ? value : tf.reshape(value, target.shape);
-        if (v.dtype !== target.dtype) v = tf.cast(v, target.dtype);
-        target.assign(v);
-      });
+      const scope = scopes[scopes.length - 1];
+      if (scope === undefined) write(target, value);
+      else scope.writes.push([target, value]);
     },
     dispose(x: TfTensor): void {
       x.dispose();
     },
-    run(fn: () => void): void {
+    run(fn: () => void, opts: RunOptions<TfTensor> = {}): boolean {
+      if (opts.guard !== undefined && !backend.allFinite(opts.guard)) return false;
+      const scope = { writes: [] as Array<readonly [tf.Variable, TfTensor]>, commits: opts.onCommit ? [opts.onCommit] : [] };
+      const outer = scopes[scopes.length - 1];
+      if (outer !== undefined) {
+        // nested: recorded into the outer scope (within its tidy), applied with it
+        scopes.push(scope);
+        try {
+          fn();
+        } finally {
+          scopes.pop();
+        }
+        outer.writes.push(...scope.writes);
+        outer.commits.push(...scope.commits);
+        return true;
+      }
       tf.tidy(() => {
-        fn();
+        scopes.push(scope);
+        try {
+          fn();
+        } finally {
+          scopes.pop();
+        }
+        for (const [target, value] of scope.writes) write(target, value);
       });
+      for (const commit of scope.commits) commit();
+      return true;
     },
   };
   if (fusedNewtonSchulz) {
-    const newtonSchulz: NonNullable<FusedKernels<TfTensor>['newtonSchulz']> = (x, coefficients, normScale, normEps) =>
-      tfjsNewtonSchulz(x, coefficients, normScale, normEps, { materializeTransposes: materialize });
+    const newtonSchulz: NonNullable<FusedKernels<TfTensor>['newtonSchulz']> = (xs, coefficients, side) =>
+      tfjsNewtonSchulz(xs, coefficients, side, { materializeTransposes: materialize });
     Object.assign(backend, { fused: { newtonSchulz } });
   }
   return backend;

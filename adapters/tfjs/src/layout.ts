@@ -1,4 +1,5 @@
 import { LmoError, transposed, type Norm, type Random, type Shape, type TensorBackend } from '@lmo/core';
+import { matrixView } from '@lmo/core/backend';
 import { baseName } from './names.js';
 
 /**
@@ -81,17 +82,17 @@ function geometry(shape: Shape, depthwise: boolean, param: string): ConvGeometry
 export function kerasConvNorm(norm: Norm, depthwise = false): Norm {
   return {
     kind: norm.kind,
-    options: { ...norm.options, layout: depthwise ? 'keras-depthwise' : 'keras' },
+    options: norm.options,
     check(shape: Shape, param: string): void {
       norm.check(geometry(shape, depthwise, param).reference, param);
     },
-    lmo<T>(backend: TensorBackend<T>, g: T): T {
-      const shape = backend.shape(g);
+    lmo<T>(backend: TensorBackend<T>, g: T, shape: Shape): T {
+      // g is the kernel's matrix view [k₀, …]; the inner norm sees the reference matrix [out, in·K].
       const { reference, cout } = geometry(shape, depthwise, 'g');
       const rows = reference.reduce((a, d) => a * d, 1) / cout;
-      const labelled = backend.reshape(backend.transpose(backend.reshape(g, [rows, cout])), reference);
-      const u = norm.lmo(backend, labelled);
-      return backend.reshape(backend.transpose(backend.reshape(u, [cout, rows])), shape);
+      const labelled = backend.transpose(backend.reshape(g, [rows, cout]));
+      const u = norm.lmo(backend, labelled, reference);
+      return backend.reshape(backend.transpose(u), matrixView(shape));
     },
     init(shape: Shape, rng: Random): Float32Array {
       const { reference, taps, cin, cout } = geometry(shape, depthwise, 'init');

@@ -1,35 +1,39 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { NewtonSchulzCoefficients } from '@lmo/core';
+import type { GramSide, PolynomialCoefficients } from '@lmo/core/backend';
 
 /**
- * The fused Newton–Schulz kernel of the tfjs binding (see `FusedKernels.newtonSchulz` in core):
- * `X ← x / (‖x‖_F · normScale + normEps)`, then per coefficient triple `(a, b, c)`:
- * `A = X·Xᵀ; B = b·A + c·A·A; X = a·X + B·X`. `x` is 2-D with rows ≤ cols.
+ * The fused `newtonSchulz` kernel of the tfjs binding (see `FusedKernels` in `@lmo/core/backend`):
+ * per matrix and per triple `(a, b, c)`, on `'left'` `A = X·Xᵀ; B = b·A + c·A·A; X ← a·X + B·X`,
+ * on `'right'` `A = Xᵀ·X; B = b·A + c·A·A; X ← a·X + X·B`.
  *
- * Each iteration runs in its own `tf.tidy` and the previous iterate is freed as soon as the next
- * exists, so peak memory is a few `m×m` and `m×n` buffers whatever the number of steps.
- * `options.materializeTransposes` (default `true`) computes `X·Xᵀ` with `tf.transpose` + a plain
- * `tf.matMul` rather than the transpose flag (see `TfjsBackendOptions.materializeTransposes`).
+ * Each step runs in its own `tf.tidy` and the previous iterate is freed as soon as the next exists,
+ * so peak memory is a few Gram-sized and matrix-sized buffers whatever the number of steps.
+ * With `materializeTransposes` (default) `X·Xᵀ` and `Xᵀ·X` use `tf.transpose` + a plain `tf.matMul`
+ * rather than the transpose flags (see `TfjsBackendOptions.materializeTransposes`).
  */
 export function tfjsNewtonSchulz(
-  x: tf.Tensor,
-  coefficients: readonly NewtonSchulzCoefficients[],
-  normScale: number,
-  normEps: number,
+  xs: readonly tf.Tensor[],
+  coefficients: readonly PolynomialCoefficients[],
+  side: GramSide,
   options: { readonly materializeTransposes?: boolean } = {},
-): tf.Tensor {
+): tf.Tensor[] {
   const materialize = options.materializeTransposes ?? true;
-  // X·Xᵀ: an explicit transpose keeps wasm (XNNPACK) on its fast untransposed path.
-  const gramOf = (m: tf.Tensor): tf.Tensor => (materialize ? tf.matMul(m, tf.transpose(m)) : tf.matMul(m, m, false, true));
-  let current = tf.tidy(() => tf.div(x, tf.add(tf.mul(tf.norm(x), normScale), normEps)));
-  for (const [a, b, c] of coefficients) {
-    const previous = current;
-    current = tf.tidy(() => {
-      const gram = gramOf(previous);
-      const poly = tf.add(tf.mul(gram, b), tf.mul(tf.matMul(gram, gram), c));
-      return tf.add(tf.mul(previous, a), tf.matMul(poly, previous));
-    });
-    previous.dispose();
-  }
-  return current;
+  const left = side === 'left';
+  const gramOf = (m: tf.Tensor): tf.Tensor => {
+    if (materialize) return left ? tf.matMul(m, tf.transpose(m)) : tf.matMul(tf.transpose(m), m);
+    return left ? tf.matMul(m, m, false, true) : tf.matMul(m, m, true, false);
+  };
+  return xs.map((x) => {
+    let current = tf.clone(x);
+    for (const [a, b, c] of coefficients) {
+      const previous = current;
+      current = tf.tidy(() => {
+        const gram = gramOf(previous);
+        const poly = tf.add(tf.mul(gram, b), tf.mul(tf.matMul(gram, gram), c));
+        return tf.add(tf.mul(previous, a), left ? tf.matMul(poly, previous) : tf.matMul(previous, poly));
+      });
+      previous.dispose();
+    }
+    return current;
+  });
 }

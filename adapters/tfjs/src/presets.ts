@@ -1,5 +1,6 @@
 import { frobenius, muonNorm, signUnscaled } from '@lmo/core';
-import { ScionOptimizer, type ScionOptimizerOptions } from './optimizer.js';
+import type { ScionOptimizerOptions } from './options.js';
+import { ScionOptimizer } from './optimizer.js';
 
 /** Preset options: everything of {@link ScionOptimizerOptions} except what the preset fixes. */
 export type TfjsPresetOptions = Omit<ScionOptimizerOptions, 'unconstrained' | 'light'>;
@@ -17,7 +18,11 @@ export function unconstrainedScion(options: TfjsPresetOptions): ScionOptimizer {
   return new ScionOptimizer({ ...options, unconstrained: true });
 }
 
-/** ScionLight: `d ← (1 − α)·d + g` instead of the normalised EMA (see {@link ScionOptimizerOptions.light}). */
+/**
+ * ScionLight: the gradient buffer `G` is the direction (`G ← G + g`, update along `lmo(G)`, then
+ * `G ← (1 − α)·G`). tfjs hands the optimizer fresh gradients, so `G` is the one buffer per
+ * variable, like Scion's momentum; it saves a buffer where gradients are accumulated anyway.
+ */
 export function scionLight(options: TfjsPresetOptions & { readonly unconstrained?: boolean }): ScionOptimizer {
   return new ScionOptimizer({ ...options, light: true });
 }

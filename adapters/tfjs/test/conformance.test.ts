@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { describeBackendConformance } from '@lmo/core/testing';
+import { describeBackendConformance } from '@lmo/core/testing/vitest';
 import { createTfjsBackend } from '../src/index.js';
 import { ENGINES, WEBGPU_SKIP_REASON, useEngine } from './helpers/engines.js';
 

@@ -57,7 +57,6 @@ describe('tf.layers: model.compile + model.fit on tfjs-cpu', () => {
     const opt = train.scion({ lr: 0.02, schedule: { kind: 'cosineDecay', steps }, groups: scionGroups() });
     const scion = await fit(scionModel, opt, data, epochs);
     const target = adam[adam.length - 1]!;
-    console.info(`final training loss after ${epochs} epochs: Adam(1e-2) ${target.toFixed(5)}, Scion(0.02, cosine) ${scion[scion.length - 1]!.toFixed(5)}`);
     expect(scion[scion.length - 1]).toBeLessThanOrEqual(target);
     expect(opt.parameters.filter((p) => p.layout === 'keras')).toHaveLength(3);
     tf.dispose([data.x, data.y]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Random, type MatmulOptions, type TensorBackend } from '@lmo/core';
+import { Random, type TensorBackend } from '@lmo/core';
+import type { MatmulOptions } from '@lmo/core/backend';
 import { createReferenceBackend, type RefTensor } from '@lmo/core/reference';
 import { paramSpecs, sizeOf, type GPTConfig } from '../src/model/config.js';
 import { initParams } from '../src/model/init.js';

@@ -1,4 +1,4 @@
-import type { Shape } from './backend.js';
+import type { Shape } from './backend/contract.js';
 import { LmoError } from './errors.js';
 
 /**
@@ -26,4 +26,15 @@ export function sameShape(a: Shape, b: Shape): boolean {
 /** `[2, 3]` → `"[2, 3]"`, for messages. */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
+}
+
+/**
+ * The matrix core views a tensor of `shape` as, so that every arithmetic primitive sees 2-D
+ * tensors: a scalar is `[1, 1]`, a vector `[1, n]`, a matrix itself, and a higher-rank tensor
+ * `[d₀, d₁·d₂·…]` (a conv kernel `[out, in, k…]` becomes `[out, in·K]`).
+ */
+export function matrixView(shape: Shape): [rows: number, cols: number] {
+  if (shape.length === 2) return [shape[0]!, shape[1]!];
+  if (shape.length < 2) return [1, sizeOf(shape)];
+  return [shape[0]!, sizeOf(shape.slice(1))];
 }

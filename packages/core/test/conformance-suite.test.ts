@@ -3,11 +3,12 @@
  * contract and must fail the named checks while passing the others.
  */
 import { describe, expect, it } from 'vitest';
-import type { TensorBackend } from '../src/backend.js';
+import type { TensorBackend } from '../src/backend/contract.js';
 import { createReferenceBackend, RefTensor } from '../src/reference/index.js';
-import { allChecks, DEFAULT_TOLERANCES, type ConformanceTolerances } from '../src/testing/checks.js';
+import { allChecks, DEFAULT_TOLERANCES, type ConformanceTolerances } from '../src/testing/checks/index.js';
 import { rngFor } from '../src/testing/harness.js';
-import { conformanceCheckIds } from '../src/testing/index.js';
+import { conformanceCheckIds, runConformance } from '../src/testing/index.js';
+import { asyncBackend } from './helpers/backend.js';
 
 type B = TensorBackend<RefTensor>;
 const checks = new Map(allChecks().map((c) => [c.id, c]));
@@ -18,9 +19,15 @@ async function runCheck(b: B, id: string, tol: Partial<ConformanceTolerances> = 
   await c.run({ b, tol: { ...DEFAULT_TOLERANCES, ...tol }, rng: rngFor(id, 1), id });
 }
 
-function mutant(patch: (base: B) => Partial<B>): B {
+function mutant(patch: (base: TensorBackend<RefTensor, 'sync'>) => Partial<B>): B {
   const base = createReferenceBackend();
-  return { ...base, ...patch(base) };
+  return { ...base, ...patch(base) } as B;
+}
+
+/** An asynchronous backend (the reference arithmetic on DeferredExecution) with one primitive patched. */
+function asyncMutant(patch: (base: TensorBackend<RefTensor, 'async'>) => Partial<B>): B {
+  const base = asyncBackend(createReferenceBackend()).backend;
+  return { ...base, ...patch(base) } as B;
 }
 
 /** Rounds to bfloat16-like precision (8 mantissa bits). */
@@ -42,8 +49,9 @@ const MUTANTS: [string, B, string[]][] = [
         return r;
       },
     })),
-    ['elementwise.add'],
+    ['elementwise.add.full'],
   ],
+  ['add does not broadcast', mutant((b) => ({ add: (x, y) => (x.shape.join() === y.shape.join() ? b.add(x, y) : b.mul(x, b.addScalar(b.scale(y, 0), 1))) })), ['elementwise.add.rows', 'elementwise.add.scalar']],
   [
     'mul broadcasts [1, n] per row',
     mutant((b) => ({
@@ -71,9 +79,48 @@ const MUTANTS: [string, B, string[]][] = [
         } catch {
           /* swallowed */
         }
+        return true;
       },
     })),
     ['effects.run.throws'],
+  ],
+  [
+    'run applies assigns at once (a scope that throws half-writes)',
+    mutant((b) => ({
+      assign: (t, v) => {
+        t.data.set(v.data);
+      },
+      run: (fn, o) => b.run(fn, o),
+    })),
+    ['effects.run.throws'],
+  ],
+  ['run ignores its guard', mutant((b) => ({ run: (fn, o) => b.run(fn, { ...(o?.onCommit ? { onCommit: o.onCommit } : {}) }) })), ['effects.run.guard']],
+  ['run never calls onCommit', mutant((b) => ({ run: (fn, o) => b.run(fn, { ...(o?.guard ? { guard: o.guard } : {}) }) })), ['effects.run.result', 'effects.run.guard']],
+  ['run returns nothing', mutant((b) => ({ run: ((fn: () => void) => void b.run(fn)) as unknown as B['run'] })), ['effects.run.result']],
+  ['a sync backend answering with Promises', mutant((b) => ({ read: ((x: RefTensor) => Promise.resolve(b.read(x))) as unknown as B['read'] })), ['effects.run.mode']],
+  ['isTensor accepts a Float32Array', mutant((b) => ({ isTensor: (x: unknown): x is RefTensor => b.isTensor(x) || x instanceof Float32Array })), ['data.isTensor']],
+  ['assign of a rank-0 tensor does nothing', mutant((b) => ({ assign: (t, v) => (t.shape.length === 0 ? undefined : b.assign(t, v)) })), ['data.assign.anyRank']],
+  [
+    'an async backend that records each function when it is called, not in its turn',
+    asyncMutant((b) => {
+      let recording: Array<readonly [RefTensor, RefTensor]> | undefined;
+      return {
+        run: (fn, o) => {
+          const writes: Array<readonly [RefTensor, RefTensor]> = [];
+          recording = writes;
+          try {
+            fn();
+          } finally {
+            recording = undefined;
+          }
+          return b.run(() => {
+            for (const [t, v] of writes) b.assign(t, v);
+          }, o);
+        },
+        assign: (t, v) => (recording ? recording.push([t, v]) : b.assign(t, v)),
+      };
+    }),
+    ['effects.run.order'],
   ],
   ['zerosLike aliases its model', mutant(() => ({ zerosLike: (x) => x })), ['data.zerosLike']],
   ['read returns the live array', mutant(() => ({ read: (x) => x.data })), ['data.copies']],
@@ -81,8 +128,13 @@ const MUTANTS: [string, B, string[]][] = [
   ['matmul in bfloat16', mutant((b) => ({ matmul: (x, y, o) => b.matmul(roundBf16(x), roundBf16(y), o) })), ['matmul.square130.nn', 'matmul.odd.tn']],
   [
     'newtonSchulz skips the last step',
-    mutant((b) => ({ fused: { newtonSchulz: (x, co, s, e) => b.fused!.newtonSchulz!(x, co.slice(0, -1), s, e) } })),
-    ['fused.newtonSchulz.quintic', 'fused.newtonSchulz.polarExpress'],
+    mutant((b) => ({ fused: { newtonSchulz: (xs, co, side) => b.fused!.newtonSchulz!(xs, co.slice(0, -1), side) } })),
+    ['fused.newtonSchulz.quintic.left', 'fused.newtonSchulz.quintic.batch'],
+  ],
+  [
+    'newtonSchulz handles only the first matrix of a batch',
+    mutant((b) => ({ fused: { newtonSchulz: (xs, co, side) => xs.map(() => b.fused!.newtonSchulz!([xs[0]!], co, side)[0]!) } })),
+    ['fused.newtonSchulz.quintic.batch'],
   ],
 ];
 
@@ -100,9 +152,21 @@ describe('the conformance suite catches broken backends', () => {
     await runCheck(backend, 'matmul.square130.nn', { matmul: 1e-2 });
   });
 
-  it('every check passes on the reference backend (also run as a suite in reference.conformance.test.ts)', async () => {
-    const b = createReferenceBackend();
-    for (const id of conformanceCheckIds()) await runCheck(b, id);
+  it('every check passes on the reference backend, through the runner-agnostic runConformance', async () => {
+    const report = await runConformance(createReferenceBackend());
+    expect(report.failed).toEqual([]);
+    // Only the async-only call-order check is skipped on a synchronous backend.
+    expect(report.skipped.map((s) => s.id)).toEqual(['effects.run.order']);
+    expect(report.passed.length + report.skipped.length).toBe(conformanceCheckIds().length);
+  });
+
+  it('runConformance reports failures and honours skips', async () => {
+    const [, broken] = MUTANTS.find(([w]) => w === 'sign(0) = 1')!;
+    const report = await runConformance(broken, { skip: { matmul: 'not under test here' } });
+    expect(report.failed.map((f) => f.id)).toContain('elementwise.sign');
+    expect(report.failed.every((f) => !f.id.startsWith('matmul.'))).toBe(true);
+    expect(report.skipped.filter((s) => s.id.startsWith('matmul.')).every((s) => s.reason === 'not under test here')).toBe(true);
+    await expect(runConformance(broken, { skip: { 'no.such': 'x' } })).rejects.toThrow(/no.such/);
   });
 
   it('check ids are unique and grouped', () => {

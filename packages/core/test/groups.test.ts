@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { LmoError } from '../src/errors.js';
 import { frobenius } from '../src/norms/frobenius.js';
 import { sign, signUnscaled } from '../src/norms/sign.js';
-import { globToRegExp, routeParameters, type GroupSpec, type Matcher } from '../src/optimizer/groups.js';
+import { GroupRouter, globToRegExp, type GroupSpec, type Matcher } from '../src/optimizer/groups.js';
 import { createOptimizer } from '../src/optimizer/optimizer.js';
 import type { RefTensor } from '../src/reference/index.js';
 import { ref, spy, tensor } from './helpers/backend.js';
@@ -210,12 +210,13 @@ describe('GROUP_ROUTING errors', () => {
     expect(counts.assign).toBe(0);
   });
 
-  it('routeParameters directly: indices, in parameter order', () => {
-    const ps = [
-      { name: 'b', shape: [2] },
-      { name: 'a', shape: [2, 2] },
-    ];
-    expect(routeParameters(ps, [{ match: 'a', norm: N }, { norm: N }], (i) => `#${i}`)).toEqual([1, 0]);
-    expect(() => routeParameters(ps, [{ match: ['a', 'b'], norm: N }, { match: 'b', norm: N }], (i) => `#${i}`)).toThrow(/"b".*#0, #1/);
+  it('GroupRouter directly: indices, any of several names, and the unused-group check', () => {
+    const router = new GroupRouter([{ match: 'a', norm: N }, { norm: N }], ['#0', '#1']);
+    expect(router.route('b', [2])).toBe(1);
+    expect(router.route('a', [2, 2])).toBe(0);
+    // A parameter known by several names (an adapter's unique name and its canonical one).
+    expect(router.route(['a_1', 'a'], [2, 2])).toBe(0);
+    expect(() => new GroupRouter([{ match: ['a', 'b'], norm: N }, { match: 'b', norm: N }], ['#0', '#1']).route('b', [2])).toThrow(/"b".*"#0", "#1"/);
+    expect(() => router.requireAllUsed(new Set([1]))).toThrow(/"#0" matches no parameter/);
   });
 });

@@ -1,31 +1,10 @@
 /** Every norm's init: on (or in) its unit ball, with the distribution's defining property, seeded. */
 import { describe, expect, it } from 'vitest';
 import type { Norm } from '../src/norms/norm.js';
-import {
-  auto,
-  biasRMS,
-  colNorm,
-  frobenius,
-  rowNorm,
-  sign,
-  signUnscaled,
-  spectral,
-  spectralConv,
-  transposed,
-} from '../src/norms/index.js';
+import { auto, biasRMS, colNorm, frobenius, rowNorm, sign, signUnscaled, spectral, spectralConv, transposed } from '../src/norms/index.js';
 import { Random } from '../src/random.js';
 import { diffNorm, f64, frob, identity, mat, matmul, transpose } from './oracle/matrix.js';
-import {
-  colNormOracle,
-  convScale64,
-  frobeniusOracle,
-  rowNormOracle,
-  signOracle,
-  sizeOfShape,
-  spectralOracle,
-  spectralScale64,
-  type Shape,
-} from './oracle/norms.js';
+import { colNormOracle, convScale64, frobeniusOracle, rowNormOracle, signOracle, sizeOfShape, spectralOracle, spectralScale64, type Shape } from './oracle/norms.js';
 import { singularValues } from './oracle/svd.js';
 
 const MATRIX_SHAPES: readonly (readonly [number, number])[] = [[1, 1], [1, 9], [9, 1], [6, 6], [12, 5], [5, 12], [24, 24]];

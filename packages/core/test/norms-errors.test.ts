@@ -2,18 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { LmoError, type LmoErrorCode } from '../src/errors.js';
 import type { Norm } from '../src/norms/norm.js';
-import {
-  auto,
-  biasRMS,
-  colNorm,
-  frobenius,
-  rowNorm,
-  sign,
-  signUnscaled,
-  spectral,
-  spectralConv,
-  transposed,
-} from '../src/norms/index.js';
+import { auto, biasRMS, colNorm, frobenius, rowNorm, sign, signUnscaled, spectral, spectralConv, transposed } from '../src/norms/index.js';
 
 function thrown(fn: () => unknown): LmoError {
   try {
@@ -105,6 +94,6 @@ describe('bad options throw UNKNOWN_NORM naming the option', () => {
     expect(sign().options).toEqual({ normalized: true, zeroInit: false });
     expect(colNorm().options).toEqual({ normalized: false, transpose: false });
     expect(rowNorm().options).toEqual({ normalized: true, transpose: false });
-    expect(transposed(colNorm({ normalized: true })).options).toEqual({ of: 'colNorm', normalized: true, transpose: false });
+    expect(transposed(colNorm({ normalized: true })).options).toEqual({ of: { kind: 'colNorm', options: { normalized: true, transpose: false } } });
   });
 });

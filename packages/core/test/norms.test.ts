@@ -1,37 +1,13 @@
 /**
- * Every norm's LMO on the Float32Array reference backend against the float64 oracle of DESIGN.md §3,
+ * Every norm's LMO on the Float32Array reference backend against the float64 oracle of docs/guide/norms.md,
  * on many shapes (square, tall, wide, 1×n, n×1, 1×1), zeros, and every option value.
  */
 import { describe, expect, it } from 'vitest';
 import type { Norm } from '../src/norms/norm.js';
-import {
-  auto,
-  biasRMS,
-  colNorm,
-  frobenius,
-  rowNorm,
-  sign,
-  signUnscaled,
-  spectral,
-  spectralConv,
-  transposed,
-} from '../src/norms/index.js';
+import { auto, biasRMS, colNorm, frobenius, rowNorm, sign, signUnscaled, spectral, spectralConv, transposed } from '../src/norms/index.js';
 import { allFinite, backends, expectClose, expectElementwise, runLmo } from './oracle/harness.js';
 import { diffNorm, frob, gaussian, roundF32, withSingularValues } from './oracle/matrix.js';
-import {
-  autoOracle,
-  biasRmsOracle,
-  colNormOracle,
-  frobeniusOracle,
-  rowNormOracle,
-  signOracle,
-  sizeOfShape,
-  spectralConvOracle,
-  spectralOracle,
-  transposedOracle,
-  type OracleNorm,
-  type Shape,
-} from './oracle/norms.js';
+import { autoOracle, biasRmsOracle, colNormOracle, frobeniusOracle, rowNormOracle, signOracle, sizeOfShape, spectralConvOracle, spectralOracle, transposedOracle, type OracleNorm, type Shape } from './oracle/norms.js';
 
 const MATRIX_SHAPES: readonly Shape[] = [[1, 1], [1, 6], [6, 1], [5, 5], [8, 3], [3, 8], [17, 17], [24, 9], [9, 24]];
 const VECTOR_SHAPES: readonly Shape[] = [[], [1], [2], [7], [33]];

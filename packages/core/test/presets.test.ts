@@ -2,6 +2,7 @@
  * The presets are the documented special cases of the unified rule.
  */
 import { describe, expect, it } from 'vitest';
+import type { OptimizerState } from '../src/optimizer/state.js';
 import { muon, normalizedSGD, scion, scionLight, signSGD, unconstrainedScion, type PresetOptions } from '../src/optimizer/presets.js';
 import { frobenius } from '../src/norms/frobenius.js';
 import type { RefTensor } from '../src/reference/index.js';
@@ -23,7 +24,7 @@ function start(seed: number): (name: string, n: number) => number[] {
   return (_n, n) => awayFromZero(rng(seed + 31 * ++i), n, 0);
 }
 
-function syncState(s: ReturnType<ReturnType<typeof scion<RefTensor>>['getState']>) {
+function syncState(s: OptimizerState | Promise<OptimizerState>): OptimizerState {
   if (s instanceof Promise) throw new Error('expected a synchronous state');
   return s;
 }
@@ -142,20 +143,21 @@ describe('scion, unconstrainedScion, scionLight', () => {
     it(`${label}: ${unconstrained ? 'uSCG' : 'SCG'}, momentum 0.1, auto norms (spectral √(d_out/d_in), biasRMS)`, () => {
       const { params, x64 } = makeParams(layout, start(8));
       // The preset decides the constraint, whatever the options say.
-      const opt = make(ref, params, { lr: 0.1, scale: 2, unconstrained: !unconstrained } as PresetOptions);
+      const opt = (make as typeof scion)(ref, params, { lr: 0.1, scale: 2, unconstrained: !unconstrained } as PresetOptions<RefTensor>);
       const h = { lr: 0.1, momentum: 0.1, rho: 2, unconstrained };
       const sims = [simParam('w', x64.w!, { ...h, lmo: (d) => lmoSpectral(d, false) }), simParam('b', x64.b!, { ...h, lmo: lmoBiasRMS })];
       driveSync(opt, params, sims, layout, gradients(layout, 8), () => 1, 6, 2e-4);
     });
   }
 
-  it('scionLight: no state, uses G and scales it by (1 − α)', () => {
+  it('scionLight: its state is the gradient buffers G; it uses G and scales it by (1 − α)', () => {
     const { params, x64 } = makeParams(layout, start(9));
     const g = gradients(layout, 9)(0);
     const G = { w: tensor(g.w!, [2, 4]), b: tensor(g.b!, [3]) };
-    const opt = scionLight(ref, params, { lr: 0.1, momentum: 0.25, unconstrained: true });
-    expect(syncState(opt.getState()).parameters.every((p) => p.momentum === undefined)).toBe(true);
-    opt.step(G);
+    const opt = scionLight(ref, params, { lr: 0.1, momentum: 0.25, unconstrained: true, gradients: G });
+    expect(opt.ownedBytes).toBe(0);
+    expect(syncState(opt.getState()).parameters.map((p) => Array.from(p.momentum!))).toEqual([values(G.w), values(G.b)]);
+    opt.step();
     const h = { lr: 0.1, momentum: 0.25, rho: 1, unconstrained: true, light: true };
     const sw = simParam('w', x64.w!, { ...h, lmo: (d) => lmoSpectral(d, false) });
     const sb = simParam('b', x64.b!, { ...h, lmo: lmoBiasRMS });

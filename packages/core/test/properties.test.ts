@@ -18,21 +18,7 @@ import { biasRMS, colNorm, frobenius, rowNorm, sign, spectral, spectralConv, tra
 import { runLmo } from './oracle/harness.js';
 import { diffNorm, dot, f64, frob, gaussian, maxAbs, roundF32 } from './oracle/matrix.js';
 import { newtonSchulz64 } from './oracle/newton-schulz.js';
-import {
-  biasRmsOracle,
-  colNormOracle,
-  convScale64,
-  frobeniusOracle,
-  rowNormOracle,
-  signOracle,
-  sizeOfShape,
-  spectralConvOracle,
-  spectralOracle,
-  spectralScale64,
-  transposedOracle,
-  type OracleNorm,
-  type Shape,
-} from './oracle/norms.js';
+import { biasRmsOracle, colNormOracle, convScale64, frobeniusOracle, rowNormOracle, signOracle, sizeOfShape, spectralConvOracle, spectralOracle, spectralScale64, transposedOracle, type OracleNorm, type Shape } from './oracle/norms.js';
 
 interface Sample {
   readonly shape: Shape;

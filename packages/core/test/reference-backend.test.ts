@@ -11,7 +11,8 @@ describe('reference backend specifics', () => {
     const x = t([1, 2], [1, 2]);
     expect(b.read(x)).toBeInstanceOf(Float32Array);
     expect(b.allFinite([x])).toBe(true);
-    expect(b.run(() => {})).toBeUndefined();
+    expect(b.mode).toBe('sync');
+    expect(b.run(() => {})).toBe(true);
   });
 
   it('never aliases results with inputs, reshape included', () => {
@@ -39,7 +40,7 @@ describe('reference backend specifics', () => {
       [() => b.axpby(1, x, 1, t([1, 2, 3], [1, 3])), 'SHAPE_MISMATCH', /shapes differ/],
       [() => b.sumSquares(t([1, 2], [2]), 0), 'UNSUPPORTED_SHAPE', /2-D/],
       [() => b.matmul(x, x), 'SHAPE_MISMATCH', /inner dimensions/],
-      [() => b.assign(x, t([1], [1, 1])), 'SHAPE_MISMATCH', /differ in size/],
+      [() => b.assign(x, t([1], [1, 1])), 'SHAPE_MISMATCH', /does not have the target's shape/],
     ];
     for (const [f, code, message] of cases) {
       let caught: unknown;
@@ -62,10 +63,34 @@ describe('reference backend specifics', () => {
     expect(b.read(b.maxAbs(t([3], [])))[0]).toBe(3);
   });
 
-  it('assign accepts an equal-size value of another shape', () => {
+  it('assign needs the target\'s shape (core reshapes first), and changes nothing otherwise', () => {
     const x = b.zerosLike(t([0, 0, 0, 0], [2, 2]));
-    b.assign(x, t([1, 2, 3, 4], [4]));
+    expect(() => b.assign(x, t([1, 2, 3, 4], [4]))).toThrow(LmoError);
+    expect(Array.from(b.read(x))).toEqual([0, 0, 0, 0]);
+    b.assign(x, b.reshape(t([1, 2, 3, 4], [4]), [2, 2]));
     expect(Array.from(b.read(x))).toEqual([1, 2, 3, 4]);
-    expect(b.shape(x)).toEqual([2, 2]);
+  });
+
+  it('assigns inside run take effect when the scope ends, and not at all if it throws', () => {
+    const x = t([1, 2], [1, 2]);
+    b.run(() => {
+      b.assign(x, b.scale(x, 2));
+      expect(Array.from(b.read(x))).toEqual([1, 2]); // not yet
+    });
+    expect(Array.from(b.read(x))).toEqual([2, 4]);
+    expect(() =>
+      b.run(() => {
+        b.assign(x, b.scale(x, 2));
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(Array.from(b.read(x))).toEqual([2, 4]);
+  });
+
+  it('isTensor: its own tensors only, and RefTensor refuses data that disagrees with its shape', () => {
+    expect(b.isTensor(t([1], [1]))).toBe(true);
+    for (const x of [new Float32Array(2), { data: new Float32Array(2), shape: [2] }, null, 3, [1, 2]]) expect(b.isTensor(x)).toBe(false);
+    expect(() => new RefTensor(new Float32Array(3), [2, 2])).toThrow(LmoError);
+    expect(() => new RefTensor([1, 2] as unknown as Float32Array, [2])).toThrow(LmoError);
   });
 });

@@ -1,22 +1,12 @@
 import { createReferenceBackend, referenceBackend } from '../src/reference/index.js';
-import { describeBackendConformance } from '../src/testing/index.js';
+import { describeBackendConformance } from '../src/testing/vitest.js';
+import { asyncBackend } from './helpers/backend.js';
 
 describeBackendConformance('reference', () => referenceBackend);
 
-// The same backend seen through an asynchronous facade (as a lazily evaluating engine would be):
-// read, run and allFinite return promises.
-describeBackendConformance('reference (async facade)', async () => {
-  const b = createReferenceBackend({ name: 'reference-async' });
-  return {
-    ...b,
-    read: async (x) => b.read(x),
-    allFinite: async (xs) => b.allFinite(xs),
-    run: async (fn) => {
-      await Promise.resolve();
-      await b.run(fn);
-    },
-  };
-});
+// The same arithmetic behind core's DeferredExecution (as a compiling engine would be): runs and
+// reads are queued in call order and resolve later; the async-only checks (call order) run too.
+describeBackendConformance('reference (asynchronous, on DeferredExecution)', () => asyncBackend(createReferenceBackend({ name: 'reference-async' })).backend);
 
 // Without the fused kernel (core's primitive fallback path is then the one exercised).
 describeBackendConformance('reference (no fused kernels)', () => createReferenceBackend({ fusedNewtonSchulz: false }), {

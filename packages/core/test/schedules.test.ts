@@ -3,17 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LmoError } from '../src/errors.js';
-import {
-  constant,
-  cosineDecay,
-  linearDecay,
-  linearWarmup,
-  product,
-  sequence,
-  warmupCosine,
-  warmupStableDecay,
-  type Schedule,
-} from '../src/schedules/index.js';
+import { constant, cosineDecay, linearDecay, linearWarmup, product, sequence, warmupCosine, warmupStableDecay, type Schedule } from '../src/schedules/index.js';
 
 function table(f: Schedule, ts: readonly number[]): number[] {
   return ts.map((t) => f(t));

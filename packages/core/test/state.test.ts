@@ -8,7 +8,8 @@ import { colNorm } from '../src/norms/col-norm.js';
 import { frobenius } from '../src/norms/frobenius.js';
 import { sign } from '../src/norms/sign.js';
 import { createOptimizer, type LmoOptimizer } from '../src/optimizer/optimizer.js';
-import { STATE_FORMAT, STATE_VERSION, stateFromJSON, stateToJSON, type OptimizerState } from '../src/optimizer/state.js';
+import { STATE_FORMAT, STATE_VERSION, type OptimizerState } from '../src/optimizer/state.js';
+import { stateFromJSON, stateToJSON } from '../src/optimizer/state-json.js';
 import type { RefTensor } from '../src/reference/index.js';
 import { cosineDecay } from '../src/schedules/index.js';
 import { plainState, ref, snapshot, spy, tensor, values } from './helpers/backend.js';
@@ -169,6 +170,17 @@ describe('loadState rejects mismatching states with STATE_MISMATCH and changes n
     ['buffer too long', withParam('a', (p) => ({ ...p, momentum: new Float32Array(13) })), '"a"'],
     ['buffer as a plain array (forgot stateFromJSON)', withParam('a', (p) => ({ ...p, momentum: new Array<number>(12).fill(0) })), '"a"'],
     ['buffer as a Float64Array', withParam('a', (p) => ({ ...p, momentum: new Float64Array(12) })), '"a"'],
+    ['buffer holding a NaN', withParam('a', (p) => ({ ...p, momentum: Float32Array.from({ length: 12 }, (_, i) => (i === 5 ? Number.NaN : 0)) })), '"a"'],
+    ['buffer holding 1e39 (Infinity in float32)', withParam('c', (p) => ({ ...p, momentum: Float32Array.from({ length: 4 }, (_, i) => (i === 2 ? 1e39 : 0)) })), '"c"'],
+    ['buffer holding −Infinity', withParam('a', (p) => ({ ...p, momentum: Float32Array.from({ length: 12 }, (_, i) => (i === 0 ? -Infinity : 1)) })), '"a"'],
+    ['buffer as a string', withParam('a', (p) => ({ ...p, momentum: 'zeros' })), '"a"'],
+    ['buffer as an object', withParam('a', (p) => ({ ...p, momentum: { length: 12 } })), '"a"'],
+    ['buffer as null', withParam('a', (p) => ({ ...p, momentum: null })), '"a"'],
+    ['group not a string', withParam('a', (p) => ({ ...p, group: 3 })), '"a"'],
+    ['a name that is not a string', (s) => ({ ...s, parameters: [{ ...s.parameters[0], name: 7 }, ...s.parameters.slice(1)] })],
+    ['step as a string', (s) => ({ ...s, step: '4' }), 'step'],
+    ['skippedSteps as Infinity', (s) => ({ ...s, skippedSteps: Infinity }), 'skippedSteps'],
+    ['light flag not a boolean', (s) => ({ ...s, light: 'no' }), 'light'],
     ['a missing parameter', (s) => ({ ...s, parameters: s.parameters.slice(1) })],
     ['an extra parameter', (s) => ({ ...s, parameters: [...s.parameters, { name: 'd', shape: [1], group: 'x' }] })],
     ['a duplicated parameter', (s) => ({ ...s, parameters: [s.parameters[0], s.parameters[0], s.parameters[2]] })],

@@ -1,5 +1,5 @@
 /**
- * The unified update rule of DESIGN.md §3, step for step against an independent float64
+ * The unified update rule of docs/concepts/update-rule.md, step for step against an independent float64
  * simulation (test/helpers/f64.ts).
  */
 import { describe, expect, it } from 'vitest';
@@ -13,20 +13,7 @@ import { createOptimizer } from '../src/optimizer/optimizer.js';
 import { createReferenceBackend, type RefTensor } from '../src/reference/index.js';
 import { ref, tensor, values } from './helpers/backend.js';
 import { driveSync, makeParams, view, type Layout } from './helpers/drive.js';
-import {
-  awayFromZero,
-  lmoBiasRMS,
-  lmoColNorm,
-  lmoFrobenius,
-  lmoRowNorm,
-  lmoSign,
-  lmoSpectral,
-  mat,
-  relError,
-  rng,
-  simParam,
-  simStep,
-} from './helpers/f64.js';
+import { awayFromZero, lmoBiasRMS, lmoColNorm, lmoFrobenius, lmoRowNorm, lmoSign, lmoSpectral, mat, relError, rng, simParam, simStep } from './helpers/f64.js';
 
 const TOL = 2e-6;
 
@@ -219,24 +206,28 @@ describe('ScionLight', () => {
       momentum: alpha,
       light: true,
       unconstrained,
+      gradients: G,
       groups: [
         { match: 'w', norm: colNorm() },
         { match: 'v', norm: spectral() },
         { match: 'b', norm: biasRMS(), scale: 2 },
       ],
     });
+    // The caller owns the gradient buffers: the optimizer allocates nothing.
+    expect(opt.ownedBytes).toBe(0);
+    expect([...opt.gradients.values()]).toEqual(Object.values(G));
     const lmos = { w: (d: ReturnType<typeof mat>) => lmoColNorm(d, false), v: (d: ReturnType<typeof mat>) => lmoSpectral(d, false), b: lmoBiasRMS };
     const sims = Object.entries(lmos).map(([name, lmo]) =>
       simParam(name, x64[name]!, { lmo, lr: 0.2, momentum: alpha, rho: name === 'b' ? 2 : 1, unconstrained, light: true }),
     );
     const G64: Record<string, number[]> = {};
     for (const name of Object.keys(small)) G64[name] = values(G[name]!);
-    // No state is kept in light mode.
+    // The state is the gradient buffers (ScionLight's momentum).
     const s0 = opt.getState();
-    if (s0 instanceof Promise) throw new Error('sync');
-    expect(s0.parameters.every((p) => p.momentum === undefined)).toBe(true);
+    expect(s0.light).toBe(true);
+    for (const p of s0.parameters) expect(Array.from(p.momentum!)).toEqual(G64[p.name]);
     for (let k = 0; k < 8; k++) {
-      opt.step(G);
+      opt.step();
       for (const p of sims) {
         const [r, c] = view(small[p.name]!);
         simStep(p, mat(r, c, G64[p.name]!), 1);
@@ -255,6 +246,40 @@ describe('ScionLight', () => {
   }
 
   it('d = G, then G ← (1 − α)G; with G += g between steps (α = 0.3, SCG)', () => run(0.3, false));
+
+  it('the optimizer\'s own buffers give the same trajectory, bit for bit: step(g), or accumulate(g) then step()', () => {
+    const alpha = 0.3;
+    const g = gradients(small, 11);
+    const groups = [
+      { match: 'w', norm: colNorm() },
+      { match: 'v', norm: spectral() },
+      { match: 'b', norm: biasRMS(), scale: 2 },
+    ];
+    const finals: number[][][] = [];
+    for (const mode of ['caller', 'fused', 'accumulate'] as const) {
+      const { params } = makeParams(small, initial(11));
+      const G: Record<string, RefTensor> = {};
+      for (const [name, shape] of Object.entries(small)) G[name] = tensor(new Array(shape.reduce((a, d) => a * d, 1)).fill(0), shape);
+      const opt = createOptimizer(ref, params, { lr: 0.2, momentum: alpha, light: true, groups, ...(mode === 'caller' ? { gradients: G } : {}) });
+      expect(opt.ownedBytes).toBe(mode === 'caller' ? 0 : 4 * (12 + 4 + 3));
+      for (let k = 0; k < 6; k++) {
+        const gk: Record<string, RefTensor> = {};
+        for (const [name, shape] of Object.entries(small)) gk[name] = tensor(g(k)[name]!, shape);
+        if (mode === 'caller') {
+          for (const name of Object.keys(small)) ref.assign(G[name]!, ref.add(G[name]!, gk[name]!));
+          opt.step();
+        } else if (mode === 'fused') {
+          opt.step(gk);
+        } else {
+          opt.accumulate(gk);
+          opt.step();
+        }
+      }
+      finals.push(Object.values(params).map((p) => values(p)));
+    }
+    expect(finals[1]).toEqual(finals[0]);
+    expect(finals[2]).toEqual(finals[0]);
+  });
   it('same with uSCG (α = 0.5)', () => run(0.5, true));
   it('α = 1: G ← 0 after the update, so G_k = g_k (not a running sum)', () => run(1, false));
 });

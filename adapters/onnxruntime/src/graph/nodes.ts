@@ -108,4 +108,4 @@ export class OpNode extends OnnxTensor {
   }
 }
 
-export { sizeOf } from '@lmo/core';
+export { sizeOf } from '@lmo/core/backend';

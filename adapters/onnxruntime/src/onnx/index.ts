@@ -5,16 +5,7 @@
  * model) can emit their own graphs without a protobuf dependency.
  *
  * @packageDocumentation
+ * @module @lmo/onnxruntime/onnx
  */
-export {
-  DataType,
-  IR_VERSION,
-  OPSET_VERSION,
-  encodeModel,
-  type AttributeValue,
-  type GraphDef,
-  type InitializerDef,
-  type NodeDef,
-  type ValueInfoDef,
-} from './model.js';
+export { DataType, IR_VERSION, OPSET_VERSION, encodeModel, type AttributeValue, type GraphDef, type InitializerDef, type NodeDef, type ValueInfoDef } from './model.js';
 export { ProtoWriter } from './proto.js';

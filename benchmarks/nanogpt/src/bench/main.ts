@@ -1,35 +1,30 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { CPU_CONFIG } from '../model/config.js';
 import { BACKENDS, DEFAULT_BACKEND, createModelBackend, isBackendName, type BackendName } from '../model/registry.js';
 import type { OptimizerName } from '../optim/factory.js';
 import { optimizerName, prepare } from '../train/experiment.js';
+import { parseInteger, parseLearningRates } from '../cli/numbers.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
 import { parityBench } from './parity.js';
-import { formatSideRecords, parseSideRecords, type NsDtype } from './side-records.js';
+import { parseSideRecords, type NsDtype } from './side-records.js';
 import { sideBySideReport } from './side-tables.js';
 import { speedBench, speedTable, writeJson } from './speed.js';
 import { sweepBench, sweepTable } from './sweep.js';
 import { torchBench } from './torch.js';
 
-const int = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected an integer ≥ 1, got "${v}"`);
-  return n;
-};
-const count = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer ≥ 0, got "${v}"`);
-  return n;
-};
+const int = parseInteger(1);
+const count = parseInteger(0);
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-const numbers = (v: string): number[] =>
-  list(v).map((s) => {
-    const n = s.startsWith('2^') ? 2 ** Number(s.slice(2)) : Number(s);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`not a positive number: "${s}"`);
-    return n;
-  });
+
+/** The whole file each time, atomically: a kill never leaves a torn last line. */
+function writeJsonLines(path: string, lines: readonly string[]): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic(path, lines.map((l) => `${l}\n`).join(''));
+}
 
 function backends(names: string[]): BackendName[] {
   for (const n of names) if (!isBackendName(n)) throw new UsageError(`unknown backend "${n}" (choose from: ${BACKENDS.join(', ')})`);
@@ -74,7 +69,7 @@ function program(): Command {
     .option('--optimizer <name>', 'optimizer between the steps', 'scion')
     .action(async (o: Common & { steps: number; backends: string[]; optimizer: string }) => {
       const { data, config } = await setup(o);
-      const rows = await parityBench(data, config, {
+      const { reference_losses, rows } = await parityBench(data, config, {
         backends: backends(o.backends),
         optimizer: optimizerName(o.optimizer),
         steps: o.steps,
@@ -84,7 +79,7 @@ function program(): Command {
         gradTol0: 1e-3,
         gradTol: 5e-3,
       }, console.log);
-      if (o.json) writeJson(resolve(o.json), { config, optimizer: o.optimizer, steps: o.steps, rows });
+      if (o.json) writeJson(resolve(o.json), { config, batchSize: o.batchSize, seed: o.seed, optimizer: o.optimizer, steps: o.steps, reference_losses, rows });
       if (rows.some((r) => !r.ok)) process.exitCode = 1;
     });
   common(p.command('speed').description('ms per iteration (fwd+bwd, optimizer), tokens/s, Scion vs AdamW cost, per backend'))
@@ -95,6 +90,7 @@ function program(): Command {
     .action(async (o: Common & { iters: number; warmup: number; backends: string[]; optimizers: string[] }) => {
       const { data, config } = await setup(o);
       const optimizers = o.optimizers.map(optimizerName);
+      const loadBefore = loadavg()[0]!;
       const rows = await speedBench(data, config, {
         backends: backends(o.backends),
         optimizers,
@@ -104,12 +100,14 @@ function program(): Command {
         seed: o.seed,
       }, console.log);
       console.log(`\n${speedTable(rows, optimizers)}`);
-      if (o.json) writeJson(resolve(o.json), { config, batchSize: o.batchSize, iters: o.iters, rows });
+      // The machine, so that the timings can be read in context: they depend on it and its load.
+      const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? '', node: process.version, load_average_before: loadBefore, load_average_after: loadavg()[0]! };
+      if (o.json) writeJson(resolve(o.json), { config, batchSize: o.batchSize, iters: o.iters, warmup: o.warmup, machine, rows });
     });
   common(p.command('sweep').description('lr sweep for scion/uscion/scionlight over seeds (long)'))
     .option('--backend <name>', 'model backend', DEFAULT_BACKEND)
     .option('--optimizers <list>', 'optimizers', list, ['scion', 'uscion', 'scionlight'])
-    .option('--lrs <list>', 'learning rates (2^k allowed)', numbers, [2 ** -10, 2 ** -9, 2 ** -8, 2 ** -7, 2 ** -6])
+    .option('--lrs <list>', 'learning rates, comma-separated (0.001, 1e-3 or 2^-8)', parseLearningRates, [2 ** -10, 2 ** -9, 2 ** -8, 2 ** -7, 2 ** -6])
     .option('--seeds <n>', 'seeds per setting (1337, 1338, ...)', int, 3)
     .option('--iters <n>', 'iterations per run', int, 500)
     .option('--eval-iters <n>', 'batches per split in the final evaluation', int, 50)
@@ -118,10 +116,8 @@ function program(): Command {
       const optimizers: OptimizerName[] = o.optimizers.map(optimizerName);
       const model = await createModelBackend(backends([o.backend])[0]!, config);
       const out = o.json ? resolve(o.json) : undefined;
-      if (out) {
-        mkdirSync(dirname(out), { recursive: true });
-        writeFileSync(out, '');
-      }
+      const written: string[] = [];
+      if (out) writeJsonLines(out, written);
       const rows = await sweepBench(model, data, {
         optimizers,
         lrs: o.lrs,
@@ -131,7 +127,8 @@ function program(): Command {
         evalIters: o.evalIters,
       }, (row) => {
         console.log(`${row.optimizer} lr ${row.lr.toExponential(3)} seed ${row.seed}: final val ${row.final_val_loss.toFixed(4)} (${row.seconds.toFixed(0)} s)`);
-        if (out) appendFileSync(out, `${JSON.stringify({ backend: model.name, iters: o.iters, ...row })}\n`);
+        written.push(JSON.stringify({ backend: model.name, iters: o.iters, eval_iters: o.evalIters, ...row }));
+        if (out) writeJsonLines(out, written);
       });
       console.log(`\n${sweepTable(rows)}`);
       model.dispose();
@@ -168,8 +165,7 @@ function program(): Command {
       console.log(`\n${sideBySideReport([result.records])}`);
       if (o.json) {
         const out = resolve(o.json);
-        mkdirSync(dirname(out), { recursive: true });
-        writeFileSync(out, formatSideRecords(result.records));
+        writeJsonLines(out, result.records.map((r) => JSON.stringify(r)));
         console.log(`\nJSON lines: ${out}`);
       }
     });
@@ -196,8 +192,14 @@ function program(): Command {
 }
 
 async function main(argv: string[]): Promise<number> {
+  const p = program();
+  if (argv.length === 0) {
+    // `pnpm bench` alone: say what there is to run.
+    process.stdout.write(p.helpInformation());
+    return 0;
+  }
   try {
-    await program().parseAsync(argv, { from: 'user' });
+    await p.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {

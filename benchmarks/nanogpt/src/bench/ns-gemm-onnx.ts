@@ -1,4 +1,5 @@
-import { QUINTIC_COEFFICIENTS, Random } from '@lmo/core';
+import { Random } from '@lmo/core';
+import { QUINTIC } from '@lmo/core/backend';
 import type * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../model/onnxruntime/graph.js';
 import { loadOrt, modelSessionOptions } from '../model/onnxruntime/backend.js';
@@ -19,7 +20,7 @@ export type NsGemmOutput = 'matrices' | 'sumSquares';
  * with the quintic `(a, b, c)`. Output `y<i>`: the final X, or `Σ X²` (`sumSquares`).
  */
 export function nsGemmModel(shapes: readonly (readonly [number, number])[], steps: number, output: NsGemmOutput): Uint8Array {
-  const [a, b, c] = QUINTIC_COEFFICIENTS;
+  const [a, b, c] = QUINTIC;
   const g = new GraphBuilder('newton_schulz_gemms');
   shapes.forEach(([rows, cols], i) => {
     const m = Math.min(rows, cols);

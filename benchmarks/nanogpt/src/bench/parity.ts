@@ -15,6 +15,8 @@ interface Trajectory {
 /** Parity of one backend against the reference. */
 export interface ParityRow {
   readonly backend: string;
+  /** Loss at each step (before that step's update). */
+  readonly losses: number[];
   /** |loss − reference loss| per step. */
   readonly loss_diff: number[];
   /** Per parameter: the largest, over the steps, of max|g − g_ref| / max|g_ref|. */
@@ -51,17 +53,8 @@ async function trajectory(name: BackendName, data: CharDataset, config: GPTConfi
     const copy = new Map<string, Float32Array>();
     for (const [k, g] of r.grads) copy.set(k, Float32Array.from(await model.tensors.read(g)));
     grads.push(copy);
-    if (opt.accumulators) {
-      const acc = opt.accumulators;
-      const b = model.tensors;
-      await b.run(() => {
-        const sums = [...acc].map(([k, G]) => [G, b.add(G, r.grads.get(k)!)] as const);
-        for (const [G, v] of sums) b.assign(G, v);
-      });
-      await opt.step(acc);
-    } else {
-      await opt.step(r.grads);
-    }
+    // Fresh gradients to every optimizer (ScionLight adds them into its buffers within the step).
+    await opt.step(r.grads);
   }
   opt.dispose();
   for (const p of params.values()) model.tensors.dispose(p);
@@ -80,8 +73,14 @@ export function relErr(a: Float32Array, ref: Float32Array): number {
   return diff / (scale || 1e-30);
 }
 
+/** The reference's losses and one row per compared backend. */
+export interface ParityResult {
+  readonly reference_losses: number[];
+  readonly rows: ParityRow[];
+}
+
 /** Runs the reference and every other backend from the same start and compares them step by step. */
-export async function parityBench(data: CharDataset, config: GPTConfig, s: ParitySettings, log: (l: string) => void): Promise<ParityRow[]> {
+export async function parityBench(data: CharDataset, config: GPTConfig, s: ParitySettings, log: (l: string) => void): Promise<ParityResult> {
   const ref = await trajectory('reference', data, config, s);
   log(`reference: losses ${ref.losses.map((l) => l.toFixed(5)).join(', ')}`);
   const rows: ParityRow[] = [];
@@ -103,6 +102,7 @@ export async function parityBench(data: CharDataset, config: GPTConfig, s: Parit
     const ok = maxLoss <= s.lossTol && step0 <= s.gradTol0 && maxGrad <= s.gradTol;
     rows.push({
       backend: t.backend,
+      losses: t.losses,
       loss_diff: lossDiff,
       grad_rel_err: perParam,
       max_grad_rel_err_step0: step0,
@@ -118,5 +118,5 @@ export async function parityBench(data: CharDataset, config: GPTConfig, s: Parit
     const worst = Object.entries(perParam).sort((a, b) => b[1] - a[1]).slice(0, 3);
     log(`  worst parameters: ${worst.map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`);
   }
-  return rows;
+  return { reference_losses: ref.losses, rows };
 }

@@ -3,7 +3,7 @@ import type { ModelBackend } from '../model/backend.js';
 import { initParams } from '../model/init.js';
 import { createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
 import type { TrainOptimizer } from '../optim/types.js';
-import { applyUpdate, batchSeeds } from '../train/trainer.js';
+import { batchSeeds } from '../train/trainer.js';
 import { sampleIt, type Samples } from './timing.js';
 
 /** What the part timers time, and how often. */
@@ -16,12 +16,17 @@ export interface PartSettings {
   readonly seed: number;
 }
 
+/** An optimizer's step times, and the bytes of state it allocated. */
+export interface StepSamples extends Samples {
+  readonly ownedBytes: number;
+}
+
 /** Per-run times of each part of a training iteration on one backend. */
 export interface PartSamples {
   /** Forward + backward of a fresh batch. */
   readonly fwdBwd: Samples;
   /** One optimizer step on fixed gradients, per optimizer. */
-  readonly steps: ReadonlyMap<OptimizerName, Samples>;
+  readonly steps: ReadonlyMap<OptimizerName, StepSamples>;
   /** Forward + backward + step, per optimizer (empty unless asked for). */
   readonly iterations: ReadonlyMap<OptimizerName, Samples>;
 }
@@ -54,19 +59,26 @@ export function timeFwdBwd<T>(model: ModelBackend<T>, data: CharDataset, s: Part
   return withParams(model, s.seed, (params) => sampleIt(s.iters, s.warmup, () => model.lossAndGrads(params, batches.next())));
 }
 
-/** Each optimizer's step on one set of gradients (ScionLight's on its accumulators). */
-export function timeSteps<T>(model: ModelBackend<T>, data: CharDataset, s: PartSettings): Promise<Map<OptimizerName, Samples>> {
+/** Each optimizer's step on one set of gradients. */
+export function timeSteps<T>(model: ModelBackend<T>, data: CharDataset, s: PartSettings): Promise<Map<OptimizerName, StepSamples>> {
   return withParams(model, s.seed, async (params) => {
     const { grads } = await model.lossAndGrads(params, sampler(model, data, s).next());
-    const out = new Map<OptimizerName, Samples>();
+    const out = new Map<OptimizerName, StepSamples>();
     for (const name of s.optimizers) {
-      out.set(name, await withOptimizer(model, name, params, (opt) => sampleIt(s.iters, s.warmup, () => opt.step(opt.accumulators ?? grads))));
+      const timed = await withOptimizer(model, name, params, async (opt) => ({
+        ...(await sampleIt(s.iters, s.warmup, () => opt.step(grads))),
+        ownedBytes: opt.ownedBytes,
+      }));
+      out.set(name, timed);
     }
     return out;
   });
 }
 
-/** Whole training iterations (forward + backward + update) per optimizer, each from fresh weights. */
+/**
+ * Whole training iterations per optimizer, each from fresh weights, as the trainer runs them:
+ * forward + backward (ScionLight's backward accumulates into its gradient buffers), then the step.
+ */
 export async function timeIterations<T>(model: ModelBackend<T>, data: CharDataset, s: PartSettings): Promise<Map<OptimizerName, Samples>> {
   const batches = sampler(model, data, s);
   const out = new Map<OptimizerName, Samples>();
@@ -74,8 +86,9 @@ export async function timeIterations<T>(model: ModelBackend<T>, data: CharDatase
     const samples = await withParams(model, s.seed, (params) =>
       withOptimizer(model, name, params, (opt) =>
         sampleIt(s.iters, s.warmup, async () => {
-          const { grads } = await model.lossAndGrads(params, batches.next());
-          await applyUpdate(model.tensors, opt, grads);
+          const into = opt.gradients;
+          const { grads } = await model.lossAndGrads(params, batches.next(), into);
+          await (into === undefined ? opt.step(grads) : opt.step());
         }),
       ),
     );

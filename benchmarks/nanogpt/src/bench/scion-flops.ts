@@ -1,6 +1,6 @@
-import { routeParameters } from '@lmo/core';
+import { transformerGroups } from '@lmo/core';
+import { GroupRouter } from '@lmo/core/backend';
 import { paramSpecs, type GPTConfig } from '../model/config.js';
-import { scionGroups } from '../optim/groups.js';
 
 /**
  * Floating-point operations of `steps` Newton–Schulz iterations on a `rows × cols` matrix. The
@@ -21,13 +21,12 @@ export interface SpectralMatrix {
   readonly steps: number;
 }
 
-/** The parameters that the Scion groups of this model route to a Spectral norm. */
+/** The parameters that Scion's groups for this model (core's `transformerGroups()`) route to a Spectral norm. */
 export function spectralMatrices(config: GPTConfig): SpectralMatrix[] {
-  const specs = paramSpecs(config);
-  const groups = scionGroups();
-  const routed = routeParameters(specs, groups, (i) => groups[i]?.name ?? `group${i}`);
-  return specs.flatMap((spec, i) => {
-    const norm = groups[routed[i]!]!.norm;
+  const groups = transformerGroups();
+  const router = new GroupRouter(groups, groups.map((g, i) => g.name ?? `group${i}`));
+  return paramSpecs(config).flatMap((spec) => {
+    const norm = groups[router.route(spec.name, spec.shape)]!.norm;
     if (norm.kind !== 'spectral') return [];
     return [{ name: spec.name, shape: [spec.shape[0]!, spec.shape[1]!] as const, steps: norm.options['steps'] as number }];
   });

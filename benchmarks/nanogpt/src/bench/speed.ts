@@ -1,12 +1,13 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { GPTConfig } from '../model/config.js';
 import { createModelBackend, type BackendName } from '../model/registry.js';
 import type { CharDataset } from '../data/char-dataset.js';
 import type { OptimizerName } from '../optim/factory.js';
+import { markdownTable } from '../report/table.js';
 import { timeParts, type PartSamples } from './parts.js';
 import { summarize } from './timing.js';
-import { markdownTable } from '../report/table.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
 
 /** One backend's speed. Times are per iteration; `cpu` is process CPU time (robust to other load). */
@@ -15,7 +16,11 @@ export interface SpeedRow {
   readonly ms_fwd_bwd: number;
   readonly cpu_ms_fwd_bwd: number;
   readonly tokens_per_s: number;
-  readonly optimizers: Record<string, { ms: number; cpu_ms: number }>;
+  /**
+   * Per optimizer: step time, and the bytes of state it allocated (ScionLight's gradient buffers are
+   * where the backward pass accumulates, so a trainer needs no gradient memory of its own for it).
+   */
+  readonly optimizers: Record<string, { ms: number; cpu_ms: number; owned_bytes: number }>;
   /** Scion's optimizer step time over AdamW's on this backend. */
   readonly scion_over_adamw?: number;
 }
@@ -48,8 +53,8 @@ export async function speedBench(data: CharDataset, config: GPTConfig, s: SpeedS
     } finally {
       model.dispose();
     }
-    const optimizers: Record<string, { ms: number; cpu_ms: number }> = {};
-    for (const [o, t] of parts.steps) optimizers[o] = { ms: mean(t.wallMs), cpu_ms: mean(t.cpuMs) };
+    const optimizers: Record<string, { ms: number; cpu_ms: number; owned_bytes: number }> = {};
+    for (const [o, t] of parts.steps) optimizers[o] = { ms: mean(t.wallMs), cpu_ms: mean(t.cpuMs), owned_bytes: t.ownedBytes };
     const msFb = mean(parts.fwdBwd.wallMs);
     const row: SpeedRow = {
       backend: model.name,
@@ -61,19 +66,22 @@ export async function speedBench(data: CharDataset, config: GPTConfig, s: SpeedS
     };
     rows.push(row);
     log(`${model.name}: fwd+bwd ${msFb.toFixed(1)} ms (cpu ${row.cpu_ms_fwd_bwd.toFixed(1)} ms); ` +
-      Object.entries(optimizers).map(([k, v]) => `${k} ${v.ms.toFixed(1)} ms (cpu ${v.cpu_ms.toFixed(1)})`).join(', '));
+      Object.entries(optimizers).map(([k, v]) => `${k} ${v.ms.toFixed(1)} ms (cpu ${v.cpu_ms.toFixed(1)}, state ${(v.owned_bytes / 1024).toFixed(0)} KiB)`).join(', '));
   }
   return rows;
 }
 
 /** A plain-text table of {@link speedBench}'s rows. */
 export function speedTable(rows: readonly SpeedRow[], optimizers: readonly string[]): string {
-  const head = ['backend', 'fwd+bwd ms', 'cpu ms', ...optimizers.map((o) => `${o} ms`), 'tokens/s (scion)', 'scion/adamw'];
+  const head = ['backend', 'fwd+bwd ms', 'cpu ms', ...optimizers.map((o) => `${o} ms (state KiB)`), 'tokens/s (scion)', 'scion/adamw'];
   const body = rows.map((r) => [
     r.backend,
     r.ms_fwd_bwd.toFixed(1),
     r.cpu_ms_fwd_bwd.toFixed(1),
-    ...optimizers.map((o) => (r.optimizers[o] ? r.optimizers[o].ms.toFixed(1) : '-')),
+    ...optimizers.map((o) => {
+      const v = r.optimizers[o];
+      return v ? `${v.ms.toFixed(1)} (${(v.owned_bytes / 1024).toFixed(0)})` : '-';
+    }),
     r.tokens_per_s.toFixed(0),
     r.scion_over_adamw !== undefined ? `${r.scion_over_adamw.toFixed(1)}×` : '-',
   ]);
@@ -82,7 +90,8 @@ export function speedTable(rows: readonly SpeedRow[], optimizers: readonly strin
 
 const mean = (xs: readonly number[]): number => summarize(xs).mean;
 
+/** Writes a JSON document atomically (a kill leaves the previous file, never half of one). */
 export function writeJson(path: string, value: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }

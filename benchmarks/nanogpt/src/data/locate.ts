@@ -19,20 +19,31 @@ export interface CorpusSource {
   readonly how: '--data' | 'LMO_DATA' | 'shared' | 'cache' | 'download';
 }
 
+/** Where {@link locateCorpus} looks; every field has a default (tests replace them). */
+export interface CorpusLookup {
+  readonly env?: NodeJS.ProcessEnv;
+  /** The shared copy beside the repository. */
+  readonly shared?: string;
+  /** The download cache. */
+  readonly cache?: string;
+  readonly url?: string;
+}
+
 /**
  * Finds tiny shakespeare: `--data`, then `$LMO_DATA`, then `../shared/data/tinyshakespeare.txt`
  * beside the repository, then the cached copy in `benchmarks/nanogpt/.cache/`, else downloads it
- * into that cache. An explicit path that does not exist is an error (no silent fallback).
+ * into that cache. An explicit path that does not exist is an error (no silent fallback). Relative
+ * paths are relative to the working directory.
  */
-export async function locateCorpus(explicit?: string, env: NodeJS.ProcessEnv = process.env): Promise<CorpusSource> {
+export async function locateCorpus(explicit?: string, lookup: CorpusLookup = {}): Promise<CorpusSource> {
+  const { env = process.env, shared = resolve(REPO_ROOT, '../shared/data/tinyshakespeare.txt'), cache = CACHE_FILE, url = SHAKESPEARE_URL } = lookup;
   if (explicit !== undefined) return { path: checkFile(resolve(explicit), '--data'), how: '--data' };
   const fromEnv = env['LMO_DATA'];
   if (fromEnv !== undefined && fromEnv !== '') return { path: checkFile(resolve(fromEnv), 'LMO_DATA'), how: 'LMO_DATA' };
-  const shared = resolve(REPO_ROOT, '../shared/data/tinyshakespeare.txt');
   if (existsSync(shared)) return { path: shared, how: 'shared' };
-  if (existsSync(CACHE_FILE)) return { path: CACHE_FILE, how: 'cache' };
-  await download(SHAKESPEARE_URL, CACHE_FILE);
-  return { path: CACHE_FILE, how: 'download' };
+  if (existsSync(cache)) return { path: cache, how: 'cache' };
+  await download(url, cache);
+  return { path: cache, how: 'download' };
 }
 
 function checkFile(path: string, from: string): string {
@@ -51,8 +62,8 @@ async function download(url: string, to: string): Promise<void> {
     text = await res.text();
   } catch (e) {
     throw new UsageError(
-      `tiny shakespeare not found locally and the download failed (${(e as Error).message}): ` +
-        `fetch ${url} yourself and pass --data FILE or set LMO_DATA`,
+      `tiny shakespeare is not on this machine and downloading it failed (${firstLine(e)}): ` +
+        `get ${url} and pass --data FILE, set LMO_DATA=FILE, or save it as ${to}`,
     );
   }
   if (text.length === 0) throw new UsageError(`downloaded corpus is empty: ${url}`);
@@ -67,4 +78,10 @@ export function readCorpus(path: string): string {
   const text = readFileSync(path, 'utf8');
   if (text.length === 0) throw new UsageError(`data file is empty: ${path}`);
   return text;
+}
+
+function firstLine(e: unknown): string {
+  const cause = (e as { cause?: { code?: string } }).cause?.code;
+  const message = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+  return cause ? `${message}: ${cause}` : message;
 }

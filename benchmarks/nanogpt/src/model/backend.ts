@@ -1,4 +1,5 @@
-import type { MaybePromise, TensorBackend } from '@lmo/core';
+import type { TensorBackend } from '@lmo/core';
+import type { MaybePromise } from '@lmo/core/backend';
 import type { Batch } from '../data/batch.js';
 import type { GPTConfig, ParamSpec } from './config.js';
 
@@ -27,8 +28,12 @@ export interface ModelBackend<T> {
   readonly tensors: TensorBackend<T>;
   /** Uploads initial weights (made on the CPU from the seed) as persistent parameter tensors. */
   createParams(init: ParamMap<Float32Array>): Map<string, T>;
-  /** Mean cross-entropy and gradients of a batch. */
-  lossAndGrads(params: ParamMap<T>, batch: Batch): MaybePromise<LossAndGrads<T>>;
+  /**
+   * Mean cross-entropy and gradients of a batch. With `into` (persistent gradient buffers, e.g.
+   * ScionLight's `optimizer.gradients`) the backward pass accumulates into them, `G ← G + g`, and
+   * returns them as the gradients: no gradient memory of the model's own is kept for the step.
+   */
+  lossAndGrads(params: ParamMap<T>, batch: Batch, into?: ParamMap<T>): MaybePromise<LossAndGrads<T>>;
   /** Mean cross-entropy of a batch (no gradients). */
   loss(params: ParamMap<T>, batch: Batch): MaybePromise<number>;
   /** Logits `[V]` of the last position of one sequence of `T ≤ block size` tokens (for sampling). */

@@ -1,4 +1,4 @@
-import { sizeOf } from '@lmo/core';
+import { sizeOf } from '@lmo/core/backend';
 
 /** nanoGPT's GPT hyper-parameters (bias = false, dropout = 0). */
 export interface GPTConfig {

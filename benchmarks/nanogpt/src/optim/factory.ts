@@ -4,6 +4,9 @@ import {
   scion,
   scionLight,
   signSGD,
+  stateFromJSON,
+  stateToJSON,
+  transformerGroups,
   unconstrainedScion,
   warmupCosine,
   type LmoOptimizer,
@@ -12,13 +15,12 @@ import {
 } from '@lmo/core';
 import type { ParamMap } from '../model/backend.js';
 import { AdamW } from './adamw.js';
-import { scionGroups } from './groups.js';
 import type { TrainOptimizer } from './types.js';
 
 /** Optimizers the benchmark knows, with the learning rate each starts from. */
 export const OPTIMIZERS = {
   adamw: { lr: 1e-3, about: 'AdamW as nanoGPT (β 0.9/0.99, wd 0.1 on 2-D, clip 1.0)' },
-  scion: { lr: 2 ** -8, about: 'Scion (SCG, constrained), DESIGN §4 groups' },
+  scion: { lr: 2 ** -8, about: "Scion (SCG, constrained), core's transformerGroups()" },
   uscion: { lr: 2 ** -8, about: 'unconstrained Scion (uSCG), same groups' },
   scionlight: { lr: 2 ** -8, about: 'ScionLight (no momentum buffer), same groups' },
   muon: { lr: 0.02, about: "core's muon preset (spectral, scale max(1,√(out/in)), momentum 0.05)" },
@@ -49,14 +51,11 @@ export function createTrainOptimizer<T>(
   const opts = { lr, schedule, nonFinite: 'ignore' as const };
   switch (name) {
     case 'scion':
-      return wrap(name, scion(backend, params, { ...opts, groups: scionGroups() }));
+      return wrap(name, scion(backend, params, { ...opts, groups: transformerGroups() }));
     case 'uscion':
-      return wrap(name, unconstrainedScion(backend, params, { ...opts, groups: scionGroups() }));
-    case 'scionlight': {
-      const accumulators = new Map([...params].map(([k, p]) => [k, backend.zerosLike(p)]));
-      const opt = scionLight(backend, params, { ...opts, groups: scionGroups() });
-      return wrap(name, opt, accumulators, backend);
-    }
+      return wrap(name, unconstrainedScion(backend, params, { ...opts, groups: transformerGroups() }));
+    case 'scionlight':
+      return wrap(name, scionLight(backend, params, { ...opts, groups: transformerGroups() }));
     case 'muon':
       return wrap(name, muon(backend, params, opts));
     case 'signsgd':
@@ -66,21 +65,24 @@ export function createTrainOptimizer<T>(
   }
 }
 
-function wrap<T>(
-  name: string,
-  opt: LmoOptimizer<T>,
-  accumulators?: Map<string, T>,
-  backend?: TensorBackend<T>,
-): TrainOptimizer<T> {
+function wrap<T>(name: string, opt: LmoOptimizer<T>): TrainOptimizer<T> {
   const first = opt.parameters[0]!.name;
+  const light = opt.gradients.size > 0;
   return {
     name,
     currentLr: () => opt.learningRate(first),
     step: (grads) => opt.step(grads),
-    ...(accumulators ? { accumulators } : {}),
-    dispose: () => {
-      opt.dispose();
-      if (accumulators && backend) for (const a of accumulators.values()) backend.dispose(a);
+    ...(light ? { gradients: opt.gradients } : {}),
+    get ownedBytes() {
+      return opt.ownedBytes;
     },
+    // core's versioned state, JSON-safe through stateToJSON (ScionLight's gradient buffers included)
+    async saveState() {
+      return stateToJSON(await opt.getState());
+    },
+    async loadState(saved: unknown) {
+      await opt.loadState(stateFromJSON(saved));
+    },
+    dispose: () => opt.dispose(),
   };
 }

@@ -1,4 +1,4 @@
-import type { MaybePromise } from '@lmo/core';
+import type { MaybePromise } from '@lmo/core/backend';
 import type { ParamMap } from '../model/backend.js';
 
 /** What the trainer needs from an optimizer: one update from the current gradients. */
@@ -7,12 +7,18 @@ export interface TrainOptimizer<T> {
   readonly name: string;
   /** Learning rate the next step will use (base lr × schedule), for the logs. */
   currentLr(): number;
-  /** One update of the parameters it was built on. */
-  step(grads: ParamMap<T>): MaybePromise<void>;
   /**
-   * ScionLight keeps its momentum in persistent gradient buffers that the backward pass must add
-   * into: when present, the trainer hands `step` these buffers after adding the fresh gradients.
+   * ScionLight's gradient buffers: when present, the backward pass accumulates into them
+   * (`model.lossAndGrads(params, batch, gradients)`) and `step()` takes no gradients.
    */
-  readonly accumulators?: ParamMap<T>;
+  readonly gradients?: ParamMap<T>;
+  /** One update of the parameters it was built on (from `grads`, or from `gradients`). */
+  step(grads?: ParamMap<T>): MaybePromise<void>;
+  /** Bytes of the state the optimizer allocated (momentum, moments, ScionLight's gradient buffers). */
+  readonly ownedBytes: number;
+  /** Everything the next steps depend on (buffers, step count), for a checkpoint. */
+  saveState(): Promise<unknown>;
+  /** Restores what {@link saveState} returned, into an optimizer built the same way. */
+  loadState(state: unknown): Promise<void>;
   dispose(): void;
 }

@@ -1,7 +1,7 @@
-import type { Shape, TensorBackend } from '../backend.js';
+import type { Shape, TensorBackend } from '../backend/contract.js';
 import type { Random } from '../random.js';
-import { boolOption, dims2, requireRank, type Norm } from './norm.js';
-import { normalizeVectors, randomVectors } from './vector-norm.js';
+import { boolOption, readOptions, requireRank, type Norm } from './norm.js';
+import { normalizeVectors, randomVectors } from './scale-free.js';
 
 /** Options of {@link colNorm}. */
 export interface ColNormOptions {
@@ -21,13 +21,13 @@ export interface ColNormOptions {
  * Init: Gaussian columns rescaled to the unit ball's boundary (`r_j = 1`).
  */
 export function colNorm(options: ColNormOptions = {}): Norm {
-  const normalized = boolOption('colNorm', 'normalized', options.normalized, false);
-  const transpose = boolOption('colNorm', 'transpose', options.transpose, false);
+  const o = readOptions('colNorm', options, ['normalized', 'transpose']);
+  const normalized = boolOption('colNorm', 'normalized', o['normalized'], false);
+  const transpose = boolOption('colNorm', 'transpose', o['transpose'], false);
   // In g's own orientation: which axis holds the vectors, and the factor turning ‖·‖₂ into r.
   const axis = transpose ? 1 : 0;
   const factor = (shape: Shape): number => {
-    const [rows, cols] = dims2(shape);
-    const [dOut, dIn] = transpose ? [cols, rows] : [rows, cols];
+    const [dOut, dIn] = transpose ? [shape[1]!, shape[0]!] : [shape[0]!, shape[1]!];
     return (normalized ? dIn : 1) / Math.sqrt(dOut);
   };
   return {
@@ -36,11 +36,7 @@ export function colNorm(options: ColNormOptions = {}): Norm {
     check(shape, param) {
       requireRank('colNorm', shape, param, [2], 'a 2-D matrix');
     },
-    lmo<T>(backend: TensorBackend<T>, g: T): T {
-      return normalizeVectors(backend, g, axis, factor(backend.shape(g)));
-    },
-    init(shape: Shape, rng: Random): Float32Array {
-      return randomVectors(shape, axis, 1 / factor(shape), rng);
-    },
+    lmo: <T>(b: TensorBackend<T>, g: T, shape: Shape): T => normalizeVectors(b, g, axis, factor(shape)),
+    init: (shape: Shape, rng: Random): Float32Array => randomVectors(shape, axis, 1 / factor(shape), rng),
   };
 }

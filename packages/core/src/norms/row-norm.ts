@@ -1,7 +1,7 @@
-import type { Shape, TensorBackend } from '../backend.js';
+import type { Shape, TensorBackend } from '../backend/contract.js';
 import type { Random } from '../random.js';
-import { boolOption, dims2, requireRank, type Norm } from './norm.js';
-import { normalizeVectors, randomVectors } from './vector-norm.js';
+import { boolOption, readOptions, requireRank, type Norm } from './norm.js';
+import { normalizeVectors, randomVectors } from './scale-free.js';
 
 /** Options of {@link rowNorm}. */
 export interface RowNormOptions {
@@ -20,25 +20,18 @@ export interface RowNormOptions {
  * With `transpose` it is applied to `gᵀ`. Init: Gaussian rows rescaled to `r_i = 1`.
  */
 export function rowNorm(options: RowNormOptions = {}): Norm {
-  const normalized = boolOption('rowNorm', 'normalized', options.normalized, true);
-  const transpose = boolOption('rowNorm', 'transpose', options.transpose, false);
+  const o = readOptions('rowNorm', options, ['normalized', 'transpose']);
+  const normalized = boolOption('rowNorm', 'normalized', o['normalized'], true);
+  const transpose = boolOption('rowNorm', 'transpose', o['transpose'], false);
   const axis = transpose ? 0 : 1;
-  const factor = (shape: Shape): number => {
-    const [rows, cols] = dims2(shape);
-    const dIn = transpose ? rows : cols;
-    return normalized ? Math.sqrt(dIn) : 1;
-  };
+  const factor = (shape: Shape): number => (normalized ? Math.sqrt(transpose ? shape[0]! : shape[1]!) : 1);
   return {
     kind: 'rowNorm',
     options: { normalized, transpose },
     check(shape, param) {
       requireRank('rowNorm', shape, param, [2], 'a 2-D matrix');
     },
-    lmo<T>(backend: TensorBackend<T>, g: T): T {
-      return normalizeVectors(backend, g, axis, factor(backend.shape(g)));
-    },
-    init(shape: Shape, rng: Random): Float32Array {
-      return randomVectors(shape, axis, 1 / factor(shape), rng);
-    },
+    lmo: <T>(b: TensorBackend<T>, g: T, shape: Shape): T => normalizeVectors(b, g, axis, factor(shape)),
+    init: (shape: Shape, rng: Random): Float32Array => randomVectors(shape, axis, 1 / factor(shape), rng),
   };
 }

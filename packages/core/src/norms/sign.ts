@@ -1,11 +1,11 @@
-import type { Shape, TensorBackend } from '../backend.js';
+import type { Shape, TensorBackend } from '../backend/contract.js';
 import type { Random } from '../random.js';
-import { boolOption, dims2, requireRank, rowView, viewAs, type Norm } from './norm.js';
 import { sizeOf } from '../shape.js';
+import { ANY_RANK, boolOption, optionlessNorm, readOptions, requireRank, type Norm } from './norm.js';
 
 /** Options of {@link sign}. */
 export interface SignOptions {
-  /** Divide by `d_in` (the ℓ∞→ℓ∞-style "max-of-row-sums" operator norm scaled for a `[d_out, d_in]` layer). Default `true`. */
+  /** Divide by `d_in` (the max-of-row-sums operator norm scaled for a `[d_out, d_in]` layer). Default `true`. */
   readonly normalized?: boolean;
   /** Initialize to zeros instead of random `±1 (/ d_in)`. Default `false`. */
   readonly zeroInit?: boolean;
@@ -18,20 +18,21 @@ export interface SignOptions {
  * `lmo(g) = sign(g) / d_in` (or `sign(g)` when `normalized: false`).
  *
  * Init: independent `±1` with probability ½ each (`/ d_in` if normalized), or zeros with `zeroInit`.
- * Used for the output layer / tied embedding (scale ≈ 180 in the nanoGPT config).
+ * Used for the output layer / tied embedding (radius ≈ 180 in the nanoGPT configuration).
  */
 export function sign(options: SignOptions = {}): Norm {
-  const normalized = boolOption('sign', 'normalized', options.normalized, true);
-  const zeroInit = boolOption('sign', 'zeroInit', options.zeroInit, false);
+  const o = readOptions('sign', options, ['normalized', 'zeroInit']);
+  const normalized = boolOption('sign', 'normalized', o['normalized'], true);
+  const zeroInit = boolOption('sign', 'zeroInit', o['zeroInit'], false);
   return {
     kind: 'sign',
     options: { normalized, zeroInit },
     check(shape, param) {
       requireRank('sign', shape, param, [2], 'a 2-D [d_out, d_in] matrix (use signUnscaled() for any shape)');
     },
-    lmo<T>(backend: TensorBackend<T>, g: T): T {
-      const s = backend.sign(g);
-      return normalized ? backend.scale(s, 1 / dims2(backend.shape(g))[1]) : s;
+    lmo<T>(b: TensorBackend<T>, g: T, shape: Shape): T {
+      const s = b.sign(g);
+      return normalized ? b.scale(s, 1 / shape[1]!) : s;
     },
     init(shape: Shape, rng: Random): Float32Array {
       const out = new Float32Array(sizeOf(shape));
@@ -45,20 +46,15 @@ export function sign(options: SignOptions = {}): Norm {
 
 /**
  * The unscaled sign norm of a parameter of any shape: `‖W‖ = max |W_ij|` (ℓ∞), `lmo(g) = sign(g)`.
- * With `momentum: 1` and `unconstrained: true` this gives signSGD. Init: random `±1`.
+ * With momentum 1 and the unconstrained update this is signSGD. Init: random `±1`.
  */
-export function signUnscaled(): Norm {
-  return {
-    kind: 'sign',
-    options: { normalized: false, anyShape: true },
-    check(shape, param) {
-      requireRank('signUnscaled', shape, param, [0, 1, 2, 3, 4], 'a tensor of rank 0 to 4');
-    },
-    lmo: (backend, g) => viewAs(backend, g, rowView(backend.shape(g)), (g2) => backend.sign(g2)),
+export function signUnscaled(options: Readonly<Record<string, never>> = {}): Norm {
+  return optionlessNorm('signUnscaled', options, ANY_RANK, 'a tensor of rank 0 to 4', {
+    lmo: (b, g) => b.sign(g),
     init(shape, rng) {
       const out = new Float32Array(sizeOf(shape));
       for (let i = 0; i < out.length; i++) out[i] = rng.uniform() < 0.5 ? -1 : 1;
       return out;
     },
-  };
+  });
 }

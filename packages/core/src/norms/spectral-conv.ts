@@ -1,13 +1,14 @@
-import type { Shape, TensorBackend } from '../backend.js';
+import type { Shape, TensorBackend } from '../backend/contract.js';
 import { orthogonalMatrix } from '../init/random-matrices.js';
+import { orthogonalize } from '../orthogonalize/orthogonalize.js';
+import { ORTHOGONALIZATION_METHODS, orthogonalizationPlan, type OrthogonalizationMethod } from '../orthogonalize/plan.js';
 import type { Random } from '../random.js';
-import { orthogonalizationPlan, orthogonalize, type OrthogonalizationMethod } from './newton-schulz.js';
-import { intOption, requireRank, viewAs, type Norm } from './norm.js';
 import { sizeOf } from '../shape.js';
+import { choiceOption, intOption, readOptions, requireRank, type Norm } from './norm.js';
 
 /** Options of {@link spectralConv}. */
 export interface SpectralConvOptions {
-  /** Newton–Schulz iterations. Default `5`. */
+  /** Orthogonalization steps. Default `5`. */
   readonly steps?: number;
   /** Coefficient schedule: `'quintic'` (default) or `'polar-express'`. */
   readonly method?: OrthogonalizationMethod;
@@ -15,34 +16,33 @@ export interface SpectralConvOptions {
 
 /** `√(out/in) / K` for a kernel `[out, in, ...taps]`, `K` the number of taps (`k` for conv1d, `k²` for square conv2d). */
 export function convScale(shape: Shape): number {
-  const taps = sizeOf(shape.slice(2));
-  return Math.sqrt(shape[0]! / shape[1]!) / taps;
+  return Math.sqrt(shape[0]! / shape[1]!) / sizeOf(shape.slice(2));
 }
 
 /**
  * The spectral norm for convolution kernels stored PyTorch-style `[out, in, k]` (conv1d) or
- * `[out, in, kh, kw]` (conv2d). Its LMO orthogonalizes the kernel viewed as `[out, in·K]`:
+ * `[out, in, kh, kw]` (conv2d). Its LMO orthogonalizes the kernel viewed as `[out, in·K]` (its
+ * matrix view):
  *
- * `lmo(g) = reshape(UVᵀ of reshape(g, [out, in·K])) · √(out/in) / K`, with `K = k` or `kh·kw` (`k²`).
+ * `lmo(g) = UVᵀ of reshape(g, [out, in·K]) · √(out/in) / K`, with `K = k` or `kh·kw`.
  *
  * Init: an independent random orthogonal `[out, in]` matrix per tap, times the same scale.
  */
 export function spectralConv(options: SpectralConvOptions = {}): Norm {
-  const steps = intOption('spectralConv', 'steps', options.steps, 5);
-  const method = options.method ?? 'quintic';
+  const o = readOptions('spectralConv', options, ['steps', 'method']);
+  const steps = intOption('spectralConv', 'steps', o['steps'], 5);
+  const method = choiceOption('spectralConv', 'method', o['method'], ORTHOGONALIZATION_METHODS, 'quintic');
   const plan = orthogonalizationPlan(method, steps);
+  const lmoBatch = <T>(b: TensorBackend<T>, gs: readonly T[], shape: Shape): T[] =>
+    orthogonalize(b, gs, plan).map((u) => b.scale(u, convScale(shape)));
   return {
     kind: 'spectralConv',
     options: { steps, method },
     check(shape, param) {
       requireRank('spectralConv', shape, param, [3, 4], 'a conv kernel [out, in, k] or [out, in, kh, kw]');
     },
-    lmo<T>(backend: TensorBackend<T>, g: T): T {
-      const shape = backend.shape(g);
-      const out = shape[0]!;
-      const view: [number, number] = [out, sizeOf(shape) / out];
-      return viewAs(backend, g, view, (g2) => backend.scale(orthogonalize(backend, g2, plan), convScale(shape)));
-    },
+    lmo: (b, g, shape) => lmoBatch(b, [g], shape)[0]!,
+    lmoBatch,
     init(shape: Shape, rng: Random): Float32Array {
       const [out, inp] = [shape[0]!, shape[1]!];
       const taps = sizeOf(shape.slice(2));

@@ -1,12 +1,14 @@
-import type { Shape } from '../backend.js';
+import type { Shape } from '../backend/contract.js';
 import { LmoError } from '../errors.js';
 import type { Norm } from '../norms/norm.js';
 
 /**
- * Selects parameters by name: a glob (`*` matches any run of characters, separators included;
- * `?` one character; anything else literally), a RegExp, or a predicate on name and shape.
+ * Selects parameters: by name with a glob (`*` matches any run of characters, separators included;
+ * `?` one character; anything else literally) or a RegExp; by rank with `{ rank }` (e.g.
+ * `{ rank: [0, 1] }` for biases and gains); or with a predicate on name and shape. All but
+ * predicates can be saved with an optimizer's configuration.
  */
-export type Matcher = string | RegExp | ((name: string, shape: Shape) => boolean);
+export type Matcher = string | RegExp | { readonly rank: number | readonly number[] } | ((name: string, shape: Shape) => boolean);
 
 /** A parameter group: the norm and hyperparameters for the parameters it matches. */
 export interface GroupSpec {
@@ -40,7 +42,9 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-function matcherTest(matcher: Matcher): (name: string, shape: Shape) => boolean {
+type Test = (name: string, shape: Shape) => boolean;
+
+function matcherTest(matcher: Matcher, where: string): Test {
   if (typeof matcher === 'function') return matcher;
   if (matcher instanceof RegExp) {
     const re = new RegExp(matcher.source, matcher.flags.replace(/[gy]/g, ''));
@@ -50,56 +54,69 @@ function matcherTest(matcher: Matcher): (name: string, shape: Shape) => boolean 
     const re = globToRegExp(matcher);
     return (name) => re.test(name);
   }
-  throw new LmoError('GROUP_ROUTING', `a group's "match" must be a glob string, a RegExp or a function, got ${String(matcher)}`);
+  const rank = (matcher as { rank?: unknown } | null)?.rank;
+  const ranks = typeof rank === 'number' ? [rank] : rank;
+  if (Array.isArray(ranks) && ranks.length > 0 && ranks.every((r) => Number.isInteger(r) && r >= 0)) {
+    return (_name, shape) => ranks.includes(shape.length);
+  }
+  throw new LmoError(
+    'GROUP_ROUTING',
+    `${where}: "match" must be a glob string, a RegExp, { rank } or a function, got ${typeof matcher === 'object' ? JSON.stringify(matcher) : String(matcher)}`,
+  );
 }
 
 /**
  * Compiles a group's `match` (one matcher or several, any of which may match) into a test on a
- * parameter's name and shape. Throws a `GROUP_ROUTING` error for a value that is not a matcher.
+ * parameter's name and shape.
  */
-export function compileMatch(match: Matcher | readonly Matcher[]): (name: string, shape: Shape) => boolean {
+export function compileMatch(match: Matcher | readonly Matcher[], where = 'a group'): Test {
   const list = Array.isArray(match) ? (match as readonly Matcher[]) : [match as Matcher];
-  const fns = list.map(matcherTest);
+  const fns = list.map((m) => matcherTest(m, where));
   return (name, shape) => fns.some((f) => f(name, shape));
 }
 
 /**
- * Assigns every parameter to exactly one group. Throws a `GROUP_ROUTING` error naming the parameter
- * when one matches no group (and there is no default group) or more than one, and naming the group
- * when a group with a `match` matches nothing.
+ * Routes parameters to groups: every parameter to exactly one group. A parameter may be known by
+ * several names (an adapter's unique name and a canonical one): a group matches if it matches any.
  */
-export function routeParameters(
-  params: ReadonlyArray<{ readonly name: string; readonly shape: Shape }>,
-  groups: readonly GroupSpec[],
-  groupName: (i: number) => string,
-): number[] {
-  const defaults = groups.flatMap((g, i) => (g.match === undefined ? [i] : []));
-  if (defaults.length > 1) {
-    throw new LmoError(
-      'GROUP_ROUTING',
-      `only one group may omit "match" (the default group); groups ${defaults.map(groupName).join(', ')} all do`,
-    );
+export class GroupRouter {
+  readonly #tests: Array<Test | undefined>;
+  readonly #fallback: number | undefined;
+  readonly #labels: readonly string[];
+
+  /** @param groups the specs; `labels[i]` names group `i` in messages. */
+  constructor(groups: readonly GroupSpec[], labels: readonly string[]) {
+    this.#labels = labels;
+    const defaults = groups.flatMap((g, i) => (g.match === undefined ? [i] : []));
+    if (defaults.length > 1) {
+      throw new LmoError('GROUP_ROUTING', `only one group may omit "match" (the default group); groups ${defaults.map((i) => this.#label(i)).join(', ')} all do`);
+    }
+    this.#fallback = defaults[0];
+    this.#tests = groups.map((g, i) => (g.match === undefined ? undefined : compileMatch(g.match, `groups[${i}] (${this.#label(i)})`)));
   }
-  const tests = groups.map((g) => (g.match === undefined ? undefined : compileMatch(g.match)));
-  const used = new Array<boolean>(groups.length).fill(false);
-  const result = params.map(({ name, shape }) => {
-    const hits = tests.flatMap((t, i) => (t?.(name, shape) ? [i] : []));
+
+  #label(i: number): string {
+    return `"${this.#labels[i]}"`;
+  }
+
+  /** The index of the one group a parameter belongs to. Throws `GROUP_ROUTING` when it is not exactly one. */
+  route(names: string | readonly string[], shape: Shape): number {
+    const all = typeof names === 'string' ? [names] : names;
+    const hits = this.#tests.flatMap((t, i) => (t !== undefined && all.some((n) => t(n, shape)) ? [i] : []));
+    const name = all[0]!;
     if (hits.length > 1) {
-      throw new LmoError('GROUP_ROUTING', `parameter "${name}" matches more than one group: ${hits.map(groupName).join(', ')}`);
+      throw new LmoError('GROUP_ROUTING', `parameter "${name}" matches more than one group: ${hits.map((i) => this.#label(i)).join(', ')}`);
     }
-    const index = hits[0] ?? defaults[0];
+    const index = hits[0] ?? this.#fallback;
     if (index === undefined) {
-      throw new LmoError(
-        'GROUP_ROUTING',
-        `parameter "${name}" matches no group; add a group that matches it, or a default group without "match"`,
-      );
+      throw new LmoError('GROUP_ROUTING', `parameter "${name}" matches no group; add a group that matches it, or a default group without "match"`);
     }
-    used[index] = true;
     return index;
-  });
-  const unused = groups.findIndex((g, i) => g.match !== undefined && !used[i]);
-  if (unused >= 0) {
-    throw new LmoError('GROUP_ROUTING', `group ${groupName(unused)} matches no parameter (check its "match")`);
   }
-  return result;
+
+  /** Throws `GROUP_ROUTING` naming the first group with a `match` that no routed parameter used. */
+  requireAllUsed(used: ReadonlySet<number>): void {
+    const unused = this.#tests.findIndex((t, i) => t !== undefined && !used.has(i));
+    if (unused >= 0) throw new LmoError('GROUP_ROUTING', `group ${this.#label(unused)} matches no parameter (check its "match")`);
+  }
 }

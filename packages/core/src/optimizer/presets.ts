@@ -1,90 +1,78 @@
-import type { TensorBackend } from '../backend.js';
-import { biasRMS } from '../norms/bias-rms.js';
+import type { ExecutionMode, TensorBackend } from '../backend/contract.js';
 import { frobenius } from '../norms/frobenius.js';
+import { muonNorm } from '../norms/muon.js';
 import type { Norm } from '../norms/norm.js';
 import { signUnscaled } from '../norms/sign.js';
-import { spectral } from '../norms/spectral.js';
-import { spectralConv } from '../norms/spectral-conv.js';
-import { createOptimizer, type LmoOptimizer, type NamedTensors, type OptimizerOptions } from './optimizer.js';
+import { createOptimizer, type LmoOptimizer, type LmoOptimizerOptions, type NamedTensors } from './optimizer.js';
 
-/** Preset options: everything of {@link OptimizerOptions} except what the preset fixes. */
-export type PresetOptions = Omit<OptimizerOptions, 'unconstrained' | 'light'>;
+/** Preset options: everything of {@link LmoOptimizerOptions} except what the preset fixes. */
+export type PresetOptions<T = unknown> = Omit<LmoOptimizerOptions<T>, 'unconstrained' | 'light'>;
 
 /**
  * Scion: the constrained update (SCG), `x ← (1 − γ)·x − γρ·lmo(d)`, momentum 0.1 by default.
- * Give per-layer norms with `groups` (see the docs' "Choosing norms"); the default is {@link auto}.
+ * Give per-layer norms with `groups` (see `transformerGroups` and the guide "Choosing norms");
+ * the default norm is `auto()`.
  */
-export function scion<T>(backend: TensorBackend<T>, params: NamedTensors<T>, options: PresetOptions): LmoOptimizer<T> {
+export function scion<T, M extends ExecutionMode>(backend: TensorBackend<T, M>, params: NamedTensors<T>, options: PresetOptions<T>): LmoOptimizer<T, M> {
   return createOptimizer(backend, params, { ...options, unconstrained: false });
 }
 
 /** Unconstrained Scion (uSCG): `x ← x − γρ·lmo(d)`. */
-export function unconstrainedScion<T>(backend: TensorBackend<T>, params: NamedTensors<T>, options: PresetOptions): LmoOptimizer<T> {
+export function unconstrainedScion<T, M extends ExecutionMode>(
+  backend: TensorBackend<T, M>,
+  params: NamedTensors<T>,
+  options: PresetOptions<T>,
+): LmoOptimizer<T, M> {
   return createOptimizer(backend, params, { ...options, unconstrained: true });
 }
 
 /**
- * ScionLight: Scion without a momentum buffer. The gradient buffer G serves as `d`; after each
- * update it is scaled by `(1 − α)`, and your backward pass must accumulate into it (`G += g`).
+ * ScionLight: Scion without a momentum buffer. The gradient buffer `G` is the direction; after
+ * each update `G ← (1 − α)·G`, and the next backward pass accumulates into it (`G += g`). See
+ * `LmoOptimizer.gradients`.
  */
-export function scionLight<T>(
-  backend: TensorBackend<T>,
+export function scionLight<T, M extends ExecutionMode>(
+  backend: TensorBackend<T, M>,
   params: NamedTensors<T>,
-  options: PresetOptions & { readonly unconstrained?: boolean },
-): LmoOptimizer<T> {
+  options: PresetOptions<T> & { readonly unconstrained?: boolean },
+): LmoOptimizer<T, M> {
   return createOptimizer(backend, params, { ...options, light: true });
 }
 
-/**
- * The norm Muon uses, for parameters of any rank: matrices get the spectral LMO with Muon's scale
- * `max(1, √(d_out/d_in))`, conv kernels {@link spectralConv}, vectors {@link biasRMS}.
- */
-export function muonNorm(): Norm {
-  const matrix = spectral({ max: true });
-  const conv = spectralConv();
-  const vector = biasRMS();
-  const pick = (rank: number): Norm => (rank >= 3 ? conv : rank === 2 ? matrix : vector);
-  return {
-    kind: 'auto',
-    options: { preset: 'muon' },
-    check: (shape, param) => pick(shape.length).check(shape, param),
-    lmo: (backend, g) => pick(backend.shape(g).length).lmo(backend, g),
-    init: (shape, rng) => pick(shape.length).init(shape, rng),
-  };
+/** An unconstrained preset: momentum and norm defaults that the options (or their `groups`) may override. */
+function unconstrainedPreset<T, M extends ExecutionMode>(
+  backend: TensorBackend<T, M>,
+  params: NamedTensors<T>,
+  options: PresetOptions<T>,
+  defaults: { readonly momentum: number; readonly norm: () => Norm },
+): LmoOptimizer<T, M> {
+  return createOptimizer(backend, params, {
+    ...options,
+    // `??`, not a spread default: `{ momentum: undefined }` must keep the preset's value.
+    momentum: options.momentum ?? defaults.momentum,
+    ...(options.groups ? {} : { norm: options.norm ?? defaults.norm() }),
+    unconstrained: true,
+  });
 }
 
 /**
  * Muon-style: unconstrained, momentum 0.05 (β = 0.95; no Nesterov), orthogonalized updates on
- * matrices ({@link muonNorm}). Pass `groups` to route, e.g., embeddings elsewhere.
+ * matrices (`muonNorm()`). Pass `groups` to route, e.g., embeddings elsewhere.
  */
-export function muon<T>(backend: TensorBackend<T>, params: NamedTensors<T>, options: PresetOptions): LmoOptimizer<T> {
-  return createOptimizer(backend, params, {
-    ...options,
-    // `??`, not a spread default: `{ momentum: undefined }` must keep the preset's value.
-    momentum: options.momentum ?? 0.05,
-    ...(options.groups ? {} : { norm: options.norm ?? muonNorm() }),
-    unconstrained: true,
-  });
+export function muon<T, M extends ExecutionMode>(backend: TensorBackend<T, M>, params: NamedTensors<T>, options: PresetOptions<T>): LmoOptimizer<T, M> {
+  return unconstrainedPreset(backend, params, options, { momentum: 0.05, norm: muonNorm });
 }
 
 /** signSGD: `x ← x − γ·sign(g)` (unconstrained, no momentum unless given, ℓ∞ LMO on every parameter). */
-export function signSGD<T>(backend: TensorBackend<T>, params: NamedTensors<T>, options: PresetOptions): LmoOptimizer<T> {
-  return createOptimizer(backend, params, {
-    ...options,
-    // `??`, not a spread default: `{ momentum: undefined }` must keep the preset's value.
-    momentum: options.momentum ?? 1,
-    ...(options.groups ? {} : { norm: options.norm ?? signUnscaled() }),
-    unconstrained: true,
-  });
+export function signSGD<T, M extends ExecutionMode>(backend: TensorBackend<T, M>, params: NamedTensors<T>, options: PresetOptions<T>): LmoOptimizer<T, M> {
+  return unconstrainedPreset(backend, params, options, { momentum: 1, norm: signUnscaled });
 }
 
 /** Normalized SGD: `x ← x − γ·g/‖g‖_F` per parameter (unconstrained, no momentum unless given). */
-export function normalizedSGD<T>(backend: TensorBackend<T>, params: NamedTensors<T>, options: PresetOptions): LmoOptimizer<T> {
-  return createOptimizer(backend, params, {
-    ...options,
-    // `??`, not a spread default: `{ momentum: undefined }` must keep the preset's value.
-    momentum: options.momentum ?? 1,
-    ...(options.groups ? {} : { norm: options.norm ?? frobenius() }),
-    unconstrained: true,
-  });
+export function normalizedSGD<T, M extends ExecutionMode>(
+  backend: TensorBackend<T, M>,
+  params: NamedTensors<T>,
+  options: PresetOptions<T>,
+): LmoOptimizer<T, M> {
+  return unconstrainedPreset(backend, params, options, { momentum: 1, norm: frobenius });
 }

@@ -1,8 +1,9 @@
-import type { FusedKernels, MatmulOptions, Shape, TensorBackend } from '../backend.js';
+import type { FusedKernels, MatmulOptions, RunOptions, Shape, TensorBackend } from '../backend/contract.js';
+import { LmoError } from '../errors.js';
 import { matmul } from './matmul.js';
 import { newtonSchulz } from './newton-schulz.js';
 import * as ops from './ops.js';
-import { RefTensor, dims2 } from './tensor.js';
+import { RefTensor, dims2, formatShape, sameShape } from './tensor.js';
 
 /** Options for {@link createReferenceBackend}. */
 export interface ReferenceBackendOptions {
@@ -15,30 +16,27 @@ export interface ReferenceBackendOptions {
   readonly fusedNewtonSchulz?: boolean;
 }
 
-/**
- * The reference backend's type: the contract over {@link RefTensor}, with the results that the
- * contract allows to be promises narrowed to plain values (it is synchronous).
- */
-export interface ReferenceBackend extends TensorBackend<RefTensor> {
-  read(x: RefTensor): Float32Array;
-  allFinite(xs: readonly RefTensor[]): boolean;
-  run(fn: () => void): void;
-}
+/** The reference backend's type: the contract over {@link RefTensor}, synchronous. */
+export type ReferenceBackend = TensorBackend<RefTensor, 'sync'>;
 
 /**
  * Creates the plain `Float32Array` backend: eager, synchronous, garbage-collected.
  *
  * Every operation computes at once and returns a new {@link RefTensor} owning fresh data;
- * `read` returns a copy, `assign` copies into the target, `dispose` does nothing (the garbage
- * collector frees memory), and `run(fn)` simply calls `fn`. Elementwise work is done in float64
- * and rounded to float32 once per result; reductions accumulate in float64; `matmul` is the
- * blocked kernel of {@link matmul}.
+ * `read` returns a copy, `dispose` does nothing (the garbage collector frees memory). An `assign`
+ * copies into the target, at once outside `run` and when the scope ends inside it (so a scope
+ * that throws writes nothing). Elementwise work is done in float64 and rounded to float32 once
+ * per result; reductions accumulate in float64; `matmul` is the blocked kernel of {@link matmul}.
  */
 export function createReferenceBackend(options: ReferenceBackendOptions = {}): ReferenceBackend {
   const fused: FusedKernels<RefTensor> = options.fusedNewtonSchulz === false ? {} : { newtonSchulz };
+  /** The scopes being recorded, innermost last: their writes and commit callbacks. */
+  const scopes: Array<{ writes: Array<readonly [RefTensor, RefTensor]>; commits: Array<() => void> }> = [];
   const backend: ReferenceBackend = {
     name: options.name ?? 'reference',
+    mode: 'sync',
 
+    isTensor: (x: unknown): x is RefTensor => x instanceof RefTensor,
     fromArray: (data: Float32Array, shape: Shape) => ops.fromArray(data, shape),
     read: (x) => x.data.slice(),
     shape: (x) => x.shape,
@@ -70,10 +68,34 @@ export function createReferenceBackend(options: ReferenceBackendOptions = {}): R
       return new RefTensor(c, [m, n]);
     },
 
-    assign: ops.assign,
+    assign(target: RefTensor, value: RefTensor): void {
+      if (!sameShape(target.shape, value.shape)) {
+        throw new LmoError('SHAPE_MISMATCH', `assign: value ${formatShape(value.shape)} does not have the target's shape ${formatShape(target.shape)}`);
+      }
+      const scope = scopes[scopes.length - 1];
+      if (scope === undefined) ops.assign(target, value);
+      else scope.writes.push([target, value]);
+    },
     dispose: () => {},
-    run: (fn) => {
-      fn();
+    run(fn: () => void, opts: RunOptions<RefTensor> = {}): boolean {
+      if (opts.guard !== undefined && !ops.allFinite(opts.guard)) return false;
+      const scope = { writes: [] as Array<readonly [RefTensor, RefTensor]>, commits: opts.onCommit ? [opts.onCommit] : [] };
+      scopes.push(scope);
+      try {
+        fn();
+      } finally {
+        scopes.pop();
+      }
+      const outer = scopes[scopes.length - 1];
+      if (outer !== undefined) {
+        // nested: applied with the outer scope
+        outer.writes.push(...scope.writes);
+        outer.commits.push(...scope.commits);
+        return true;
+      }
+      for (const [target, value] of scope.writes) ops.assign(target, value);
+      for (const commit of scope.commits) commit();
+      return true;
     },
 
     fused,

@@ -10,6 +10,7 @@
  * const g = b.matmul(w, w, { transposeB: true });
  * ```
  * @packageDocumentation
+ * @module @lmo/core/reference
  */
 export { RefTensor, sizeOf, sameShape, formatShape } from './tensor.js';
 export { matmul } from './matmul.js';

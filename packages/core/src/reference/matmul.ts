@@ -12,7 +12,7 @@
  * Tiny or skinny products (a dimension below the tile, or few flops) take a direct loop instead,
  * where packing would cost as much as the product.
  */
-import type { Shape } from '../backend.js';
+import type { Shape } from '../backend/contract.js';
 import { LmoError } from '../errors.js';
 import { formatShape } from './tensor.js';
 

@@ -2,7 +2,7 @@
  * The reference backend's primitives as plain functions over {@link RefTensor}: each reads its
  * inputs, allocates a fresh result and never writes to an input.
  */
-import type { Axis, Shape } from '../backend.js';
+import type { Axis, Shape } from '../backend/contract.js';
 import { LmoError } from '../errors.js';
 import { RefTensor, dims2, formatShape, sameShape, sizeOf } from './tensor.js';
 

@@ -1,4 +1,4 @@
-import type { Shape } from '../backend.js';
+import type { Shape } from '../backend/contract.js';
 import { LmoError } from '../errors.js';
 import { formatShape, sizeOf } from '../shape.js';
 
@@ -21,6 +21,10 @@ export class RefTensor {
    *   dimension is not a non-negative integer.
    */
   constructor(data: Float32Array, shape: Shape) {
+    if (!(data instanceof Float32Array)) {
+      throw new LmoError('SHAPE_MISMATCH', `RefTensor: data must be a Float32Array, got ${Object.prototype.toString.call(data)}`);
+    }
+    if (!Array.isArray(shape)) throw new LmoError('SHAPE_MISMATCH', `RefTensor: shape must be an array of dimensions, got ${String(shape)}`);
     const size = sizeOf(shape);
     if (data.length !== size) {
       throw new LmoError(

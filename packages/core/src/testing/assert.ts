@@ -1,5 +1,5 @@
 /** Assertions of the conformance suite: plain functions that throw a descriptive `Error`. */
-import type { Shape } from '../backend.js';
+import type { Shape } from '../backend/contract.js';
 
 /** Thrown when a backend fails a check. */
 export class ConformanceFailure extends Error {

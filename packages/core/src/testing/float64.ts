@@ -2,7 +2,7 @@
  * The suite's own float64 ground truth for the non-trivial primitives, independent of any backend
  * (the reference backend included).
  */
-import type { NewtonSchulzCoefficients } from '../backend.js';
+import type { PolynomialCoefficients } from '../backend/contract.js';
 
 /** `op(A)·op(B)` in float64 with, per entry, the Cauchy–Schwarz scale `‖op(A)[i,:]‖·‖op(B)[:,j]‖`. */
 export interface Product64 {
@@ -66,22 +66,11 @@ function transpose64(a: Float64Array, m: number, n: number): Float64Array {
 }
 
 /**
- * The formula of `FusedKernels.newtonSchulz` in float64, for an `[m, n]` input with `m ≤ n`:
- * `X ← x / (‖x‖_F·normScale + normEps)`, then per triple `A = X·Xᵀ; B = b·A + c·A·A; X = a·X + B·X`.
+ * The polynomial steps of `FusedKernels.newtonSchulz` in float64 for an `[m, n]` input, written
+ * from the formula `X ← a·X + b·(XXᵀ)X + c·(XXᵀ)²X` (both Gram sides give this same polynomial).
  */
-export function newtonSchulz64(
-  x: ArrayLike<number>,
-  m: number,
-  n: number,
-  coefficients: readonly NewtonSchulzCoefficients[],
-  normScale: number,
-  normEps: number,
-): Float64Array {
+export function polynomialSteps64(x: ArrayLike<number>, m: number, n: number, coefficients: readonly PolynomialCoefficients[]): Float64Array {
   let X = Float64Array.from(x);
-  let ss = 0;
-  for (const v of X) ss += v * v;
-  const d = Math.sqrt(ss) * normScale + normEps;
-  for (let i = 0; i < X.length; i++) X[i]! /= d;
   for (const [a, b, c] of coefficients) {
     const A = mm(X, transpose64(X, m, n), m, n, m);
     const AA = mm(A, A, m, m, m);

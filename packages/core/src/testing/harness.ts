@@ -5,7 +5,7 @@
  * then), and everything is read back with an awaited `read`. Inputs are read back too and must be
  * unchanged.
  */
-import type { Shape, TensorBackend } from '../backend.js';
+import type { Shape, TensorBackend } from '../backend/contract.js';
 import { Random } from '../random.js';
 import { check, expectExact, expectShape, fmtShape } from './assert.js';
 

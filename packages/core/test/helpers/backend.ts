@@ -2,12 +2,13 @@
  * Test helpers around the reference backend: building tensors, reading them back, snapshots of an
  * optimizer's whole observable state, a spy that counts writes, and an asynchronous test double.
  */
-import type { MaybePromise, Shape, TensorBackend } from '../../src/backend.js';
+import type { ExecutionMode, Shape, TensorBackend } from '../../src/backend/contract.js';
+import { DeferredExecution } from '../../src/backend/deferred.js';
 import type { LmoOptimizer } from '../../src/optimizer/optimizer.js';
 import type { OptimizerState } from '../../src/optimizer/state.js';
 import { referenceBackend, type RefTensor } from '../../src/reference/index.js';
 
-export const ref: TensorBackend<RefTensor> = referenceBackend;
+export const ref = referenceBackend;
 
 /** A persistent reference tensor holding `data` (rounded to float32). */
 export function tensor(data: ArrayLike<number>, shape: Shape): RefTensor {
@@ -36,7 +37,7 @@ export interface Snapshot {
 }
 
 export async function snapshot<T>(
-  opt: LmoOptimizer<T>,
+  opt: LmoOptimizer<T, ExecutionMode>,
   params: Readonly<Record<string, T>>,
   backend: TensorBackend<T>,
   extra: Readonly<Record<string, T>> = {},
@@ -48,9 +49,9 @@ export async function snapshot<T>(
 }
 
 /** Wraps a backend and counts the calls that write or allocate persistent memory. */
-export function spy<T>(inner: TensorBackend<T>): { backend: TensorBackend<T>; counts: { assign: number; zerosLike: number; run: number } } {
+export function spy<T, M extends ExecutionMode>(inner: TensorBackend<T, M>): { backend: TensorBackend<T, M>; counts: { assign: number; zerosLike: number; run: number } } {
   const counts = { assign: 0, zerosLike: 0, run: 0 };
-  const backend: TensorBackend<T> = {
+  const backend: TensorBackend<T, M> = {
     ...inner,
     assign(target, value) {
       counts.assign++;
@@ -60,9 +61,9 @@ export function spy<T>(inner: TensorBackend<T>): { backend: TensorBackend<T>; co
       counts.zerosLike++;
       return inner.zerosLike(x);
     },
-    run(fn) {
+    run(fn, options) {
       counts.run++;
-      return inner.run(fn);
+      return inner.run(fn, options);
     },
   };
   return { backend, counts };
@@ -83,47 +84,46 @@ function later<V>(f: () => V): Promise<V> {
 
 /** A test double of a compiling backend over an eager one. */
 export interface AsyncDouble<T> {
-  readonly backend: TensorBackend<T>;
-  /** The next `run` rejects with `error` after tracing, applying none of its writes. */
+  readonly backend: TensorBackend<T, 'async'>;
+  /** The next `run` rejects with `error` when it executes, applying none of its writes. */
   failNextRun(error: Error): void;
-  /** How many runs completed and applied their writes. */
+  /** How many runs executed and applied their writes. */
   readonly completedRuns: number;
 }
 
 /**
- * Like a compiling backend: `run(fn)` traces `fn` synchronously, recording its `assign`s, and
- * returns a Promise that applies them later, only if "execution" succeeds; `read` and `allFinite`
- * answer with Promises.
+ * Like a compiling backend, on core's `DeferredExecution`: runs and reads are queued in call
+ * order; a run's function records its assigns (its arithmetic is computed eagerly by `inner`) and
+ * they are applied a macrotask later, only if "execution" succeeds and the guard holds.
  */
-export function asyncBackend<T>(inner: TensorBackend<T>): AsyncDouble<T> {
-  let recording: Array<readonly [T, T]> | undefined;
+export function asyncBackend<T>(inner: TensorBackend<T, 'sync'>): AsyncDouble<T> {
   let failure: Error | undefined;
   let completed = 0;
-  const backend: TensorBackend<T> = {
-    ...inner,
-    name: `async(${inner.name})`,
-    read: (x): MaybePromise<Float32Array> => later(() => inner.read(x) as Float32Array),
-    allFinite: (xs): MaybePromise<boolean> => later(() => inner.allFinite(xs) as boolean),
-    assign(target, value) {
-      if (recording) recording.push([target, value]);
-      else inner.assign(target, value);
-    },
-    run(fn): MaybePromise<void> {
-      const writes: Array<readonly [T, T]> = [];
-      recording = writes;
-      try {
-        fn();
-      } finally {
-        recording = undefined;
-      }
-      const fail = failure;
-      failure = undefined;
-      return later(() => {
+  const deferred = new DeferredExecution<T>({
+    open: () => undefined,
+    close: () => {},
+    execute: (writes, guard) =>
+      later(() => {
+        const fail = failure;
+        failure = undefined;
         if (fail) throw fail;
-        for (const [target, value] of writes) inner.assign(target, value);
-        completed++;
-      });
-    },
+        return {
+          finite: inner.allFinite(guard),
+          commit() {
+            for (const { target, value } of writes) inner.assign(target, value);
+            completed++;
+          },
+        };
+      }),
+  });
+  const backend: TensorBackend<T, 'async'> = {
+    ...inner,
+    mode: 'async',
+    name: `async(${inner.name})`,
+    read: (x) => deferred.enqueue(() => later(() => inner.read(x))),
+    allFinite: (xs) => deferred.enqueue(() => later(() => inner.allFinite(xs))),
+    assign: (target, value) => deferred.assign(target, value),
+    run: (fn, options) => deferred.run(fn, options),
   };
   return {
     backend,

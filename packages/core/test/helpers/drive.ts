@@ -11,7 +11,7 @@ export interface Layout {
   readonly [name: string]: readonly number[];
 }
 
-/** The [rows, cols] view of a shape the way §3 sees it (vectors and higher ranks as one row). */
+/** The [rows, cols] view of a shape the way the norms see it (vectors and higher ranks as one row). */
 export function view(shape: readonly number[]): [number, number] {
   if (shape.length === 2) return [shape[0]!, shape[1]!];
   return [1, shape.reduce((a, d) => a * d, 1)];

@@ -1,7 +1,7 @@
 /**
- * An independent float64 re-implementation of DESIGN.md §3 (LMOs, norms and the unified update),
- * written from the formulas, sharing no code with src/. The optimizer on the float32 reference
- * backend is checked against it step by step.
+ * An independent float64 re-implementation of the LMOs, norms and unified update (docs/guide/norms.md,
+ * docs/concepts/update-rule.md), written from the formulas, sharing no code with src/. The optimizer
+ * on the float32 reference backend is checked against it step by step.
  */
 
 /** A row-major float64 matrix (vectors and higher ranks are viewed as one row). */
@@ -111,7 +111,7 @@ function lin(alpha: number, x: Mat, beta: number, y: Mat): Mat {
 }
 
 /**
- * Newton–Schulz as DESIGN.md §3 writes it: X = g; work on Xᵀ if rows > cols; X ← X/(‖X‖_F + 1e-7);
+ * Newton–Schulz as docs/concepts/orthogonalization.md writes it: X = g; work on Xᵀ if rows > cols; X ← X/(‖X‖_F + 1e-7);
  * `steps` times A = XXᵀ, B = bA + cA², X = aX + BX; transpose back.
  */
 export function newtonSchulz(g: Mat, steps = 5): Mat {
@@ -198,7 +198,7 @@ export function simParam(
 }
 
 /**
- * One step of §3 for one parameter, with γ = lr · factor:
+ * One step of the update rule (docs/concepts/update-rule.md) for one parameter, with γ = lr · factor:
  * d ← (1 − α)d + αg (skipped when there is no buffer); u = ρ·lmo(d);
  * SCG x ← (1 − γ)x − γu; uSCG x ← x − γu. Returns the d that was used.
  */

@@ -3,12 +3,13 @@
  * float64 oracles.
  */
 import { expect } from 'vitest';
-import type { TensorBackend } from '../../src/backend.js';
+import type { TensorBackend } from '../../src/backend/contract.js';
 import type { Norm } from '../../src/norms/norm.js';
 import { createReferenceBackend, referenceBackend, type RefTensor } from '../../src/reference/index.js';
+import { matrixView } from '../../src/shape.js';
 
 /** The reference backend as shipped (with whatever fused kernels it offers) and with core's primitive fallback only. */
-export const backends: readonly { readonly label: string; readonly backend: TensorBackend<RefTensor> }[] = [
+export const backends: readonly { readonly label: string; readonly backend: TensorBackend<RefTensor, 'sync'> }[] = [
   { label: 'reference', backend: referenceBackend },
   { label: 'reference (primitives only)', backend: createReferenceBackend({ name: 'reference-primitives', fusedNewtonSchulz: false }) },
 ];
@@ -20,14 +21,15 @@ export function runLmo(
   norm: Norm,
   values: ArrayLike<number>,
   shape: readonly number[],
-  backend: TensorBackend<RefTensor> = referenceBackend,
+  backend: TensorBackend<RefTensor, 'sync'> = referenceBackend,
 ): { values: Float32Array; shape: readonly number[] } {
   const g = backend.fromArray(Float32Array.from(values as ArrayLike<number>), shape);
   let out: RefTensor | undefined;
+  // What core does: the norm sees the parameter's 2-D matrix view and its shape.
   const done = backend.run(() => {
-    out = norm.lmo(backend, g);
+    out = backend.reshape(norm.lmo(backend, backend.reshape(g, matrixView(shape)), shape), shape);
   });
-  if (done instanceof Promise) throw new Error('reference backend must be synchronous');
+  if (typeof done !== 'boolean') throw new Error('reference backend must be synchronous');
   if (out === undefined) throw new Error('lmo produced nothing');
   const read = backend.read(out);
   if (read instanceof Promise) throw new Error('reference backend must read synchronously');

@@ -1,33 +1,32 @@
 /**
- * Newton–Schulz orthogonalization in float64, transcribed from DESIGN.md §3 (not from src/):
+ * Newton–Schulz orthogonalization in float64, written from the published descriptions (not from
+ * src/):
  *
- *   X = g; if rows > cols work on Xᵀ; X ← X / (‖X‖_F + 1e-7)            (quintic)
- *                                      X ← X / (‖X‖_F · 1.02 + 1e-6)     (Polar Express)
+ *   X = g; if rows > cols work on Xᵀ;
+ *   quintic:        X ← X / (‖X‖_F + 1e-7);        every step (a, b, c) = (3.4445, −4.7750, 2.0315)
+ *   Polar Express:  X ← X / (‖X‖_F · 1.01 + 1e-7); step i uses the paper's i-th triple as p(x/1.01)
+ *                   for i < 8 (a/1.01, b/1.01³, c/1.01⁵), the 8th triple unchanged from then on;
  *   repeat: A = X·Xᵀ; B = b·A + c·A·A; X = a·X + B·X; transpose back.
  */
 import { frob, lincomb, matmul, scaled, transpose, type M64 } from './matrix.js';
+import listing from './polar-express-listing.json' with { type: 'json' };
 
 export type Method = 'quintic' | 'polar-express';
 
 /** Keller Jordan's quintic, the same triple at every step. */
 export const QUINTIC: readonly [number, number, number] = [3.4445, -4.775, 2.0315];
 
-/** Polar Express (arXiv 2505.16932), 5 steps, safety 2e-2, cushion 2. */
-export const POLAR_EXPRESS: readonly (readonly [number, number, number])[] = [
-  [8.156554524902461, -22.48329292557795, 15.878769915207462],
-  [4.042929935166739, -2.808917465908714, 0.5000178451051316],
-  [3.8916678022926607, -2.772484153217685, 0.5060648178503393],
-  [3.285753657755655, -2.3681294933425376, 0.46449024233003106],
-  [2.3465413258596377, -1.7097828382687081, 0.42323551169305323],
-];
+/** Polar Express (Amsel et al., arXiv 2505.16932), the code listing's triples for ℓ = 1e-3, before the safety factor. */
+export const POLAR_EXPRESS_LISTING = listing.triples as unknown as ReadonlyArray<readonly [number, number, number]>;
 
-/**
- * The triple for step `i` (0-based). DESIGN.md gives Polar Express for 5 steps; beyond the fifth we
- * repeat the last triple (the choice documented by src/norms/newton-schulz.ts, not fixed by the spec).
- */
+/** The triple for step `i` (0-based). */
 export function coefficients(method: Method, i: number): readonly [number, number, number] {
   if (method === 'quintic') return QUINTIC;
-  return POLAR_EXPRESS[Math.min(i, POLAR_EXPRESS.length - 1)]!;
+  const k = Math.min(i, POLAR_EXPRESS_LISTING.length - 1);
+  const [a, b, c] = POLAR_EXPRESS_LISTING[k]!;
+  if (k === POLAR_EXPRESS_LISTING.length - 1) return [a, b, c];
+  // p(x/1.01) = a·x/1.01 + b·x³/1.01³ + c·x⁵/1.01⁵
+  return [a / 1.01, b / 1.01 ** 3, c / 1.01 ** 5];
 }
 
 /** Newton–Schulz / Polar Express on a 2-D float64 matrix. */
@@ -35,7 +34,7 @@ export function newtonSchulz64(g: M64, steps: number, method: Method): M64 {
   const tall = g.rows > g.cols;
   let x = tall ? transpose(g) : g;
   const n = frob(x);
-  x = method === 'quintic' ? scaled(x, 1 / (n + 1e-7)) : scaled(x, 1 / (n * 1.02 + 1e-6));
+  x = method === 'quintic' ? scaled(x, 1 / (n + 1e-7)) : scaled(x, 1 / (n * 1.01 + 1e-7));
   for (let i = 0; i < steps; i++) {
     const [a, b, c] = coefficients(method, i);
     const gram = matmul(x, transpose(x));

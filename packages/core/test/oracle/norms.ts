@@ -1,5 +1,5 @@
 /**
- * Float64 oracles for every norm of DESIGN.md §3: the LMO, the norm itself and its dual norm,
+ * Float64 oracles for every norm of docs/guide/norms.md: the LMO, the norm itself and its dual norm,
  * written from the spec's formulas. Shapes follow PyTorch's `Linear.weight`, `[d_out, d_in]`.
  *
  * Identities the tests rely on (for u = lmo(g), g ≠ 0): ‖u‖ = 1 and ⟨g, u⟩ = ‖g‖_* (up to the
@@ -99,7 +99,7 @@ export function spectralOracle(options: SpectralOracleOptions = {}): OracleNorm 
 
 // ---- colNorm / rowNorm -----------------------------------------------------------------------
 
-/** Applies a 2-D oracle to gᵀ and transposes the result back (DESIGN.md's `transpose=true`). */
+/** Applies a 2-D oracle to gᵀ and transposes the result back (the norms' `transpose: true`). */
 function onTranspose(inner: OracleNorm, label: string): OracleNorm {
   const flip = (shape: Shape): number[] => [shape[1]!, shape[0]!];
   const t = (values: Float64Array, shape: Shape): Float64Array => transpose(as2d(values, shape)).data;

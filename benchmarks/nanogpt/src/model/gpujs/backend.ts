@@ -7,34 +7,20 @@ import { GpujsGPT } from './gpt.js';
 import { KernelRunner, type DeviceValue, type GpuLike } from './runner.js';
 import { webgpuNavigatorOptions } from './webgpu.js';
 
-/** The slot of a `@lmo/gpujs` tensor that holds its device value (an internal of that package). */
-interface StorageSlot {
-  value: DeviceValue | null;
-}
-
-function slot(t: GpujsTensor): StorageSlot {
-  return (t as unknown as { storage: StorageSlot }).storage;
-}
-
-function valueOf(t: GpujsTensor, name: string): DeviceValue {
-  const v = slot(t).value;
-  if (v === null) throw new Error(`gpujs model: parameter ${name} has no computed value`);
-  return v;
-}
-
 /**
  * nanoGPT's GPT as gpu.js kernels (`./kernels.ts`) in one gpu.js mode. The model's kernels and the
  * optimizer's (`@lmo/gpujs`) run on one shared gpu.js instance, so parameters are `@lmo/gpujs`
- * tensors whose device values the model reads directly, and gradients are handed over without
- * copies through the device (host modes: copied into persistent arrays; GPU modes: the gradient
- * texture/buffer becomes the gradient tensor's storage).
+ * tensors whose device values the model reads directly (`deviceValue`), and each gradient the
+ * backward pass produces (an array in host modes, a texture/buffer in GPU modes) becomes a
+ * gradient tensor as it is (`adopt`), without copies.
  */
 export class GpujsModelBackend implements ModelBackend<GpujsTensor> {
   readonly name: string;
   readonly tensors: GpujsBackend;
   private readonly runner: KernelRunner;
   private readonly model: GpujsGPT;
-  private readonly grads = new Map<string, GpujsTensor>();
+  /** The gradients of the last pass (valid until the next one, see {@link LossAndGrads}). */
+  private grads = new Map<string, GpujsTensor>();
 
   private constructor(
     readonly mode: GpujsMode,
@@ -68,14 +54,14 @@ export class GpujsModelBackend implements ModelBackend<GpujsTensor> {
     return createParamsFrom(paramSpecs(this.config), init, (data, shape) => this.tensors.fromArray(data, shape));
   }
 
-  /** Lets pending optimizer work finish (webgpu records launches) and frees the previous pass. */
+  /** Lets pending optimizer work finish (webgpu carries it out later) and frees the previous pass. */
   private async begin(params: ParamMap<GpujsTensor>): Promise<(name: string) => DeviceValue> {
     await this.tensors.run(() => undefined);
     this.runner.releaseTemps();
     return (name) => {
       const t = params.get(name);
       if (t === undefined) throw new Error(`missing parameter ${name}`);
-      return valueOf(t, name);
+      return this.tensors.deviceValue(t);
     };
   }
 
@@ -83,25 +69,21 @@ export class GpujsModelBackend implements ModelBackend<GpujsTensor> {
     this.checkBatch(batch);
     const p = await this.begin(params);
     const r = await this.model.lossAndGrads(p, Float32Array.from(batch.x), Float32Array.from(batch.y), batch.batchSize);
-    if (this.grads.size === 0) {
-      for (const s of paramSpecs(this.config)) this.grads.set(s.name, this.tensors.fromArray(new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape));
-      await this.tensors.run(() => undefined);
-    }
+    this.disposeGrads();
+    const shapes = new Map(paramSpecs(this.config).map((s) => [s.name, s.shape]));
     for (const [name, v] of r.grads) {
-      const t = this.grads.get(name);
-      if (t === undefined) throw new Error(`gradient of unknown parameter ${name}`);
-      const s = slot(t);
-      if (v instanceof Float32Array && s.value instanceof Float32Array) {
-        s.value.set(v);
-      } else {
-        // a device result: it becomes the tensor's storage (the previous one is freed)
-        const old = s.value;
-        this.runner.keep(v);
-        s.value = v;
-        if (old !== null && !(old instanceof Float32Array)) old.delete();
-      }
+      const shape = shapes.get(name);
+      if (shape === undefined) throw new Error(`gradient of unknown parameter ${name}`);
+      // the backend owns it from here (it frees it when the tensor is disposed)
+      this.runner.keep(v);
+      this.grads.set(name, this.tensors.adopt(v, shape));
     }
     return { loss: r.loss, grads: this.grads };
+  }
+
+  private disposeGrads(): void {
+    for (const g of this.grads.values()) this.tensors.dispose(g);
+    this.grads = new Map();
   }
 
   async loss(params: ParamMap<GpujsTensor>, batch: Batch): Promise<number> {
@@ -125,8 +107,7 @@ export class GpujsModelBackend implements ModelBackend<GpujsTensor> {
   }
 
   dispose(): void {
-    for (const g of this.grads.values()) this.tensors.dispose(g);
-    this.grads.clear();
+    this.disposeGrads();
     this.runner.destroy();
     this.tensors.destroy();
   }

@@ -2,7 +2,7 @@
  * nanoGPT's GPT forward and backward passes as a sequence of gpu.js kernel launches (the math of
  * `../reference`, one kernel per step of it).
  */
-import type { MaybePromise } from '@lmo/core';
+import type { MaybePromise } from '@lmo/core/backend';
 import { LN_F, WPE, WTE, layerNames, type GPTConfig } from '../config.js';
 import * as K from './kernels.js';
 import type { KernelSource } from './kernels.js';

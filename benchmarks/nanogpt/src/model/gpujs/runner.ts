@@ -1,17 +1,12 @@
 /**
  * Compiles, caches and launches the model's gpu.js kernels, and owns the activations they produce.
  */
-import type { MaybePromise } from '@lmo/core';
+import type { MaybePromise } from '@lmo/core/backend';
+import type { DeviceHandle, DeviceValue } from '@lmo/gpujs';
 import type { KernelSource } from './kernels.js';
 
-/** What gpu.js pipeline results (GL textures, WebGPU buffers) offer. */
-export interface DeviceHandle {
-  toArray(): unknown;
-  delete(): void;
-}
-
 /** A kernel input or output: a host array (cpu, webasm) or a device-resident result (GPU modes). */
-export type DeviceValue = Float32Array | DeviceHandle;
+export type { DeviceValue };
 
 interface KernelRun {
   (...args: unknown[]): unknown;

@@ -1,7 +1,16 @@
 /**
  * A `navigator.gpu` for gpu.js's `webgpu` mode in Node, from the optional `webgpu` package (Dawn).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { GpujsBackendOptions } from '@lmo/gpujs';
+
+/** Whether a Vulkan loader (libvulkan.so.1) is where the dynamic linker looks (Linux; true elsewhere). */
+export function vulkanLoaderPresent(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':'), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/usr/local/lib'];
+  return dirs.some((d) => d !== '' && existsSync(join(d, 'libvulkan.so.1')));
+}
 
 interface Dawn {
   create(flags: string[]): { requestAdapter(options?: object): Promise<unknown> };
@@ -25,12 +34,16 @@ export async function webgpuNavigatorOptions(): Promise<Omit<GpujsBackendOptions
   }
   if (dawn.globals !== undefined) Object.assign(globalThis, dawn.globals);
   const failures: string[] = [];
-  try {
-    const gpu = dawn.create([]);
-    if ((await gpu.requestAdapter()) != null) return { navigatorGpu: gpu };
-    failures.push('no GPU adapter');
-  } catch (e) {
-    failures.push(`GPU adapter: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  if (!vulkanLoaderPresent()) {
+    failures.push('no GPU adapter (no Vulkan loader, libvulkan.so.1)');
+  } else {
+    try {
+      const gpu = dawn.create([]);
+      if ((await gpu.requestAdapter()) != null) return { navigatorGpu: gpu };
+      failures.push('no GPU adapter');
+    } catch (e) {
+      failures.push(`GPU adapter: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
   }
   if (process.env.LMO_WEBGPU === 'compat') {
     process.env.XDG_RUNTIME_DIR ??= '/tmp';

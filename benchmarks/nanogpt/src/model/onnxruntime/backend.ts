@@ -1,11 +1,10 @@
 import { availableParallelism } from 'node:os';
-import type { TensorBackend } from '@lmo/core';
 import { onnxBackend, type OnnxBackend, type OnnxTensor } from '@lmo/onnxruntime';
 import type * as ort from 'onnxruntime-node';
 import type { Batch } from '../../data/batch.js';
 import { createParamsFrom, type LossAndGrads, type ModelBackend, type ParamMap } from '../backend.js';
 import { paramSpecs, type GPTConfig, type ParamSpec } from '../config.js';
-import { buildGptModel, gradOutput, LOGITS_OUTPUT, LOSS_OUTPUT, type GraphKind } from './model.js';
+import { accInput, buildGptModel, gradOutput, LOGITS_OUTPUT, LOSS_OUTPUT, type GraphKind } from './model.js';
 
 type Ort = typeof ort;
 
@@ -62,11 +61,13 @@ export function modelSessionOptions(options: OnnxModelOptions = {}): ort.Inferen
  * their steps to ONNX graphs too.
  *
  * Copies per step: each parameter is read out of the optimizer backend (`read`, one copy) to feed
- * the model session, and each gradient output is wrapped with `fromArray` (one copy).
+ * the model session; the gradient outputs are adopted as tensors without a copy. With gradient
+ * buffers to accumulate into (ScionLight), the graph takes them as inputs and returns `G + g`,
+ * which replaces `G`.
  */
 export class OnnxModelBackend implements ModelBackend<OnnxTensor> {
   readonly name = 'onnxruntime';
-  readonly tensors: TensorBackend<OnnxTensor>;
+  readonly tensors: OnnxBackend;
   readonly stats: OnnxModelStats = { sessionsCreated: 0, runs: 0 };
   private readonly specs: readonly ParamSpec[];
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
@@ -103,17 +104,21 @@ export class OnnxModelBackend implements ModelBackend<OnnxTensor> {
     return createParamsFrom(this.specs, init, (data, shape) => this.tensors.fromArray(data, shape));
   }
 
-  async lossAndGrads(params: ParamMap<OnnxTensor>, batch: Batch): Promise<LossAndGrads<OnnxTensor>> {
+  async lossAndGrads(params: ParamMap<OnnxTensor>, batch: Batch, into?: ParamMap<OnnxTensor>): Promise<LossAndGrads<OnnxTensor>> {
     this.checkBatch(batch);
-    const out = await this.run('train', batch.batchSize, this.config.blockSize, params, batch.x, batch.y);
+    const kind = into === undefined ? 'train' : 'train-accumulate';
+    const out = await this.run(kind, batch.batchSize, this.config.blockSize, params, batch.x, batch.y, into);
     for (const g of this.lastGrads) this.tensors.dispose(g);
-    const grads = new Map<string, OnnxTensor>();
-    for (const s of this.specs) {
-      const t = out[gradOutput(s.name)]!;
-      grads.set(s.name, this.tensors.fromArray(t.data as Float32Array, s.shape));
+    this.lastGrads = [];
+    const loss = (out[LOSS_OUTPUT]!.data as Float32Array)[0]!;
+    const fresh = this.specs.map((s) => this.tensors.adopt(out[gradOutput(s.name)]!.data as Float32Array, s.shape));
+    if (into === undefined) {
+      this.lastGrads = fresh;
+      return { loss, grads: new Map(this.specs.map((s, i) => [s.name, fresh[i]!])) };
     }
-    this.lastGrads = [...grads.values()];
-    return { loss: (out[LOSS_OUTPUT]!.data as Float32Array)[0]!, grads };
+    // G ← G + g computed by the graph: swap the outputs in (no copy, no graph run).
+    await this.tensors.run(() => this.specs.forEach((s, i) => this.tensors.assign(into.get(s.name)!, fresh[i]!)));
+    return { loss, grads: into };
   }
 
   async loss(params: ParamMap<OnnxTensor>, batch: Batch): Promise<number> {
@@ -165,7 +170,7 @@ export class OnnxModelBackend implements ModelBackend<OnnxTensor> {
   }
 
   private async run(
-    kind: GraphKind, B: number, T: number, params: ParamMap<OnnxTensor>, x: Int32Array, y: Int32Array | null,
+    kind: GraphKind, B: number, T: number, params: ParamMap<OnnxTensor>, x: Int32Array, y: Int32Array | null, acc?: ParamMap<OnnxTensor>,
   ): Promise<ort.InferenceSession.OnnxValueMapType> {
     const session = await this.session(kind, B, T);
     const { Tensor } = this.ort;
@@ -176,6 +181,7 @@ export class OnnxModelBackend implements ModelBackend<OnnxTensor> {
       const p = params.get(s.name);
       if (p === undefined) throw new Error(`missing parameter ${s.name}`);
       feeds[s.name] = new Tensor('float32', await this.tensors.read(p), [...s.shape]);
+      if (acc !== undefined) feeds[accInput(s.name)] = new Tensor('float32', await this.tensors.read(acc.get(s.name)!), [...s.shape]);
     }
     const oh = this.oneHot(N);
     fillOneHot(oh.x, x, N, V);

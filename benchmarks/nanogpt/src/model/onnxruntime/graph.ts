@@ -1,14 +1,7 @@
 // A small helper over `@lmo/onnxruntime/onnx`'s model writer: emits nodes with fresh value names,
 // de-duplicates constants, and finally encodes the whole graph as one ONNX model.
 
-import {
-  DataType,
-  encodeModel,
-  type AttributeValue,
-  type InitializerDef,
-  type NodeDef,
-  type ValueInfoDef,
-} from '@lmo/onnxruntime/onnx';
+import { DataType, encodeModel, type AttributeValue, type InitializerDef, type NodeDef, type ValueInfoDef } from '@lmo/onnxruntime/onnx';
 
 /** A value in the graph being built: its ONNX name. */
 export type Value = string;

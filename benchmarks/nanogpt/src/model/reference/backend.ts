@@ -17,7 +17,7 @@ export type ReferenceGemm = 'core' | 'local';
  */
 export class ReferenceModelBackend implements ModelBackend<RefTensor> {
   readonly name = 'reference';
-  readonly tensors: TensorBackend<RefTensor> = referenceBackend;
+  readonly tensors: TensorBackend<RefTensor, 'sync'> = referenceBackend;
   private readonly model: ReferenceGPT;
   private readonly grads: Map<string, RefTensor>;
 
@@ -36,9 +36,16 @@ export class ReferenceModelBackend implements ModelBackend<RefTensor> {
     return createParamsFrom(paramSpecs(this.config), init, (data, shape) => new RefTensor(Float32Array.from(data), shape));
   }
 
-  lossAndGrads(params: ParamMap<RefTensor>, batch: Batch): LossAndGrads<RefTensor> {
+  lossAndGrads(params: ParamMap<RefTensor>, batch: Batch, into?: ParamMap<RefTensor>): LossAndGrads<RefTensor> {
     const loss = this.model.lossAndGrads(arrays(params), batch);
-    return { loss, grads: this.grads };
+    if (into === undefined) return { loss, grads: this.grads };
+    // G ← G + g in place (rounded to float32 once, like the reference backend's add).
+    for (const [name, g] of this.grads) {
+      const G = into.get(name)!.data;
+      const d = g.data;
+      for (let i = 0; i < d.length; i++) G[i] = G[i]! + d[i]!;
+    }
+    return { loss, grads: into };
   }
 
   loss(params: ParamMap<RefTensor>, batch: Batch): number {

@@ -54,7 +54,7 @@ export class TfjsModelBackend implements ModelBackend<Tensor> {
     }));
   }
 
-  lossAndGrads(params: ParamMap<Tensor>, batch: Batch): LossAndGrads<Tensor> {
+  lossAndGrads(params: ParamMap<Tensor>, batch: Batch, into?: ParamMap<Tensor>): LossAndGrads<Tensor> {
     const { tf } = this;
     for (const g of this.lastGrads) g.dispose();
     const bt = this.batchTensors(batch);
@@ -68,6 +68,12 @@ export class TfjsModelBackend implements ModelBackend<Tensor> {
     value.dispose();
     bt.xOneHot.dispose();
     bt.yOneHot.dispose();
+    if (into !== undefined) {
+      // G ← G + g into the persistent buffers; the fresh gradients are freed at once.
+      tf.tidy(() => this.names.forEach((n, i) => (into.get(n) as tfc.Variable).assign(tf.add(into.get(n)!, grads[i]!))));
+      tf.dispose(grads);
+      return { loss, grads: into };
+    }
     this.lastGrads = grads;
     return { loss, grads: new Map(this.names.map((n, i) => [n, grads[i]!])) };
   }

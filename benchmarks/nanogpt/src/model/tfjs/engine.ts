@@ -37,8 +37,8 @@ export async function importOr<M>(pkg: string, load: () => Promise<M>): Promise<
  */
 export async function activateTfjs(engine: TfjsEngine): Promise<Tf> {
   const tf = await importOr('@tensorflow/tfjs-core', () => import('@tensorflow/tfjs-core'));
-  // IS_TEST keeps tfjs-backend-cpu from printing its "install tfjs-node" banner when it registers;
-  // it is switched off again below (it also turns on tfjs' per-kernel leak checks).
+  // IS_TEST keeps tfjs-backend-cpu from printing its "install tfjs-node" banner; it is switched off
+  // again below (it also turns on tfjs' per-kernel leak checks).
   tf.env().set('IS_TEST', true);
   // tf.grads needs every op's gradient registered. tfjs-core's own register_all_gradients entry is
   // ESM-only source that Node cannot load; the umbrella package's Node bundle registers the same
@@ -54,6 +54,8 @@ export async function activateTfjs(engine: TfjsEngine): Promise<Tf> {
   }
   const ok = await tf.setBackend(engine);
   await tf.ready();
+  // tfjs-backend-cpu prints its banner on the first tensor write, not on registration: write one now.
+  tf.tensor1d([0]).dispose();
   tf.env().set('IS_TEST', false);
   if (!ok || tf.getBackend() !== engine) throw new UsageError(`could not start the tfjs ${engine} backend`);
   return tf;

@@ -1,0 +1,30 @@
+/**
+ * `@lmo/onnxruntime/web`: the same backend on onnxruntime-web, for browsers and bundlers (wasm, and
+ * webgpu where the browser has it). It never imports onnxruntime-node.
+ *
+ * @example
+ * ```ts
+ * import * as ort from 'onnxruntime-web';
+ * import { onnxBackend } from '@lmo/onnxruntime/web';
+ * ort.env.wasm.wasmPaths = '/assets/ort/'; // serve onnxruntime-web's .wasm files yourself
+ * const backend = onnxBackend({ executionProviders: ['wasm'] });
+ * ```
+ * @packageDocumentation
+ * @module @lmo/onnxruntime/web
+ */
+import * as ortWeb from 'onnxruntime-web';
+import { OnnxBackend, type OnnxBackendOptions } from './backend.js';
+import type { OrtApi } from './session-cache.js';
+
+export { OnnxBackend, type OnnxBackendOptions } from './backend.js';
+export { OnnxTensor } from './graph/nodes.js';
+export type { OnnxBackendStats, OrtApi } from './session-cache.js';
+
+/** Create an onnxruntime backend on onnxruntime-web (or on `options.ort`). Default provider: `wasm`. */
+export function onnxBackend(options: OnnxBackendOptions = {}): OnnxBackend {
+  return new OnnxBackend({
+    executionProviders: ['wasm'],
+    ...options,
+    ort: options.ort ?? (ortWeb as unknown as OrtApi),
+  });
+}

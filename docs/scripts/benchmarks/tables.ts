@@ -1,0 +1,117 @@
+/** The Benchmarks page's tables, each computed from result files (see parse.ts). */
+import { lrText } from './commands.js';
+import type { ParityDoc, Run, SpeedDoc, Sweep } from './parse.js';
+
+const fixed = (v: number, digits: number): string => v.toFixed(digits);
+const cell = (s: string): string => s.replace(/\|/g, '\\|');
+function signed(v: number, digits: number): string {
+  const s = v.toFixed(digits);
+  return v > 0 ? `+${s}` : s === (-0).toFixed(digits) ? (0).toFixed(digits) : s;
+}
+
+/** Mean and sample standard deviation (n − 1; 0 for a single value). */
+export function meanSd(xs: readonly number[]): { mean: number; sd: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, sd };
+}
+
+const groupBy = <T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> => {
+  const out = new Map<string, T[]>();
+  for (const x of xs) out.set(key(x), [...(out.get(key(x)) ?? []), x]);
+  return out;
+};
+
+/** Runs of one optimizer, lr, backend and length over two or more seeds: the final val loss per seed, mean ± sd. */
+export function seedsTable(runs: readonly Run[]): { lines: string[]; runs: Run[] } {
+  const groups = [...groupBy(runs, (r) => `${r.summary.optimizer}|${r.summary.lr}|${r.summary.backend}|${r.summary.iters}`).values()]
+    .map((g) => [...new Map(g.map((r) => [r.summary.seed, r])).values()].sort((a, b) => a.summary.seed - b.summary.seed))
+    .filter((g) => g.length >= 2);
+  if (groups.length === 0) return { lines: [], runs: [] };
+  const lines = ['| Optimizer | lr | Backend | Iterations | Final val loss per seed | Mean ± sd |', '|---|---|---|---|---|---|'];
+  for (const g of groups) {
+    const s = g[0]!.summary;
+    const { mean, sd } = meanSd(g.map((r) => r.summary.final_val_loss));
+    const perSeed = g.map((r) => `${r.summary.seed}: ${fixed(r.summary.final_val_loss, 4)}`).join(', ');
+    lines.push(`| ${cell(s.optimizer)} | ${lrText(s.lr)} | ${cell(s.backend)} | ${s.iters} | ${perSeed} | **${fixed(mean, 4)}** ± ${fixed(sd, 4)} |`);
+  }
+  return { lines, runs: groups.flat() };
+}
+
+/** Every run's final and best val loss; runs with the same optimizer, lr, seed and length compared with the reference backend. */
+export function runsTable(runs: readonly Run[]): string[] {
+  const lines = ['| Optimizer | lr | Seed | Iterations | Backend | Final val loss | Best val loss | Δ final vs reference |', '|---|---|---|---|---|---|---|---|'];
+  for (const group of groupBy(runs, (r) => `${r.summary.optimizer}|${r.summary.lr}|${r.summary.seed}|${r.summary.iters}`).values()) {
+    const ref = group.find((r) => r.summary.backend === 'reference');
+    for (const r of group) {
+      const s = r.summary;
+      const delta = ref && ref !== r ? signed(s.final_val_loss - ref.summary.final_val_loss, 4) : ref === r ? '(reference)' : '—';
+      lines.push(`| ${cell(s.optimizer)} | ${lrText(s.lr)} | ${s.seed} | ${s.iters} | ${cell(s.backend)} | ${fixed(s.final_val_loss, 4)} | ${fixed(s.best_val_loss, 4)} | ${delta} |`);
+    }
+  }
+  return lines;
+}
+
+/** Training-run timings from the summary lines. */
+export function runSpeedTable(runs: readonly Run[]): string[] {
+  const lines = ['| Backend | Optimizer | Seed | Tokens/s | ms fwd+bwd / iter | ms optimizer / iter | Optimizer share | Optimizer vs AdamW (same file) | Peak RSS (MB) |', '|---|---|---|---|---|---|---|---|---|'];
+  const sorted = [...runs].sort((a, b) => a.summary.backend.localeCompare(b.summary.backend) || a.summary.optimizer.localeCompare(b.summary.optimizer) || a.summary.seed - b.summary.seed);
+  for (const r of sorted) {
+    const s = r.summary;
+    const adamw = runs.find((o) => o.summary.backend === s.backend && o.summary.optimizer === 'adamw' && o.file === r.file && o.summary.ms_optimizer > 0);
+    const share = s.ms_fwd_bwd + s.ms_optimizer > 0 ? `${fixed((100 * s.ms_optimizer) / (s.ms_fwd_bwd + s.ms_optimizer), 1)}%` : '—';
+    const vsAdamw = adamw ? (adamw === r ? '1.00×' : `${fixed(s.ms_optimizer / adamw.summary.ms_optimizer, 2)}×`) : '—';
+    lines.push(
+      `| ${cell(s.backend)} | ${cell(s.optimizer)} | ${s.seed} | ${fixed(s.tokens_per_s, 0)} | ${fixed(s.ms_fwd_bwd, 1)} | ${fixed(s.ms_optimizer, 1)} | ${share} | ${vsAdamw} | ${fixed(s.peak_rss_mb, 0)} |`,
+    );
+  }
+  return lines;
+}
+
+/** An lr sweep: one row per optimizer, one column per lr, the final val loss (mean ± sd over seeds); the best lr in bold. */
+export function sweepTable(sweep: Sweep): string[] {
+  const lrs = [...new Set(sweep.rows.map((r) => r.lr))].sort((a, b) => a - b);
+  const lines = [`| Optimizer | ${lrs.map(lrText).join(' | ')} |`, `|---|${lrs.map(() => '---').join('|')}|`];
+  for (const [optimizer, rows] of groupBy(sweep.rows, (r) => r.optimizer)) {
+    const cells = lrs.map((lr) => {
+      const xs = rows.filter((r) => r.lr === lr).map((r) => r.final_val_loss);
+      return xs.length === 0 ? undefined : meanSd(xs);
+    });
+    const best = Math.min(...cells.flatMap((c) => (c ? [c.mean] : [])));
+    const text = cells.map((c) => (c === undefined ? '—' : `${c.mean === best ? `**${fixed(c.mean, 4)}**` : fixed(c.mean, 4)}${c.sd > 0 ? ` ± ${fixed(c.sd, 4)}` : ''}`));
+    lines.push(`| ${cell(optimizer)} | ${text.join(' | ')} |`);
+  }
+  return lines;
+}
+
+/** Backend parity: each backend's largest loss difference and gradient errors against the reference. */
+export function parityDocTable(doc: ParityDoc): string[] {
+  const lines = [
+    '| Backend | Losses | max \\|Δloss\\| | Gradient error, step 0 | Gradient error, all steps | Within tolerance |',
+    '|---|---|---|---|---|---|',
+    `| reference | ${doc.reference_losses.map((l) => fixed(l, 5)).join(', ')} | – | – | – | – |`,
+  ];
+  for (const r of doc.rows) {
+    const same = r.losses.every((l, i) => fixed(l, 5) === fixed(doc.reference_losses[i]!, 5));
+    const losses = same ? 'the same to 5 decimals' : r.losses.map((l) => fixed(l, 5)).join(', ');
+    lines.push(`| ${cell(r.backend)} | ${losses} | ${r.max_loss_diff.toExponential(1)} | ${r.max_grad_rel_err_step0.toExponential(1)} | ${r.max_grad_rel_err.toExponential(1)} | ${r.ok ? 'yes' : '**no**'} |`);
+  }
+  return lines;
+}
+
+/** `pnpm bench speed`: ms per forward+backward and per optimizer step on each backend. */
+export function speedDocTable(doc: SpeedDoc): string[] {
+  const optimizers = [...new Set(doc.rows.flatMap((r) => Object.keys(r.optimizers)))];
+  const lines = [
+    `| Backend | fwd+bwd ms | fwd+bwd CPU ms | ${optimizers.map((o) => `${o} step ms`).join(' | ')} | tokens/s (Scion) |${optimizers.includes('adamw') ? ` ${optimizers.filter((o) => o !== 'adamw').map((o) => `${o} / adamw`).join(' | ')} |` : ''}`,
+    `|---|---|---|${optimizers.map(() => '---').join('|')}|---|${optimizers.includes('adamw') ? `${optimizers.filter((o) => o !== 'adamw').map(() => '---').join('|')}|` : ''}`,
+  ];
+  const rows = [...doc.rows].sort((a, b) => a.ms_fwd_bwd - b.ms_fwd_bwd);
+  for (const r of rows) {
+    const steps = optimizers.map((o) => (r.optimizers[o] ? fixed(r.optimizers[o]!.ms, 1) : '—'));
+    const adamw = r.optimizers['adamw']?.ms;
+    const ratios = adamw ? optimizers.filter((o) => o !== 'adamw').map((o) => (r.optimizers[o] ? `${fixed(r.optimizers[o]!.ms / adamw, 1)}×` : '—')) : [];
+    lines.push(`| ${cell(r.backend)} | ${fixed(r.ms_fwd_bwd, 1)} | ${fixed(r.cpu_ms_fwd_bwd, 1)} | ${steps.join(' | ')} | ${fixed(r.tokens_per_s, 0)} |${ratios.length ? ` ${ratios.join(' | ')} |` : ''}`);
+  }
+  return lines;
+}

@@ -1,0 +1,166 @@
+/**
+ * The tensor contract: the only thing core knows about numbers.
+ *
+ * A backend binds these primitives to an engine (the Float32Array reference backend, tfjs,
+ * onnxruntime, gpu.js, or your own). `T` is the backend's tensor handle, `M` its execution mode.
+ * The conformance suite (`@lmo/core/testing`) checks every rule below.
+ *
+ * **Values.** Tensors are dense, row-major, float32. Operations never change their inputs; only
+ * {@link TensorBackend.assign} writes. Results of operations are temporaries of the current
+ * {@link TensorBackend.run} scope (an eager engine may free them when the scope ends).
+ *
+ * **Ranks.** Exactly these primitives see tensors of any rank, the scalar `[]` included:
+ * `isTensor`, `fromArray`, `read`, `shape`, `zerosLike`, `reshape`, `assign`, `dispose` and
+ * `allFinite`. Every other primitive (the arithmetic, the reductions, `transpose`, `matmul`, the
+ * fused kernels) receives **2-D** tensors `[m, n]` only: core views every parameter as a matrix
+ * first (rank 0 → `[1, 1]`, rank 1 → `[1, n]`, rank ≥ 3 → `[d₀, d₁·…]`, see `matrixView`).
+ *
+ * **Broadcasting.** The right operand of `add`, `sub`, `mul` and `div` is `[m, n]` (the left
+ * operand's shape), `[m, 1]` (one value per row), `[1, n]` (one value per column) or `[1, 1]`.
+ * Reductions keep dimensions: a full reduction of `[m, n]` is `[1, 1]`.
+ *
+ * **Execution.** A `'sync'` backend computes each primitive at once and returns plain values from
+ * `read`, `allFinite` and `run`. An `'async'` backend may record primitives and compute later; its
+ * `read`, `allFinite` and `run` return Promises and are carried out in call order: a `run`'s
+ * function is called when every earlier `run`, `read` and `allFinite` of the backend has finished,
+ * so what it computes sees their effects (`DeferredExecution` in `@lmo/core/backend` implements
+ * this for compiling engines).
+ */
+export type Shape = readonly number[];
+
+/** How a backend delivers results: at once (`'sync'`), or as Promises in call order (`'async'`). */
+export type ExecutionMode = 'sync' | 'async';
+
+/**
+ * What a primitive of a backend in mode `M` returns for a value `V`: `V` when synchronous, a
+ * `Promise<V>` when asynchronous, and either when the mode is not known statically.
+ */
+export type Result<M extends ExecutionMode, V> = M extends 'sync' ? V : Promise<V>;
+
+/** A value or a promise of it. */
+export type MaybePromise<V> = V | Promise<V>;
+
+/** Options for {@link TensorBackend.matmul}. */
+export interface MatmulOptions {
+  /** Use `aᵀ` instead of `a`. */
+  readonly transposeA?: boolean;
+  /** Use `bᵀ` instead of `b`. */
+  readonly transposeB?: boolean;
+}
+
+/** Reduction axis: `0` reduces over rows (result `[1, n]`, one value per column), `1` over columns (`[m, 1]`). */
+export type Axis = 0 | 1;
+
+/** The coefficients `(a, b, c)` of one step of an odd matrix polynomial `X ← a·X + b·(XXᵀ)X + c·(XXᵀ)²X`. */
+export type PolynomialCoefficients = readonly [a: number, b: number, c: number];
+
+/**
+ * Which Gram matrix a polynomial step forms: `'left'` (`A = X·Xᵀ`, `X ← a·X + B·X`, for
+ * `rows ≤ cols`) or `'right'` (`A = Xᵀ·X`, `X ← a·X + X·B`, for `rows > cols`); the two give
+ * the same polynomial of `X`, the smaller `A` being cheaper.
+ */
+export type GramSide = 'left' | 'right';
+
+/** Options of {@link TensorBackend.run}. */
+export interface RunOptions<T> {
+  /**
+   * Tensors that must be all finite for the scope to take effect. The backend checks them before
+   * applying any `assign` of the scope (an async backend within the same turn); when one holds a
+   * NaN or ±Inf nothing is written and `run` yields `false`.
+   */
+  readonly guard?: readonly T[];
+  /**
+   * Called once the scope's assigns have been applied, before anything issued later runs (for
+   * bookkeeping that must move in step with the tensors, like a step counter). Not called when
+   * the scope throws, fails or is vetoed by its guard.
+   */
+  readonly onCommit?: () => void;
+}
+
+/**
+ * Optional fused kernels of bounded size. Core falls back to the primitives when one is absent;
+ * a kernel receives the plan's data and never restates it.
+ */
+export interface FusedKernels<T> {
+  /**
+   * The polynomial steps of an orthogonalization on a batch of matrices of one shape, already
+   * normalized by core. For each triple `(a, b, c)` in order, on `'left'`:
+   * `A = X·Xᵀ; B = b·A + c·A·A; X ← a·X + B·X`; on `'right'`: `A = Xᵀ·X; B = b·A + c·A·A;
+   * X ← a·X + X·B`. Returns one new tensor per input, of the input's shape.
+   */
+  newtonSchulz?(xs: readonly T[], coefficients: readonly PolynomialCoefficients[], side: GramSide): T[];
+}
+
+/** The tensor contract. See the module documentation for the rules every primitive follows. */
+export interface TensorBackend<T, M extends ExecutionMode = ExecutionMode> {
+  /** A short name for messages, e.g. `"reference"`, `"tfjs-wasm"`. */
+  readonly name: string;
+  /** Whether results come at once or as Promises (see {@link ExecutionMode}). */
+  readonly mode: M;
+
+  // ---- data (any rank) -------------------------------------------------------------------------
+  /** Whether `x` is a live tensor of this backend (not disposed, its data consistent with its shape). */
+  isTensor(x: unknown): x is T;
+  /** A new persistent tensor holding a copy of `data` (row-major) with the given shape. */
+  fromArray(data: Float32Array, shape: Shape): T;
+  /** The tensor's values, row-major (a copy the caller may keep). */
+  read(x: T): Result<M, Float32Array>;
+  /** The tensor's shape. */
+  shape(x: T): Shape;
+  /** A new persistent, assignable tensor of zeros with `x`'s shape (optimizer state lives in these). */
+  zerosLike(x: T): T;
+  /** The same values viewed with another shape of equal size. */
+  reshape(x: T, shape: Shape): T;
+
+  // ---- elementwise (2-D) -----------------------------------------------------------------------
+  /** `xᵀ`. */
+  transpose(x: T): T;
+  /** `a + b`; `b` broadcasts. */
+  add(a: T, b: T): T;
+  /** `a − b`; `b` broadcasts. */
+  sub(a: T, b: T): T;
+  /** `a ⊙ b`; `b` broadcasts. */
+  mul(a: T, b: T): T;
+  /** `a ⊘ b`; `b` broadcasts. IEEE semantics (`1/0 = Inf`, `0/0 = NaN`). */
+  div(a: T, b: T): T;
+  /** `s · x`. */
+  scale(x: T, s: number): T;
+  /** `x + s` elementwise. */
+  addScalar(x: T, s: number): T;
+  /** `α·x + β·y` (same shape). */
+  axpby(alpha: number, x: T, beta: number, y: T): T;
+  /** `sign(x)` with `sign(±0) = 0`; NaN stays NaN. */
+  sign(x: T): T;
+  /** `√x`. */
+  sqrt(x: T): T;
+  /** `|x|`. */
+  abs(x: T): T;
+
+  // ---- reductions (2-D, dims kept) -------------------------------------------------------------
+  /** `Σ x²` over `axis`, or over all elements as `[1, 1]`. */
+  sumSquares(x: T, axis?: Axis): T;
+  /** `max |x|` over all elements as `[1, 1]`; NaN when any element is NaN. */
+  maxAbs(x: T): T;
+  /** Whether no element of any of `xs` (any rank) is NaN or ±Inf. */
+  allFinite(xs: readonly T[]): Result<M, boolean>;
+
+  // ---- linear algebra (2-D) --------------------------------------------------------------------
+  /** `op(a) · op(b)`, `op` being the identity or the transpose. */
+  matmul(a: T, b: T, options?: MatmulOptions): T;
+
+  // ---- memory and effects ----------------------------------------------------------------------
+  /** Write `value`'s contents into the persistent tensor `target` (same shape). */
+  assign(target: T, value: T): void;
+  /** Free a persistent tensor (state buffers, tensors made by `fromArray`/`zerosLike`). */
+  dispose(x: T): void;
+  /**
+   * Runs `fn` as one all-or-nothing scope (tfjs: `tidy`; a compiling engine: record, compile once
+   * per structure, execute). Temporaries made inside are released when it ends. Its assigns take
+   * effect only if `fn` returns normally, the engine succeeds and the guard holds; otherwise
+   * nothing is written. Yields whether the assigns were applied (`false` only through `guard`).
+   */
+  run(fn: () => void, options?: RunOptions<T>): Result<M, boolean>;
+
+  /** Optional fused kernels. */
+  readonly fused?: FusedKernels<T>;
+}
