@@ -7,6 +7,8 @@ import { parityCommand, runCommand, speedCommand, sweepCommand } from './benchma
 import { parseResults, type ResultFile, type Results, type Run } from './benchmarks/parse.js';
 import { lossPlotSvg, PALETTE, type Series } from './benchmarks/plot.js';
 import { parityDocTable, runSpeedTable, runsTable, seedsTable, speedDocTable, sweepTable } from './benchmarks/tables.js';
+import { parseSideRecords } from '../../benchmarks/nanogpt/src/bench/side-records.js';
+import { envLine, gemmShareLine, gemmTable, memoryLine, partsTable, type Run as SideRun } from '../../benchmarks/nanogpt/src/bench/side-tables.js';
 
 export type { ResultFile } from './benchmarks/parse.js';
 export { parseResults } from './benchmarks/parse.js';
@@ -71,17 +73,64 @@ Every table below says which file it comes from and the command that writes that
 \`pnpm nanogpt --help\` lists every option (backends, optimizers, model size, iterations, seed).
 `;
 
+/**
+ * The runs of `pnpm bench torch` (PyTorch eager against lmo), as the benchmark's own tables; a file
+ * its parser rejects goes to `skipped`.
+ */
+function sideBySideSection(files: readonly ResultFile[], skipped: string[]): string[] {
+  const runs: SideRun[] = [];
+  const used: string[] = [];
+  for (const f of files) {
+    try {
+      runs.push(parseSideRecords(f.text, f.path));
+      used.push(f.path);
+    } catch (e) {
+      skipped.push((e as Error).message);
+    }
+  }
+  if (runs.length === 0) return [];
+  return [
+    '## Side by side with PyTorch',
+    '',
+    'PyTorch eager (nanoGPT\'s GPT with its AdamW, and Scion) and lmo on the same model at the same thread count, part by part, the two sides taking turns. torch / lmo above 1 means lmo is faster. Over several runs a time is the median of the runs\' values and a ratio the median of the per-run ratios. Wall times depend on the machine\'s load; process CPU time much less.',
+    '',
+    envLine(runs),
+    '',
+    '### Medians, wall time',
+    '',
+    partsTable(runs),
+    '',
+    '### 10th percentiles, wall time',
+    '',
+    partsTable(runs, { stat: 'p10' }),
+    '',
+    '### Medians, process CPU time',
+    '',
+    partsTable(runs, { clock: 'cpu' }),
+    '',
+    "### Newton–Schulz: its GEMMs alone, and the whole Scion step (10th percentiles)",
+    '',
+    gemmTable(runs, { stat: 'p10' }),
+    '',
+    gemmShareLine(runs, { stat: 'p10' }),
+    '',
+    memoryLine(runs),
+    '',
+    ...producedBy('From', used, [...used.map((f) => `pnpm bench torch --json ${f}`), `pnpm bench torch-table ${used.join(' ')}`]),
+  ];
+}
+
 /** Builds the page (and its SVGs) from the result files found. */
 export function renderBenchmarksPage(files: readonly ResultFile[]): BenchmarksPage {
   const results = parseResults(files);
-  const { runs, sweeps, parity, speed, skipped } = results;
+  const { runs, sweeps, parity, speed, sideBySide, skipped } = results;
   const svgs = new Map<string, string>();
   const md: string[] = [INTRO];
   const byFile = new Map<string, Run[]>();
   for (const r of runs) byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
   const commandsOf = (list: readonly Run[]): string[] => [...new Set(list.map((r) => r.file))].map((f) => runCommand(byFile.get(f)!));
 
-  if (runs.length + sweeps.length + parity.length + speed.length === 0) {
+  if (runs.length + sweeps.length + parity.length + speed.length + sideBySide.length === 0) {
     md.push('## No results yet', '');
     md.push(
       files.length === 0
@@ -124,6 +173,7 @@ export function renderBenchmarksPage(files: readonly ResultFile[]): BenchmarksPa
     md.push(...speedDocTable(doc), '');
     md.push(...producedBy('From', [doc.file], [speedCommand(doc)]));
   }
+  md.push(...sideBySideSection(sideBySide, skipped));
   if (byFile.size > 0) {
     md.push('## Loss curves', '');
     for (const [file, list] of byFile) {

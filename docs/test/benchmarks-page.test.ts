@@ -89,4 +89,33 @@ describe('scripts/benchmarks-page.ts', () => {
     expect(page.markdown).toContain('| onnxruntime | the same to 5 decimals | 1.0e-7 | 4.0e-7 | 2.0e-6 | yes |');
     expect(page.markdown).toContain('| onnxruntime | 90.0 | 85.0 | 20.0 | 50.0 | 5000 | 2.5× |');
   });
+
+  it('shows the runs of bench torch (PyTorch side by side) with their commands; a broken one is reported', () => {
+    const t = (ms: number) => ({ median: ms, p10: ms, p90: ms, mean: ms });
+    const part = (side: string, fields: object, ms: number) =>
+      JSON.stringify({ side, ...(side === 'lmo' ? { backend: 'onnxruntime' } : {}), kind: 'part', n: 3, wall_ms: t(ms), cpu_ms: t(ms), ...fields });
+    const run = (torchMs: number) =>
+      [
+        JSON.stringify({ side: 'torch', kind: 'env', threads: 2, blas: 'openblas', torch: '1.13', omp_wait_policy: 'PASSIVE' }),
+        JSON.stringify({ side: 'lmo', kind: 'env', threads: 2, node: '20' }),
+        part('torch', { part: 'fwd_bwd' }, torchMs),
+        part('lmo', { part: 'fwd_bwd' }, 30),
+        JSON.stringify({ side: 'torch', kind: 'memory', peak_rss_mb: 300 }),
+        JSON.stringify({ side: 'lmo', kind: 'memory', peak_rss_mb: 250 }),
+      ].join('\n');
+    const files = [
+      { path: `${R}/torch-1.jsonl`, text: run(60) },
+      { path: `${R}/torch-2.jsonl`, text: run(90) },
+      { path: `${R}/torch-3.jsonl`, text: `${JSON.stringify({ side: 'torch', kind: 'memory', peak_rss_mb: 1 })}\nnot json\n` },
+    ];
+    const results = parseResults(files);
+    expect(results.sideBySide.map((f) => f.path)).toEqual(files.map((f) => f.path));
+    expect(results.skipped).toEqual([]);
+    const page = renderBenchmarksPage(files);
+    expect(page.markdown).toContain('## Side by side with PyTorch');
+    // medians of the runs (60, 90 → 75; 30) and of the per-run ratios (2, 3 → 2.5)
+    expect(page.markdown).toMatch(/\| forward\+backward +\| 75\.0 +\| 30\.0 +\| 2\.50× +\|/);
+    expect(page.markdown).toContain(`pnpm bench torch-table ${R}/torch-1.jsonl ${R}/torch-2.jsonl\n`);
+    expect(page.results.skipped).toEqual([`${R}/torch-3.jsonl, line 2: not JSON: not json`]);
+  });
 });

@@ -10,6 +10,8 @@
  *   final_val_loss, best_val_loss, seconds, eval_iters?}`.
  * - `pnpm bench parity --json F.json`: one document `{config, optimizer, steps, reference_losses, rows}`.
  * - `pnpm bench speed --json F.json`: one document `{config, iters, warmup, machine, rows}`.
+ * - `pnpm bench torch --json F.jsonl`: records `{side: "torch" | "lmo", kind, …}` of one side-by-side
+ *   run (the benchmark's own parser reads them: `side-records.ts`).
  */
 import type { SummaryRecord } from '../../../benchmarks/nanogpt/src/report/jsonl.js';
 import type { EvalRecord } from '../../../benchmarks/nanogpt/src/train/trainer.js';
@@ -84,6 +86,8 @@ export interface Results {
   readonly sweeps: Sweep[];
   readonly parity: ParityDoc[];
   readonly speed: SpeedDoc[];
+  /** Side-by-side runs against PyTorch (`bench torch`), one file each. */
+  readonly sideBySide: ResultFile[];
   /** What could not be used, with the reason. */
   readonly skipped: string[];
 }
@@ -98,6 +102,18 @@ function isSummary(v: Record<string, unknown>): v is SummaryLine & Record<string
 const isEval = (v: Record<string, unknown>): v is EvalLine & Record<string, unknown> => has(v, ['iter', 'train_loss', 'val_loss', 'lr', 'ms_per_iter']);
 const isSweepLine = (v: Record<string, unknown>): v is SweepLine & Record<string, unknown> =>
   typeof v.backend === 'string' && typeof v.optimizer === 'string' && has(v, ['iters', 'lr', 'seed', 'final_val_loss']) && v.summary === undefined;
+
+/** Whether a JSON-lines file is a `bench torch` run: its first line is a record of one of the two sides. */
+function isSideBySide(file: ResultFile): boolean {
+  const first = file.text.split(/\r?\n/).find((l) => l.trim() !== '');
+  if (first === undefined) return false;
+  try {
+    const v = JSON.parse(first) as Record<string, unknown> | null;
+    return v !== null && typeof v === 'object' && (v.side === 'torch' || v.side === 'lmo') && typeof v.kind === 'string';
+  } catch {
+    return false;
+  }
+}
 
 /** A whole-file JSON document (parity or speed), or a reason why it is neither. */
 function parseDocument(file: ResultFile): ParityDoc | SpeedDoc | string {
@@ -116,13 +132,17 @@ function parseDocument(file: ResultFile): ParityDoc | SpeedDoc | string {
 
 /** Splits every file into runs, sweeps, parity and speed results. */
 export function parseResults(files: readonly ResultFile[]): Results {
-  const out: Results = { runs: [], sweeps: [], parity: [], speed: [], skipped: [] };
+  const out: Results = { runs: [], sweeps: [], parity: [], speed: [], sideBySide: [], skipped: [] };
   for (const file of files) {
     if (file.path.endsWith('.json')) {
       const doc = parseDocument(file);
       if (typeof doc === 'string') out.skipped.push(`${file.path}: ${doc}`);
       else if ('reference_losses' in doc) out.parity.push(doc);
       else out.speed.push(doc);
+      continue;
+    }
+    if (isSideBySide(file)) {
+      out.sideBySide.push(file);
       continue;
     }
     const pending = new Map<string, EvalLine[]>();
