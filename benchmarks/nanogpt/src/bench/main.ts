@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -9,10 +9,14 @@ import { optimizerName, prepare } from '../train/experiment.js';
 import { parseInteger, parseLearningRates } from '../cli/numbers.js';
 import { UsageError } from '../util/errors.js';
 import { parityBench } from './parity.js';
+import { formatSideRecords, parseSideRecords, type NsDtype } from './side-records.js';
+import { sideBySideReport } from './side-tables.js';
 import { speedBench, speedTable, writeJson } from './speed.js';
 import { sweepBench, sweepTable } from './sweep.js';
+import { torchBench } from './torch.js';
 
 const int = parseInteger(1);
+const count = parseInteger(0);
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
 function backends(names: string[]): BackendName[] {
@@ -48,7 +52,7 @@ async function setup(o: Common) {
 }
 
 function program(): Command {
-  const p = new Command('bench').description('nanoGPT benchmarks: parity, speed, sweep').exitOverride().configureOutput({ writeErr: () => {} });
+  const p = new Command('bench').description('nanoGPT benchmarks: parity, speed, sweep, torch').exitOverride().configureOutput({ writeErr: () => {} });
   common(
     p.command('parity').description('same seed, N steps on every backend: loss difference and gradient error against the reference; exits 1 beyond tolerance'),
     { nLayer: 2, nEmbd: 64, blockSize: 32, batchSize: 4 },
@@ -122,6 +126,62 @@ function program(): Command {
       });
       console.log(`\n${sweepTable(rows)}`);
       model.dispose();
+    });
+  common(p.command('torch').description('PyTorch eager (nanoGPT, its AdamW, Scion) against lmo at the same thread count: per-part medians and ratios, Newton–Schulz GEMM rates, peak memory'))
+    .option('--threads <n>', "torch's threads (OpenMP, BLAS) and onnxruntime's", int, 2)
+    .option('--iters <n>', 'timed runs per part', int, 30)
+    .option('--warmup <n>', 'untimed runs per part first', count, 5)
+    .option('--backends <list>', 'lmo backends', list, ['onnxruntime'])
+    .option('--python <path>', 'the Python that has torch', '/usr/bin/python3')
+    .option('--ns-dtypes <list>', "precisions of torch's Newton–Schulz: bf16 (the reference's), fp32", list, ['bf16', 'fp32'])
+    .option('--omp-wait-policy <p>', "torch's OMP_WAIT_POLICY: passive, active, default (inherit)", 'passive')
+    .action(async (o: Common & { threads: number; iters: number; warmup: number; backends: string[]; python: string; nsDtypes: string[]; ompWaitPolicy: string }) => {
+      for (const d of o.nsDtypes) if (d !== 'bf16' && d !== 'fp32') throw new UsageError(`--ns-dtypes: expected bf16 and/or fp32, got "${d}"`);
+      if (!['passive', 'active', 'default'].includes(o.ompWaitPolicy)) {
+        throw new UsageError(`--omp-wait-policy: expected passive, active or default, got "${o.ompWaitPolicy}"`);
+      }
+      const { data, config } = await setup(o);
+      const result = await torchBench(data, config, {
+        python: o.python,
+        threads: o.threads,
+        iters: o.iters,
+        warmup: o.warmup,
+        batchSize: o.batchSize,
+        seed: o.seed,
+        backends: backends(o.backends),
+        nsDtypes: o.nsDtypes as NsDtype[],
+        ompWaitPolicy: o.ompWaitPolicy as 'passive' | 'active' | 'default',
+      }, console.log);
+      if (!result.ok) {
+        console.log(`torch bench skipped: ${result.reason}`);
+        return;
+      }
+      console.log(`\n${sideBySideReport([result.records])}`);
+      if (o.json) {
+        const out = resolve(o.json);
+        mkdirSync(dirname(out), { recursive: true });
+        writeFileSync(out, formatSideRecords(result.records));
+        console.log(`\nJSON lines: ${out}`);
+      }
+    });
+  p.command('torch-table')
+    .description('the side-by-side tables of one or more runs of `bench torch` (times: median over the runs; ratios: median of the per-run ratios)')
+    .argument('<files...>', 'JSON lines written by bench torch --json')
+    .action((files: string[]) => {
+      const runs = files.map((f) => {
+        let text: string;
+        try {
+          text = readFileSync(resolve(f), 'utf8');
+        } catch {
+          throw new UsageError(`cannot read ${f}`);
+        }
+        try {
+          return parseSideRecords(text, f);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+      });
+      console.log(sideBySideReport(runs));
     });
   return p;
 }

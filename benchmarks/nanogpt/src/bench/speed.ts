@@ -1,12 +1,12 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { GPTConfig } from '../model/config.js';
-import { initParams } from '../model/init.js';
 import { createModelBackend, type BackendName } from '../model/registry.js';
-import { BatchSampler, type CharDataset } from '../data/char-dataset.js';
-import { createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
-import { batchSeeds } from '../train/trainer.js';
-import { timeIt } from './timing.js';
+import type { CharDataset } from '../data/char-dataset.js';
+import type { OptimizerName } from '../optim/factory.js';
+import { timeParts, type PartSamples } from './parts.js';
+import { summarize } from './timing.js';
+import { markdownTable } from '../report/table.js';
 import { UsageError } from '../util/errors.js';
 
 /** One backend's speed. Times are per iteration; `cpu` is process CPU time (robust to other load). */
@@ -46,28 +46,19 @@ export async function speedBench(data: CharDataset, config: GPTConfig, s: SpeedS
       log(`${name}: skipped (${e.message})`);
       continue;
     }
-    const params = model.createParams(initParams(config, s.seed));
-    const sampler = new BatchSampler(data.train, s.batchSize, config.blockSize, batchSeeds(s.seed).train);
-    for (let i = 0; i < s.warmup; i++) await model.lossAndGrads(params, sampler.next());
-    const fb = await timeIt(async () => {
-      for (let i = 0; i < s.iters; i++) await model.lossAndGrads(params, sampler.next());
-    });
-    const { grads } = await model.lossAndGrads(params, sampler.next());
-    const optimizers: Record<string, { ms: number; cpu_ms: number; owned_bytes: number }> = {};
-    for (const o of s.optimizers) {
-      const opt = createTrainOptimizer(o, model.tensors, params, OPTIMIZERS[o].lr, nanoGptSchedule(1000));
-      for (let i = 0; i < s.warmup; i++) await opt.step(grads);
-      const t = await timeIt(async () => {
-        for (let i = 0; i < s.iters; i++) await opt.step(grads);
-      });
-      optimizers[o] = { ms: t.wallMs / s.iters, cpu_ms: t.cpuMs / s.iters, owned_bytes: opt.ownedBytes };
-      opt.dispose();
+    let parts: PartSamples;
+    try {
+      parts = await timeParts(model, data, { ...s, iterations: false });
+    } finally {
+      model.dispose();
     }
-    const msFb = fb.wallMs / s.iters;
+    const optimizers: Record<string, { ms: number; cpu_ms: number; owned_bytes: number }> = {};
+    for (const [o, t] of parts.steps) optimizers[o] = { ms: mean(t.wallMs), cpu_ms: mean(t.cpuMs), owned_bytes: parts.ownedBytes.get(o) ?? 0 };
+    const msFb = mean(parts.fwdBwd.wallMs);
     const row: SpeedRow = {
       backend: model.name,
       ms_fwd_bwd: msFb,
-      cpu_ms_fwd_bwd: fb.cpuMs / s.iters,
+      cpu_ms_fwd_bwd: mean(parts.fwdBwd.cpuMs),
       tokens_per_s: (s.batchSize * config.blockSize * 1000) / (msFb + (optimizers['scion']?.ms ?? 0)),
       optimizers,
       ...(optimizers['scion'] && optimizers['adamw'] ? { scion_over_adamw: optimizers['scion'].cpu_ms / optimizers['adamw'].cpu_ms } : {}),
@@ -75,8 +66,6 @@ export async function speedBench(data: CharDataset, config: GPTConfig, s: SpeedS
     rows.push(row);
     log(`${model.name}: fwd+bwd ${msFb.toFixed(1)} ms (cpu ${row.cpu_ms_fwd_bwd.toFixed(1)} ms); ` +
       Object.entries(optimizers).map(([k, v]) => `${k} ${v.ms.toFixed(1)} ms (cpu ${v.cpu_ms.toFixed(1)}, state ${(v.owned_bytes / 1024).toFixed(0)} KiB)`).join(', '));
-    for (const p of params.values()) model.tensors.dispose(p);
-    model.dispose();
   }
   return rows;
 }
@@ -95,11 +84,10 @@ export function speedTable(rows: readonly SpeedRow[], optimizers: readonly strin
     r.tokens_per_s.toFixed(0),
     r.scion_over_adamw !== undefined ? `${r.scion_over_adamw.toFixed(1)}×` : '-',
   ]);
-  const all = [head, ...body];
-  const widths = head.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
-  const line = (row: string[]): string => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+  return markdownTable(head, body);
 }
+
+const mean = (xs: readonly number[]): number => summarize(xs).mean;
 
 export function writeJson(path: string, value: unknown): void {
   mkdirSync(dirname(path), { recursive: true });

@@ -37,6 +37,23 @@ function defaultThreads(): number {
   return Number.isInteger(n) && n > 0 ? n : availableParallelism();
 }
 
+/** onnxruntime-node, loaded on first use (its ESM and CJS builds export the API differently). */
+export async function loadOrt(): Promise<Ort> {
+  const ortNode = (await import('onnxruntime-node')) as unknown as Ort & { default?: Ort };
+  return ortNode.InferenceSession !== undefined ? ortNode : ortNode.default!;
+}
+
+/** The session options of the model's graphs (and of other benchmark graphs that should run alike). */
+export function modelSessionOptions(options: OnnxModelOptions = {}): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: options.intraOpNumThreads ?? defaultThreads(),
+    extra: { session: { intra_op: { allow_spinning: options.allowSpinning === true ? '1' : '0' } } },
+  };
+}
+
 /**
  * nanoGPT's GPT as hand-derived ONNX graphs (forward and backward) run by onnxruntime-node on the
  * CPU: one `session.run` per training step yields the loss and every gradient. Parameters are
@@ -70,17 +87,10 @@ export class OnnxModelBackend implements ModelBackend<OnnxTensor> {
 
   /** Loads onnxruntime-node and builds the backend (graphs are compiled on first use). */
   static async create(config: GPTConfig, options: OnnxModelOptions = {}): Promise<OnnxModelBackend> {
-    const ortNode = (await import('onnxruntime-node')) as unknown as Ort & { default?: Ort };
-    const api: Ort = ortNode.InferenceSession !== undefined ? ortNode : ortNode.default!;
-    const threads = options.intraOpNumThreads ?? defaultThreads();
-    const extra = { session: { intra_op: { allow_spinning: options.allowSpinning === true ? '1' : '0' } } };
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      intraOpNumThreads: threads,
-      extra,
-    };
+    const api = await loadOrt();
+    const sessionOptions = modelSessionOptions(options);
+    const threads = sessionOptions.intraOpNumThreads!;
+    const extra = sessionOptions.extra as Record<string, unknown>;
     const optimizer = onnxBackend({ executionProviders: ['cpu'], intraOpNumThreads: threads, sessionOptions: { extra } });
     return new OnnxModelBackend(api, config, sessionOptions, optimizer);
   }

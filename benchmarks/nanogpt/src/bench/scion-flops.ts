@@ -1,0 +1,38 @@
+import { transformerGroups } from '@lmo/core';
+import { GroupRouter } from '@lmo/core/backend';
+import { paramSpecs, type GPTConfig } from '../model/config.js';
+
+/**
+ * Floating-point operations of `steps` Newton–Schulz iterations on a `rows × cols` matrix. The
+ * iteration works on the wide orientation, `m = min(rows, cols) ≤ n = max(rows, cols)`, and each
+ * step costs `A = X·Xᵀ` (2m²n) + `A·A` (2m³) + `B·X` (2m²n) = `4m²n + 2m³` (a multiply-add counts
+ * as two; the elementwise work, O(m² + mn), is left out).
+ */
+export function newtonSchulzFlops(rows: number, cols: number, steps: number): number {
+  const m = Math.min(rows, cols);
+  const n = Math.max(rows, cols);
+  return steps * (4 * m * m * n + 2 * m ** 3);
+}
+
+/** A matrix Scion orthogonalizes each step, and how many Newton–Schulz steps it gets. */
+export interface SpectralMatrix {
+  readonly name: string;
+  readonly shape: readonly [number, number];
+  readonly steps: number;
+}
+
+/** The parameters that Scion's transformer groups route to a Spectral norm. */
+export function spectralMatrices(config: GPTConfig): SpectralMatrix[] {
+  const groups = transformerGroups();
+  const router = new GroupRouter(groups, groups.map((g, i) => g.name ?? `group${i}`));
+  return paramSpecs(config).flatMap((spec) => {
+    const norm = groups[router.route(spec.name, spec.shape)]!.norm;
+    if (norm.kind !== 'spectral') return [];
+    return [{ name: spec.name, shape: [spec.shape[0]!, spec.shape[1]!] as const, steps: norm.options['steps'] as number }];
+  });
+}
+
+/** Newton–Schulz flops of one Scion step on this model (≈ 2.35 GFLOP for nanoGPT's CPU config). */
+export function scionStepFlops(config: GPTConfig): number {
+  return spectralMatrices(config).reduce((sum, m) => sum + newtonSchulzFlops(m.shape[0], m.shape[1], m.steps), 0);
+}

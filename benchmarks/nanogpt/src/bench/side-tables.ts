@@ -1,0 +1,185 @@
+import { markdownTable } from '../report/table.js';
+import type { EnvRecord, GemmRecord, MemoryRecord, NsDtype, PartName, PartRecord, SideRecord } from './side-records.js';
+import { quantile } from './timing.js';
+
+/** The records of one run of `pnpm bench torch`. */
+export type Run = readonly SideRecord[];
+
+interface PartKey {
+  readonly part: PartName;
+  readonly optimizer?: string;
+  readonly ns_dtype?: NsDtype;
+}
+
+/** The table's rows: which torch part is set against which lmo part. */
+const PART_ROWS: ReadonlyArray<{ label: string; torch: PartKey; lmo: PartKey }> = [
+  { label: 'forward+backward', torch: { part: 'fwd_bwd' }, lmo: { part: 'fwd_bwd' } },
+  { label: 'AdamW step (with clipping)', torch: { part: 'step', optimizer: 'adamw' }, lmo: { part: 'step', optimizer: 'adamw' } },
+  { label: 'Scion step (torch NS bf16)', torch: { part: 'step', optimizer: 'scion', ns_dtype: 'bf16' }, lmo: { part: 'step', optimizer: 'scion' } },
+  { label: 'Scion step (torch NS fp32)', torch: { part: 'step', optimizer: 'scion', ns_dtype: 'fp32' }, lmo: { part: 'step', optimizer: 'scion' } },
+  { label: 'iteration, AdamW', torch: { part: 'iteration', optimizer: 'adamw' }, lmo: { part: 'iteration', optimizer: 'adamw' } },
+  { label: 'iteration, Scion (torch NS bf16)', torch: { part: 'iteration', optimizer: 'scion', ns_dtype: 'bf16' }, lmo: { part: 'iteration', optimizer: 'scion' } },
+  { label: 'iteration, Scion (torch NS fp32)', torch: { part: 'iteration', optimizer: 'scion', ns_dtype: 'fp32' }, lmo: { part: 'iteration', optimizer: 'scion' } },
+];
+
+const median = (xs: readonly number[]): number => quantile(xs, 0.5);
+
+function part(run: Run, side: 'torch' | 'lmo', backend: string | undefined, key: PartKey): PartRecord | undefined {
+  return run.find(
+    (r): r is PartRecord =>
+      r.kind === 'part' &&
+      r.side === side &&
+      (side === 'torch' || r.backend === backend) &&
+      r.part === key.part &&
+      (key.optimizer === undefined || r.optimizer === key.optimizer) &&
+      (key.ns_dtype === undefined || r.ns_dtype === key.ns_dtype),
+  );
+}
+
+function gemm(run: Run, side: 'torch' | 'lmo', backend: string | undefined, shape: string): GemmRecord | undefined {
+  return run.find(
+    (r): r is GemmRecord =>
+      r.kind === 'gemm' && r.side === side && (side === 'torch' || r.backend === backend) && shapeLabel(r.shape) === shape,
+  );
+}
+
+const shapeLabel = (shape: GemmRecord['shape']): string => (shape === 'all' ? 'all' : `[${shape.join(', ')}]`);
+
+/** The lmo backends present in the runs, in order of appearance. */
+export function lmoBackends(runs: readonly Run[]): string[] {
+  const names: string[] = [];
+  for (const run of runs) for (const r of run) if (r.side === 'lmo' && r.kind === 'part' && r.backend && !names.includes(r.backend)) names.push(r.backend);
+  return names;
+}
+
+/** Median over the runs of `f` (runs where it is undefined are left out; undefined if none has it). */
+function acrossRuns(runs: readonly Run[], f: (run: Run) => number | undefined): number | undefined {
+  const xs = runs.map(f).filter((x): x is number => x !== undefined);
+  return xs.length === 0 ? undefined : median(xs);
+}
+
+const ms = (x: number | undefined): string => (x === undefined ? '–' : x.toFixed(1));
+const ratio = (x: number | undefined): string => (x === undefined ? '–' : `${x.toFixed(2)}×`);
+
+/**
+ * Per-part medians (wall ms) of torch and each lmo backend, and torch/lmo (above 1: lmo is faster);
+ * with `stat: 'p10'` the 10th percentiles instead (the least disturbed runs on a busy machine).
+ * Over several runs: each time is the median of the runs' values, each ratio the median of the
+ * runs' own ratios (a ratio within one run is what a noisy machine leaves comparable).
+ */
+export function partsTable(runs: readonly Run[], stat: 'median' | 'p10' = 'median'): string {
+  const backends = lmoBackends(runs);
+  const unit = stat === 'median' ? 'ms' : 'ms (p10)';
+  const head = ['part', `torch ${unit}`, ...backends.flatMap((b) => [`${b} ${unit}`, `torch / ${b}`])];
+  const body: string[][] = [];
+  for (const row of PART_ROWS) {
+    const torchMs = acrossRuns(runs, (run) => part(run, 'torch', undefined, row.torch)?.wall_ms[stat]);
+    if (torchMs === undefined && backends.every((b) => acrossRuns(runs, (run) => part(run, 'lmo', b, row.lmo)?.wall_ms[stat]) === undefined)) continue;
+    const cells = backends.flatMap((b) => {
+      const lmoMs = acrossRuns(runs, (run) => part(run, 'lmo', b, row.lmo)?.wall_ms[stat]);
+      const r = acrossRuns(runs, (run) => {
+        const t = part(run, 'torch', undefined, row.torch)?.wall_ms[stat];
+        const l = part(run, 'lmo', b, row.lmo)?.wall_ms[stat];
+        return t !== undefined && l !== undefined ? t / l : undefined;
+      });
+      return [ms(lmoMs), ratio(r)];
+    });
+    body.push([row.label, ms(torchMs), ...cells]);
+  }
+  return markdownTable(head, body);
+}
+
+/**
+ * Newton–Schulz's GEMMs alone at the model's shapes, on torch (fp32) and on each lmo backend that
+ * measured them, as ms and GFLOP/s; then the whole Scion step's achieved rate, its Newton–Schulz
+ * flops over its measured time, and that rate as a share of the GEMM rate of all the matrices.
+ */
+export function gemmTable(runs: readonly Run[]): string {
+  const backends = lmoBackends(runs).filter((b) => runs.some((run) => gemm(run, 'lmo', b, 'all') !== undefined));
+  const sides: Array<{ label: string; side: 'torch' | 'lmo'; backend?: string }> = [
+    { label: 'torch fp32', side: 'torch' },
+    ...backends.map((b) => ({ label: b, side: 'lmo' as const, backend: b })),
+  ];
+  const shapes: Array<{ label: string; count: number; gflop: number }> = [];
+  for (const run of runs) {
+    for (const r of run) {
+      if (r.kind !== 'gemm') continue;
+      const label = shapeLabel(r.shape);
+      if (!shapes.some((s) => s.label === label)) shapes.push({ label, count: r.count, gflop: r.gflop });
+    }
+  }
+  shapes.sort((a, b) => Number(a.label === 'all') - Number(b.label === 'all'));
+  const head = ['Newton–Schulz work', 'GFLOP', ...sides.flatMap((s) => [`${s.label} ms`, `${s.label} GFLOP/s`])];
+  const rate = (gflop: number, t: number | undefined): string => (t === undefined ? '–' : (gflop / (t / 1000)).toFixed(1));
+  const body = shapes.map((s) => [
+    s.label === 'all' ? `GEMMs only, all ${s.count} matrices` : `GEMMs only, ${s.count} × ${s.label}`,
+    s.gflop.toFixed(3),
+    ...sides.flatMap((side) => {
+      const t = acrossRuns(runs, (run) => gemm(run, side.side, side.backend, s.label)?.wall_ms.median);
+      return [ms(t), rate(s.gflop, t)];
+    }),
+  ]);
+  const total = shapes.find((s) => s.label === 'all');
+  if (total !== undefined) {
+    for (const dtype of ['fp32', 'bf16'] as const) {
+      const key: PartKey = { part: 'step', optimizer: 'scion', ns_dtype: dtype };
+      const cells = sides.flatMap((side) => {
+        if (side.side === 'lmo' && dtype === 'bf16') return ['–', '–'];
+        const t = acrossRuns(runs, (run) => part(run, side.side, side.backend, side.side === 'torch' ? key : { part: 'step', optimizer: 'scion' })?.wall_ms.median);
+        return [ms(t), rate(total.gflop, t)];
+      });
+      if (cells.every((c) => c === '–')) continue;
+      body.push([dtype === 'fp32' ? 'whole Scion step (torch NS fp32)' : 'whole Scion step (torch NS bf16)', total.gflop.toFixed(3), ...cells]);
+    }
+  }
+  return markdownTable(head, body);
+}
+
+/**
+ * How much of the Scion step is Newton–Schulz GEMM time: the GEMMs' time alone over the whole
+ * step's (the step's achieved GFLOP/s as a share of the GEMM rate), median over the runs.
+ */
+export function gemmShareLine(runs: readonly Run[]): string {
+  const share = (side: 'torch' | 'lmo', backend: string | undefined, key: PartKey): string => {
+    const s = acrossRuns(runs, (run) => {
+      const g = gemm(run, side, backend, 'all')?.wall_ms.median;
+      const t = part(run, side, backend, key)?.wall_ms.median;
+      return g !== undefined && t !== undefined ? g / t : undefined;
+    });
+    return s === undefined ? '–' : `${(100 * s).toFixed(0)}%`;
+  };
+  const lmo = lmoBackends(runs)
+    .filter((b) => runs.some((run) => gemm(run, 'lmo', b, 'all') !== undefined))
+    .map((b) => `${b} ${share('lmo', b, { part: 'step', optimizer: 'scion' })}`);
+  return `Scion step at this share of its GEMM rate: torch fp32 ${share('torch', undefined, { part: 'step', optimizer: 'scion', ns_dtype: 'fp32' })}${lmo.map((x) => `, ${x}`).join('')}`;
+}
+
+/** Peak resident memory of the torch process and of the Node process (all its backends). */
+export function memoryLine(runs: readonly Run[]): string {
+  const of = (side: 'torch' | 'lmo'): string => {
+    const mb = acrossRuns(runs, (run) => run.find((r): r is MemoryRecord => r.kind === 'memory' && r.side === side)?.peak_rss_mb);
+    return mb === undefined ? '–' : `${mb.toFixed(0)} MB`;
+  };
+  return `peak RSS: torch process ${of('torch')}, lmo (Node) process ${of('lmo')}`;
+}
+
+/** One line per side on what ran: torch version, BLAS and threads; Node and lmo's threads. */
+export function envLine(runs: readonly Run[]): string {
+  const env = (side: 'torch' | 'lmo'): EnvRecord | undefined => runs[0]?.find((r): r is EnvRecord => r.kind === 'env' && r.side === side);
+  const t = env('torch');
+  const l = env('lmo');
+  const parts: string[] = [];
+  if (t) parts.push(`torch ${String(t['torch'])} (${String(t.blas)}, ${t.threads} threads, OMP_WAIT_POLICY=${String(t['omp_wait_policy'])})`);
+  if (l) parts.push(`lmo on Node ${String(l['node'])} (${l.threads} onnxruntime threads)`);
+  const loads = runs.flatMap((run) => {
+    const load = run.find((r): r is EnvRecord => r.kind === 'env' && Array.isArray(r['load_average']))?.['load_average'] as number[] | undefined;
+    return load === undefined ? [] : [load[0]!.toFixed(1)];
+  });
+  const load = loads.length > 0 ? `; 1-minute load average at the start: ${loads.join(', ')}` : '';
+  return `${parts.join(' vs ')}; ${runs.length} run${runs.length === 1 ? '' : 's'}${load}`;
+}
+
+/** Everything: what ran, the parts table, the Newton–Schulz table, peak memory. */
+export function sideBySideReport(runs: readonly Run[]): string {
+  return [envLine(runs), '', partsTable(runs), '', partsTable(runs, 'p10'), '', gemmTable(runs), '', gemmShareLine(runs), memoryLine(runs)].join('\n');
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { loadOrt } from '../src/model/onnxruntime/backend.js';
+import { nsGemmInputs, nsGemmModel, timeNsGemmsOnnx } from '../src/bench/ns-gemm-onnx.js';
+
+// Newton–Schulz written out in float64: per step X ← a·X + (b·A + c·A²)·X with A = X·Xᵀ.
+function newtonSchulz64(x: Float32Array, m: number, n: number, steps: number): Float64Array {
+  const [a, b, c] = [3.4445, -4.775, 2.0315];
+  let X = Float64Array.from(x);
+  for (let s = 0; s < steps; s++) {
+    const A = new Float64Array(m * m);
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) for (let k = 0; k < n; k++) A[i * m + j]! += X[i * n + k]! * X[j * n + k]!;
+    const B = new Float64Array(m * m);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) {
+        let aa = 0;
+        for (let k = 0; k < m; k++) aa += A[i * m + k]! * A[k * m + j]!;
+        B[i * m + j] = b * A[i * m + j]! + c * aa;
+      }
+    }
+    const next = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let bx = 0;
+        for (let k = 0; k < m; k++) bx += B[i * m + k]! * X[k * n + j]!;
+        next[i * n + j] = a * X[i * n + j]! + bx;
+      }
+    }
+    X = next;
+  }
+  return X;
+}
+
+const shapes = [[3, 7], [6, 4], [5, 5]] as const;
+
+describe("Newton–Schulz's GEMMs as one ONNX graph", () => {
+  it('inputs are wide and of unit Frobenius norm', () => {
+    const xs = nsGemmInputs(shapes, 1);
+    expect(xs.map((x) => x.length)).toEqual([21, 24, 25]);
+    for (const x of xs) expect(Math.abs(x.reduce((s, v) => s + v * v, 0) - 1)).toBeLessThan(1e-5);
+  });
+
+  it('computes Newton–Schulz on every matrix (wide orientation), and sumSquares is Σ of its squares', async () => {
+    const ort = await loadOrt();
+    const options = { executionProviders: ['cpu'], intraOpNumThreads: 1 };
+    const xs = nsGemmInputs(shapes, 2);
+    const feeds = Object.fromEntries(
+      xs.map((x, i) => [`x${i}`, new ort.Tensor('float32', x, [Math.min(...shapes[i]!), Math.max(...shapes[i]!)])]),
+    );
+    const full = await ort.InferenceSession.create(nsGemmModel(shapes, 5, 'matrices'), options);
+    const sums = await ort.InferenceSession.create(nsGemmModel(shapes, 5, 'sumSquares'), options);
+    const y = await full.run(feeds);
+    const z = await sums.run(feeds);
+    shapes.forEach(([r, c], i) => {
+      const [m, n] = [Math.min(r, c), Math.max(r, c)];
+      const want = newtonSchulz64(xs[i]!, m, n, 5);
+      const got = y[`y${i}`]!;
+      expect(got.dims).toEqual([m, n]);
+      const data = got.data as Float32Array;
+      let err = 0;
+      let scale = 0;
+      let ss = 0;
+      for (let k = 0; k < want.length; k++) {
+        err = Math.max(err, Math.abs(data[k]! - want[k]!));
+        scale = Math.max(scale, Math.abs(want[k]!));
+        ss += want[k]! ** 2;
+      }
+      expect(err / scale).toBeLessThan(1e-5);
+      expect(Math.abs((z[`y${i}`]!.data as Float32Array)[0]! - ss) / ss).toBeLessThan(1e-5);
+    });
+    await full.release();
+    await sums.release();
+  });
+
+  it('times the graph: one sample per run', async () => {
+    const t = await timeNsGemmsOnnx(shapes, { steps: 2, iters: 3, warmup: 1, seed: 1, threads: 1 });
+    expect(t.wallMs).toHaveLength(3);
+    expect(t.cpuMs).toHaveLength(3);
+  });
+});
