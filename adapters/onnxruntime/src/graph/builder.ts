@@ -9,6 +9,7 @@
 // Internal: not part of the package exports.
 
 import { DataType, type GraphDef, type InitializerDef, type NodeDef, type ValueInfoDef } from '../onnx/model.js';
+import { newtonSchulzKey, newtonSchulzNodes } from './newton-schulz.js';
 import { Leaf, OpNode, ScalarInput, type GraphNode } from './nodes.js';
 
 /** A traced graph: its cache key, the values to feed (in input order) and a way to build it. */
@@ -68,6 +69,7 @@ function attributeKey(node: OpNode): string {
   if (a.transA) key += 'tA';
   if (a.transB) key += 'tB';
   if (node.op === 'Reshape') key += `[${node.shape.join('x')}]`;
+  if (a.newtonSchulz !== undefined) key += newtonSchulzKey(a.newtonSchulz.side, a.newtonSchulz.coefficients);
   return key;
 }
 
@@ -174,6 +176,13 @@ export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
             attributes: { transA: { int: node.attributes.transA ? 1 : 0 }, transB: { int: node.attributes.transB ? 1 : 0 } },
           });
           break;
+        case 'NewtonSchulz': {
+          const ns = node.attributes.newtonSchulz!;
+          const emitted = newtonSchulzNodes(ins[0]!, name, [node.shape[0]!, node.shape[1]!], ns.side, ns.coefficients);
+          nodes.push(...emitted.nodes);
+          for (const init of emitted.initializers) if (!initializers.some((t) => t.name === init.name)) initializers.push(init);
+          break;
+        }
         default:
           nodes.push({ opType: node.op, inputs: ins, outputs: [name] });
       }
