@@ -129,6 +129,19 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
     });
   }
 
+  /**
+   * The values of several tensors, in call order like {@link OnnxBackend.read}, but without copies:
+   * a persistent tensor yields its current array itself, a lazy one the output of one graph run for
+   * all of them. Feed them to another onnxruntime session as they are (`new ort.Tensor('float32',
+   * array, shape)` wraps an array without copying it). The arrays must not be changed: this backend
+   * never writes an array in place (an assignment swaps in a new one), so each is an immutable
+   * snapshot of the tensor at this point of the call order.
+   */
+  arrays(xs: readonly OnnxTensor[]): Promise<Float32Array[]> {
+    xs.forEach((x, i) => this.#own(x, `arrays(xs[${i}])`));
+    return this.#deferred.enqueue(() => this.#runner.evaluate(xs.map((x) => this.#resolve(x))));
+  }
+
   shape(x: OnnxTensor): Shape {
     return x.shape;
   }

@@ -151,20 +151,19 @@ export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
           });
           break;
         case 'MaxAbs': {
-          // onnxruntime's ReduceMax skips NaN; the contract propagates it:
-          // max|x| + Σ where(isnan(x), x, 0)  (the sum is 0, or NaN when x holds a NaN).
-          if (!initializers.some((t) => t.name === 'zero')) {
-            initializers.push({ name: 'zero', dataType: DataType.FLOAT, dims: [], values: [0] });
-          }
+          // max|x| = max(max x, −min x): two read-only reductions, no |x| written. onnxruntime's
+          // ReduceMax skips NaN; the contract propagates it: Σx² is NaN exactly when x holds a NaN
+          // (±Inf squares to +Inf), so where(isnan(Σx²), Σx², max|x|).
           const x = ins[0]!;
           const keep = { keepdims: { int: 1 } };
           nodes.push(
-            { opType: 'Abs', inputs: [x], outputs: [`${name}_abs`] },
-            { opType: 'ReduceMax', inputs: [`${name}_abs`], outputs: [`${name}_max`], attributes: keep },
-            { opType: 'IsNaN', inputs: [x], outputs: [`${name}_isnan`] },
-            { opType: 'Where', inputs: [`${name}_isnan`, x, 'zero'], outputs: [`${name}_nans`] },
-            { opType: 'ReduceSum', inputs: [`${name}_nans`], outputs: [`${name}_nan`], attributes: keep },
-            { opType: 'Add', inputs: [`${name}_max`, `${name}_nan`], outputs: [name] },
+            { opType: 'ReduceMax', inputs: [x], outputs: [`${name}_max`], attributes: keep },
+            { opType: 'ReduceMin', inputs: [x], outputs: [`${name}_min`], attributes: keep },
+            { opType: 'Neg', inputs: [`${name}_min`], outputs: [`${name}_negmin`] },
+            { opType: 'Max', inputs: [`${name}_max`, `${name}_negmin`], outputs: [`${name}_abs`] },
+            { opType: 'ReduceSumSquare', inputs: [x], outputs: [`${name}_ss`], attributes: keep },
+            { opType: 'IsNaN', inputs: [`${name}_ss`], outputs: [`${name}_nan`] },
+            { opType: 'Where', inputs: [`${name}_nan`, `${name}_ss`, `${name}_abs`], outputs: [name] },
           );
           break;
         }
