@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '@lmo/core';
 import { referenceBackend } from '@lmo/core/reference';
-import { onnxBackend } from '@lmo/onnxruntime';
+import { onnxBackend, type OnnxTensor } from '@lmo/onnxruntime';
 import { FlatAdamW, hasHostArrays } from '../src/optim/adamw-flat.js';
 import { createTrainOptimizer, nanoGptSchedule } from '../src/optim/factory.js';
 import { AdamWKernels } from '../src/optim/wasm-kernels.js';
@@ -86,7 +86,7 @@ describe('FlatAdamW (one fused pass over flat buffers)', () => {
 
   it('overlapping steps give what awaited steps give; a parameter changed elsewhere is read again', async () => {
     const shapes = [[3, 4], [6]];
-    const make = () => new Map(shapes.map((s, i) => [`p${i}`, b.fromArray(Float32Array.from({ length: s.reduce((a, d) => a * d, 1) }, (_, j) => Math.sin(i + j)), s)] as const));
+    const make = () => new Map<string, OnnxTensor>(shapes.map((s, i) => [`p${i}`, b.fromArray(Float32Array.from({ length: s.reduce((a, d) => a * d, 1) }, (_, j) => Math.sin(i + j)), s)] as const));
     const grads = (k: number) => new Map(shapes.map((s, i) => [`p${i}`, b.fromArray(Float32Array.from({ length: s.reduce((a, d) => a * d, 1) }, (_, j) => Math.cos(k + i * j)), s)] as const));
     const [pa, pb] = [make(), make()];
     const [oa, ob] = [new FlatAdamW(b, pa, { lr: 0.01 }), new FlatAdamW(b, pb, { lr: 0.01 })];
