@@ -49,14 +49,29 @@ export function gramRuns(coefficients: readonly PolynomialCoefficients[]): numbe
   return runs;
 }
 
-/** Which form a `rows × cols` matrix gets: the one with fewer flops (see the file comment). */
-export function newtonSchulzForm(rows: number, cols: number, coefficients: readonly PolynomialCoefficients[]): 'direct' | 'gram' {
+function formCosts(rows: number, cols: number, coefficients: readonly PolynomialCoefficients[]): { direct: number; gram: number } {
   const m = Math.min(rows, cols);
   const n = Math.max(rows, cols);
-  if (coefficients.some(([, , c]) => c === 0)) return 'direct';
   const direct = coefficients.length * (4 * m * m * n + 2 * m ** 3);
-  const gram = gramRuns(coefficients).reduce((sum, s) => sum + 4 * m * m * n + (8 * s - 6) * m ** 3, 0);
+  if (coefficients.some(([, , c]) => c === 0)) return { direct, gram: Infinity };
+  return { direct, gram: gramRuns(coefficients).reduce((sum, s) => sum + 4 * m * m * n + (8 * s - 6) * m ** 3, 0) };
+}
+
+/** Which form a `rows × cols` matrix gets: the one with fewer flops (see the file comment). */
+export function newtonSchulzForm(rows: number, cols: number, coefficients: readonly PolynomialCoefficients[]): 'direct' | 'gram' {
+  const { direct, gram } = formCosts(rows, cols, coefficients);
   return gram < direct ? 'gram' : 'direct';
+}
+
+/**
+ * Floating-point operations of the fused Newton–Schulz kernel's GEMMs on one `rows × cols` matrix
+ * (a multiply-add counts as two; the few elementwise passes are left out): with
+ * `m = min(rows, cols)`, `n = max(rows, cols)` and K steps, the direct form's `K·(4m²n + 2m³)` or,
+ * where it is smaller, the Gram form's `Σ_runs (4m²n + (8s − 6)m³)` over its runs of s steps.
+ */
+export function newtonSchulzFlops(rows: number, cols: number, coefficients: readonly PolynomialCoefficients[]): number {
+  const { direct, gram } = formCosts(rows, cols, coefficients);
+  return Math.min(direct, gram);
 }
 
 /** The key part of a NewtonSchulz node: its side and every coefficient as the float32 the graph holds. */

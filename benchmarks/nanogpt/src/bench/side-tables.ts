@@ -1,5 +1,5 @@
 import { markdownTable } from '../report/table.js';
-import type { EnvRecord, GemmRecord, MemoryRecord, NsDtype, PartName, PartRecord, SideRecord } from './side-records.js';
+import type { EnvRecord, GemmRecord, MemoryRecord, NsDtype, NsKernelRecord, PartName, PartRecord, SideRecord } from './side-records.js';
 import { quantile } from './timing.js';
 
 /** The records of one run of `pnpm bench torch`. */
@@ -41,6 +41,10 @@ function gemm(run: Run, side: 'torch' | 'lmo', backend: string | undefined, shap
     (r): r is GemmRecord =>
       r.kind === 'gemm' && r.side === side && (side === 'torch' || r.backend === backend) && shapeLabel(r.shape) === shape,
   );
+}
+
+function kernel(run: Run, backend: string | undefined): NsKernelRecord | undefined {
+  return run.find((r): r is NsKernelRecord => r.kind === 'ns_kernel' && r.backend === backend);
 }
 
 const shapeLabel = (shape: GemmRecord['shape']): string => (shape === 'all' ? 'all' : `[${shape.join(', ')}]`);
@@ -119,6 +123,16 @@ export function gemmTable(runs: readonly Run[]): string {
       return [ms(t), rate(s.gflop, t)];
     }),
   ]);
+  for (const side of sides) {
+    const k = side.side === 'lmo' ? runs.map((run) => kernel(run, side.backend)).find((x) => x !== undefined) : undefined;
+    if (k === undefined) continue;
+    const t = acrossRuns(runs, (run) => kernel(run, side.backend)?.wall_ms.median);
+    body.push([
+      `${side.label} fused kernel alone, all ${k.count} matrices`,
+      k.gflop.toFixed(3),
+      ...sides.flatMap((other) => (other === side ? [ms(t), rate(k.gflop, t)] : ['–', '–'])),
+    ]);
+  }
   const total = shapes.find((s) => s.label === 'all');
   if (total !== undefined) {
     for (const dtype of ['fp32', 'bf16'] as const) {
@@ -136,22 +150,39 @@ export function gemmTable(runs: readonly Run[]): string {
 }
 
 /**
- * How much of the Scion step is Newton–Schulz GEMM time: the GEMMs' time alone over the whole
- * step's (the step's achieved GFLOP/s as a share of the GEMM rate), median over the runs.
+ * How close the Scion step comes to the GEMM rate at its shapes (all its matrices' Newton–Schulz
+ * GEMMs alone, direct form): the step's nominal rate (the direct form's flops over the step's time)
+ * as a share of that rate; for an lmo backend with a fused kernel that executes fewer flops, also
+ * the executed flops, their rate and its share. Medians over the runs.
  */
 export function gemmShareLine(runs: readonly Run[]): string {
-  const share = (side: 'torch' | 'lmo', backend: string | undefined, key: PartKey): string => {
-    const s = acrossRuns(runs, (run) => {
-      const g = gemm(run, side, backend, 'all')?.wall_ms.median;
+  const pct = (x: number | undefined): string => (x === undefined ? '–' : `${(100 * x).toFixed(0)}%`);
+  const of = (side: 'torch' | 'lmo', backend: string | undefined, key: PartKey, flops: (run: Run) => number | undefined) =>
+    acrossRuns(runs, (run) => {
+      const g = gemm(run, side, backend, 'all');
       const t = part(run, side, backend, key)?.wall_ms.median;
-      return g !== undefined && t !== undefined ? g / t : undefined;
+      const f = flops(run);
+      return g !== undefined && t !== undefined && f !== undefined ? f / (t / 1000) / (g.gflop / (g.wall_ms.median / 1000)) : undefined;
     });
-    return s === undefined ? '–' : `${(100 * s).toFixed(0)}%`;
-  };
+  const nominal = (side: 'torch' | 'lmo', backend?: string) => (run: Run) => gemm(run, side, backend, 'all')?.gflop;
+  const torch = `torch fp32 ${pct(of('torch', undefined, { part: 'step', optimizer: 'scion', ns_dtype: 'fp32' }, nominal('torch')))}`;
   const lmo = lmoBackends(runs)
     .filter((b) => runs.some((run) => gemm(run, 'lmo', b, 'all') !== undefined))
-    .map((b) => `${b} ${share('lmo', b, { part: 'step', optimizer: 'scion' })}`);
-  return `Scion step at this share of its GEMM rate: torch fp32 ${share('torch', undefined, { part: 'step', optimizer: 'scion', ns_dtype: 'fp32' })}${lmo.map((x) => `, ${x}`).join('')}`;
+    .map((b) => {
+      const key: PartKey = { part: 'step', optimizer: 'scion' };
+      const executed = of('lmo', b, key, (run) => kernel(run, b)?.gflop);
+      const gflop = runs.map((run) => kernel(run, b)?.gflop).find((x) => x !== undefined);
+      const step = acrossRuns(runs, (run) => part(run, 'lmo', b, key)?.wall_ms.median);
+      const rateOf = (f: number | undefined) => (f === undefined || step === undefined ? '–' : (f / (step / 1000)).toFixed(1));
+      const gemmRate = acrossRuns(runs, (run) => {
+        const g = gemm(run, 'lmo', b, 'all');
+        return g === undefined ? undefined : g.gflop / (g.wall_ms.median / 1000);
+      });
+      const total = runs.map((run) => gemm(run, 'lmo', b, 'all')?.gflop).find((x) => x !== undefined);
+      const head = `${b} ${pct(of('lmo', b, key, nominal('lmo', b)))} (${rateOf(total)} of ${gemmRate?.toFixed(1) ?? '–'} GFLOP/s)`;
+      return executed === undefined ? head : `${head}; ${b} executes ${gflop!.toFixed(3)} GFLOP per step (its Gram form): ${rateOf(gflop)} GFLOP/s, ${pct(executed)} of the GEMM rate`;
+    });
+  return `Scion step at this share of its GEMM rate (nominal flops): ${[torch, ...lmo].join(', ')}`;
 }
 
 /** Peak resident memory of the torch process and of the Node process (all its backends). */
