@@ -21,12 +21,16 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGES = ['packages/core', 'adapters/tfjs', 'adapters/onnxruntime', 'adapters/gpujs'];
-/** Every entry point a user can import, with one export each must have. */
+/** Every entry point a user can import, with one export each must have (`'esm'`: import only, like vitest). */
 const ENTRIES = [
   ['@lmo/core', 'scion'],
+  ['@lmo/core/backend', 'UpdateRule'],
   ['@lmo/core/reference', 'createReferenceBackend'],
+  ['@lmo/core/testing', 'runConformance'],
+  ['@lmo/core/testing/vitest', 'describeBackendConformance', 'esm'],
   ['@lmo/tfjs', 'ScionOptimizer'],
   ['@lmo/onnxruntime', 'onnxBackend'],
+  ['@lmo/onnxruntime/web', 'onnxBackend'],
   ['@lmo/onnxruntime/onnx', 'encodeModel'],
   ['@lmo/gpujs', 'createGpujsBackend'],
 ];
@@ -153,12 +157,34 @@ check('tsc, moduleResolution bundler', () => expectOk(sh(process.execPath, [tsc,
 check('tsc, moduleResolution node10 (CommonJS)', () => expectOk(sh(process.execPath, [tsc, '-p', 'tsconfig.node10.json'], { cwd: app })));
 
 // ---- every entry point, required and imported --------------------------------------------------------
-const entryScript = (how) =>
-  ENTRIES.map(([spec, name]) => `{ const m = ${how(spec)}; if (typeof m[${JSON.stringify(name)}] !== 'function') throw new Error(${JSON.stringify(`${spec} has no ${name}`)}); }`).join('\n');
-writeFileSync(join(app, 'entries.cjs'), `${entryScript((s) => `require(${JSON.stringify(s)})`)}\nconsole.log('ok');\n`);
+const entryScript = (how, cjs) =>
+  ENTRIES.filter(([, , only]) => !(cjs && only === 'esm')).map(([spec, name]) => `{ const m = ${how(spec)}; if (typeof m[${JSON.stringify(name)}] !== 'function') throw new Error(${JSON.stringify(`${spec} has no ${name}`)}); }`).join('\n');
+writeFileSync(join(app, 'entries.cjs'), `${entryScript((s) => `require(${JSON.stringify(s)})`, true)}\nconsole.log('ok');\n`);
 writeFileSync(join(app, 'entries.mjs'), `${entryScript((s) => `await import(${JSON.stringify(s)})`)}\nconsole.log('ok');\n`);
 check('require() every entry point', () => expectOk(sh(process.execPath, ['entries.cjs'], { cwd: app })));
 check('import every entry point', () => expectOk(sh(process.execPath, ['entries.mjs'], { cwd: app })));
+
+// ---- @lmo/core alone: the testing entry point needs no test runner -----------------------------------
+const bare = join(work, 'core-only');
+mkdirSync(bare);
+writeFileSync(join(bare, 'package.json'), `${JSON.stringify({ name: 'lmo-core-only', private: true, type: 'module', dependencies: { '@lmo/core': deps['@lmo/core'] } }, null, 2)}\n`);
+writeFileSync(
+  join(bare, 'conformance.mjs'),
+  [
+    "import { runConformance } from '@lmo/core/testing';",
+    "import { referenceBackend } from '@lmo/core/reference';",
+    'const report = await runConformance(referenceBackend);',
+    "if (report.failed.length > 0) throw new Error(report.failed.map((f) => f.id).join(', '));",
+    'console.log(`${report.passed.length} checks passed`);',
+    '',
+  ].join('\n'),
+);
+check('@lmo/core alone (no vitest installed): runConformance from @lmo/core/testing', () => {
+  const installed = sh('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: bare });
+  if (installed.status !== 0) return installed.output;
+  if (existsSync(join(bare, 'node_modules', 'vitest'))) return 'vitest was installed with @lmo/core alone';
+  return expectOk(sh(process.execPath, ['conformance.mjs'], { cwd: bare }));
+});
 
 // ---- run the examples --------------------------------------------------------------------------------
 const esbuild = join(app, 'node_modules', 'esbuild', 'bin', 'esbuild');

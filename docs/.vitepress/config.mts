@@ -8,35 +8,34 @@ const apiSidebar: DefaultTheme.SidebarItem[] = existsSync(apiSidebarFile)
   ? (JSON.parse(readFileSync(apiSidebarFile, 'utf8')) as DefaultTheme.SidebarItem[])
   : [];
 
+/** A sidebar section from `[text, link]` pairs. */
+const section = (text: string, links: readonly (readonly [string, string])[]): DefaultTheme.SidebarItem => ({
+  text,
+  items: links.map(([label, link]) => ({ text: label, link })),
+});
+
 const guide: DefaultTheme.SidebarItem[] = [
-  {
-    text: 'Getting started',
-    items: [
-      { text: 'Overview and install', link: '/guide/getting-started' },
-      { text: 'With TensorFlow.js', link: '/guide/tfjs' },
-      { text: 'With onnxruntime', link: '/guide/onnxruntime' },
-      { text: 'With gpu.js', link: '/guide/gpujs' },
-    ],
-  },
-  {
-    text: 'Guides',
-    items: [
-      { text: 'Choosing norms and scales', link: '/guide/norms' },
-      { text: 'Hyperparameters and schedules', link: '/guide/hyperparameters' },
-      { text: 'Checkpointing optimizer state', link: '/guide/checkpointing' },
-      { text: 'Implement your own backend', link: '/guide/custom-backend' },
-      { text: 'Errors and what they mean', link: '/guide/errors' },
-      { text: 'Migrating to 0.2', link: '/guide/migration' },
-    ],
-  },
-  {
-    text: 'Concepts',
-    items: [
-      { text: 'The unified update rule', link: '/concepts/update-rule' },
-      { text: 'Newton–Schulz and Polar Express', link: '/concepts/orthogonalization' },
-      { text: 'Architecture', link: '/concepts/architecture' },
-    ],
-  },
+  section('Getting started', [
+    ['Overview and install', '/guide/getting-started'],
+    ['With TensorFlow.js', '/guide/tfjs'],
+    ['With onnxruntime', '/guide/onnxruntime'],
+    ['With gpu.js', '/guide/gpujs'],
+    ['In the browser', '/guide/browser'],
+  ]),
+  section('Guides', [
+    ['Choosing norms and scales', '/guide/norms'],
+    ['Hyperparameters and schedules', '/guide/hyperparameters'],
+    ['Checkpointing optimizer state', '/guide/checkpointing'],
+    ['Implement your own backend', '/guide/custom-backend'],
+    ['Errors and what they mean', '/guide/errors'],
+    ['Migrating to 0.2', '/guide/migration'],
+  ]),
+  section('Concepts', [
+    ['The unified update rule', '/concepts/update-rule'],
+    ['Newton–Schulz and Polar Express', '/concepts/orthogonalization'],
+    ['Architecture', '/concepts/architecture'],
+  ]),
+  { text: 'Playground', link: '/playground' },
   { text: 'Benchmarks', link: '/benchmarks' },
 ];
 
@@ -48,7 +47,7 @@ export default defineConfig({
   cleanUrls: false,
   lastUpdated: false,
   // Dead links fail the build (VitePress default); keep it that way.
-  srcExclude: ['CI.md', 'README.md', 'examples/**', 'test/**', 'test-browser/**', 'scripts/**', 'node_modules/**'],
+  srcExclude: ['CI.md', 'README.md', 'examples/**', 'examples-browser/**', 'test/**', 'test-browser/**', 'scripts/**', 'node_modules/**'],
   markdown: {
     math: true,
     lineNumbers: false,
@@ -58,12 +57,14 @@ export default defineConfig({
       { text: 'Guide', link: '/guide/getting-started', activeMatch: '^/guide/' },
       { text: 'Concepts', link: '/concepts/update-rule', activeMatch: '^/concepts/' },
       { text: 'API', link: '/api/', activeMatch: '^/api/' },
+      { text: 'Playground', link: '/playground' },
       { text: 'Benchmarks', link: '/benchmarks' },
     ],
     sidebar: {
       '/guide/': guide,
       '/concepts/': guide,
       '/benchmarks': guide,
+      '/playground': guide,
       '/api/': [{ text: 'API reference', link: '/api/', items: apiSidebar }],
     },
     outline: { level: [2, 3] },

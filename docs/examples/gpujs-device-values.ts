@@ -1,5 +1,5 @@
 import { muon } from '@lmo/core';
-import { createGpujsBackend } from '@lmo/gpujs';
+import { createGpujsBackend, kernelSettings } from '@lmo/gpujs';
 import { GPU } from 'gpu.js';
 
 // Your own gpu.js kernels and the optimizer on one gpu.js instance.
@@ -12,8 +12,8 @@ const gradient = gpu.createKernel(
   function (w: number[], t: number[]) {
     return w[this.thread.x]! - t[this.thread.x]!;
   },
-  // in 'headlessgl' and 'webgpu' add `pipeline: true`: the result then stays on the device
-  { output: [rows * cols], immutable: true, precision: 'single' },
+  // the backend's own kernel settings (in the device modes the result stays on the device)
+  kernelSettings('cpu', rows * cols),
 );
 const target = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i));
 

@@ -2,6 +2,7 @@ import { LmoError, type ExecutionMode, type Result, type Shape, type TensorBacke
 import { formatShape, inMode, sameShape, sizeOf, type Axis, type MatmulOptions, type MaybePromise, type RunOptions } from '@lmo/core/backend';
 import { AsyncExecution } from './async.js';
 import { Engine } from './engine.js';
+import { checkMode } from './modes.js';
 import { installNavigatorGpu } from './navigator.js';
 import * as P from './primitives.js';
 import { Runtime, storageOf, type Checked } from './runtime.js';
@@ -52,7 +53,7 @@ function toChecked(t: GpujsTensor): Checked {
  * rate never recompiles. In the device modes, results stay on the device (gpu.js pipeline mode:
  * textures or storage buffers); only `read`, `allFinite` and uploads move data.
  *
- * `M` is the contract's execution mode: `'sync'` in `cpu`, `webasm` and `headlessgl` (every kernel
+ * `M` is the contract's execution mode: `'sync'` in `cpu`, `webasm` and the GL modes (every kernel
  * runs when its primitive is called; assigns inside `run` are applied when the scope ends), and
  * `'async'` in `webgpu` (primitives inside `run` record their launches; `run`, `read` and
  * `allFinite` return Promises and are carried out in call order). Create it with
@@ -71,9 +72,7 @@ export class GpujsBackend<M extends ExecutionMode = ExecutionMode> implements Te
   /** Use {@link createGpujsBackend}, which types the execution mode. */
   constructor(options: GpujsBackendOptions = {}) {
     const mode = options.mode ?? 'cpu';
-    if (!['cpu', 'webasm', 'headlessgl', 'webgpu'].includes(mode)) {
-      throw new LmoError('BACKEND', `@lmo/gpujs: mode must be 'cpu', 'webasm', 'headlessgl' or 'webgpu', got '${String(mode)}'`);
-    }
+    checkMode(mode);
     if (options.precision !== undefined && options.precision !== 'single') {
       throw new LmoError('BACKEND', `@lmo/gpujs: precision '${String(options.precision)}' is not supported (only 'single')`);
     }
@@ -289,7 +288,7 @@ export class GpujsBackend<M extends ExecutionMode = ExecutionMode> implements Te
 
 /**
  * Creates the gpu.js backend. Its type follows the mode: `GpujsBackend<'sync'>` for `cpu` (the
- * default), `webasm` and `headlessgl`, `GpujsBackend<'async'>` for `webgpu` (so an optimizer's
+ * default), `webasm`, `headlessgl`, `webgl` and `webgl2`, `GpujsBackend<'async'>` for `webgpu` (so an optimizer's
  * `step()` returns `void` or a `Promise<void>`), either when the mode is not known statically.
  *
  * @example

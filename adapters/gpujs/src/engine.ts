@@ -7,6 +7,8 @@ import type { MaybePromise } from '@lmo/core/backend';
 import { GPU } from 'gpu.js';
 import type { KernelSource } from './kernels.js';
 import * as K from './kernels.js';
+import { kernelSettings, type KernelSettings } from './kernel-settings.js';
+import { isHostMode } from './modes.js';
 import type { DeviceHandle, DeviceValue, GpujsMode } from './types.js';
 
 /** The part of a gpu.js kernel run-shortcut we use. */
@@ -17,7 +19,7 @@ interface KernelRun {
 
 /** The part of a gpu.js `GPU` instance we use. */
 interface GpuInstance {
-  createKernel(source: string, settings: Record<string, unknown>): KernelRun;
+  createKernel(source: string, settings: KernelSettings): KernelRun;
   destroy(): unknown;
 }
 
@@ -84,7 +86,7 @@ export class Engine {
   constructor(mode: GpujsMode, gpu?: unknown) {
     this.mode = mode;
     this.async = mode === 'webgpu';
-    this.host = mode === 'cpu' || mode === 'webasm';
+    this.host = isHostMode(mode);
     this.#gpu = (gpu as GpuInstance | undefined) ?? new (GPU as unknown as GpuConstructor)({ mode });
   }
 
@@ -97,15 +99,7 @@ export class Engine {
     let k = this.#cache.get(key);
     if (k === undefined) {
       const { source, size } = make();
-      const run = this.#gpu.createKernel(source, {
-        output: [size],
-        pipeline: !this.host,
-        immutable: true,
-        precision: 'single',
-        tactic: 'precision',
-        dynamicOutput: false,
-        dynamicArguments: false,
-      });
+      const run = this.#gpu.createKernel(source, kernelSettings(this.mode, size));
       k = { run, size };
       this.#cache.set(key, k);
     }

@@ -13,3 +13,4 @@ export { GpujsBackend, createGpujsBackend, type GpujsBackendOptions } from './ba
 export { GpujsTensor } from './tensor.js';
 export type { DeviceHandle, DeviceValue, ExecutionOf, GpujsMode, GpujsStats } from './types.js';
 export { probeMode, type ModeAvailability } from './probe.js';
+export { kernelSettings, type KernelSettings } from './kernel-settings.js';

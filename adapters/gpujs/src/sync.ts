@@ -1,5 +1,5 @@
 /**
- * Execution in the synchronous modes (`cpu`, `webasm`, `headlessgl`): every kernel runs when its
+ * Execution in the synchronous modes (`cpu`, `webasm` and the GL modes): every kernel runs when its
  * primitive is called; `run` scopes collect temporaries and assigns, and apply the assigns when
  * the outermost scope ends (the reference backend's semantics).
  */

@@ -36,7 +36,7 @@ let branded: (x: object) => boolean;
 
 /**
  * A tensor of the gpu.js backend: a shape plus device memory (a `Float32Array` in the `cpu` and
- * `webasm` modes, a float texture in `headlessgl`, a storage buffer in `webgpu`). Made by a
+ * `webasm` modes, a float texture in the GL modes, a storage buffer in `webgpu`). Made by a
  * `GpujsBackend` (`fromArray`, `zerosLike`, `adopt`, and its operations); its memory is reached
  * through `GpujsBackend.deviceValue`.
  */

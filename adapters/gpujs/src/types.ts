@@ -5,11 +5,12 @@
  *
  * - `cpu`: gpu.js's JavaScript kernels. Works everywhere.
  * - `webasm`: gpu.js's WebAssembly (SIMD) kernels, run synchronously on the calling thread.
- * - `headlessgl`: WebGL 1 through the `gl` package (headless-gl); results stay in float textures.
+ * - `headlessgl`: WebGL 1 through the `gl` package (headless-gl) in Node; results stay in float textures.
+ * - `webgl`, `webgl2`: the same kernels on a page's WebGL 1 or WebGL 2 context, in a browser.
  * - `webgpu`: WGSL compute shaders through a `navigator.gpu` (in Node: the `webgpu` package's
  *   `create()`); results stay in storage buffers and the backend is asynchronous.
  */
-export type GpujsMode = 'cpu' | 'webasm' | 'headlessgl' | 'webgpu';
+export type GpujsMode = 'cpu' | 'webasm' | 'headlessgl' | 'webgl' | 'webgl2' | 'webgpu';
 
 /**
  * The execution mode of the `@lmo/core` contract that a gpu.js mode gives: `'async'` for `webgpu`
@@ -18,7 +19,7 @@ export type GpujsMode = 'cpu' | 'webasm' | 'headlessgl' | 'webgpu';
 export type ExecutionOf<G extends GpujsMode> = G extends 'webgpu' ? 'async' : 'sync';
 
 /**
- * What gpu.js pipeline results have in common: a GL texture (`headlessgl`) or a WebGPU buffer
+ * What gpu.js pipeline results have in common: a GL texture (`headlessgl`, `webgl`, `webgl2`) or a WebGPU buffer
  * result (`webgpu`), made by a kernel created with `pipeline: true`.
  */
 export interface DeviceHandle {
@@ -30,7 +31,7 @@ export interface DeviceHandle {
 
 /**
  * The memory behind a tensor: a `Float32Array` in the host modes (`cpu`, `webasm`), a
- * {@link DeviceHandle} in the device modes (`headlessgl`, `webgpu`).
+ * {@link DeviceHandle} in the device modes (the GL modes and `webgpu`).
  */
 export type DeviceValue = Float32Array | DeviceHandle;
 

@@ -6,7 +6,7 @@ import { GPU } from 'gpu.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { LmoError, muon, type ExecutionMode } from '@lmo/core';
 import { createReferenceBackend } from '@lmo/core/reference';
-import { GpujsTensor, createGpujsBackend, type DeviceValue, type GpujsBackend, type GpujsMode } from '../src/index.js';
+import { GpujsTensor, createGpujsBackend, kernelSettings, probeMode, type DeviceValue, type GpujsBackend, type GpujsMode } from '../src/index.js';
 import { modes } from './modes.js';
 
 const cases = await modes();
@@ -26,6 +26,8 @@ describe('execution mode', () => {
     expectTypeOf(createGpujsBackend()).toEqualTypeOf<GpujsBackend<'sync'>>();
     expectTypeOf(createGpujsBackend({ mode: 'webasm' })).toEqualTypeOf<GpujsBackend<'sync'>>();
     expectTypeOf(createGpujsBackend<'headlessgl'>).returns.toEqualTypeOf<GpujsBackend<'sync'>>();
+    expectTypeOf(createGpujsBackend<'webgl'>).returns.toEqualTypeOf<GpujsBackend<'sync'>>();
+    expectTypeOf(createGpujsBackend<'webgl2'>).returns.toEqualTypeOf<GpujsBackend<'sync'>>();
     expectTypeOf(createGpujsBackend<'webgpu'>).returns.toEqualTypeOf<GpujsBackend<'async'>>();
     expectTypeOf(createGpujsBackend<GpujsMode>).returns.toEqualTypeOf<GpujsBackend<ExecutionMode>>();
     const b = createGpujsBackend({ mode: 'cpu' });
@@ -52,6 +54,13 @@ describe('execution mode', () => {
       b.destroy();
     });
   }
+
+  // The page modes run in the browser test (browser/pages/gpujs.ts); Node has no page to draw on.
+  it.each(['webgl', 'webgl2'] as const)('%s outside a page: probeMode says why, and nothing is left behind', async (mode) => {
+    const probe = await probeMode(mode);
+    expect(probe).toMatchObject({ mode, available: false });
+    expect(probe.reason).toMatch(new RegExp(mode));
+  });
 
   it('refuses an unknown mode and lossy precision', () => {
     expect(() => createGpujsBackend({ mode: 'gl' as GpujsMode })).toThrow(/mode must be/);
@@ -262,3 +271,37 @@ describe.skipIf(webgpu?.available !== true)(`call order: gpujs webgpu${webgpu?.a
     expect(sequential[0]).not.toEqual(sequential[1]);
   });
 });
+
+describe('kernelSettings', () => {
+  it('keeps results on the device exactly in the device modes, always in float32', () => {
+    for (const mode of ['cpu', 'webasm', 'headlessgl', 'webgl', 'webgl2', 'webgpu'] as const) {
+      expect(kernelSettings(mode, 6)).toEqual({
+        output: [6],
+        pipeline: mode !== 'cpu' && mode !== 'webasm',
+        immutable: true,
+        precision: 'single',
+        tactic: 'precision',
+        dynamicOutput: false,
+        dynamicArguments: false,
+      });
+    }
+  });
+
+  it('refuses an unknown mode and a size that is not a positive integer', () => {
+    expect(() => kernelSettings('gl' as GpujsMode, 4)).toThrow(/mode must be one of 'cpu'/);
+    for (const size of [0, -1, 1.5, NaN, Infinity]) expect(() => kernelSettings('cpu', size)).toThrow(/size must be a positive integer, got/);
+  });
+
+  it('compiles a kernel whose result the backend adopts as it is', () => {
+    const gpu = new GPU({ mode: 'cpu' });
+    const b = createGpujsBackend({ mode: 'cpu', gpu });
+    const double = gpu.createKernel(function (x: number[]) {
+      return 2 * x[this.thread.x]!;
+    }, kernelSettings('cpu', 6));
+    const x = b.fromArray(Float32Array.of(1, 2, 3, 4, 5, 6), [2, 3]);
+    const y = b.adopt(double(b.deviceValue(x)) as Float32Array, [2, 3]);
+    expect(Array.from(b.read(y))).toEqual([2, 4, 6, 8, 10, 12]);
+    b.destroy();
+  });
+});
+

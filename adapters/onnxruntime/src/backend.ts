@@ -23,7 +23,10 @@ export interface OnnxBackendOptions {
   readonly interOpNumThreads?: number;
   /** onnxruntime graph optimization level. Default `'all'`. */
   readonly graphOptimizationLevel?: ort.InferenceSession.SessionOptions['graphOptimizationLevel'];
-  /** Further session options, merged over the ones above. */
+  /**
+   * Further session options, merged over the ones above and over the default `logSeverityLevel: 3`
+   * (errors only: onnxruntime's warnings about where it places the graphs' shape nodes are noise).
+   */
   readonly sessionOptions?: ort.InferenceSession.SessionOptions;
   /**
    * The onnxruntime module to use. Default: `onnxruntime-node` from `@lmo/onnxruntime`,
@@ -80,6 +83,7 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [...providers],
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+      logSeverityLevel: 3,
       ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
       ...(options.interOpNumThreads !== undefined ? { interOpNumThreads: options.interOpNumThreads } : {}),
       ...options.sessionOptions,
@@ -261,8 +265,11 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
   /**
    * `dispose(x)` frees a persistent tensor. `dispose()` without an argument releases every compiled
    * session (`session.release()`, without waiting; use {@link OnnxBackend.close} to wait). The
-   * backend stays usable: later steps compile again.
+   * backend stays usable: later steps compile again. (Two signatures, the tensor one last, so that
+   * a function generic over `TensorBackend<T, M>` infers `T = OnnxTensor`, not `OnnxTensor | undefined`.)
    */
+  dispose(): void;
+  dispose(x: OnnxTensor): void;
   dispose(x?: OnnxTensor): void {
     if (x === undefined) {
       void this.close().catch(() => undefined);

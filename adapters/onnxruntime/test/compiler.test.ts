@@ -89,6 +89,32 @@ describe('packed scalars', () => {
   });
 });
 
+describe('the scalar Split tree', () => {
+  // onnxruntime-web's WebGPU kernels bind each input and output as a storage buffer (8 per stage).
+  it.each([1, 7, 8, 48, 49, 50, 343, 400])('splits %i scalars with at most 7 outputs per Split', (k) => {
+    const x = new Leaf(new Float32Array(1), [1, 1]);
+    const outs = Array.from({ length: k }, () => new OpNode('Add', [x, new ScalarInput(1)], [1, 1]));
+    const nodes = traceGraph(outs).build().nodes;
+    const splits = nodes.filter((n) => n.opType === 'Split');
+    for (const split of splits) expect(split.outputs.length).toBeLessThanOrEqual(7);
+    // every scalar is a leaf of the tree exactly once, and is what its Add reads
+    const produced = splits.flatMap((n) => n.outputs);
+    const read = nodes.filter((n) => n.opType === 'Add').map((n) => n.inputs[1]!);
+    expect(new Set(read).size).toBe(k);
+    for (const name of read) expect(produced.filter((p) => p === name)).toHaveLength(1);
+  });
+
+  it.each([8, 50, 400])('delivers each of %i scalars to its own op', async (k) => {
+    const b = onnxBackend();
+    const x = b.fromArray(Float32Array.of(0), [1, 1]);
+    const outs = Array.from({ length: k }, () => b.zerosLike(x));
+    await b.run(() => outs.forEach((o, i) => b.assign(o, b.addScalar(x, i + 0.5))));
+    const got = await Promise.all(outs.map(async (o) => (await b.read(o))[0]));
+    expect(got).toEqual(outs.map((_, i) => i + 0.5));
+    await b.close();
+  });
+});
+
 describe('disposed tensors', () => {
   it('throw a BACKEND error when used', () => {
     const b = onnxBackend();
@@ -113,5 +139,35 @@ describe('nested runs', () => {
     expect(Array.from(await b.read(p))).toEqual([3, 5]);
     expect(b.stats.runs).toBe(1);
     await b.close();
+  });
+});
+
+describe('session options', () => {
+  const recording = () => {
+    const seen: ort.InferenceSession.SessionOptions[] = [];
+    const create = (model: Uint8Array, options: ort.InferenceSession.SessionOptions) => {
+      seen.push(options);
+      return ort.InferenceSession.create(model, options);
+    };
+    return { seen, api: { ...ort, InferenceSession: { create } } as unknown as typeof ort };
+  };
+  const oneRun = async (b: ReturnType<typeof onnxBackend>) => {
+    const p = b.fromArray(Float32Array.of(1), [1, 1]);
+    await b.run(() => b.assign(p, b.scale(p, 2)));
+    await b.close();
+  };
+
+  it('log errors only by default, with the providers, threads and level asked for', async () => {
+    const { seen, api } = recording();
+    await oneRun(onnxBackend({ ort: api, intraOpNumThreads: 1, graphOptimizationLevel: 'basic' }));
+    expect(seen).toEqual([
+      expect.objectContaining({ executionProviders: ['cpu'], graphOptimizationLevel: 'basic', intraOpNumThreads: 1, logSeverityLevel: 3 }),
+    ]);
+  });
+
+  it('sessionOptions override every default', async () => {
+    const { seen, api } = recording();
+    await oneRun(onnxBackend({ ort: api, sessionOptions: { logSeverityLevel: 2, graphOptimizationLevel: 'disabled' } }));
+    expect(seen[0]).toMatchObject({ logSeverityLevel: 2, graphOptimizationLevel: 'disabled' });
   });
 });

@@ -1,6 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { cosineDecay, createOptimizer, scion, spectral, transformerGroups, type Schedule } from '@lmo/core';
+import { cosineDecay, createOptimizer, scion, spectral, transformerGroups, type ExecutionMode, type Schedule, type TensorBackend } from '@lmo/core';
 import { onnxBackend, type OnnxTensor } from '../src/index.js';
 import { nanoGptShapes, pseudoRandom } from '../bench/nanogpt-params.js';
 
@@ -67,3 +67,13 @@ describe('onnxruntime backend: the core optimizer', () => {
     await b.close();
   });
 });
+
+describe('types', () => {
+  it('a function generic over TensorBackend<T, M> infers T = OnnxTensor and M = async', () => {
+    const tensorOf = <T, M extends ExecutionMode>(b: TensorBackend<T, M>) => ({ tensor: b.zerosLike(b.fromArray(new Float32Array(1), [1])), mode: b.mode });
+    const b = onnxBackend();
+    expectTypeOf(tensorOf(b).tensor).toEqualTypeOf<OnnxTensor>();
+    expectTypeOf(tensorOf(b).mode).toEqualTypeOf<'async'>();
+  });
+});
+

@@ -6,6 +6,9 @@ import { tfjsNewtonSchulz } from './newton-schulz.js';
 /** The tensor handle of the tfjs binding: any `tf.Tensor` (persistent ones are `tf.Variable`s). */
 export type TfTensor = tf.Tensor;
 
+/** Most inputs one `tf.addN` gets (see `allFinite`). */
+const ADD_N_FAN_IN = 7;
+
 /** Options of {@link createTfjsBackend}. */
 export interface TfjsBackendOptions {
   /**
@@ -122,7 +125,20 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBacke
     allFinite(xs: readonly TfTensor[]): boolean {
       if (xs.length === 0) return true;
       // x·0 is 0 for finite x and NaN for NaN/±Inf, so one sum (one readback) answers for all tensors.
-      const probe = tf.tidy(() => tf.addN(xs.map((x) => tf.reshape(tf.sum(tf.mul(x, 0)), []))).dataSync()[0]);
+      // The sum is a tree of addN over at most 7 terms: tfjs-webgpu binds each input of a kernel as a
+      // storage buffer, and WebGPU guarantees 8 per shader (7 inputs and the output).
+      const probe = tf.tidy(() => {
+        let terms = xs.map((x) => tf.reshape(tf.sum(tf.mul(x, 0)), []));
+        while (terms.length > 1) {
+          const next: TfTensor[] = [];
+          for (let i = 0; i < terms.length; i += ADD_N_FAN_IN) {
+            const chunk = terms.slice(i, i + ADD_N_FAN_IN);
+            next.push(chunk.length === 1 ? chunk[0]! : tf.addN(chunk));
+          }
+          terms = next;
+        }
+        return terms[0]!.dataSync()[0];
+      });
       return probe === 0;
     },
 

@@ -130,6 +130,27 @@ describe.each(ENGINES)('tfjs binding primitives on %s', (engine) => {
     [good, nan, inf].forEach((t) => b.dispose(t));
   });
 
+  it('allFinite over 60 tensors: finds one bad entry anywhere, with no kernel of more than 7 addends', async () => {
+    const xs = Array.from({ length: 60 }, (_, i) => b.fromArray(matrix(2, 3, i + 1), [2, 3]));
+    const profile = await tf.profile(() => {
+      expect(b.allFinite(xs)).toBe(true);
+    });
+    const addN = profile.kernels.filter((k) => k.name === 'AddN');
+    expect(addN.length).toBeGreaterThan(1);
+    for (const k of addN) expect(k.inputShapes.length).toBeLessThanOrEqual(7);
+    for (const at of [0, 6, 7, 48, 49, 59]) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const values = matrix(2, 3, 99);
+        values[at % 6] = bad;
+        const swapped = xs.slice();
+        swapped[at] = b.fromArray(values, [2, 3]);
+        expect(b.allFinite(swapped)).toBe(false);
+        b.dispose(swapped[at]!);
+      }
+    }
+    xs.forEach((t) => b.dispose(t));
+  });
+
   it('matmul with every transpose combination, tall and wide, 1×n and n×1', () => {
     const cases: Array<[number, number, number]> = [[3, 4, 5], [1, 6, 1], [6, 1, 6], [7, 2, 3]];
     for (const [m, k, n] of cases) {

@@ -9,7 +9,7 @@
 # with NANOGPT_ORT_THREADS=1 each on a 2-core machine). About 5 minutes per 2000-iteration run here.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-run() { pnpm --silent nanogpt --no-progress --sample 200 "$@"; }
+run() { pnpm --silent nanogpt --no-progress --sample 200 --force "$@"; }  # --force: regenerate the files
 case "${1:-}" in
   a)
     for seed in 1338 1339; do

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '@lmo/core';
 import { referenceBackend } from '@lmo/core/reference';
 import { onnxBackend, type OnnxTensor } from '@lmo/onnxruntime';
+import { AdamW } from '../src/optim/adamw.js';
 import { FlatAdamW, hasHostArrays } from '../src/optim/adamw-flat.js';
 import { createTrainOptimizer, nanoGptSchedule } from '../src/optim/factory.js';
 import { AdamWKernels } from '../src/optim/wasm-kernels.js';
@@ -101,5 +102,36 @@ describe('FlatAdamW (one fused pass over flat buffers)', () => {
     await expect(oa.step()).rejects.toThrow(/needs the gradients/);
     oa.dispose();
     await expect(oa.step(grads(5))).rejects.toThrow(/after dispose/);
+  });
+
+  it("saves and loads AdamW's state format: a checkpoint of the contract AdamW continues here, and back", async () => {
+    const shapes = [[4, 3], [5]];
+    const size = (sh: number[]) => sh.reduce((a, d) => a * d, 1);
+    const values = shapes.map((sh, i) => Float32Array.from({ length: size(sh) }, (_, j) => Math.sin(3 * i + j)));
+    const grads = (k: number) => shapes.map((sh, i) => Float32Array.from({ length: size(sh) }, (_, j) => Math.cos(k + i + 2 * j)));
+    // two steps of AdamW on the reference backend
+    const rp = new Map(shapes.map((sh, i) => [`p${i}`, referenceBackend.fromArray(values[i]!, sh)] as const));
+    const ref = new AdamW(referenceBackend, rp, { lr: 0.01 });
+    for (const k of [1, 2]) await ref.step(new Map(shapes.map((sh, i) => [`p${i}`, referenceBackend.fromArray(grads(k)[i]!, sh)] as const)));
+    // continue from its state and weights with the flat AdamW
+    const fp = new Map<string, OnnxTensor>(shapes.map((sh, i) => [`p${i}`, b.fromArray(referenceBackend.read(rp.get(`p${i}`)!), sh)] as const));
+    const flat = new FlatAdamW(b, fp, { lr: 0.01 });
+    await flat.loadState(await ref.saveState());
+    expect(flat.stepCount).toBe(2);
+    await ref.step(new Map(shapes.map((sh, i) => [`p${i}`, referenceBackend.fromArray(grads(3)[i]!, sh)] as const)));
+    await flat.step(new Map(shapes.map((sh, i) => [`p${i}`, b.fromArray(grads(3)[i]!, sh)] as const)));
+    for (let i = 0; i < shapes.length; i++) {
+      const want = referenceBackend.read(rp.get(`p${i}`)!);
+      const got = await b.read(fp.get(`p${i}`)!);
+      want.forEach((w, j) => expect(Math.abs(got[j]! - w)).toBeLessThan(1e-6));
+    }
+    const saved = await flat.saveState();
+    expect(saved.t).toBe(3);
+    const back = new AdamW(referenceBackend, rp, { lr: 0.01 });
+    await back.loadState(saved);
+    expect(back.stepCount).toBe(3);
+    await expect(flat.loadState({ t: 1, m: {}, v: {} })).rejects.toThrow(/first moments: no saved values of length 12 for p0/);
+    await expect(flat.loadState(null)).rejects.toThrow(/no step count and moments/);
+    expect(flat.stepCount).toBe(3); // nothing changed
   });
 });

@@ -1,51 +1,22 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseLearningRate, parseLearningRates } from '../src/cli/numbers.js';
 import { samplePath } from '../src/cli/run.js';
 import { locateCorpus } from '../src/data/locate.js';
 import { importOr } from '../src/model/tfjs/engine.js';
-import { formatDuration } from '../src/report/progress.js';
+import { formatDuration, progressHooks } from '../src/report/progress.js';
 import { UsageError } from '../src/util/errors.js';
+import { lines, pkg, removeWorkdirs, root, run, spawnIn, TINY, workdir } from './helpers/cli.js';
 
-const pkg = fileURLToPath(new URL('..', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'nanogpt-cli-'));
+afterAll(removeWorkdirs);
+
+const dir = workdir('nanogpt-cli-');
 const empty = join(dir, 'empty.txt');
 const tiny = join(dir, 'tiny.txt');
 writeFileSync(empty, '');
 writeFileSync(tiny, 'to be or not to be\n'.repeat(2));
-
-const root = join(pkg, '..', '..');
-interface Ran {
-  code: number | null;
-  stderr: string;
-  stdout: string;
-}
-
-/** Runs `command args` in `cwd` (default: the package) and collects its output. */
-function spawnIn(command: string, args: string[], cwd = pkg, env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
-  return new Promise((done) => {
-    const p = spawn(command, args, { cwd, env });
-    let stderr = '';
-    let stdout = '';
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.on('close', (code) => done({ code, stderr, stdout }));
-  });
-}
-
-/** The CLI through its bin, the way `pnpm nanogpt` starts it. */
-function run(args: string[], cwd = pkg, env?: NodeJS.ProcessEnv): Promise<Ran> {
-  return spawnIn(process.execPath, [join(pkg, 'bin', 'nanogpt.mjs'), ...args], cwd, env);
-}
-
-const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
-
-// The smallest run that still trains, evaluates, samples and plots.
-const TINY = ['--backend', 'reference', '--iters', '2', '--eval-every', '1', '--eval-iters', '1', '--n-layer', '1', '--n-head', '1', '--n-embd', '8', '--block-size', '4', '--batch-size', '2', '--sample', '12', '--no-progress'];
 
 const cases: Array<[string, string[], RegExp]> = [
   ['unknown backend', ['--backend', 'nope'], /unknown backend "nope" \(choose one of: [a-z0-9, -]*\breference\b[a-z0-9, -]*\)/],
@@ -81,9 +52,9 @@ describe('engine packages', () => {
 
 describe('paths are relative to the directory the command was run in', () => {
   it('--data, --json, --plot and the sample', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'nanogpt-cwd-'));
+    const cwd = workdir('nanogpt-cwd-');
     writeFileSync(join(cwd, 'corpus.txt'), 'to be or not to be, that is the question\n'.repeat(20));
-    const r = await run([...TINY, '--data', 'corpus.txt', '--json', 'runs/a.jsonl', '--plot', 'plots/a.svg'], cwd);
+    const r = await run([...TINY, '--data', 'corpus.txt', '--json', 'runs/a.jsonl', '--plot', 'plots/a.svg', '--out', 'run'], cwd);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(lines(readFileSync(join(cwd, 'runs', 'a.jsonl'), 'utf8'))).toHaveLength(4); // 3 evaluations + summary
@@ -94,9 +65,9 @@ describe('paths are relative to the directory the command was run in', () => {
   });
 
   it('LMO_DATA, and the plot and sample beside --json', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'nanogpt-cwd-'));
+    const cwd = workdir('nanogpt-cwd-');
     writeFileSync(join(cwd, 'corpus.txt'), 'all the world is a stage\n'.repeat(20));
-    const r = await run([...TINY, '--json', 'b.jsonl'], cwd, { ...process.env, LMO_DATA: 'corpus.txt' });
+    const r = await run([...TINY, '--json', 'b.jsonl', '--out', 'run'], cwd, { ...process.env, LMO_DATA: 'corpus.txt' });
     expect(r.code).toBe(0);
     for (const f of ['b.jsonl', 'b.svg', 'b.sample.txt']) expect(existsSync(join(cwd, f)), f).toBe(true);
   });
@@ -120,7 +91,7 @@ describe('the documented commands (pnpm nanogpt, pnpm bench) from a shell', () =
   it('pnpm nanogpt from a subdirectory takes paths relative to it', async () => {
     mkdirSync(inside, { recursive: true });
     writeFileSync(join(inside, 'corpus.txt'), 'now is the winter of our discontent\n'.repeat(20));
-    const r = await spawnIn('pnpm', ['nanogpt', ...TINY, '--data', 'corpus.txt', '--json', 'c.jsonl'], inside);
+    const r = await spawnIn('pnpm', ['nanogpt', ...TINY, '--data', 'corpus.txt', '--json', 'c.jsonl', '--out', 'run'], inside);
     expect(r.code).toBe(0);
     for (const f of ['c.jsonl', 'c.svg', 'c.sample.txt']) expect(existsSync(join(inside, f)), f).toBe(true);
   });
@@ -146,9 +117,9 @@ describe('learning rates are read the way the docs write them', () => {
     expect(() => parseLearningRate(text)).toThrow(/expected a learning rate > 0 such as 0.001, 1e-3 or 2\^-8/);
   });
   it('pnpm nanogpt --lr 2^-8 is accepted; --lr 0 is a one-line error', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'nanogpt-lr-'));
+    const cwd = workdir('nanogpt-lr-');
     writeFileSync(join(cwd, 'corpus.txt'), 'what light through yonder window breaks\n'.repeat(20));
-    const ok = await run([...TINY, '--iters', '1', '--sample', '0', '--lr', '2^-8', '--data', 'corpus.txt', '--json', 'lr.jsonl'], cwd);
+    const ok = await run([...TINY, '--iters', '1', '--sample', '0', '--lr', '2^-8', '--data', 'corpus.txt', '--json', 'lr.jsonl', '--out', 'run'], cwd);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(JSON.parse(lines(readFileSync(join(cwd, 'lr.jsonl'), 'utf8')).at(-1)!)).toMatchObject({ summary: true, lr: 2 ** -8 });
@@ -159,6 +130,30 @@ describe('learning rates are read the way the docs write them', () => {
 });
 
 describe('progress', () => {
+  it('the bar shows the ETA as formatDuration writes it (not the bar library\'s own)', async () => {
+    const { Writable } = await import('node:stream');
+    let text = '';
+    const stream = Object.assign(
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          text += chunk.toString();
+          done();
+        },
+      }),
+      { isTTY: true, columns: 200, cursorTo: () => true, clearLine: () => true, moveCursor: () => true },
+    );
+    const hooks = progressHooks('scion', 1000, true, 0, 50, stream);
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 30));
+      hooks.onIter?.(i, 3.5, 1e-3, 1000);
+    }
+    hooks.stop();
+    const etas = [...text.matchAll(/ETA (\S+)/g)].map((m) => m[1]!);
+    expect(etas.length).toBeGreaterThan(0);
+    for (const eta of etas) expect(eta).toMatch(/^(-|\d+s|\d+m\d\ds|\d+h\d\dm)$/);
+    expect(etas.some((e) => e !== '-')).toBe(true);
+  });
+
   it('formats the ETA without a 60 in any field', () => {
     expect(formatDuration(179.6)).toBe('3m00s');
     expect(formatDuration(119.5)).toBe('2m00s');

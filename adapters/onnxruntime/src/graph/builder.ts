@@ -22,8 +22,8 @@ export interface TracedGraph {
   readonly inputNames: readonly string[];
   /**
    * The numbers, packed into one graph input named {@link SCALARS_INPUT} of shape `[k]` (absent when
-   * k = 0) and split into `[1]` pieces by one `Split` node: one feed instead of k, which matters —
-   * a nanoGPT step has ~400 of them.
+   * k = 0) and split into `[1]` pieces by a tree of `Split` nodes: one feed instead of k, which
+   * matters — a nanoGPT step has ~400 of them.
    */
   readonly scalars: Float32Array;
   /** Names of the graph outputs, parallel to the requested outputs. */
@@ -73,6 +73,33 @@ function attributeKey(node: OpNode): string {
   return key;
 }
 
+/**
+ * Most outputs one `Split` node gets. onnxruntime-web's WebGPU kernels bind every input and output as
+ * a storage buffer, and WebGPU guarantees only 8 per shader stage: one input plus seven outputs.
+ */
+export const SPLIT_FAN_OUT = 7;
+
+/**
+ * Split the rank-1 tensor `input` into one `[1]` piece per name in `pieces`, as a tree of `Split`
+ * nodes with at most {@link SPLIT_FAN_OUT} outputs each (depth ⌈log₇ k⌉).
+ */
+function splitTree(input: string, pieces: readonly string[], nodes: NodeDef[], initializers: InitializerDef[]): void {
+  let chunk = 1; // the largest power of the fan-out that still needs at most SPLIT_FAN_OUT groups
+  while (chunk * SPLIT_FAN_OUT < pieces.length) chunk *= SPLIT_FAN_OUT;
+  const groups: string[][] = [];
+  for (let i = 0; i < pieces.length; i += chunk) groups.push(pieces.slice(i, i + chunk));
+  const sizes = groups.map((g) => g.length);
+  const sizesName = `split_${sizes.join('_')}`;
+  if (!initializers.some((t) => t.name === sizesName)) {
+    initializers.push({ name: sizesName, dataType: DataType.INT64, dims: [sizes.length], values: sizes });
+  }
+  const outputs = groups.map((g) => (g.length === 1 ? g[0]! : `${input}_${g[0]!}`));
+  nodes.push({ opType: 'Split', inputs: [input, sizesName], outputs, attributes: { axis: { int: 0 } } });
+  groups.forEach((g, j) => {
+    if (g.length > 1) splitTree(outputs[j]!, g, nodes, initializers);
+  });
+}
+
 /** Trace the graph computing `outputs` (each an op node; distinct). */
 export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
   const order = topologicalOrder(outputs);
@@ -112,7 +139,7 @@ export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
     if (scalarNodes.length > 0) {
       inputs.push({ name: SCALARS_INPUT, elemType: DataType.FLOAT, shape: [scalarNodes.length] });
       const pieces = scalarNodes.map((x) => (rank0Scalars.has(x) ? `v${index.get(x)!}_1` : `v${index.get(x)!}`));
-      nodes.push({ opType: 'Split', inputs: [SCALARS_INPUT], outputs: pieces, attributes: { axis: { int: 0 } } });
+      splitTree(SCALARS_INPUT, pieces, nodes, initializers);
       if (rank0Scalars.size > 0) {
         initializers.push({ name: 'rank0', dataType: DataType.INT64, dims: [0], values: [] });
         for (const x of rank0Scalars) {

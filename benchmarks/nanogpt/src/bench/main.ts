@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -7,6 +7,7 @@ import { BACKENDS, DEFAULT_BACKEND, createModelBackend, isBackendName, type Back
 import type { OptimizerName } from '../optim/factory.js';
 import { optimizerName, prepare } from '../train/experiment.js';
 import { parseInteger, parseLearningRates } from '../cli/numbers.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
 import { parityBench } from './parity.js';
 import { formatSideRecords, parseSideRecords, type NsDtype } from './side-records.js';
@@ -18,6 +19,12 @@ import { torchBench } from './torch.js';
 const int = parseInteger(1);
 const count = parseInteger(0);
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+
+/** The whole file each time, atomically: a kill never leaves a torn last line. */
+function writeJsonLines(path: string, lines: readonly string[]): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic(path, lines.map((l) => `${l}\n`).join(''));
+}
 
 function backends(names: string[]): BackendName[] {
   for (const n of names) if (!isBackendName(n)) throw new UsageError(`unknown backend "${n}" (choose from: ${BACKENDS.join(', ')})`);
@@ -109,10 +116,8 @@ function program(): Command {
       const optimizers: OptimizerName[] = o.optimizers.map(optimizerName);
       const model = await createModelBackend(backends([o.backend])[0]!, config);
       const out = o.json ? resolve(o.json) : undefined;
-      if (out) {
-        mkdirSync(dirname(out), { recursive: true });
-        writeFileSync(out, '');
-      }
+      const written: string[] = [];
+      if (out) writeJsonLines(out, written);
       const rows = await sweepBench(model, data, {
         optimizers,
         lrs: o.lrs,
@@ -122,7 +127,8 @@ function program(): Command {
         evalIters: o.evalIters,
       }, (row) => {
         console.log(`${row.optimizer} lr ${row.lr.toExponential(3)} seed ${row.seed}: final val ${row.final_val_loss.toFixed(4)} (${row.seconds.toFixed(0)} s)`);
-        if (out) appendFileSync(out, `${JSON.stringify({ backend: model.name, iters: o.iters, eval_iters: o.evalIters, ...row })}\n`);
+        written.push(JSON.stringify({ backend: model.name, iters: o.iters, eval_iters: o.evalIters, ...row }));
+        if (out) writeJsonLines(out, written);
       });
       console.log(`\n${sweepTable(rows)}`);
       model.dispose();
@@ -160,7 +166,7 @@ function program(): Command {
       if (o.json) {
         const out = resolve(o.json);
         mkdirSync(dirname(out), { recursive: true });
-        writeFileSync(out, formatSideRecords(result.records));
+        writeFileAtomic(out, formatSideRecords(result.records));
         console.log(`\nJSON lines: ${out}`);
       }
     });

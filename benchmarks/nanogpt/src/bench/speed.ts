@@ -1,4 +1,4 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { GPTConfig } from '../model/config.js';
 import { createModelBackend, type BackendName } from '../model/registry.js';
@@ -7,6 +7,7 @@ import type { OptimizerName } from '../optim/factory.js';
 import { timeParts, type PartSamples } from './parts.js';
 import { summarize } from './timing.js';
 import { markdownTable } from '../report/table.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
 
 /** One backend's speed. Times are per iteration; `cpu` is process CPU time (robust to other load). */
@@ -89,7 +90,8 @@ export function speedTable(rows: readonly SpeedRow[], optimizers: readonly strin
 
 const mean = (xs: readonly number[]): number => summarize(xs).mean;
 
+/** Writes a JSON document atomically (a kill leaves the previous file, never half of one). */
 export function writeJson(path: string, value: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }

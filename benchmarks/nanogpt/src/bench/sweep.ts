@@ -1,7 +1,7 @@
 import type { ModelBackend } from '../model/backend.js';
 import type { CharDataset } from '../data/char-dataset.js';
 import type { OptimizerName } from '../optim/factory.js';
-import { disposeParams, trainWith } from '../train/experiment.js';
+import { disposeOutcome, trainWith } from '../train/experiment.js';
 
 export interface SweepSettings {
   readonly optimizers: readonly OptimizerName[];
@@ -44,7 +44,7 @@ export async function sweepBench<T>(
             evalIters: s.evalIters,
             seed,
           });
-          disposeParams(model, out.params);
+          disposeOutcome(model, out);
           row = {
             optimizer,
             lr,

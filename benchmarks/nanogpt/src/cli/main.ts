@@ -9,9 +9,11 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
   let opts: RunOptions;
+  let explicit: Set<string>;
   try {
     cmd.parse(argv, { from: 'user' });
     opts = cmd.opts<RunOptions>();
+    explicit = new Set(Object.keys(opts).filter((k) => cmd.getOptionValueSource(k) === 'cli'));
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return 0; // --help / --version
@@ -21,16 +23,21 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   try {
-    await runNanogpt(opts);
-    return 0;
+    return await runNanogpt(opts, explicit, ['pnpm nanogpt', ...argv.map(shellQuote)].join(' '));
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`nanogpt: ${e.message}\n`);
       return 2;
     }
-    process.stderr.write(`nanogpt: ${(e as Error).stack ?? String(e)}\n`);
+    // An unexpected failure: one line here; the stack with NANOGPT_DEBUG=1.
+    process.stderr.write(`nanogpt: ${process.env.NANOGPT_DEBUG ? ((e as Error).stack ?? String(e)) : (e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`);
     return 1;
   }
+}
+
+/** An argument as a POSIX shell reads it back (for the command recorded in run.json). */
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./^-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 main(process.argv.slice(2)).then(

@@ -24,7 +24,14 @@ export interface RunOptions {
   readonly compare?: string;
   readonly sample: number;
   readonly progress: boolean;
+  readonly out?: string;
+  readonly resume?: string;
+  readonly force?: boolean;
+  readonly saveEvery: number;
 }
+
+/** Flags that `--resume` may come with: the rest come from the run's `run.json`. */
+export const RESUME_FLAGS = new Set(['resume', 'progress']);
 
 /** The `nanogpt` command (commander), with nanoGPT's CPU config as defaults. */
 export function nanogptCommand(): Command {
@@ -44,11 +51,36 @@ export function nanogptCommand(): Command {
     .option('--eval-every <n>', 'evaluate every n iterations', int(1), 250)
     .option('--eval-iters <n>', 'batches per split per evaluation', int(1), 200)
     .option('--data <file>', 'corpus (default: $LMO_DATA, ../shared/data/tinyshakespeare.txt, .cache/, else download)')
-    .option('--json <file>', 'write JSON lines (one per evaluation, a summary per run); the plot goes next to it')
-    .option('--plot <file>', 'where to write the SVG loss plot (default: beside --json, else out/)')
+    .option('--out <dir>', 'the run directory: checkpoints, run.json, and the outputs not placed elsewhere (default: a new directory under benchmarks/nanogpt/out/)')
+    .option('--json <file>', 'write the JSON lines here (one per evaluation, a summary per run) instead of DIR/metrics.jsonl; the plot and sample go next to it')
+    .option('--plot <file>', 'write the SVG loss plot here (default: beside --json, else DIR/loss.svg); the sample goes next to it')
+    .option('--save-every <n>', 'write a checkpoint every n iterations (0: only at the end and when stopped)', int(0), 100)
+    .option('--resume <dir>', 'continue the run in DIR from its last checkpoint, with the options it was started with')
+    .option('--force', 'start over in a --out DIR that holds a run, and overwrite existing --json/--plot files')
     .option('--compare <optimizer>', 'also train with this optimizer (same seed, data and backend) and plot both')
     .option('--sample <n>', 'characters of text to generate at the end (0: none)', int(0), 500)
     .option('--no-progress', 'plain log lines even on a terminal')
     .showHelpAfterError(false)
-    .allowExcessArguments(false);
+    .allowExcessArguments(false)
+    .addHelpText('after', HELP_AFTER);
 }
+
+const HELP_AFTER = `
+Output (DIR is --out, else a new benchmarks/nanogpt/out/<optimizers>-<backend>-seed<seed>-<time>/):
+  DIR/run.json                 the options of the run (what --resume reads)
+  DIR/checkpoint-<opt>.json    weights, optimizer state, step (= position in the batch stream),
+                               evaluations; every --save-every iterations, at the end, when stopped
+  DIR/metrics.jsonl or --json  JSON lines: one per evaluation, a summary per optimizer
+  DIR/loss.svg or --plot       the loss plot (beside --json when given)
+  DIR/sample.txt               the generated text (x.sample.txt beside a --json or --plot x.svg)
+Every file is written atomically: a kill at any moment leaves the previous version complete.
+Relative paths are relative to the directory the command was run in.
+
+Stopping and resuming:
+  Ctrl-C, or SIGTERM to the process (pnpm nanogpt's PID included), stops at the next step
+  boundary after a final checkpoint and plot; a second signal stops at once. Continue with
+    pnpm nanogpt --resume DIR
+  which gives the same weights and losses as an uninterrupted run (same backend and threads).
+
+Exit codes: 0 done, 1 diverged or failed (one line on stderr, earlier outputs kept),
+  2 bad input (one line on stderr, nothing written), 130 stopped by SIGINT, 143 stopped by SIGTERM.`;

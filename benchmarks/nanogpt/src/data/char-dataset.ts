@@ -6,8 +6,8 @@ import type { Batch } from './batch.js';
 export interface CharDataset {
   readonly chars: readonly string[];
   readonly vocabSize: number;
-  readonly train: Uint8Array | Uint16Array;
-  readonly val: Uint8Array | Uint16Array;
+  readonly train: Uint8Array | Uint16Array | Uint32Array;
+  readonly val: Uint8Array | Uint16Array | Uint32Array;
   encode(s: string): number[];
   decode(ids: ArrayLike<number>): string;
 }
@@ -19,7 +19,8 @@ export function charDataset(text: string): CharDataset {
   const index = new Map<string, number>();
   chars.forEach((c, i) => index.set(c, i));
   const points = [...text];
-  const ids = chars.length <= 256 ? new Uint8Array(points.length) : new Uint16Array(points.length);
+  // Token ids as narrow as the vocabulary allows (a corpus may have more than 65,536 characters).
+  const ids = chars.length <= 256 ? new Uint8Array(points.length) : chars.length <= 65536 ? new Uint16Array(points.length) : new Uint32Array(points.length);
   for (let i = 0; i < points.length; i++) ids[i] = index.get(points[i]!)!;
   const n = Math.floor(0.9 * ids.length);
   return {
@@ -60,6 +61,12 @@ export class BatchSampler {
     this.rng = new Random(seed);
     this.x = new Int32Array(batchSize * blockSize);
     this.y = new Int32Array(batchSize * blockSize);
+  }
+
+  /** Draws and discards `n` batches: the stream then continues as if they had been taken. */
+  skip(n: number): void {
+    const span = this.data.length - this.blockSize;
+    for (let i = 0; i < n * this.batchSize; i++) this.rng.int(span);
   }
 
   /** The next batch (its arrays are overwritten by the following call). */

@@ -123,8 +123,7 @@ export class FlatAdamW<T> implements TrainOptimizer<T> {
     const b = this.backend;
     const n = this.#slots.length;
     const arrays = await b.arrays([...this.#slots.map((s) => s.param), ...grads]);
-    const region = (k: number): Float32Array => new Float32Array(this.#kernels.memory.buffer, 4 * k * this.#length, this.#length);
-    const [p, g] = [region(0), region(1)];
+    const [p, g] = [this.#region(0), this.#region(1)];
     this.#slots.forEach((s, i) => {
       if (arrays[i] !== this.#given[i]) p.set(arrays[i]!, s.offset);
       g.set(arrays[n + i]!, s.offset);
@@ -157,8 +156,46 @@ export class FlatAdamW<T> implements TrainOptimizer<T> {
     this.#t = t;
   }
 
+  /**
+   * The step count and both moments of every parameter, in {@link AdamW}'s format (a checkpoint of
+   * either loads into the other), after every step issued so far.
+   */
+  async saveState(): Promise<{ t: number; m: Record<string, Float32Array>; v: Record<string, Float32Array> }> {
+    await this.#queue;
+    const read = (k: number) => Object.fromEntries(this.#slots.map((s) => [s.name, this.#region(k).slice(s.offset, s.offset + s.size)]));
+    return { t: this.#t, m: read(2), v: read(3) };
+  }
+
+  /** Restores what {@link FlatAdamW.saveState} (or {@link AdamW}'s) returned; everything is checked before anything changes. */
+  loadState(state: unknown): Promise<void> {
+    const run = this.#queue.then(() => {
+      const s = state as { t?: unknown; m?: Record<string, unknown>; v?: Record<string, unknown> } | null;
+      if (s === null || typeof s !== 'object' || !Number.isSafeInteger(s.t) || (s.t as number) < 0 || typeof s.m !== 'object' || typeof s.v !== 'object') {
+        throw new Error('adamw: the saved state has no step count and moments');
+      }
+      for (const [what, values] of [['first', s.m], ['second', s.v]] as const) {
+        for (const slot of this.#slots) {
+          const x = values[slot.name];
+          if (!(x instanceof Float32Array) || x.length !== slot.size) throw new Error(`adamw ${what} moments: no saved values of length ${slot.size} for ${slot.name}`);
+        }
+      }
+      for (const slot of this.#slots) {
+        this.#region(2).set(s.m[slot.name] as Float32Array, slot.offset);
+        this.#region(3).set(s.v[slot.name] as Float32Array, slot.offset);
+      }
+      this.#t = s.t as number;
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
   dispose(): void {
     this.#disposed = true;
     this.#given = [];
+  }
+
+  /** Region `k` of the memory: 0 parameters, 1 gradients, 2 first moments, 3 second moments. */
+  #region(k: number): Float32Array {
+    return new Float32Array(this.#kernels.memory.buffer, 4 * k * this.#length, this.#length);
   }
 }

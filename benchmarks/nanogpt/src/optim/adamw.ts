@@ -1,7 +1,15 @@
 import type { Schedule, TensorBackend } from '@lmo/core';
 import { andThen, type MaybePromise } from '@lmo/core/backend';
 import type { ParamMap } from '../model/backend.js';
+import { readBuffers, writeBuffers } from './buffers.js';
 import type { TrainOptimizer } from './types.js';
+
+/** AdamW's state: the step count and both moments of every parameter. */
+interface AdamWState {
+  readonly t: number;
+  readonly m: Record<string, Float32Array>;
+  readonly v: Record<string, Float32Array>;
+}
 
 /** AdamW hyper-parameters; the defaults are nanoGPT's shakespeare_char config. */
 export interface AdamWOptions {
@@ -130,6 +138,20 @@ export class AdamW<T> implements TrainOptimizer<T> {
       if (total !== undefined) read = b.read(total);
     });
     return andThen(done, () => andThen(read ?? new Float32Array(1), (arr) => Math.sqrt(arr[0]!)));
+  }
+
+  async saveState(): Promise<AdamWState> {
+    return { t: this.t, m: await readBuffers(this.backend, this.m), v: await readBuffers(this.backend, this.v) };
+  }
+
+  async loadState(state: unknown): Promise<void> {
+    const s = state as Partial<AdamWState> | null;
+    if (s === null || typeof s !== 'object' || !Number.isSafeInteger(s.t) || s.t! < 0 || s.m === undefined || s.v === undefined) {
+      throw new Error('adamw: the saved state has no step count and moments');
+    }
+    await writeBuffers(this.backend, this.m, s.m, 'adamw first moments');
+    await writeBuffers(this.backend, this.v, s.v, 'adamw second moments');
+    this.t = s.t!;
   }
 
   dispose(): void {

@@ -1,4 +1,18 @@
-import { muon, normalizedSGD, scion, scionLight, signSGD, transformerGroups, unconstrainedScion, warmupCosine, type LmoOptimizer, type Schedule, type TensorBackend } from '@lmo/core';
+import {
+  muon,
+  normalizedSGD,
+  scion,
+  scionLight,
+  signSGD,
+  stateFromJSON,
+  stateToJSON,
+  transformerGroups,
+  unconstrainedScion,
+  warmupCosine,
+  type LmoOptimizer,
+  type Schedule,
+  type TensorBackend,
+} from '@lmo/core';
 import type { ParamMap } from '../model/backend.js';
 import { AdamW } from './adamw.js';
 import { FlatAdamW, hasHostArrays } from './adamw-flat.js';
@@ -66,6 +80,13 @@ function wrap<T>(name: string, opt: LmoOptimizer<T>): TrainOptimizer<T> {
     ...(light ? { gradients: opt.gradients } : {}),
     get ownedBytes() {
       return opt.ownedBytes;
+    },
+    // core's versioned state, JSON-safe through stateToJSON (ScionLight's gradient buffers included)
+    async saveState() {
+      return stateToJSON(await opt.getState());
+    },
+    async loadState(saved: unknown) {
+      await opt.loadState(stateFromJSON(saved));
     },
     dispose: () => opt.dispose(),
   };

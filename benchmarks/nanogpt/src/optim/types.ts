@@ -16,5 +16,9 @@ export interface TrainOptimizer<T> {
   step(grads?: ParamMap<T>): MaybePromise<void>;
   /** Bytes of the state the optimizer allocated (momentum, moments, ScionLight's gradient buffers). */
   readonly ownedBytes: number;
+  /** Everything the next steps depend on (buffers, step count), for a checkpoint. */
+  saveState(): Promise<unknown>;
+  /** Restores what {@link saveState} returned, into an optimizer built the same way. */
+  loadState(state: unknown): Promise<void>;
   dispose(): void;
 }

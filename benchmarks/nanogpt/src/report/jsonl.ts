@@ -1,6 +1,3 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { EvalRecord } from '../train/trainer.js';
 
 /** The final JSON line of a run (names as documented in the README). */
 export interface SummaryRecord {
@@ -24,23 +21,6 @@ export interface SummaryRecord {
   readonly batch_size: number;
   readonly eval_every: number;
   readonly eval_iters: number;
-}
-
-/** Appends JSON lines to a file, created (truncated) on the first write. */
-export class JsonLines {
-  private started = false;
-  constructor(readonly path: string) {}
-
-  write(record: EvalRecord | SummaryRecord | Record<string, unknown>): void {
-    const line = `${JSON.stringify(record)}\n`;
-    if (!this.started) {
-      mkdirSync(dirname(this.path), { recursive: true });
-      writeFileSync(this.path, line);
-      this.started = true;
-    } else {
-      appendFileSync(this.path, line);
-    }
-  }
 }
 
 /** Peak resident set size of this process, in MiB. */

@@ -27,19 +27,22 @@ function evalLine(label: string, r: EvalRecord): string {
  * Progress for one run: a bar with iteration, loss, tokens/s and ETA on a terminal; plain log
  * lines (every `every` iterations or 30 s, and at each evaluation) otherwise.
  */
-export function progressHooks(label: string, iters: number, tty: boolean, every = 50): TrainHooks & { stop(): void } {
+export function progressHooks(label: string, iters: number, tty: boolean, startIter = 0, every = 50, stream?: NodeJS.WritableStream): TrainHooks & { stop(): void } {
   if (tty) {
     const bar = new cliProgress.SingleBar(
       {
-        format: `${label} |{bar}| {value}/{total} | loss {loss} | {tps} tok/s | lr {lr} | ETA {eta} {status}`,
+        format: `${label} |{bar}| {value}/{total} | loss {loss} | {tps} tok/s | lr {lr} | ETA {eta_text} {status}`,
         barsize: 24,
         hideCursor: true,
         etaBuffer: 50,
+        ...(stream ? { stream } : {}),
         fps: 5,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(iters, 0, { loss: '-', tps: '-', lr: '-', eta: '-', status: '' });
+    bar.start(iters, startIter, { loss: '-', tps: '-', lr: '-', eta_text: '-', status: '' });
+    // Once stopped (the end, or a signal) the bar stays stopped: nothing hides the cursor again.
+    let stopped = false;
     // The ETA is this run's mean time per training iteration so far (evaluations excluded) times
     // the iterations left.
     let trainMs = 0;
@@ -47,26 +50,32 @@ export function progressHooks(label: string, iters: number, tty: boolean, every 
     let last = performance.now();
     return {
       onIter(iter, loss, lr, tps) {
+        if (stopped) return;
         const now = performance.now();
         trainMs += now - last;
         last = now;
         trained++;
         const eta = formatDuration(((iters - iter - 1) * trainMs) / trained / 1000);
-        bar.update(iter + 1, { loss: loss.toFixed(4), tps: tps.toFixed(0), lr: lr.toExponential(2), eta, status: '' });
+        bar.update(iter + 1, { loss: loss.toFixed(4), tps: tps.toFixed(0), lr: lr.toExponential(2), eta_text: eta, status: '' });
       },
       onEvalStart() {
-        bar.update({ status: '(evaluating)' });
+        if (!stopped) bar.update({ status: '(evaluating)' });
       },
       onEval(r) {
+        if (stopped) {
+          console.log(evalLine(label, r));
+          return;
+        }
         bar.update({ status: '' });
         // Print above the bar.
         bar.stop();
         console.log(evalLine(label, r));
-        if (r.iter < iters) bar.start(iters, r.iter, { loss: '-', tps: '-', lr: '-', eta: '-', status: '' });
+        if (r.iter < iters) bar.start(iters, r.iter, { loss: '-', tps: '-', lr: '-', eta_text: '-', status: '' });
         last = performance.now(); // the evaluation's time is not training time
       },
       stop() {
-        bar.stop();
+        if (!stopped) bar.stop();
+        stopped = true;
       },
     };
   }

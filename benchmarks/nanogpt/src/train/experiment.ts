@@ -5,7 +5,8 @@ import { validateConfig, type GPTConfig } from '../model/config.js';
 import { initParams } from '../model/init.js';
 import { createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, isOptimizerName, type OptimizerName } from '../optim/factory.js';
 import { UsageError } from '../util/errors.js';
-import { train, type TrainHooks, type TrainResult, type TrainSettings } from './trainer.js';
+import type { TrainOptimizer } from '../optim/types.js';
+import { train, type TrainHooks, type TrainResult, type TrainSettings, type TrainStart } from './trainer.js';
 
 /** The corpus and model shape of a run, validated. */
 export interface Prepared {
@@ -43,32 +44,62 @@ export function optimizerName(s: string): OptimizerName {
   return s;
 }
 
-/** A finished run: what it measured, and its trained parameters (for sampling). */
+/** A finished (or stopped) run: what it measured, and its trained parameters (for sampling). */
 export interface RunOutcome<T> {
   readonly optimizer: OptimizerName;
   readonly lr: number;
   readonly result: TrainResult;
   readonly params: Map<string, T>;
+  /** The optimizer, still usable (its state for a final checkpoint): free it with {@link disposeOutcome}. */
+  readonly trained: TrainOptimizer<T>;
 }
 
-/** Initial weights from the seed, one optimizer, nanoGPT's schedule, the training loop. */
+/** What a checkpoint gives back to continue a run. */
+export interface Resume {
+  readonly start: TrainStart;
+  readonly weights: Record<string, Float32Array>;
+  readonly optimizerState: unknown;
+}
+
+/** The live parameters and optimizer of a run, for hooks that save them. */
+export interface LiveRun<T> {
+  readonly params: Map<string, T>;
+  readonly optimizer: TrainOptimizer<T>;
+}
+
+/**
+ * Initial weights from the seed (or a checkpoint's), one optimizer (its state restored from the
+ * checkpoint), nanoGPT's schedule, the training loop. `hooks` may be a function of the live run,
+ * for hooks that save the parameters and the optimizer (checkpoints).
+ */
 export async function trainWith<T>(
   model: ModelBackend<T>,
   data: CharDataset,
   name: OptimizerName,
   lr: number | undefined,
   settings: TrainSettings,
-  hooks?: TrainHooks,
+  hooks?: TrainHooks | ((live: LiveRun<T>) => TrainHooks),
+  resume?: Resume,
 ): Promise<RunOutcome<T>> {
   const baseLr = lr ?? OPTIMIZERS[name].lr;
-  const params = model.createParams(initParams(model.config, settings.seed));
+  const params = model.createParams(resume ? new Map(Object.entries(resume.weights)) : initParams(model.config, settings.seed));
   const optimizer = createTrainOptimizer(name, model.tensors, params, baseLr, nanoGptSchedule(settings.iters));
   try {
-    const result = await train(model, params, optimizer, data, settings, hooks);
-    return { optimizer: name, lr: baseLr, result, params };
-  } finally {
+    if (resume) await optimizer.loadState(resume.optimizerState);
+    const h = typeof hooks === 'function' ? hooks({ params, optimizer }) : hooks;
+    const result = await train(model, params, optimizer, data, settings, h, resume?.start);
+    return { optimizer: name, lr: baseLr, result, params, trained: optimizer };
+  } catch (e) {
     optimizer.dispose();
+    disposeParams(model, params);
+    throw e;
   }
+}
+
+/** Frees what {@link trainWith} returned: the parameters and the optimizer. */
+export function disposeOutcome<T>(model: ModelBackend<T>, outcome: RunOutcome<T>): void {
+  outcome.trained.dispose();
+  disposeParams(model, outcome.params);
 }
 
 /** Frees parameters made by {@link trainWith}. */

@@ -30,7 +30,7 @@ export class GpujsModelBackend implements ModelBackend<GpujsTensor> {
   ) {
     this.name = `gpujs-${mode}`;
     this.tensors = tensors;
-    this.runner = new KernelRunner(gpu, mode === 'cpu' || mode === 'webasm');
+    this.runner = new KernelRunner(gpu, mode);
     this.model = new GpujsGPT(config, this.runner);
   }
 

@@ -2,7 +2,7 @@
  * Compiles, caches and launches the model's gpu.js kernels, and owns the activations they produce.
  */
 import type { MaybePromise } from '@lmo/core/backend';
-import type { DeviceHandle, DeviceValue } from '@lmo/gpujs';
+import { kernelSettings, type DeviceHandle, type DeviceValue, type GpujsMode, type KernelSettings } from '@lmo/gpujs';
 import type { KernelSource } from './kernels.js';
 
 /** A kernel input or output: a host array (cpu, webasm) or a device-resident result (GPU modes). */
@@ -15,7 +15,7 @@ interface KernelRun {
 
 /** The part of a gpu.js `GPU` instance used here. */
 export interface GpuLike {
-  createKernel(source: string, settings: Record<string, unknown>): KernelRun;
+  createKernel(source: string, settings: KernelSettings): KernelRun;
 }
 
 /** Flattens a gpu.js readback (a typed array, or nested rows of them) to `size` floats. */
@@ -50,11 +50,15 @@ export class KernelRunner {
   private temps: DeviceValue[] = [];
   launches = 0;
 
+  /** Whether values are host arrays (`cpu`, `webasm`). */
+  readonly host: boolean;
+
   constructor(
     private readonly gpu: GpuLike,
-    /** Whether values are host arrays (`cpu`, `webasm`). */
-    readonly host: boolean,
-  ) {}
+    private readonly mode: GpujsMode,
+  ) {
+    this.host = mode === 'cpu' || mode === 'webasm';
+  }
 
   /** Compiled kernels so far. */
   get kernels(): number {
@@ -66,15 +70,7 @@ export class KernelRunner {
     let k = this.cache.get(key);
     if (k === undefined) {
       const { source, size } = make();
-      const run = this.gpu.createKernel(source, {
-        output: [size],
-        pipeline: !this.host,
-        immutable: true,
-        precision: 'single',
-        tactic: 'precision',
-        dynamicOutput: false,
-        dynamicArguments: false,
-      });
+      const run = this.gpu.createKernel(source, kernelSettings(this.mode, size));
       k = { run, size };
       this.cache.set(key, k);
     }

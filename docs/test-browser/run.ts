@@ -1,27 +1,31 @@
-#!/usr/bin/env node
 // Browser test of the BUILT docs site (run `pnpm docs:build` first).
 //
 // Serves docs/.vitepress/dist on 127.0.0.1, opens pages in headless Chromium (Debian's `chromium`,
 // driven by playwright-core) and fails on console errors, page errors, failed requests or missing
-// content. Skips (exit 0) only when Chromium is absent AND the environment variable CI is unset;
-// in CI a missing browser is a failure.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+// content; then trains the playground for a few steps (see playground.ts). Skips (exit 0) only
+// when Chromium is absent AND the environment variable CI is unset; in CI a missing browser is a
+// failure.
+//
+// LMO_PLAYGROUND_BACKENDS (default `wasm`) lists the playground backends to train on; `webgl` and
+// `webgpu` also work in headless Chromium, on SwiftShader, but take minutes (see docs/CI.md).
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromiumPath, hasChromium, launchChromium, serveDirectory } from '@lmo/browser-tests/harness';
+import { checkPlayground } from './playground.js';
 
 const docs = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dist = join(docs, '.vitepress', 'dist');
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const inCI = Boolean(process.env.CI);
+const playgroundBackends = (process.env.LMO_PLAYGROUND_BACKENDS ?? 'wasm').split(',').filter(Boolean);
 
-if (!existsSync(executablePath)) {
+if (!hasChromium()) {
   if (!inCI) {
-    console.log(`docs:test SKIPPED: no Chromium at ${executablePath} and CI is not set.`);
+    console.log(`docs:test SKIPPED: no Chromium at ${chromiumPath} and CI is not set.`);
     console.log('Install it with `apt-get install -y chromium` (or set CHROMIUM_PATH) to run the browser test.');
     process.exit(0);
   }
-  console.error(`docs:test FAILED: CI is set but there is no Chromium at ${executablePath} (apt-get install -y chromium).`);
+  console.error(`docs:test FAILED: CI is set but there is no Chromium at ${chromiumPath} (apt-get install -y chromium).`);
   process.exit(1);
 }
 if (!existsSync(join(dist, 'index.html'))) {
@@ -32,10 +36,8 @@ if (!existsSync(join(dist, 'index.html'))) {
 // ---- static check: every internal link with a #fragment points at an existing id -------------------
 // (VitePress's own dead-link check covers pages, not fragments.)
 {
-  const { readdirSync } = await import('node:fs');
-  const { dirname: dir } = await import('node:path');
-  const pagesHtml = [];
-  const walk = (d) => {
+  const pagesHtml: string[] = [];
+  const walk = (d: string): void => {
     for (const f of readdirSync(d)) {
       const p = join(d, f);
       if (statSync(p).isDirectory()) walk(p);
@@ -43,18 +45,18 @@ if (!existsSync(join(dist, 'index.html'))) {
     }
   };
   walk(dist);
-  const idCache = new Map();
-  const idsOf = (file) => {
-    if (!idCache.has(file)) idCache.set(file, new Set([...readFileSync(file, 'utf8').matchAll(/\sid="([^"]+)"/g)].map((m) => m[1])));
-    return idCache.get(file);
+  const idCache = new Map<string, Set<string>>();
+  const idsOf = (file: string): Set<string> => {
+    if (!idCache.has(file)) idCache.set(file, new Set([...readFileSync(file, 'utf8').matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]!)));
+    return idCache.get(file)!;
   };
-  const broken = [];
+  const broken: string[] = [];
   for (const file of pagesHtml) {
     for (const m of readFileSync(file, 'utf8').matchAll(/href="([^"]*#[^"]+)"/g)) {
-      const href = m[1].replace(/&amp;/g, '&');
+      const href = m[1]!.replace(/&amp;/g, '&');
       if (/^[a-z]+:/i.test(href)) continue;
-      const [path, hash] = href.split('#');
-      let target = path === '' ? file : path.startsWith('/') ? join(dist, decodeURIComponent(path)) : resolve(dir(file), decodeURIComponent(path));
+      const [path = '', hash = ''] = href.split('#');
+      let target = path === '' ? file : path.startsWith('/') ? join(dist, decodeURIComponent(path)) : resolve(dirname(file), decodeURIComponent(path));
       if (existsSync(target) && statSync(target).isDirectory()) target = join(target, 'index.html');
       else if (!existsSync(target) && existsSync(`${target}.html`)) target = `${target}.html`;
       if (!existsSync(target)) broken.push(`${file.slice(dist.length)}: ${href} (no such page)`);
@@ -69,73 +71,37 @@ if (!existsSync(join(dist, 'index.html'))) {
   }
 }
 
-const { chromium } = await import('playwright-core');
-
-// ---- a tiny static server -----------------------------------------------------------------------
-const types = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
-function fileFor(urlPath) {
-  let path = decodeURIComponent(urlPath.split('?')[0].split('#')[0]);
-  const candidates = [path, path.endsWith('/') ? `${path}index.html` : `${path}.html`, `${path}/index.html`];
-  for (const c of candidates) {
-    const file = normalize(join(dist, c));
-    if (!file.startsWith(dist + sep) && file !== dist) continue;
-    if (existsSync(file) && statSync(file).isFile()) return file;
-  }
-  return undefined;
-}
-const server = createServer((req, res) => {
-  const file = fileFor(req.url ?? '/');
-  if (!file) {
-    res.writeHead(404, { 'content-type': types['.html'] });
-    res.end(readFileSync(join(dist, '404.html')));
-    return;
-  }
-  res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-  res.end(readFileSync(file));
-});
-await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-const origin = `http://127.0.0.1:${server.address().port}`;
+const server = await serveDirectory(dist, { notFound: '404.html' });
+const origin = server.origin;
 
 // ---- the checks ---------------------------------------------------------------------------------
-/** Each page: its path, the h1 it must show, and further selectors or texts that must be present. */
-const pages = [
+/** Each page: its path, the h1 it must show, selectors and texts that must be present, texts that must not. */
+interface PageSpec {
+  readonly path: string;
+  readonly title: string | null;
+  readonly selectors: readonly string[];
+  readonly texts: readonly string[];
+  readonly absent?: readonly string[];
+}
+const pages: PageSpec[] = [
   { path: '/', title: null, selectors: ['.VPHero', '.VPFeatures'], texts: ['Norm-constrained optimizers for TypeScript', 'Get started'] },
   { path: '/guide/getting-started.html', title: 'Getting started', selectors: ['.VPSidebar', 'div[class*="language-ts"] pre code'], texts: ['@lmo/core'] },
   { path: '/guide/tfjs.html', title: 'Getting started with TensorFlow.js', selectors: ['div[class*="language-ts"] pre code'], texts: ['train.scion', 'model.fit'] },
   { path: '/guide/norms.html', title: 'Choosing norms and scales per layer', selectors: ['mjx-container', 'table'], texts: ['spectral()', 'colNorm({ transpose: true })'] },
   { path: '/concepts/update-rule.html', title: 'The unified update rule', selectors: ['mjx-container'], texts: ['signSGD', 'Muon'] },
+  // The tolerance table's formulas: rendered math, no remains of escapes lost to control characters.
+  { path: '/guide/custom-backend.html', title: 'Implement your own tensor backend', selectors: ['table mjx-container'], texts: ['conformanceCheckIds'], absent: ['ext{', 'ext{got}', 'vert \\le'] },
+  { path: '/guide/tfjs.html#tfjs-core-and-a-backend-with-a-bundler', title: 'Getting started with TensorFlow.js', selectors: [], texts: ['register_all_gradients', 'withSaveHandler'] },
   { path: '/api/', title: 'lmo API', selectors: ['.VPSidebar'], texts: ['@lmo/core'] },
   { path: '/api/@lmo/core/functions/scion.html', title: 'Function: scion()', selectors: ['div[class*="language-ts"]'], texts: ['PresetOptions'] },
   { path: '/api/@lmo/core/interfaces/TensorBackend.html', title: 'Interface: TensorBackend', selectors: [], texts: ['matmul'] },
   { path: '/benchmarks.html', title: 'Benchmarks', selectors: [], texts: [] },
+  { path: '/guide/browser.html', title: 'lmo in the browser', selectors: ['div[class*="language-ts"] pre code'], texts: ['setWasmPaths'] },
+  { path: '/playground.html', title: 'Playground', selectors: ['.playground select[name=backend]', '.playground svg.loss-chart'], texts: ['Scion', 'AdamW'] },
 ];
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
-const failures = [];
+const browser = await launchChromium({ webgpu: true });
+const failures: string[] = [];
 try {
   const context = await browser.newContext();
   // Nothing outside the local server may be fetched (fonts, analytics, CDNs): block and report it.
@@ -147,7 +113,7 @@ try {
   });
   for (const spec of pages) {
     const page = await context.newPage();
-    const problems = [];
+    const problems: string[] = [];
     page.on('console', (msg) => {
       if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
     });
@@ -171,6 +137,7 @@ try {
     }
     const body = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
     for (const text of spec.texts) if (!body.includes(text)) problems.push(`missing text ${JSON.stringify(text)}`);
+    for (const text of spec.absent ?? []) if (body.includes(text)) problems.push(`shows ${JSON.stringify(text)}`);
     if (body.includes('404') && body.includes('PAGE NOT FOUND')) problems.push('rendered the 404 page');
     console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} ${spec.path}`);
     for (const p of problems) failures.push(`${spec.path}: ${p}`);
@@ -178,16 +145,21 @@ try {
   }
   // Client-side navigation: follow the home page's "Get started" button.
   const page = await context.newPage();
-  const navErrors = [];
+  const navErrors: string[] = [];
   page.on('pageerror', (err) => navErrors.push(err.message));
   await page.goto(origin + '/', { waitUntil: 'networkidle' });
   await page.getByRole('link', { name: 'Get started' }).first().click();
   await page.waitForURL(/\/guide\/getting-started/, { timeout: 15_000 }).catch(() => navErrors.push('"Get started" did not navigate'));
   console.log(`${navErrors.length === 0 ? 'ok  ' : 'FAIL'} client-side navigation from / to the getting-started guide`);
   for (const e of navErrors) failures.push(`navigation: ${e}`);
+  await page.close();
+
+  for (const p of await checkPlayground(context, origin, { backends: playgroundBackends, steps: 30, timeoutMs: 300_000 })) {
+    failures.push(`/playground.html: ${p}`);
+  }
 } finally {
   await browser.close();
-  server.close();
+  await server.close();
 }
 
 if (failures.length > 0) {

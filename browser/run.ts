@@ -1,0 +1,203 @@
+/**
+ * The adapters in headless Chromium: builds nothing (run `vite build` first; `pnpm test:browser`
+ * does both), serves dist/ on 127.0.0.1, opens each adapter's page, asks it which backends this
+ * browser offers, and runs the parity problem on each in a fresh page. Fails when an update
+ * differs from the reference beyond the backend's tolerance, when tensors leak, or on page errors.
+ * A backend the browser does not offer is skipped with the page's reason. Then runs the docs'
+ * browser samples.
+ *
+ * `--write` saves the measured errors to results/chromium.json (the README's table).
+ * Without Chromium: skipped (exit 0) unless CI is set, in which case it fails.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { BASE_FLAGS, WEBGPU_FLAGS, chromiumPath, hasChromium, launchChromium, serveDirectory } from './harness/index.js';
+import type { ExampleResult } from './pages/examples.js';
+import type { BackendAvailability, ParityResult } from './src/parity/page.js';
+
+/**
+ * fp32 tolerances on max |Δ − Δ_ref| / max |Δ_ref|. Engines that compute on the CPU in IEEE float32
+ * follow the reference's operation order closely; GPU shaders (and SwiftShader's emulation of
+ * them) reorder reductions and may fuse multiply-adds, and Newton–Schulz's five quintic steps
+ * amplify that.
+ */
+const TOLERANCE: Readonly<Record<string, number>> = {
+  'tfjs/cpu': 1e-5,
+  'tfjs/wasm': 1e-5,
+  'tfjs/webgl': 1e-4,
+  'tfjs/webgpu': 1e-4,
+  'gpujs/cpu': 1e-5,
+  'gpujs/webasm': 1e-5,
+  'gpujs/webgl': 1e-4,
+  'gpujs/webgl2': 1e-4,
+  'gpujs/webgpu': 1e-4,
+  'onnxruntime/wasm': 1e-5,
+  'onnxruntime/webgpu': 1e-4,
+};
+
+/**
+ * Backends known to fail, with why. Their failure is reported (`xfail`) and does not fail the run;
+ * if one starts passing, the run fails until it is removed from this list.
+ */
+const KNOWN_FAILURES: Readonly<Record<string, string>> = {};
+
+const ADAPTERS = ['tfjs', 'gpujs', 'onnxruntime'] as const;
+
+/** Backends that need nothing of the browser beyond JavaScript and WebAssembly: skipping one is a failure. */
+const ALWAYS_AVAILABLE: ReadonlySet<string> = new Set(['tfjs/cpu', 'tfjs/wasm', 'gpujs/cpu', 'gpujs/webasm', 'onnxruntime/wasm']);
+const RUN_TIMEOUT_MS = 120_000;
+
+const dist = fileURLToPath(new URL('./dist', import.meta.url));
+const resultsFile = fileURLToPath(new URL('./results/chromium.json', import.meta.url));
+const writeResults = process.argv.includes('--write');
+const inCI = Boolean(process.env.CI);
+
+if (!hasChromium()) {
+  if (!inCI) {
+    console.log(`browser tests SKIPPED: no Chromium at ${chromiumPath} and CI is not set (apt-get install -y chromium, or set CHROMIUM_PATH).`);
+    process.exit(0);
+  }
+  console.error(`browser tests FAILED: CI is set but there is no Chromium at ${chromiumPath} (apt-get install -y chromium).`);
+  process.exit(1);
+}
+if (!existsSync(`${dist}/tfjs.html`)) {
+  console.error(`browser tests FAILED: ${dist}/tfjs.html is missing; run \`vite build\` in browser/ first.`);
+  process.exit(1);
+}
+
+/** Opens an adapter's page and waits for its `window.lmoParity`; collects page errors. */
+async function openPage(newPage: () => Promise<Page>, url: string, problems: string[]): Promise<Page> {
+  const page = await newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? '?'})`));
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForFunction(() => window.lmoParity !== undefined, undefined, { timeout: 30_000 });
+  return page;
+}
+
+const server = await serveDirectory(dist);
+const browser = await launchChromium({ webgpu: true });
+console.log(`Chromium ${browser.version()} (${chromiumPath}), flags: ${[...BASE_FLAGS, ...WEBGPU_FLAGS].join(" ")}\n`);
+
+const failures: string[] = [];
+const results: ParityResult[] = [];
+const skipped: Array<{ readonly key: string; readonly reason: string }> = [];
+const flags = [...BASE_FLAGS, ...WEBGPU_FLAGS];
+const chromiumVersion = browser.version();
+try {
+  const context = await browser.newContext();
+  // Everything comes from the local server: any other request is blocked and reported.
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(server.origin) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+    failures.push(`request to an external URL: ${url}`);
+    return route.abort();
+  });
+  const newPage = () => context.newPage();
+  for (const adapter of ADAPTERS) {
+    const url = `${server.origin}/${adapter}.html`;
+    const problems: string[] = [];
+    const probePage = await openPage(newPage, url, problems);
+    const available: BackendAvailability[] = await probePage.evaluate(() => window.lmoParity!.availability());
+    await probePage.close();
+    for (const a of available) {
+      const key = `${adapter}/${a.backend}`;
+      if (!a.available) {
+        if (ALWAYS_AVAILABLE.has(key)) {
+          console.log(`FAIL ${key.padEnd(14)} unavailable: ${a.reason ?? ''}`);
+          failures.push(`${key}: unavailable in a browser with WebAssembly (${a.reason ?? 'no reason given'})`);
+          continue;
+        }
+        console.log(`skip ${key.padEnd(14)} ${a.reason ?? ''}`);
+        skipped.push({ key, reason: a.reason ?? '' });
+        continue;
+      }
+      const tolerance = TOLERANCE[key];
+      if (tolerance === undefined) {
+        failures.push(`${key}: no tolerance stated for this backend`);
+        continue;
+      }
+      const runProblems: string[] = [];
+      const page = await openPage(newPage, url, runProblems);
+      const known = KNOWN_FAILURES[key];
+      if (known !== undefined) {
+        const outcome = await page
+          .evaluate((backend) => window.lmoParity!.run(backend), a.backend)
+          .then((r) => (r.maxError <= tolerance && r.leaked === 0 && runProblems.length === 0 ? 'passed' : `max rel. error ${r.maxError.toExponential(2)}`))
+          .catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+        if (outcome === 'passed') {
+          console.log(`FAIL ${key.padEnd(14)} passes now: remove it from KNOWN_FAILURES in run.ts`);
+          failures.push(`${key}: listed as a known failure but passes`);
+        } else {
+          console.log(`xfail ${key.padEnd(13)} ${outcome} (${runProblems.length} console/page errors) — known: ${known}`);
+          skipped.push({ key, reason: `known failure: ${known}` });
+        }
+        await page.close();
+        continue;
+      }
+      try {
+        const r = await Promise.race([
+          page.evaluate((backend) => window.lmoParity!.run(backend), a.backend),
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${RUN_TIMEOUT_MS / 1000} s`)), RUN_TIMEOUT_MS)),
+        ]);
+        results.push(r);
+        const ok = r.maxError <= tolerance && r.leaked === 0 && runProblems.length === 0;
+        const worst = Object.entries(r.errors).sort((x, y) => y[1] - x[1])[0]!;
+        console.log(
+          `${ok ? 'ok  ' : 'FAIL'} ${key.padEnd(14)} max rel. error ${r.maxError.toExponential(2)} (tolerance ${tolerance.toExponential(0)}, worst ${worst[0]}), ` +
+            `leaked ${r.leaked}, ${r.steps} steps in ${r.ms.toFixed(0)} ms — ${r.detail}`,
+        );
+        if (r.maxError > tolerance) failures.push(`${key}: max relative error ${r.maxError} > ${tolerance} (${JSON.stringify(r.errors)})`);
+        if (r.leaked !== 0) failures.push(`${key}: ${r.leaked} engine objects still alive after dispose`);
+      } catch (e) {
+        console.log(`FAIL ${key.padEnd(14)} ${e instanceof Error ? e.message : String(e)}`);
+        failures.push(`${key}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      for (const p of runProblems) failures.push(`${key}: ${p}`);
+      await page.close();
+    }
+    for (const p of problems) failures.push(`${adapter} (probe): ${p}`);
+  }
+
+  // The docs' browser samples, run as the guide shows them.
+  const problems: string[] = [];
+  const page = await newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.goto(`${server.origin}/examples.html`, { waitUntil: 'load' });
+  await page.waitForFunction(() => window.lmoExamples !== undefined, undefined, { timeout: 30_000 });
+  const examples: ExampleResult[] = await page.evaluate(() => window.lmoExamples!.run());
+  for (const e of examples) {
+    console.log(`${e.ok ? 'ok  ' : 'FAIL'} docs/examples-browser/${e.example}: ${e.summary}`);
+    if (!e.ok) failures.push(`docs/examples-browser/${e.example}: ${e.summary}`);
+  }
+  for (const p of problems) failures.push(`examples page: ${p}`);
+  await page.close();
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+if (results.length === 0) failures.push('no backend ran at all');
+if (writeResults && failures.length === 0) {
+  mkdirSync(fileURLToPath(new URL('./results', import.meta.url)), { recursive: true });
+  const record = {
+    command: 'pnpm browser:test -- --write',
+    chromium: chromiumVersion,
+    flags,
+    tolerance: TOLERANCE,
+    results: results.map(({ ms: _ms, ...r }) => r), // timings are not results: SwiftShader emulates the GPU
+    skipped,
+  };
+  writeFileSync(resultsFile, `${JSON.stringify(record, null, 2)}\n`);
+  console.log(`wrote ${resultsFile}`);
+}
+if (failures.length > 0) {
+  console.error(`\nbrowser tests FAILED (${failures.length}):`);
+  for (const f of failures) console.error(`  - ${f}`);
+  process.exit(1);
+}
+console.log(`\nbrowser tests passed: ${results.length} backends`);

@@ -1,0 +1,113 @@
+/**
+ * One training run of the playground: a {@link CharGpt} and its optimizer — @lmo/tfjs's Scion, or
+ * nanoGPT's AdamW — stepping on the batches it is given.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ScionOptimizer, biasRMS, colNorm, sign, spectral } from '@lmo/tfjs';
+import { AdamW, clipByGlobalNorm, sumAll } from './adamw.js';
+import type { Batch } from './data.js';
+import { CharGpt, type GptConfig } from './model.js';
+
+/** Scion's radii ρ per group (nanoGPT's groups: the tied embedding, positions, block matrices, gains). */
+export interface ScionRadii {
+  /** `wte` (also the output head), sign LMO normalised by the width. */
+  readonly embedding: number;
+  /** Block matrices, spectral LMO (Newton–Schulz). */
+  readonly hidden: number;
+  /** `wpe`, column norm of the transposed table. */
+  readonly position: number;
+  /** LayerNorm gains, RMS-normalised. */
+  readonly gains: number;
+}
+
+export type RunSettings =
+  | { readonly kind: 'scion'; readonly lr: number; readonly radii: ScionRadii; readonly momentum: number }
+  | { readonly kind: 'adamw'; readonly lr: number; readonly weightDecay: number; readonly clip: number };
+
+/** Steps of linear warmup, (t + 1)/(warmup + 1), for both optimizers; constant afterwards. */
+export const WARMUP = 10;
+
+function warmup(t: number): number {
+  return t < WARMUP ? (t + 1) / (WARMUP + 1) : 1;
+}
+
+/** The Scion optimizer of a playground model: nanoGPT's groups with the given radii. */
+export function scionFor(settings: Extract<RunSettings, { kind: 'scion' }>, nonFinite: 'throw' | 'ignore'): ScionOptimizer {
+  const { radii } = settings;
+  return new ScionOptimizer({
+    lr: settings.lr,
+    momentum: settings.momentum,
+    schedule: warmup,
+    nonFinite,
+    groups: [
+      { name: 'embedding', match: '*/wte/embeddings', norm: sign({ normalized: true }), scale: radii.embedding },
+      { name: 'position', match: '*/wpe/embeddings', norm: colNorm({ transpose: true }), scale: radii.position },
+      { name: 'gains', match: '*/gamma', norm: biasRMS(), scale: radii.gains },
+      // Dense-style kernels [d_in, d_out]: @lmo/tfjs's 'auto' layout gives the norm their [d_out, d_in] view.
+      { name: 'hidden', match: '*/kernel', norm: spectral(), scale: radii.hidden },
+    ],
+  });
+}
+
+export class TrainingRun {
+  readonly model: CharGpt;
+  readonly settings: RunSettings;
+  readonly #scion: ScionOptimizer | undefined;
+  readonly #adamw: AdamW | undefined;
+  #steps = 0;
+
+  /**
+   * `seed` initialises the model: give both runs the same seed for the same starting weights.
+   * `nonFinite: 'ignore'` skips Scion's per-step NaN check (one synchronous read; see the browser guide).
+   */
+  constructor(config: GptConfig, settings: RunSettings, seed: number, options: { nonFinite?: 'throw' | 'ignore' } = {}) {
+    this.settings = settings;
+    this.model = new CharGpt(config, settings.kind, seed);
+    if (settings.kind === 'scion') {
+      this.#scion = scionFor(settings, options.nonFinite ?? 'throw');
+    } else {
+      const { lr } = settings;
+      this.#adamw = new AdamW({ lr: (t) => lr * warmup(t - 1), weightDecay: settings.weightDecay });
+    }
+  }
+
+  /** Optimizer steps taken. */
+  get steps(): number {
+    return this.#steps;
+  }
+
+  /** One step on `batch`; returns the batch's loss before the update (dispose it, or read it with `data()`). */
+  step(batch: Batch): tf.Scalar {
+    const x = tf.tensor2d(batch.x, [batch.batch, batch.block], 'int32');
+    const y = tf.tensor2d(batch.y, [batch.batch, batch.block], 'int32');
+    const vars = [...this.model.params.values()];
+    const { value, grads } = tf.variableGrads(() => this.model.loss(x, y), vars);
+    if (this.#scion) {
+      this.#scion.applyGradients(grads);
+    } else {
+      const settings = this.settings as Extract<RunSettings, { kind: 'adamw' }>;
+      const clipped = clipByGlobalNorm(grads, settings.clip);
+      this.#adamw!.applyGradients(this.model.params, clipped.grads);
+      tf.dispose([clipped.norm, ...Object.values(clipped.grads)]);
+    }
+    tf.dispose([x, y, ...Object.values(grads)]);
+    this.#steps += 1;
+    return value;
+  }
+
+  /** Mean loss over `batches`, without updating anything. */
+  async evaluate(batches: readonly Batch[]): Promise<number> {
+    const total = tf.tidy(() =>
+      sumAll(batches.map((b) => this.model.loss(tf.tensor2d(b.x, [b.batch, b.block], 'int32'), tf.tensor2d(b.y, [b.batch, b.block], 'int32')))),
+    );
+    const [sum] = await total.data();
+    total.dispose();
+    return sum! / batches.length;
+  }
+
+  dispose(): void {
+    this.#scion?.dispose();
+    this.#adamw?.dispose();
+    this.model.dispose();
+  }
+}
