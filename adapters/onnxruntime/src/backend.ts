@@ -3,7 +3,7 @@
  * `DeferredExecution` runs the scopes in call order; {@link GraphRunner} compiles and runs them.
  */
 import { LmoError, type Shape, type TensorBackend } from '@lmo/core';
-import { DeferredExecution, type Axis, type MatmulOptions, type RunOptions } from '@lmo/core/backend';
+import { DeferredExecution, type Axis, type FusedKernels, type GramSide, type MatmulOptions, type PolynomialCoefficients, type RunOptions } from '@lmo/core/backend';
 import type * as ort from 'onnxruntime-common';
 import { GraphRunner, backendError, describe, type Resolved } from './execution.js';
 import { Leaf, OnnxTensor, OpNode, ScalarInput, Variable, sizeOf, type GraphNode, type OpAttributes, type OpType } from './graph/nodes.js';
@@ -34,6 +34,12 @@ export interface OnnxBackendOptions {
    * `InferenceSession.create` / `Tensor` API works.
    */
   readonly ort?: OrtApi;
+  /**
+   * Offer core the fused Newton–Schulz kernel (`fused.newtonSchulz`): each matrix's polynomial
+   * steps become three `Gemm`s per step with the elementwise tail folded into them. Default `true`;
+   * `false` leaves the steps to core's primitives (one GEMM-sized elementwise pass more per term).
+   */
+  readonly fusedNewtonSchulz?: boolean;
 }
 
 function shapeError(message: string): LmoError {
@@ -68,6 +74,8 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
   readonly #cache: SessionCache;
   readonly #runner: GraphRunner;
   readonly #deferred: DeferredExecution<OnnxTensor>;
+  /** The fused kernels offered to core (see {@link OnnxBackendOptions.fusedNewtonSchulz}). */
+  readonly fused: FusedKernels<OnnxTensor>;
 
   /** Use `onnxBackend()` from `@lmo/onnxruntime` or `@lmo/onnxruntime/web`. */
   constructor(options: OnnxBackendOptions & { readonly ort: OrtApi }) {
@@ -83,6 +91,7 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
     this.#cache = new SessionCache(options.ort, sessionOptions, this.stats);
     this.#runner = new GraphRunner(options.ort, this.#cache, this.stats, (x) => this.#resolve(x));
     this.#deferred = new DeferredExecution(this.#runner);
+    this.fused = options.fusedNewtonSchulz === false ? {} : { newtonSchulz: (xs, coefficients, side) => this.#newtonSchulz(xs, coefficients, side) };
     this.name = `onnxruntime-${providers.map((p) => (typeof p === 'string' ? p : p.name)).join('+')}`;
   }
 
@@ -122,6 +131,19 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
       const [values] = await this.#runner.evaluate([this.#resolve(x)]);
       return values!.slice();
     });
+  }
+
+  /**
+   * The values of several tensors, in call order like {@link OnnxBackend.read}, but without copies:
+   * a persistent tensor yields its current array itself, a lazy one the output of one graph run for
+   * all of them. Feed them to another onnxruntime session as they are (`new ort.Tensor('float32',
+   * array, shape)` wraps an array without copying it). The arrays must not be changed: this backend
+   * never writes an array in place (an assignment swaps in a new one), so each is an immutable
+   * snapshot of the tensor at this point of the call order.
+   */
+  arrays(xs: readonly OnnxTensor[]): Promise<Float32Array[]> {
+    xs.forEach((x, i) => this.#own(x, `arrays(xs[${i}])`));
+    return this.#deferred.enqueue(() => this.#runner.evaluate(xs.map((x) => this.#resolve(x))));
   }
 
   shape(x: OnnxTensor): Shape {
@@ -272,6 +294,21 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  /** One `NewtonSchulz` composite per matrix: its GEMMs and their folded tails (see graph/newton-schulz.ts). */
+  #newtonSchulz(xs: readonly OnnxTensor[], coefficients: readonly PolynomialCoefficients[], side: GramSide): OnnxTensor[] {
+    if (side !== 'left' && side !== 'right') throw backendError(`newtonSchulz: side must be "left" or "right", got ${String(side)}`);
+    const steps = coefficients.map((t, k) => {
+      if (t.length !== 3 || !t.every(Number.isFinite)) throw backendError(`newtonSchulz: coefficients[${k}] must be three finite numbers`);
+      return [t[0], t[1], t[2]] as const;
+    });
+    const shape = xs[0] === undefined ? undefined : require2d(xs[0], 'newtonSchulz');
+    return xs.map((x, i) => {
+      this.#own(x, `newtonSchulz(xs[${i}])`);
+      if (!sameShape(require2d(x, 'newtonSchulz'), shape!)) throw shapeError(`newtonSchulz: xs[${i}] is ${describe(x.shape)}, xs[0] ${describe(shape!)}`);
+      return this.#op('NewtonSchulz', [x], x.shape, { newtonSchulz: { side, coefficients: steps } });
+    });
+  }
 
   /** The graph node standing for `x` now: its value recorded in this scope, its data, or the node itself. */
   #resolve(x: OnnxTensor): Resolved {

@@ -18,6 +18,7 @@ import type { OrtApi } from './session-cache.js';
 
 export { OnnxBackend, type OnnxBackendOptions } from './backend.js';
 export { OnnxTensor } from './graph/nodes.js';
+export { newtonSchulzFlops } from './graph/newton-schulz.js';
 export type { OnnxBackendStats, OrtApi } from './session-cache.js';
 
 /** Create an onnxruntime backend on onnxruntime-web (or on `options.ort`). Default provider: `wasm`. */

@@ -48,6 +48,11 @@ describe('onnxruntime backend: primitives', () => {
     expect(await read(b.maxAbs(x))).toEqual([6]);
     expect(await read(b.maxAbs(t([1, NaN, -7, 2], [2, 2])))).toEqual([NaN]);
     expect(await read(b.maxAbs(t([1, -Infinity], [1, 2])))).toEqual([Infinity]);
+    expect(await read(b.maxAbs(t([-Infinity, 3, Infinity], [3, 1])))).toEqual([Infinity]);
+    expect(await read(b.maxAbs(t([Infinity, NaN], [1, 2])))).toEqual([NaN]);
+    expect(await read(b.maxAbs(t([-9, -2, -0.5], [1, 3])))).toEqual([9]);
+    expect(await read(b.maxAbs(t([-0, 0], [1, 2])))).toEqual([0]);
+    expect(await read(b.maxAbs(t([3e38, -3e38], [2, 1])))).toEqual([Math.fround(3e38)]); // Σx² overflows to Inf, not NaN
   });
 
   it('matmul with transposes, transpose and reshape', async () => {

@@ -5,7 +5,8 @@ import { createReferenceBackend, type RefTensor } from '@lmo/core/reference';
 import { paramSpecs, sizeOf, type GPTConfig } from '../src/model/config.js';
 import { initParams } from '../src/model/init.js';
 import { createTrainOptimizer, nanoGptSchedule } from '../src/optim/factory.js';
-import { newtonSchulzFlops, scionStepFlops, spectralMatrices } from '../src/bench/scion-flops.js';
+import { newtonSchulzFlops, scionStepFlops, scionStepKernelFlops, spectralMatrices } from '../src/bench/scion-flops.js';
+import { timeNsKernelOnnx } from '../src/bench/ns-kernel-onnx.js';
 
 /** Core's reference backend without its fused Newton–Schulz, counting 2·m·k·n per matmul it runs. */
 function countingBackend(): { backend: TensorBackend<RefTensor>; flops: () => number } {
@@ -55,5 +56,19 @@ describe('Scion step flops', () => {
     const expected = 4 * 5 * (perStep(384) + perStep(128) + 2 * perStep(512));
     expect(scionStepFlops(cfg)).toBe(expected);
     expect(expected).toBe(2_348_810_240);
+  });
+
+  it("the onnxruntime kernel's executed flops: the Gram form (runs of 3 and 2 steps) on the 12 wide matrices", () => {
+    const cfg: GPTConfig = { vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128 };
+    const m3 = 128 ** 3;
+    const gram = (n: number): number => 2 * 4 * 128 * 128 * n + (18 + 10) * m3;
+    expect(scionStepKernelFlops(cfg)).toBe(4 * (gram(384) + 5 * 6 * m3 + 2 * gram(512)));
+    expect(scionStepKernelFlops(cfg)).toBe(1_694_498_816);
+  });
+
+  it('times the fused kernel alone: one graph run per timed run', async () => {
+    const t = await timeNsKernelOnnx([[24, 8], [8, 8], [8, 32]], { steps: 5, iters: 3, warmup: 1, seed: 1, threads: 1 });
+    expect(t.wallMs).toHaveLength(3);
+    expect(t.cpuMs.every((x) => x >= 0)).toBe(true);
   });
 });

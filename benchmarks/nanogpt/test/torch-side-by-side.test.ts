@@ -118,12 +118,25 @@ describe('side-by-side tables', () => {
     expect(row(t, 'whole Scion step (torch NS fp32)')).toEqual(['whole Scion step (torch NS fp32)', '2.400', '30.0', '80.0', '20.0', '120.0']);
     expect(row(t, 'whole Scion step (torch NS bf16)')).toEqual(['whole Scion step (torch NS bf16)', '2.400', '16.0', '150.0', '–', '–']);
     // GEMMs alone 20 ms of torch's 30 ms fp32 step; 30 ms of lmo's 20 ms step (GEMMs timed apart can be slower)
-    expect(gemmShareLine([one])).toBe('Scion step at this share of its GEMM rate (medians): torch fp32 67%, onnxruntime 150%');
+    expect(gemmShareLine([one])).toBe('Scion step at this share of its GEMM rate (nominal flops, medians): torch fp32 67%, onnxruntime 150% (120.0 of 80.0 GFLOP/s)');
     expect(memoryLine([one])).toBe('peak RSS: torch process 300 MB, lmo (Node) process 250 MB');
     // the p10 view: the GEMMs' 10th percentiles (halved here) give the rates
     const r = structuredClone(one) as SideRecord[];
     for (const x of r) if (x.kind === 'gemm') Object.assign(x, { wall_ms: { ...x.wall_ms, p10: x.wall_ms.median / 2 } });
     expect(row(gemmTable([r], { stat: 'p10' }), 'GEMMs only, all 16 matrices')).toEqual(['GEMMs only, all 16 matrices', '2.400', '10.0', '240.0', '15.0', '160.0']);
+  });
+
+  it("a fused kernel that executes fewer flops: its own row, and the step's executed rate", () => {
+    const k: SideRecord = { side: 'lmo', backend: 'onnxruntime', kind: 'ns_kernel', count: 16, gflop: 1.6, gflop_nominal: 2.4, n: 3, wall_ms: flat(16), cpu_ms: flat(16), gflops_per_s: 100 };
+    const withKernel = [...one, k];
+    expect(parseSideRecords(formatSideRecords(withKernel), 'x')).toEqual(withKernel);
+    expect(() => parseSideRecords(JSON.stringify({ ...k, side: 'torch' }), 'x')).toThrow(/belongs to an lmo "backend"/);
+    // 1.6 GFLOP in 16 ms: 100 GFLOP/s; torch has no such row
+    expect(row(gemmTable([withKernel]), 'onnxruntime fused kernel alone, all 16 matrices')).toEqual(['onnxruntime fused kernel alone, all 16 matrices', '1.600', '–', '–', '16.0', '100.0']);
+    // the 20 ms step executes 1.6 GFLOP: 80 GFLOP/s, 100% of the 80 GFLOP/s GEMM rate
+    expect(gemmShareLine([withKernel])).toBe(
+      'Scion step at this share of its GEMM rate (nominal flops): torch fp32 67%, onnxruntime 150% (120.0 of 80.0 GFLOP/s); onnxruntime executes 1.600 GFLOP per step (its Gram form): 80.0 GFLOP/s, 100% of the GEMM rate',
+    );
   });
 });
 

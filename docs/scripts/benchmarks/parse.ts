@@ -171,6 +171,8 @@ export function parseResults(files: readonly ResultFile[]): Results {
         pending.set(key, [...(pending.get(key) ?? []), v]);
       } else if (isSweepLine(v)) {
         sweep.push(v);
+      } else if ((v.side === 'torch' || v.side === 'lmo') && typeof v.kind === 'string') {
+        // a record of `pnpm bench torch` (the side-by-side with PyTorch, tabulated by `pnpm bench torch-table`)
       } else {
         out.skipped.push(`${file.path}:${i + 1}: neither an evaluation, a summary nor a sweep line`);
       }

@@ -9,6 +9,7 @@
 // Internal: not part of the package exports.
 
 import { DataType, type GraphDef, type InitializerDef, type NodeDef, type ValueInfoDef } from '../onnx/model.js';
+import { newtonSchulzKey, newtonSchulzNodes } from './newton-schulz.js';
 import { Leaf, OpNode, ScalarInput, type GraphNode } from './nodes.js';
 
 /** A traced graph: its cache key, the values to feed (in input order) and a way to build it. */
@@ -68,6 +69,7 @@ function attributeKey(node: OpNode): string {
   if (a.transA) key += 'tA';
   if (a.transB) key += 'tB';
   if (node.op === 'Reshape') key += `[${node.shape.join('x')}]`;
+  if (a.newtonSchulz !== undefined) key += newtonSchulzKey(a.newtonSchulz.side, a.newtonSchulz.coefficients);
   return key;
 }
 
@@ -176,20 +178,19 @@ export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
           });
           break;
         case 'MaxAbs': {
-          // onnxruntime's ReduceMax skips NaN; the contract propagates it:
-          // max|x| + Σ where(isnan(x), x, 0)  (the sum is 0, or NaN when x holds a NaN).
-          if (!initializers.some((t) => t.name === 'zero')) {
-            initializers.push({ name: 'zero', dataType: DataType.FLOAT, dims: [], values: [0] });
-          }
+          // max|x| = max(max x, −min x): two read-only reductions, no |x| written. onnxruntime's
+          // ReduceMax skips NaN; the contract propagates it: Σx² is NaN exactly when x holds a NaN
+          // (±Inf squares to +Inf), so where(isnan(Σx²), Σx², max|x|).
           const x = ins[0]!;
           const keep = { keepdims: { int: 1 } };
           nodes.push(
-            { opType: 'Abs', inputs: [x], outputs: [`${name}_abs`] },
-            { opType: 'ReduceMax', inputs: [`${name}_abs`], outputs: [`${name}_max`], attributes: keep },
-            { opType: 'IsNaN', inputs: [x], outputs: [`${name}_isnan`] },
-            { opType: 'Where', inputs: [`${name}_isnan`, x, 'zero'], outputs: [`${name}_nans`] },
-            { opType: 'ReduceSum', inputs: [`${name}_nans`], outputs: [`${name}_nan`], attributes: keep },
-            { opType: 'Add', inputs: [`${name}_max`, `${name}_nan`], outputs: [name] },
+            { opType: 'ReduceMax', inputs: [x], outputs: [`${name}_max`], attributes: keep },
+            { opType: 'ReduceMin', inputs: [x], outputs: [`${name}_min`], attributes: keep },
+            { opType: 'Neg', inputs: [`${name}_min`], outputs: [`${name}_negmin`] },
+            { opType: 'Max', inputs: [`${name}_max`, `${name}_negmin`], outputs: [`${name}_abs`] },
+            { opType: 'ReduceSumSquare', inputs: [x], outputs: [`${name}_ss`], attributes: keep },
+            { opType: 'IsNaN', inputs: [`${name}_ss`], outputs: [`${name}_nan`] },
+            { opType: 'Where', inputs: [`${name}_nan`, `${name}_ss`, `${name}_abs`], outputs: [name] },
           );
           break;
         }
@@ -201,6 +202,13 @@ export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
             attributes: { transA: { int: node.attributes.transA ? 1 : 0 }, transB: { int: node.attributes.transB ? 1 : 0 } },
           });
           break;
+        case 'NewtonSchulz': {
+          const ns = node.attributes.newtonSchulz!;
+          const emitted = newtonSchulzNodes(ins[0]!, name, [node.shape[0]!, node.shape[1]!], ns.side, ns.coefficients);
+          nodes.push(...emitted.nodes);
+          for (const init of emitted.initializers) if (!initializers.some((t) => t.name === init.name)) initializers.push(init);
+          break;
+        }
         default:
           nodes.push({ opType: node.op, inputs: ins, outputs: [name] });
       }

@@ -12,8 +12,12 @@
 // Internal: not part of the package exports.
 
 import { LmoError, type Shape } from '@lmo/core';
+import type { GramSide, PolynomialCoefficients } from '@lmo/core/backend';
 
-/** ONNX operators the backend emits (`MaxAbs` is a composite: NaN-propagating `max |x|`). */
+/**
+ * ONNX operators the backend emits. Two are composites: `MaxAbs` (NaN-propagating `max |x|`) and
+ * `NewtonSchulz` (the polynomial steps of an orthogonalization, as a chain of `Gemm`s).
+ */
 export type OpType =
   | 'Add'
   | 'Sub'
@@ -27,7 +31,8 @@ export type OpType =
   | 'ReduceSumSquare'
   | 'MaxAbs'
   | 'Gemm'
-  | 'MatMul';
+  | 'MatMul'
+  | 'NewtonSchulz';
 
 /** Structural node attributes (part of the graph's cache key). */
 export interface OpAttributes {
@@ -36,6 +41,8 @@ export interface OpAttributes {
   /** Gemm: transpose flags. */
   readonly transA?: boolean;
   readonly transB?: boolean;
+  /** NewtonSchulz: the Gram side and one coefficient triple per step (graph constants). */
+  readonly newtonSchulz?: { readonly side: GramSide; readonly coefficients: readonly PolynomialCoefficients[] };
 }
 
 let nextId = 1;

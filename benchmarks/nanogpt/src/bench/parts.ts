@@ -1,5 +1,5 @@
 import { BatchSampler, type CharDataset } from '../data/char-dataset.js';
-import type { ModelBackend } from '../model/backend.js';
+import type { ModelBackend, ParamMap } from '../model/backend.js';
 import { initParams } from '../model/init.js';
 import { createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
 import type { TrainOptimizer } from '../optim/types.js';
@@ -29,6 +29,11 @@ export interface PartSamples {
   readonly steps: ReadonlyMap<OptimizerName, StepSamples>;
   /** Forward + backward + step, per optimizer (empty unless asked for). */
   readonly iterations: ReadonlyMap<OptimizerName, Samples>;
+}
+
+/** One step from `grads`, or, for ScionLight, from the gradient buffers it owns. */
+function stepOn<T>(opt: TrainOptimizer<T>, grads: ParamMap<T>): unknown {
+  return opt.gradients === undefined ? opt.step(grads) : opt.step();
 }
 
 /** Fresh weights from the seed, and a way to free them. */
@@ -66,7 +71,7 @@ export function timeSteps<T>(model: ModelBackend<T>, data: CharDataset, s: PartS
     const out = new Map<OptimizerName, StepSamples>();
     for (const name of s.optimizers) {
       const timed = await withOptimizer(model, name, params, async (opt) => ({
-        ...(await sampleIt(s.iters, s.warmup, () => opt.step(grads))),
+        ...(await sampleIt(s.iters, s.warmup, () => stepOn(opt, grads))),
         ownedBytes: opt.ownedBytes,
       }));
       out.set(name, timed);
@@ -86,9 +91,8 @@ export async function timeIterations<T>(model: ModelBackend<T>, data: CharDatase
     const samples = await withParams(model, s.seed, (params) =>
       withOptimizer(model, name, params, (opt) =>
         sampleIt(s.iters, s.warmup, async () => {
-          const into = opt.gradients;
-          const { grads } = await model.lossAndGrads(params, batches.next(), into);
-          await (into === undefined ? opt.step(grads) : opt.step());
+          const { grads } = await model.lossAndGrads(params, batches.next(), opt.gradients);
+          await stepOn(opt, grads);
         }),
       ),
     );

@@ -1,5 +1,6 @@
-import { transformerGroups } from '@lmo/core';
-import { GroupRouter } from '@lmo/core/backend';
+import { transformerGroups, type OrthogonalizationMethod } from '@lmo/core';
+import { GroupRouter, orthogonalizationPlan } from '@lmo/core/backend';
+import { newtonSchulzFlops as kernelFlops } from '@lmo/onnxruntime';
 import { paramSpecs, type GPTConfig } from '../model/config.js';
 
 /**
@@ -19,6 +20,7 @@ export interface SpectralMatrix {
   readonly name: string;
   readonly shape: readonly [number, number];
   readonly steps: number;
+  readonly method: OrthogonalizationMethod;
 }
 
 /** The parameters that Scion's groups for this model (core's `transformerGroups()`) route to a Spectral norm. */
@@ -28,11 +30,20 @@ export function spectralMatrices(config: GPTConfig): SpectralMatrix[] {
   return paramSpecs(config).flatMap((spec) => {
     const norm = groups[router.route(spec.name, spec.shape)]!.norm;
     if (norm.kind !== 'spectral') return [];
-    return [{ name: spec.name, shape: [spec.shape[0]!, spec.shape[1]!] as const, steps: norm.options['steps'] as number }];
+    const o = norm.options;
+    return [{ name: spec.name, shape: [spec.shape[0]!, spec.shape[1]!] as const, steps: o['steps'] as number, method: o['method'] as OrthogonalizationMethod }];
   });
 }
 
 /** Newton–Schulz flops of one Scion step on this model (≈ 2.35 GFLOP for nanoGPT's CPU config). */
 export function scionStepFlops(config: GPTConfig): number {
   return spectralMatrices(config).reduce((sum, m) => sum + newtonSchulzFlops(m.shape[0], m.shape[1], m.steps), 0);
+}
+
+/**
+ * Flops the onnxruntime backend's fused Newton–Schulz kernel spends on one Scion step: per matrix
+ * its direct form or, where cheaper, its Gram form (≈ 1.69 GFLOP for nanoGPT's CPU config).
+ */
+export function scionStepKernelFlops(config: GPTConfig): number {
+  return spectralMatrices(config).reduce((sum, m) => sum + kernelFlops(m.shape[0], m.shape[1], orthogonalizationPlan(m.method, m.steps).coefficients), 0);
 }

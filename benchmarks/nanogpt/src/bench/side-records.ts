@@ -37,6 +37,23 @@ export interface GemmRecord {
   readonly gflops_per_s: number;
 }
 
+/**
+ * An lmo backend's fused Newton–Schulz kernel alone on all the matrices of a Scion step: `gflop` is
+ * what it executes (its Gram form where cheaper), `gflop_nominal` the direct form's count.
+ */
+export interface NsKernelRecord {
+  readonly side: 'lmo';
+  readonly backend: string;
+  readonly kind: 'ns_kernel';
+  readonly count: number;
+  readonly gflop: number;
+  readonly gflop_nominal: number;
+  readonly n: number;
+  readonly wall_ms: Summary;
+  readonly cpu_ms: Summary;
+  readonly gflops_per_s: number;
+}
+
 export interface EnvRecord {
   readonly side: Side;
   readonly backend?: string;
@@ -61,7 +78,7 @@ export interface SkipRecord {
   readonly reason: string;
 }
 
-export type SideRecord = PartRecord | GemmRecord | EnvRecord | MemoryRecord | SkipRecord;
+export type SideRecord = PartRecord | GemmRecord | NsKernelRecord | EnvRecord | MemoryRecord | SkipRecord;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -92,6 +109,11 @@ function problem(r: Record<string, unknown>): string | undefined {
       const shape = r['shape'];
       if (shape !== 'all' && !(Array.isArray(shape) && shape.every(isNumber))) return '"shape" must be a list of numbers or "all"';
       for (const k of ['count', 'gflop', 'gflops_per_s']) if (!isNumber(r[k])) return `"${k}" must be a number`;
+      return summaryProblem(r['wall_ms'], 'wall_ms') ?? summaryProblem(r['cpu_ms'], 'cpu_ms');
+    }
+    case 'ns_kernel': {
+      if (r['side'] !== 'lmo' || typeof r['backend'] !== 'string') return 'an "ns_kernel" record belongs to an lmo "backend"';
+      for (const k of ['count', 'gflop', 'gflop_nominal', 'gflops_per_s']) if (!isNumber(r[k])) return `"${k}" must be a number`;
       return summaryProblem(r['wall_ms'], 'wall_ms') ?? summaryProblem(r['cpu_ms'], 'cpu_ms');
     }
     default:

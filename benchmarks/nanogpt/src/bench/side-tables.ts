@@ -1,5 +1,5 @@
 import { markdownTable } from '../report/table.js';
-import type { EnvRecord, GemmRecord, MemoryRecord, NsDtype, PartName, PartRecord, SideRecord } from './side-records.js';
+import type { EnvRecord, GemmRecord, MemoryRecord, NsDtype, NsKernelRecord, PartName, PartRecord, SideRecord } from './side-records.js';
 import { quantile } from './timing.js';
 
 /** The records of one run of `pnpm bench torch`. */
@@ -41,6 +41,10 @@ function gemm(run: Run, side: 'torch' | 'lmo', backend: string | undefined, shap
     (r): r is GemmRecord =>
       r.kind === 'gemm' && r.side === side && (side === 'torch' || r.backend === backend) && shapeLabel(r.shape) === shape,
   );
+}
+
+function kernel(run: Run, backend: string | undefined): NsKernelRecord | undefined {
+  return run.find((r): r is NsKernelRecord => r.kind === 'ns_kernel' && r.backend === backend);
 }
 
 const shapeLabel = (shape: GemmRecord['shape']): string => (shape === 'all' ? 'all' : `[${shape.join(', ')}]`);
@@ -100,7 +104,7 @@ export function partsTable(runs: readonly Run[], view: PartsView = {}): string {
 }
 
 /** The time of a part or GEMM record that `view` asks for. */
-const pick = (r: PartRecord | GemmRecord | undefined, view: PartsView): number | undefined =>
+const pick = (r: PartRecord | GemmRecord | NsKernelRecord | undefined, view: PartsView): number | undefined =>
   r?.[view.clock === 'cpu' ? 'cpu_ms' : 'wall_ms'][view.stat ?? 'median'];
 
 /**
@@ -135,6 +139,16 @@ export function gemmTable(runs: readonly Run[], view: PartsView = {}): string {
       return [ms(t), rate(s.gflop, t)];
     }),
   ]);
+  for (const side of sides) {
+    const k = side.side === 'lmo' ? runs.map((run) => kernel(run, side.backend)).find((x) => x !== undefined) : undefined;
+    if (k === undefined) continue;
+    const t = acrossRuns(runs, (run) => pick(kernel(run, side.backend), view));
+    body.push([
+      `${side.label} fused kernel alone, all ${k.count} matrices`,
+      k.gflop.toFixed(3),
+      ...sides.flatMap((other) => (other === side ? [ms(t), rate(k.gflop, t)] : ['–', '–'])),
+    ]);
+  }
   const total = shapes.find((s) => s.label === 'all');
   if (total !== undefined) {
     for (const dtype of ['fp32', 'bf16'] as const) {
@@ -152,23 +166,44 @@ export function gemmTable(runs: readonly Run[], view: PartsView = {}): string {
 }
 
 /**
- * How much of the Scion step is Newton–Schulz GEMM time: the GEMMs' time alone over the whole
- * step's (the step's achieved GFLOP/s as a share of the GEMM rate), median over the runs.
+ * How close the Scion step comes to the GEMM rate at its shapes (all its matrices' Newton–Schulz
+ * GEMMs alone, direct form): the step's nominal rate (the direct form's flops over the step's time)
+ * as a share of that rate; for an lmo backend with a fused kernel that executes fewer flops, also
+ * the executed flops, their rate and its share. Times as `view` asks ({@link partsTable}), medians
+ * over the runs.
  */
 export function gemmShareLine(runs: readonly Run[], view: PartsView = {}): string {
-  const share = (side: 'torch' | 'lmo', backend: string | undefined, key: PartKey): string => {
-    const s = acrossRuns(runs, (run) => {
-      const g = pick(gemm(run, side, backend, 'all'), view);
-      const t = pick(part(run, side, backend, key), view);
-      return g !== undefined && t !== undefined ? g / t : undefined;
-    });
-    return s === undefined ? '–' : `${(100 * s).toFixed(0)}%`;
+  const pct = (x: number | undefined): string => (x === undefined ? '–' : `${(100 * x).toFixed(0)}%`);
+  const gemmRateOf = (run: Run, side: 'torch' | 'lmo', backend: string | undefined): number | undefined => {
+    const g = gemm(run, side, backend, 'all');
+    const t = pick(g, view);
+    return g === undefined || t === undefined ? undefined : g.gflop / (t / 1000);
   };
+  /** Median over the runs of (flops over the step's time) / the GEMM rate. */
+  const share = (side: 'torch' | 'lmo', backend: string | undefined, key: PartKey, flops: (run: Run) => number | undefined) =>
+    acrossRuns(runs, (run) => {
+      const t = pick(part(run, side, backend, key), view);
+      const f = flops(run);
+      const g = gemmRateOf(run, side, backend);
+      return t !== undefined && f !== undefined && g !== undefined ? f / (t / 1000) / g : undefined;
+    });
+  const nominal = (side: 'torch' | 'lmo', backend?: string) => (run: Run) => gemm(run, side, backend, 'all')?.gflop;
+  const torch = `torch fp32 ${pct(share('torch', undefined, { part: 'step', optimizer: 'scion', ns_dtype: 'fp32' }, nominal('torch')))}`;
   const lmo = lmoBackends(runs)
     .filter((b) => runs.some((run) => gemm(run, 'lmo', b, 'all') !== undefined))
-    .map((b) => `${b} ${share('lmo', b, { part: 'step', optimizer: 'scion' })}`);
+    .map((b) => {
+      const key: PartKey = { part: 'step', optimizer: 'scion' };
+      const executed = share('lmo', b, key, (run) => kernel(run, b)?.gflop);
+      const gflop = runs.map((run) => kernel(run, b)?.gflop).find((x) => x !== undefined);
+      const step = acrossRuns(runs, (run) => pick(part(run, 'lmo', b, key), view));
+      const rateOf = (f: number | undefined) => (f === undefined || step === undefined ? '–' : (f / (step / 1000)).toFixed(1));
+      const gemmRate = acrossRuns(runs, (run) => gemmRateOf(run, 'lmo', b));
+      const total = runs.map((run) => gemm(run, 'lmo', b, 'all')?.gflop).find((x) => x !== undefined);
+      const head = `${b} ${pct(share('lmo', b, key, nominal('lmo', b)))} (${rateOf(total)} of ${gemmRate?.toFixed(1) ?? '–'} GFLOP/s)`;
+      return executed === undefined ? head : `${head}; ${b} executes ${gflop!.toFixed(3)} GFLOP per step (its Gram form): ${rateOf(gflop)} GFLOP/s, ${pct(executed)} of the GEMM rate`;
+    });
   const of = `${view.clock === 'cpu' ? 'CPU ' : ''}${(view.stat ?? 'median') === 'median' ? 'medians' : 'p10s'}`;
-  return `Scion step at this share of its GEMM rate (${of}): torch fp32 ${share('torch', undefined, { part: 'step', optimizer: 'scion', ns_dtype: 'fp32' })}${lmo.map((x) => `, ${x}`).join('')}`;
+  return `Scion step at this share of its GEMM rate (nominal flops, ${of}): ${[torch, ...lmo].join(', ')}`;
 }
 
 /** Peak resident memory of the torch process and of the Node process (all its backends). */

@@ -6,9 +6,10 @@ import { createModelBackend, type BackendName } from '../model/registry.js';
 import { peakRssMb } from '../report/jsonl.js';
 import { UsageError } from '../util/errors.js';
 import { timeNsGemmsOnnx } from './ns-gemm-onnx.js';
+import { timeNsKernelOnnx } from './ns-kernel-onnx.js';
 import { timeFwdBwd, timeIterations, timeSteps } from './parts.js';
-import { newtonSchulzFlops, scionStepFlops, spectralMatrices } from './scion-flops.js';
-import type { EnvRecord, GemmRecord, NsDtype, PartRecord, SideRecord } from './side-records.js';
+import { newtonSchulzFlops, scionStepFlops, scionStepKernelFlops, spectralMatrices } from './scion-flops.js';
+import type { EnvRecord, GemmRecord, NsDtype, NsKernelRecord, PartRecord, SideRecord } from './side-records.js';
 import { summarize, type Samples } from './timing.js';
 import { runTorchScript, TORCH_INSTALL, TORCH_SCRIPT } from './torch-python.js';
 
@@ -109,6 +110,7 @@ function lmoEnv(config: GPTConfig, s: TorchBenchSettings): EnvRecord {
     iters: s.iters,
     warmup: s.warmup,
     scion_step_gflop: scionStepFlops(config) / 1e9,
+    scion_step_gflop_kernel: scionStepKernelFlops(config) / 1e9,
   };
 }
 
@@ -151,7 +153,7 @@ async function lmoPart(phase: Phase, model: ModelBackend<unknown>, data: CharDat
       ];
     }
     case 'gemm':
-      return model.name === 'onnxruntime' ? onnxGemms(config, s) : [];
+      return model.name === 'onnxruntime' ? [...(await onnxGemms(config, s)), await onnxKernel(config, s)] : [];
   }
 }
 
@@ -188,4 +190,24 @@ async function onnxGemms(config: GPTConfig, s: TorchBenchSettings): Promise<Gemm
     });
   }
   return out;
+}
+
+/** The onnxruntime backend's fused Newton–Schulz kernel alone on every matrix of a Scion step. */
+async function onnxKernel(config: GPTConfig, s: TorchBenchSettings): Promise<NsKernelRecord> {
+  const matrices = spectralMatrices(config);
+  const t = await timeNsKernelOnnx(matrices.map((m) => m.shape), { steps: matrices[0]?.steps ?? 5, iters: s.iters, warmup: s.warmup, seed: s.seed, threads: s.threads });
+  const wall = summarize(t.wallMs);
+  const flops = scionStepKernelFlops(config);
+  return {
+    side: 'lmo',
+    backend: 'onnxruntime',
+    kind: 'ns_kernel',
+    count: matrices.length,
+    gflop: flops / 1e9,
+    gflop_nominal: scionStepFlops(config) / 1e9,
+    n: t.wallMs.length,
+    wall_ms: wall,
+    cpu_ms: summarize(t.cpuMs),
+    gflops_per_s: flops / (wall.median * 1e6),
+  };
 }

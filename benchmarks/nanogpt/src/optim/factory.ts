@@ -15,6 +15,7 @@ import {
 } from '@lmo/core';
 import type { ParamMap } from '../model/backend.js';
 import { AdamW } from './adamw.js';
+import { FlatAdamW, hasHostArrays } from './adamw-flat.js';
 import type { TrainOptimizer } from './types.js';
 
 /** Optimizers the benchmark knows, with the learning rate each starts from. */
@@ -39,7 +40,10 @@ export function nanoGptSchedule(iters: number, warmup = 100): Schedule {
   return warmupCosine({ warmup: Math.min(warmup, iters), decaySteps: iters, final: 0.1 });
 }
 
-/** Builds optimizer `name` over `params` on `backend` with base `lr` and the nanoGPT schedule. */
+/**
+ * Builds optimizer `name` over `params` on `backend` with base `lr` and the nanoGPT schedule. AdamW
+ * is {@link FlatAdamW} where the backend hands out host arrays (onnxruntime), else {@link AdamW}.
+ */
 export function createTrainOptimizer<T>(
   name: OptimizerName,
   backend: TensorBackend<T>,
@@ -47,7 +51,8 @@ export function createTrainOptimizer<T>(
   lr: number,
   schedule: Schedule,
 ): TrainOptimizer<T> {
-  if (name === 'adamw') return new AdamW(backend, params, { lr, schedule });
+  // On a backend whose tensors live in host arrays (onnxruntime), AdamW is one fused pass over flat buffers.
+  if (name === 'adamw') return hasHostArrays(backend) ? new FlatAdamW(backend, params, { lr, schedule }) : new AdamW(backend, params, { lr, schedule });
   const opts = { lr, schedule, nonFinite: 'ignore' as const };
   switch (name) {
     case 'scion':

@@ -37,18 +37,19 @@ export function emitBackward(g: GraphBuilder, saved: Saved, logp: Value, yOneHot
   let dx = lnF.dx;
 
   const scale = g.scalar(1 / Math.sqrt(d.hs));
-  const minusHalf = g.scalar(-0.5);
-  const invSqrt2Pi = g.scalar(1 / Math.sqrt(2 * Math.PI));
+  const sqrt2OverPi = g.scalar(Math.sqrt(2 / Math.PI));
   for (let l = d.L - 1; l >= 0; l--) {
     const n = layerNames(l);
     const s = saved.layers[l]!;
     // MLP: x_out = x_mid + gelu(ln2 · W_fcᵀ) · W_projᵀ.
-    grads.set(n.mlpProj, g.gemm(dx, s.act, true, false));
+    grads.set(n.mlpProj, g.gemm(dx, s.act2, true, false, 0.5));
     const dact = g.gemm(dx, p(n.mlpProj));
-    const pdf = g.mul(g.op1('Exp', [g.mul(g.mul(s.hpre, s.hpre), minusHalf)]), invSqrt2Pi);
-    const dh = g.mul(dact, g.add(s.cdf, g.mul(s.hpre, pdf)));
-    grads.set(n.fc, g.gemm(dh, s.ln2.out, true, false));
-    const ln2 = layerNormBackward(g, g.gemm(dh, p(n.fc)), s.ln2);
+    // gelu'(h) = Φ(h) + h·φ(h); twice it is 2Φ(h) + h·√(2/π) / exp(h²/2), with h²/2 = (h/√2)².
+    // (exp overflows to +Inf for |h| > 13: the quotient is then 0, the limit.)
+    const hpdf2 = g.op1('Div', [g.mul(s.hpre, sqrt2OverPi), g.op1('Exp', [g.mul(s.hs, s.hs)])]);
+    const dh2 = g.mul(dact, g.add(s.cdf2, hpdf2));
+    grads.set(n.fc, g.gemm(dh2, s.ln2.out, true, false, 0.5));
+    const ln2 = layerNormBackward(g, g.gemm(dh2, p(n.fc), false, false, 0.5), s.ln2);
     grads.set(n.ln2, ln2.dg);
     const dxmid = g.add(dx, ln2.dx);
 

@@ -69,9 +69,13 @@ export class GraphBuilder {
   mul(a: Value, b: Value): Value {
     return this.op1('Mul', [a, b]);
   }
-  /** `a · bᵀ` etc. on 2-D tensors (onnxruntime's Gemm handles the transposes in the kernel). */
-  gemm(a: Value, b: Value, transA = false, transB = false): Value {
-    return this.op1('Gemm', [a, b], { ...(transA ? { transA: { int: 1 } } : {}), ...(transB ? { transB: { int: 1 } } : {}) });
+  /** `α · a · bᵀ` etc. on 2-D tensors (onnxruntime's Gemm handles the transposes and α in the kernel). */
+  gemm(a: Value, b: Value, transA = false, transB = false, alpha = 1): Value {
+    return this.op1('Gemm', [a, b], {
+      ...(transA ? { transA: { int: 1 } } : {}),
+      ...(transB ? { transB: { int: 1 } } : {}),
+      ...(alpha !== 1 ? { alpha: { float: alpha } } : {}),
+    });
   }
   matmul(a: Value, b: Value): Value {
     return this.op1('MatMul', [a, b]);
