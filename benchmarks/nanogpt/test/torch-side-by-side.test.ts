@@ -124,6 +124,8 @@ describe('side-by-side tables', () => {
     const r = structuredClone(one) as SideRecord[];
     for (const x of r) if (x.kind === 'gemm') Object.assign(x, { wall_ms: { ...x.wall_ms, p10: x.wall_ms.median / 2 } });
     expect(row(gemmTable([r], { stat: 'p10' }), 'GEMMs only, all 16 matrices')).toEqual(['GEMMs only, all 16 matrices', '2.400', '10.0', '240.0', '15.0', '160.0']);
+    // twice the GEMM rates at p10, the steps unchanged: half the shares
+    expect(gemmShareLine([r], { stat: 'p10' })).toBe('Scion step at this share of its GEMM rate (nominal flops, p10s): torch fp32 33%, onnxruntime 75% (120.0 of 160.0 GFLOP/s)');
   });
 
   it("a fused kernel that executes fewer flops: its own row, and the step's executed rate", () => {
@@ -135,7 +137,7 @@ describe('side-by-side tables', () => {
     expect(row(gemmTable([withKernel]), 'onnxruntime fused kernel alone, all 16 matrices')).toEqual(['onnxruntime fused kernel alone, all 16 matrices', '1.600', '–', '–', '16.0', '100.0']);
     // the 20 ms step executes 1.6 GFLOP: 80 GFLOP/s, 100% of the 80 GFLOP/s GEMM rate
     expect(gemmShareLine([withKernel])).toBe(
-      'Scion step at this share of its GEMM rate (nominal flops): torch fp32 67%, onnxruntime 150% (120.0 of 80.0 GFLOP/s); onnxruntime executes 1.600 GFLOP per step (its Gram form): 80.0 GFLOP/s, 100% of the GEMM rate',
+      'Scion step at this share of its GEMM rate (nominal flops, medians): torch fp32 67%, onnxruntime 150% (120.0 of 80.0 GFLOP/s); onnxruntime executes 1.600 GFLOP per step (its Gram form): 80.0 GFLOP/s, 100% of the GEMM rate',
     );
   });
 });
