@@ -8,7 +8,9 @@ import { optimizerName, prepare } from '../train/experiment.js';
 import { UsageError } from '../util/errors.js';
 import { parityBench } from './parity.js';
 import { speedBench, speedTable, writeJson } from './speed.js';
+import { recipeCommand } from './recipe-command.js';
 import { sweepBench, sweepTable } from './sweep.js';
+import { transferCommand } from './transfer-command.js';
 
 const int = (v: string): number => {
   const n = Number(v);
@@ -56,7 +58,7 @@ async function setup(o: Common) {
 }
 
 function program(): Command {
-  const p = new Command('bench').description('nanoGPT benchmarks: parity, speed, sweep').exitOverride().configureOutput({ writeErr: () => {} });
+  const p = new Command('bench').description('nanoGPT benchmarks: parity, speed, sweep, transfer, recipe').exitOverride().configureOutput({ writeErr: () => {} });
   common(
     p.command('parity').description('same seed, N steps on every backend: loss difference and gradient error against the reference; exits 1 beyond tolerance'),
     { nLayer: 2, nEmbd: 64, blockSize: 32, batchSize: 4 },
@@ -128,6 +130,8 @@ function program(): Command {
       console.log(`\n${sweepTable(rows)}`);
       model.dispose();
     });
+  transferCommand(p);
+  recipeCommand(p);
   return p;
 }
 

@@ -1,10 +1,8 @@
 import {
   muon,
   normalizedSGD,
-  scion,
   scionLight,
   signSGD,
-  unconstrainedScion,
   warmupCosine,
   type LmoOptimizer,
   type Schedule,
@@ -13,18 +11,26 @@ import {
 import type { ParamMap } from '../model/backend.js';
 import { AdamW } from './adamw.js';
 import { scionGroups } from './groups.js';
+import { PAPER_SCION, PAPER_USCION, recipeOptimizer, recipeSchedule, type Recipe } from './recipe.js';
 import type { TrainOptimizer } from './types.js';
+
+/** An optimizer entry: its default lr, a one-line description, and the recipe it is (Scion-family presets). */
+interface OptimizerEntry {
+  readonly lr: number;
+  readonly about: string;
+  readonly recipe?: Recipe;
+}
 
 /** Optimizers the benchmark knows, with the learning rate each starts from. */
 export const OPTIMIZERS = {
   adamw: { lr: 1e-3, about: 'AdamW as nanoGPT (β 0.9/0.99, wd 0.1 on 2-D, clip 1.0)' },
-  scion: { lr: 2 ** -8, about: 'Scion (SCG, constrained), DESIGN §4 groups' },
-  uscion: { lr: 2 ** -8, about: 'unconstrained Scion (uSCG), same groups' },
+  scion: { lr: PAPER_SCION.lr, about: "the paper's Scion (SCG, constrained), DESIGN §4 groups", recipe: PAPER_SCION },
+  uscion: { lr: PAPER_USCION.lr, about: 'unconstrained Scion (uSCG), same groups', recipe: PAPER_USCION },
   scionlight: { lr: 2 ** -8, about: 'ScionLight (no momentum buffer), same groups' },
   muon: { lr: 0.02, about: "core's muon preset (spectral, scale max(1,√(out/in)), momentum 0.05)" },
   signsgd: { lr: 3e-4, about: "core's signSGD preset (no momentum)" },
   nsgd: { lr: 0.05, about: "core's normalized SGD preset (per-tensor Frobenius, no momentum)" },
-} as const;
+} as const satisfies Record<string, OptimizerEntry>;
 
 export type OptimizerName = keyof typeof OPTIMIZERS;
 
@@ -37,6 +43,17 @@ export function nanoGptSchedule(iters: number, warmup = 100): Schedule {
   return warmupCosine({ warmup: Math.min(warmup, iters), decaySteps: iters, final: 0.1 });
 }
 
+/** The recipe behind optimizer `name`, when it is one. */
+export function recipeOf(name: OptimizerName): Recipe | undefined {
+  return (OPTIMIZERS[name] as OptimizerEntry).recipe;
+}
+
+/** The schedule a run of `iters` iterations uses: the recipe's for a recipe preset, else nanoGPT's. */
+export function scheduleFor(name: OptimizerName, iters: number): Schedule {
+  const recipe = recipeOf(name);
+  return recipe ? recipeSchedule(recipe, iters) : nanoGptSchedule(iters);
+}
+
 /** Builds optimizer `name` over `params` on `backend` with base `lr` and the nanoGPT schedule. */
 export function createTrainOptimizer<T>(
   name: OptimizerName,
@@ -46,12 +63,10 @@ export function createTrainOptimizer<T>(
   schedule: Schedule,
 ): TrainOptimizer<T> {
   if (name === 'adamw') return new AdamW(backend, params, { lr, schedule });
+  const recipe = recipeOf(name);
+  if (recipe) return recipeTrainOptimizer(name, recipe, backend, params, schedule, lr);
   const opts = { lr, schedule, nonFinite: 'ignore' as const };
   switch (name) {
-    case 'scion':
-      return wrap(name, scion(backend, params, { ...opts, groups: scionGroups() }));
-    case 'uscion':
-      return wrap(name, unconstrainedScion(backend, params, { ...opts, groups: scionGroups() }));
     case 'scionlight': {
       const accumulators = new Map([...params].map(([k, p]) => [k, backend.zerosLike(p)]));
       const opt = scionLight(backend, params, { ...opts, groups: scionGroups() });
@@ -63,7 +78,21 @@ export function createTrainOptimizer<T>(
       return wrap(name, signSGD(backend, params, opts));
     case 'nsgd':
       return wrap(name, normalizedSGD(backend, params, opts));
+    default:
+      throw new Error(`optimizer "${name}" has no builder`);
   }
+}
+
+/** A recipe's optimizer in the trainer's interface. */
+export function recipeTrainOptimizer<T>(
+  name: string,
+  recipe: Recipe,
+  backend: TensorBackend<T>,
+  params: ParamMap<T>,
+  schedule: Schedule,
+  lr: number = recipe.lr,
+): TrainOptimizer<T> {
+  return wrap(name, recipeOptimizer(recipe, backend, params, schedule, lr));
 }
 
 function wrap<T>(

@@ -3,7 +3,8 @@ import { locateCorpus, readCorpus, type CorpusSource } from '../data/locate.js';
 import type { ModelBackend } from '../model/backend.js';
 import { validateConfig, type GPTConfig } from '../model/config.js';
 import { initParams } from '../model/init.js';
-import { createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, isOptimizerName, type OptimizerName } from '../optim/factory.js';
+import { createTrainOptimizer, scheduleFor, OPTIMIZERS, isOptimizerName, type OptimizerName } from '../optim/factory.js';
+import type { TrainOptimizer } from '../optim/types.js';
 import { UsageError } from '../util/errors.js';
 import { train, type TrainHooks, type TrainResult, type TrainSettings } from './trainer.js';
 
@@ -51,7 +52,7 @@ export interface RunOutcome<T> {
   readonly params: Map<string, T>;
 }
 
-/** Initial weights from the seed, one optimizer, nanoGPT's schedule, the training loop. */
+/** Initial weights from the seed, one optimizer (its schedule for `settings.iters`), the training loop. */
 export async function trainWith<T>(
   model: ModelBackend<T>,
   data: CharDataset,
@@ -61,11 +62,32 @@ export async function trainWith<T>(
   hooks?: TrainHooks,
 ): Promise<RunOutcome<T>> {
   const baseLr = lr ?? OPTIMIZERS[name].lr;
+  const out = await trainBuilt(model, data, (params) => createTrainOptimizer(name, model.tensors, params, baseLr, scheduleFor(name, settings.iters)), settings, hooks);
+  return { optimizer: name, lr: baseLr, ...out };
+}
+
+/** Initial weights from the seed, the optimizer `build` makes over them, the training loop. */
+export async function trainBuilt<T>(
+  model: ModelBackend<T>,
+  data: CharDataset,
+  build: (params: Map<string, T>) => TrainOptimizer<T>,
+  settings: TrainSettings,
+  hooks?: TrainHooks,
+): Promise<{ result: TrainResult; params: Map<string, T> }> {
   const params = model.createParams(initParams(model.config, settings.seed));
-  const optimizer = createTrainOptimizer(name, model.tensors, params, baseLr, nanoGptSchedule(settings.iters));
+  let optimizer: TrainOptimizer<T>;
+  try {
+    optimizer = build(params);
+  } catch (e) {
+    disposeParams(model, params);
+    throw e;
+  }
   try {
     const result = await train(model, params, optimizer, data, settings, hooks);
-    return { optimizer: name, lr: baseLr, result, params };
+    return { result, params };
+  } catch (e) {
+    disposeParams(model, params);
+    throw e;
   } finally {
     optimizer.dispose();
   }
