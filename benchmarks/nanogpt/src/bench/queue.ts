@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /**
@@ -27,10 +27,28 @@ export function readRecords<R>(path: string, accept: (v: unknown) => v is R): R[
   return out;
 }
 
-/** Appends one record as a line (a single write, so concurrent appenders do not interleave). */
+/** Whether the file exists and its last byte is not a newline (a line cut short by a killed writer). */
+function endsMidLine(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const size = statSync(path).size;
+  if (size === 0) return false;
+  const fd = openSync(path, 'r');
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Appends one record as a line (a single write, so concurrent appenders do not interleave). After a
+ * line cut short by a killed writer it starts a new line, so the record is not glued to the fragment.
+ */
 export function appendRecord(path: string, record: object): void {
   mkdirSync(dirname(path), { recursive: true });
-  appendFileSync(path, `${JSON.stringify(record)}\n`);
+  appendFileSync(path, `${endsMidLine(path) ? '\n' : ''}${JSON.stringify(record)}\n`);
 }
 
 function alive(pid: number): boolean {
