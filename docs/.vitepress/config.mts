@@ -37,6 +37,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     ],
   },
   { text: 'Benchmarks', link: '/benchmarks' },
+  { text: 'LR transfer and tuning', link: '/tuning' },
 ];
 
 export default defineConfig({
@@ -58,11 +59,13 @@ export default defineConfig({
       { text: 'Concepts', link: '/concepts/update-rule', activeMatch: '^/concepts/' },
       { text: 'API', link: '/api/', activeMatch: '^/api/' },
       { text: 'Benchmarks', link: '/benchmarks' },
+      { text: 'Tuning', link: '/tuning' },
     ],
     sidebar: {
       '/guide/': guide,
       '/concepts/': guide,
       '/benchmarks': guide,
+      '/tuning': guide,
       '/api/': [{ text: 'API reference', link: '/api/', items: apiSidebar }],
     },
     outline: { level: [2, 3] },
