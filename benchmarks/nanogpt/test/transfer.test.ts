@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gridPoints, pendingPoints, pointKey, type TransferPlan, type TransferPoint } from '../src/bench/transfer.js';
-import { bestLrs, bestLrTable, lrShift, shiftSummary, transferSvg, type TransferRecord } from '../src/report/transfer-report.js';
+import { bestLrs, bestLrTable, lrChartLabel, lrLabel, lrShift, shiftSummary, transferSvg, type TransferRecord } from '../src/report/transfer-report.js';
 
 const plan: TransferPlan = {
   widths: [64, 128],
@@ -124,6 +124,14 @@ describe('transfer report', () => {
     expect(row('adamw', 128)).toMatchObject({ lr: 1e-3, bracketed: true });
     // mean ± sd of 2.1, 2.2, 2.0: 2.1 ± 0.1
     expect(bestLrTable(best)).toContain('| scion | 64 | 2 | 2^-8 | 2.1000 | 2.1000, 2.2000, 2.0000 | 2.1000 ± 0.1000 | yes |');
+  });
+
+  it('labels lrs as powers of two where they are, else in short exponent form', () => {
+    expect(lrLabel(2 ** -8)).toBe('2^-8');
+    expect(lrChartLabel(2 ** -10)).toBe('2⁻¹⁰');
+    expect(lrLabel(1e-3)).toBe('1e-3');
+    expect(lrLabel(2.5e-4)).toBe('2.5e-4');
+    expect(lrChartLabel(0.016)).toBe('1.6e-2');
   });
 
   it('measures how far the optimum moves (max/min of the best lrs)', () => {

@@ -1,6 +1,6 @@
 import type { Recipe } from '../optim/recipe.js';
 import { lineChartSvg, PALETTE, type Series } from './plot-svg.js';
-import { argminFinite, lrLabel, meanSd } from './transfer-report.js';
+import { argminFinite, lrChartLabel, lrLabel, meanSd } from './transfer-report.js';
 
 /**
  * The recipe sweep's records and their summaries: a ranking per run length, mean ± sd over seeds,
@@ -153,7 +153,7 @@ export function recipeLrSvg(records: readonly RecipeRecord[], iters: number, see
     yLabel: 'final val loss',
     xLog: true,
     xTicks: lrs,
-    xFormat: lrLabel,
+    xFormat: lrChartLabel,
     yRange: [lo - 0.02, hi + 0.02],
     width: 900,
     height: 460,

@@ -129,6 +129,13 @@ export function lrLabel(lr: number): string {
   return Number(lr.toPrecision(3)).toExponential().replace(/e([+-])(\d+)$/, (_, s: string, d: string) => `e${s === '-' ? '-' : ''}${d}`);
 }
 
+const SUPERSCRIPT: Readonly<Record<string, string>> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
+
+/** {@link lrLabel} for charts: `2⁻⁸` with a superscript exponent. */
+export function lrChartLabel(lr: number): string {
+  return lrLabel(lr).replace(/^2\^(-?\d+)$/, (_, k: string) => `2${[...k].map((c) => SUPERSCRIPT[c] ?? c).join('')}`);
+}
+
 /** How far the best lr moves across widths: max/min of the best lrs, as a factor and in octaves (log₂). */
 export function lrShift(best: readonly BestLr[]): { factor: number; octaves: number } {
   const lrs = best.map((b) => b.lr);
@@ -185,7 +192,7 @@ export function transferSvg(records: readonly TransferRecord[], seed: number, ti
       yLabel: 'final val loss',
       xLog: true,
       xTicks: lrs,
-      xFormat: lrLabel,
+      xFormat: lrChartLabel,
       yRange: [lo - pad, hi + pad],
       width: 560,
       height: 400,

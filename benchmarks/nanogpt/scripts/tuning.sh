@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The sweeps behind the docs' tuning page: the lr-transfer sweep across widths and the recipe
+# sweep for the main job, stage by stage, in the order they were run (each stage was chosen from
+# the results of the ones before it). Every command is resumable: runs already in its results file
+# are skipped, so a stage can be re-run after an interruption, and two workers may share a file
+# (e.g. `bash benchmarks/nanogpt/scripts/tuning.sh transfer` in two shells).
+# Run from the repository root. One onnxruntime thread per run (deterministic per thread count).
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+export NANOGPT_ORT_THREADS="${NANOGPT_ORT_THREADS:-1}"
+bench() { pnpm --silent bench "$@"; }
+recipe500() { bench recipe --iters 500 --eval-iters 50 --json results/recipe/recipe-500.jsonl "$@"; }
+
+case "${1:-}" in
+  transfer)
+    # widths 64-512 (head dimension 32), Scion and AdamW lr grids, 500 iterations, 2 more seeds at each best lr
+    bench transfer --optimizers scion,adamw --iters 500 --eval-iters 50 --json results/transfer/transfer-500.jsonl ;;
+  a)
+    # the update, the schedule and the lr
+    recipe500 --base scion --vary family=scion,uscion --vary schedule=cosine,linear,wsd --vary lr=2^-9,2^-8,2^-7,2^-6 ;;
+  *) echo "usage: tuning.sh transfer|a" >&2; exit 2 ;;
+esac
