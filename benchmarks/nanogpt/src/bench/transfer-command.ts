@@ -12,12 +12,16 @@ import { UsageError } from '../util/errors.js';
 import { Claims, readRecords, runQueue } from './queue.js';
 import { checkPlan, configAt, inPlan, pendingPoints, pointKey, recordKey, runTransferPoint, type TransferPlan, type TransferPoint } from './transfer.js';
 
-/** The default lr grids: powers of two around 2⁻⁸ for the Scion family, factors of 2 around 1e-3 for AdamW. */
+/**
+ * The default lr grids: powers of two around 2⁻⁸ for the Scion family, factors of 2 from 5e-4 for
+ * AdamW. Four points each (the widest model's Scion runs are the sweep's cost); a curve whose best lr
+ * is at an edge is extended beyond it.
+ */
 export const DEFAULT_GRIDS: Readonly<Record<string, readonly number[]>> = {
-  scion: [2 ** -10, 2 ** -9, 2 ** -8, 2 ** -7, 2 ** -6],
-  uscion: [2 ** -10, 2 ** -9, 2 ** -8, 2 ** -7, 2 ** -6],
-  scionlight: [2 ** -10, 2 ** -9, 2 ** -8, 2 ** -7, 2 ** -6],
-  adamw: [2.5e-4, 5e-4, 1e-3, 2e-3, 4e-3],
+  scion: [2 ** -9, 2 ** -8, 2 ** -7, 2 ** -6],
+  uscion: [2 ** -9, 2 ** -8, 2 ** -7, 2 ** -6],
+  scionlight: [2 ** -9, 2 ** -8, 2 ** -7, 2 ** -6],
+  adamw: [5e-4, 1e-3, 2e-3, 4e-3],
 };
 
 const int = (v: string): number => {
@@ -87,7 +91,7 @@ export function transferCommand(program: Command): Command {
     .option('--block-size <n>', 'context', int, CPU_CONFIG.blockSize)
     .option('--batch-size <n>', 'batch', int, 12)
     .option('--optimizers <list>', 'optimizers', list, ['scion', 'adamw'])
-    .option('--grid <optimizer=lrs>', 'lr grid of an optimizer, e.g. scion=2^-10,2^-9,2^-8 (repeatable; default: powers of 2 around 2^-8, AdamW 2.5e-4…4e-3)', gridOption)
+    .option('--grid <optimizer=lrs>', 'lr grid of an optimizer, e.g. scion=2^-10,2^-9,2^-8 (repeatable; default: 2^-9…2^-6 for the Scion family, 5e-4…4e-3 for AdamW)', gridOption)
     .option('--seed <n>', 'seed of the grid runs; the extra seeds follow it', int, 1337)
     .option('--extra-seeds <n>', 'more seeds at each width’s best lr', int, 2)
     .option('--max-extend <n>', 'lrs added beyond a grid edge that holds the minimum, per side', int, 2)
