@@ -18,5 +18,11 @@ case "${1:-}" in
   a)
     # the update, the schedule and the lr
     recipe500 --base scion --vary family=scion,uscion --vary schedule=cosine,linear,wsd --vary lr=2^-9,2^-8,2^-7,2^-6 ;;
-  *) echo "usage: tuning.sh transfer|a" >&2; exit 2 ;;
+  b)
+    # one key at a time around stage a's best (uSCG, lr 2^-7, linear to zero): momentum and each radius ×½ and ×2
+    b=(--base uscion --set lr=2^-7 --set schedule=linear)
+    recipe500 "${b[@]}" --vary momentum=0.05,0.2,0.3
+    for key in hidden gains positions; do recipe500 "${b[@]}" --vary "$key=1.5,6"; done
+    recipe500 "${b[@]}" --vary embedding=90,360 ;;
+  *) echo "usage: tuning.sh transfer|a|b" >&2; exit 2 ;;
 esac
