@@ -98,6 +98,16 @@ describe('transfer sweep plan', () => {
     expect(pendingPoints(plan, all).filter((p) => p.phase !== 'grid').map(short)).toEqual([`scion/64/${2 ** -10}/1337/extend`]);
   });
 
+  it('a sparse width starts from the middle of the grid and extends only to bracket its minimum', () => {
+    const four: TransferPlan = { ...plan, widths: [64, 512], optimizers: ['scion'], grids: { scion: [2 ** -9, 2 ** -8, 2 ** -7, 2 ** -6] }, sparseWidths: [512] };
+    expect(gridPoints(four).filter((p) => p.width === 512).map((p) => p.lr)).toEqual([2 ** -8, 2 ** -7]);
+    expect(gridPoints(four).filter((p) => p.width === 64)).toHaveLength(4);
+    const mid = [rec('scion', 512, 2 ** -8, 2.0, 1337, { n_head: 16 }), rec('scion', 512, 2 ** -7, 2.1, 1337, { n_head: 16 })];
+    expect(pendingPoints(four, mid).filter((p) => p.width === 512).map(short)).toEqual([`scion/512/${2 ** -9}/1337/extend`]);
+    const bracketed = [...mid, rec('scion', 512, 2 ** -9, 2.05, 1337, { n_head: 16 })];
+    expect(pendingPoints(four, bracketed).filter((p) => p.width === 512).map(short)).toEqual([`scion/512/${2 ** -8}/1338/seed`, `scion/512/${2 ** -8}/1339/seed`]);
+  });
+
   it('keys points by optimizer, width, lr, seed, length and eval size', () => {
     const p: TransferPoint = { optimizer: 'scion', width: 64, nHead: 2, lr: 0.5, seed: 3, phase: 'grid' };
     expect(pointKey(p, plan)).not.toBe(pointKey({ ...p, seed: 4 }, plan));

@@ -53,6 +53,7 @@ interface TransferOptions {
   batchSize: number;
   optimizers: string[];
   grid?: Record<string, number[]>;
+  sparseWidths?: string[];
   seed: number;
   extraSeeds: number;
   maxExtend: number;
@@ -92,6 +93,7 @@ export function transferCommand(program: Command): Command {
     .option('--batch-size <n>', 'batch', int, 12)
     .option('--optimizers <list>', 'optimizers', list, ['scion', 'adamw'])
     .option('--grid <optimizer=lrs>', 'lr grid of an optimizer, e.g. scion=2^-10,2^-9,2^-8 (repeatable; default: 2^-9…2^-6 for the Scion family, 5e-4…4e-3 for AdamW)', gridOption)
+    .option('--sparse-widths <list>', 'widths that start from the middle of each grid (within one step of its centre) and extend only to bracket their minimum', list)
     .option('--seed <n>', 'seed of the grid runs; the extra seeds follow it', int, 1337)
     .option('--extra-seeds <n>', 'more seeds at each width’s best lr', int, 2)
     .option('--max-extend <n>', 'lrs added beyond a grid edge that holds the minimum, per side', int, 2)
@@ -104,12 +106,15 @@ export function transferCommand(program: Command): Command {
       if (!isBackendName(o.backend)) throw new UsageError(`unknown backend "${o.backend}" (choose from: ${BACKENDS.join(', ')})`);
       const optimizers = o.optimizers.map(optimizerName);
       const grids: Record<string, readonly number[]> = { ...DEFAULT_GRIDS, ...(o.grid ?? {}) };
-      const plan: TransferPlan = {
-        widths: o.widths.map((w) => {
+      const widths = (flag: string, values: string[]): number[] =>
+        values.map((w) => {
           const n = Number(w);
-          if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--widths: not a positive integer: "${w}"`);
+          if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag}: not a positive integer: "${w}"`);
           return n;
-        }),
+        });
+      const plan: TransferPlan = {
+        widths: widths('--widths', o.widths),
+        sparseWidths: widths('--sparse-widths', o.sparseWidths ?? []),
         headDim: o.headDim,
         nLayer: o.nLayer,
         blockSize: o.blockSize,

@@ -20,6 +20,11 @@ export interface TransferPlan {
   readonly optimizers: readonly OptimizerName[];
   /** The starting lr grid of each optimizer (ascending, constant ratio). */
   readonly grids: Readonly<Record<string, readonly number[]>>;
+  /**
+   * Widths (the costly ones) that start from the middle of each grid only — the points within one
+   * grid step of its centre — and add lrs beyond them only to bracket their minimum.
+   */
+  readonly sparseWidths?: readonly number[];
   readonly seed: number;
   readonly extraSeeds: number;
   readonly maxExtend: number;
@@ -74,6 +79,14 @@ export function checkPlan(plan: TransferPlan): void {
   }
 }
 
+/** The grid of `optimizer` at `width`: the whole grid, or its middle for a sparse width. */
+export function gridAt(plan: TransferPlan, optimizer: string, width: number): readonly number[] {
+  const grid = plan.grids[optimizer]!;
+  if (!plan.sparseWidths?.includes(width)) return grid;
+  const centre = (grid.length - 1) / 2;
+  return grid.filter((_, i) => Math.abs(i - centre) <= 1);
+}
+
 /** Grid points ordered centre-out (all widths at the middle lr first), so partial results cover every width. */
 export function gridPoints(plan: TransferPlan): TransferPoint[] {
   const points: (TransferPoint & { ring: number; order: number })[] = [];
@@ -83,6 +96,7 @@ export function gridPoints(plan: TransferPlan): TransferPoint[] {
     const centre = (grid.length - 1) / 2;
     grid.forEach((lr, i) => {
       for (const width of plan.widths) {
+        if (!gridAt(plan, optimizer, width).includes(lr)) continue;
         points.push({ optimizer, width, nHead: width / plan.headDim, lr, seed: plan.seed, phase: 'grid', ring: Math.abs(i - centre), order: order++ });
       }
     });
@@ -103,9 +117,10 @@ export function pendingPoints(plan: TransferPlan, records: readonly TransferReco
   const todo = gridPoints(plan).filter((p) => !done.has(pointKey(p, plan)));
   const later: TransferPoint[] = [];
   for (const optimizer of plan.optimizers) {
-    const grid = plan.grids[optimizer]!;
-    const ratio = grid.length > 1 ? grid[1]! / grid[0]! : 2;
+    const full = plan.grids[optimizer]!;
+    const ratio = full.length > 1 ? full[1]! / full[0]! : 2;
     for (const width of plan.widths) {
+      const grid = gridAt(plan, optimizer, width);
       const nHead = width / plan.headDim;
       if (grid.some((lr) => !done.has(pointKey({ optimizer, width, lr, seed: plan.seed }, plan)))) continue;
       const tried = mine
