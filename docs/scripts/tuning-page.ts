@@ -121,10 +121,15 @@ function transferSection(records: readonly TransferRecord[], svgs: Map<string, s
       md.push('');
     }
     md.push(':::', '');
+    // Widths that ran fewer grid lrs than the others were run sparse (middle of the grid, extended to bracket).
+    const curves = lrCurves(rs, seed);
+    const most = Math.max(...curves.map((c) => c.points.length));
+    const sparse = widths.filter((w) => curves.filter((c) => c.width === w).every((c) => c.points.length < most));
+    const flags = `--optimizers ${optimizers.join(',')}${sparse.length > 0 ? ` --sparse-widths ${sparse.join(',')}` : ''} --iters ${iters} --eval-iters ${evalIters} --json results/transfer/transfer-${iters}.jsonl`;
     md.push('Regenerate (resumable: points already in the file are skipped; several workers may share the file):', '');
     md.push('```sh');
-    md.push(`NANOGPT_ORT_THREADS=1 pnpm bench transfer --optimizers ${optimizers.join(',')} --iters ${iters} --eval-iters ${evalIters} --json results/transfer/transfer-${iters}.jsonl`);
-    md.push(`pnpm bench transfer --optimizers ${optimizers.join(',')} --iters ${iters} --eval-iters ${evalIters} --json results/transfer/transfer-${iters}.jsonl --report-only`);
+    md.push(`NANOGPT_ORT_THREADS=1 pnpm bench transfer ${flags}`);
+    md.push(`pnpm bench transfer ${flags} --report-only`);
     md.push('```', '');
   }
   return md;
