@@ -121,10 +121,16 @@ function transferSection(records: readonly TransferRecord[], svgs: Map<string, s
       md.push('');
     }
     md.push(':::', '');
-    // Widths that ran fewer grid lrs than the others were run sparse (middle of the grid, extended to bracket).
+    // A width that lacks an lr most widths ran was run sparse (middle of the grid, extended to bracket).
     const curves = lrCurves(rs, seed);
-    const most = Math.max(...curves.map((c) => c.points.length));
-    const sparse = widths.filter((w) => curves.filter((c) => c.width === w).every((c) => c.points.length < most));
+    const common = (opt: string): number[] => {
+      const cs = curves.filter((c) => c.optimizer === opt);
+      const lrs = distinct(cs.flatMap((c) => c.points.map((p) => p[0])));
+      return lrs.filter((lr) => cs.filter((c) => c.points.some((p) => p[0] === lr)).length * 2 >= cs.length);
+    };
+    const sparse = widths.filter((w) =>
+      curves.some((c) => c.width === w && common(c.optimizer).some((lr) => !c.points.some((p) => p[0] === lr))),
+    );
     const flags = `--optimizers ${optimizers.join(',')}${sparse.length > 0 ? ` --sparse-widths ${sparse.join(',')}` : ''} --iters ${iters} --eval-iters ${evalIters} --json results/transfer/transfer-${iters}.jsonl`;
     md.push('Regenerate (resumable: points already in the file are skipped; several workers may share the file):', '');
     md.push('```sh');

@@ -27,6 +27,7 @@ const files = [
       transfer('scion', 128, 2 ** -9, 2.2), transfer('scion', 128, 2 ** -8, 2.1), transfer('scion', 128, 2 ** -7, null),
       transfer('adamw', 64, 1e-3, 2.4), transfer('adamw', 64, 2e-3, 2.35), transfer('adamw', 64, 4e-3, 2.5),
       transfer('adamw', 128, 1e-3, 2.3), transfer('adamw', 128, 2e-3, 2.4), transfer('adamw', 128, 5e-4, 2.45),
+      transfer('adamw', 256, 1e-3, 2.2), transfer('adamw', 256, 5e-4, 2.25),
       '{"cut',
     ].join('\n'),
   },
@@ -44,7 +45,7 @@ const files = [
 describe('scripts/tuning-page.ts', () => {
   it('reads transfer and recipe records, nothing else', () => {
     const { transfer: t, recipe: r } = sweepRecords(files);
-    expect(t).toHaveLength(14);
+    expect(t).toHaveLength(16);
     expect(r).toHaveLength(6);
   });
 
@@ -56,14 +57,15 @@ describe('scripts/tuning-page.ts', () => {
     expect(md).toContain('| scion | 64 | 2 | 2^-8 | 2.2000 | 2.2000, 2.1000, 2.3000 | 2.2000 ± 0.1000 | yes |');
     expect(md).toContain('| scion | 128 | 4 | 2^-8 | 2.1000 | 2.1000 | – | yes |');
     expect(md).toContain('scion: best lr 64: 2^-8, 128: 2^-8 — moves by a factor 1 (0 octaves)');
-    expect(md).toContain('adamw: best lr 64: 2e-3, 128: 1e-3 — moves by a factor 2 (1 octaves)');
+    expect(md).toContain('adamw: best lr 64: 2e-3, 128: 1e-3, 256: 1e-3 — moves by a factor 2 (1 octaves)');
     expect(md).toContain('| 2^-7 | 2.2500 | diverged |');
     // ranking at 500 and the three seeds at 2000: 1.6, 1.5, 1.7 → 1.6 ± 0.1, 0.15 below the baseline's 1.75
     expect(md).toMatch(/\| 1 \| uscion \| 2\^-7 \|.*\| 1337 \| 1\.9000 \| 1\.9000 \|/);
     expect(md).toContain('| 1337, 1338, 1339 | 1.6000, 1.5000, 1.7000 | **1.6000** ± 0.1000 |');
     expect(md).toContain('| scion | 2^-8 | 1337: 1.8000, 1338: 1.7000, 1339: 1.7500 | **1.7500** ± 0.0500 |');
     expect(md).toContain('0.1500 below scion at 2^-8 (1.7500)');
-    expect(md).toContain('pnpm bench transfer --optimizers scion,adamw --iters 500 --eval-iters 50 --json results/transfer/transfer-500.jsonl');
+    // width 256 lacks 2e-3, which the other AdamW widths ran: it was run sparse
+    expect(md).toContain('pnpm bench transfer --optimizers scion,adamw --sparse-widths 256 --iters 500 --eval-iters 50 --json results/transfer/transfer-500.jsonl');
   });
 
   it('says what is missing when there are no records', () => {
