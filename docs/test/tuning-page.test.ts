@@ -25,7 +25,7 @@ const files = [
       transfer('scion', 64, 2 ** -9, 2.3), transfer('scion', 64, 2 ** -8, 2.2), transfer('scion', 64, 2 ** -7, 2.25),
       transfer('scion', 64, 2 ** -8, 2.1, 1338), transfer('scion', 64, 2 ** -8, 2.3, 1339),
       transfer('scion', 128, 2 ** -9, 2.2), transfer('scion', 128, 2 ** -8, 2.1), transfer('scion', 128, 2 ** -7, null),
-      transfer('adamw', 64, 1e-3, 2.4), transfer('adamw', 64, 2e-3, 2.35), transfer('adamw', 64, 4e-3, 2.5),
+      transfer('adamw', 64, 5e-4, 2.45), transfer('adamw', 64, 1e-3, 2.4), transfer('adamw', 64, 2e-3, 2.35), transfer('adamw', 64, 4e-3, 2.5),
       transfer('adamw', 128, 1e-3, 2.3), transfer('adamw', 128, 2e-3, 2.4), transfer('adamw', 128, 5e-4, 2.45),
       transfer('adamw', 256, 1e-3, 2.2), transfer('adamw', 256, 5e-4, 2.25),
       '{"cut',
@@ -45,7 +45,7 @@ const files = [
 describe('scripts/tuning-page.ts', () => {
   it('reads transfer and recipe records, nothing else', () => {
     const { transfer: t, recipe: r } = sweepRecords(files);
-    expect(t).toHaveLength(16);
+    expect(t).toHaveLength(17);
     expect(r).toHaveLength(6);
   });
 
