@@ -10,6 +10,8 @@ cd "$(dirname "$0")/../../.."
 export NANOGPT_ORT_THREADS="${NANOGPT_ORT_THREADS:-1}"
 bench() { pnpm --silent bench "$@"; }
 recipe500() { bench recipe --iters 500 --eval-iters 50 --json results/recipe/recipe-500.jsonl "$@"; }
+# the main job's protocol: 2000 iterations, final val loss on 200 batches per split (the curve every 500)
+recipe2000() { bench recipe --iters 2000 --eval-iters 200 --eval-every 500 --json results/recipe/recipe-2000.jsonl "$@"; }
 
 case "${1:-}" in
   transfer)
@@ -26,5 +28,14 @@ case "${1:-}" in
     recipe500 "${b[@]}" --vary momentum=0.05,0.2,0.3
     for key in hidden gains positions; do recipe500 "${b[@]}" --vary "$key=1.5,6"; done
     recipe500 "${b[@]}" --vary embedding=90,360 ;;
-  *) echo "usage: tuning.sh transfer|a|b" >&2; exit 2 ;;
+  c)
+    # the main job's length, one seed: uSCG's lr and schedule, and the constrained update with every
+    # radius ×k and lr ÷k (the same step γρ as uSCG at 2^-8, the pull towards the ball ÷k), because at
+    # 2000 iterations the train/val gap (≈ 0.2 for uSCG) makes regularization matter
+    recipe2000 --base uscion --set schedule=linear
+    recipe2000 --base scion --set schedule=linear --set lr=2^-9 --set hidden=6 --set gains=6 --set positions=6 --set embedding=360
+    recipe2000 --base uscion --vary schedule=linear,wsd --vary lr=2^-8,2^-7
+    recipe2000 --base scion --set schedule=linear --set lr=2^-10 --set hidden=12 --set gains=12 --set positions=12 --set embedding=720
+    recipe2000 --base uscion --set schedule=linear --set gains=1.5 ;;
+  *) echo "usage: tuning.sh transfer|a|b|c" >&2; exit 2 ;;
 esac
