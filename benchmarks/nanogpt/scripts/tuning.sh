@@ -37,5 +37,9 @@ case "${1:-}" in
     recipe2000 --base uscion --vary schedule=linear,wsd --vary lr=2^-8,2^-7
     recipe2000 --base scion --set schedule=linear --set lr=2^-10 --set hidden=12 --set gains=12 --set positions=12 --set embedding=720
     recipe2000 --base uscion --set schedule=linear --set gains=1.5 ;;
-  *) echo "usage: tuning.sh transfer|a|b|c" >&2; exit 2 ;;
+  d)
+    # one key at a time around stage c's best (uSCG, lr 2^-8, linear to zero), at 2000 iterations
+    d=(--base uscion --set schedule=linear)
+    for kv in lr=0.0028 warmup=50 momentum=0.2 hidden=4 embedding=240; do recipe2000 "${d[@]}" --set "$kv"; done ;;
+  *) echo "usage: tuning.sh transfer|a|b|c|d" >&2; exit 2 ;;
 esac
