@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gridPoints, pendingPoints, pointKey, type TransferPlan, type TransferPoint } from '../src/bench/transfer.js';
-import { bestLrs, bestLrTable, lrChartLabel, lrLabel, lrShift, shiftSummary, transferSvg, type TransferRecord } from '../src/report/transfer-report.js';
+import { bestLrs, bestLrTable, lrChartLabel, lrLabel, lrShift, parabolaVertex, shiftSummary, transferSvg, type TransferRecord } from '../src/report/transfer-report.js';
 
 const plan: TransferPlan = {
   widths: [64, 128],
@@ -133,7 +133,10 @@ describe('transfer report', () => {
     expect(row('adamw', 64)).toMatchObject({ lr: 2e-3, bracketed: false });
     expect(row('adamw', 128)).toMatchObject({ lr: 1e-3, bracketed: true });
     // mean ± sd of 2.1, 2.2, 2.0: 2.1 ± 0.1
-    expect(bestLrTable(best)).toContain('| scion | 64 | 2 | 2^-8 | 2.1000 | 2.1000, 2.2000, 2.0000 | 2.1000 ± 0.1000 | yes |');
+    // parabola through (−9, 2.2), (−8, 2.1), (−7, 2.3): vertex at −8 − ½·(2.2 − 2.3)/(2.2 − 2·2.1 + 2.3) = −8.1667
+    expect(row('scion', 64).vertexLog2).toBeCloseTo(-8 - 1 / 6, 12);
+    expect(row('scion', 128).vertexLog2).toBeUndefined();
+    expect(bestLrTable(best)).toContain('| scion | 64 | 2 | 2^-8 | 2.1000 | 2.1000, 2.2000, 2.0000 | 2.1000 ± 0.1000 | yes | -8.17 |');
   });
 
   it('labels lrs as powers of two where they are, else in short exponent form', () => {
@@ -144,11 +147,17 @@ describe('transfer report', () => {
     expect(lrChartLabel(0.016)).toBe('1.6e-2');
   });
 
+  it('finds the vertex of a parabola through three unequally spaced points', () => {
+    const f = (x: number) => (x - 0.3) ** 2 + 1;
+    expect(parabolaVertex([[-1, f(-1)], [0, f(0)], [2, f(2)]])).toBeCloseTo(0.3, 12);
+    expect(parabolaVertex([[0, 1], [1, 2], [2, 3]])).toBeUndefined();
+  });
+
   it('measures how far the optimum moves (max/min of the best lrs)', () => {
     const best = bestLrs(records, 1337);
     expect(lrShift(best.filter((b) => b.optimizer === 'scion'))).toEqual({ factor: 2, octaves: 1 });
     expect(lrShift(best.filter((b) => b.optimizer === 'adamw')).factor).toBeCloseTo(2, 12);
-    expect(shiftSummary(best)[0]).toContain('scion: best lr 64: 2^-8, 128: 2^-9');
+    expect(shiftSummary(best)[0]).toContain('scion: best lr 64: 2^-8, 128: 2^-9 — a spread of 2× (1 octaves) across widths');
   });
 
   it('draws one panel per optimizer, a curve per width, on a log lr axis', () => {

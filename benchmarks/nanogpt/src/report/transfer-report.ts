@@ -93,6 +93,18 @@ export function lrCurves(records: readonly TransferRecord[], seed: number): LrCu
   return out;
 }
 
+/**
+ * The x of the vertex of the parabola through three points (x ascending):
+ * `x₂ − ½·[(x₂−x₁)²(y₂−y₃) − (x₂−x₃)²(y₂−y₁)] / [(x₂−x₁)(y₂−y₃) − (x₂−x₃)(y₂−y₁)]`.
+ * Undefined when the points are collinear.
+ */
+export function parabolaVertex(p: ReadonlyArray<readonly [number, number]>): number | undefined {
+  const [[x1, y1], [x2, y2], [x3, y3]] = p as [readonly [number, number], readonly [number, number], readonly [number, number]];
+  const den = (x2 - x1) * (y2 - y3) - (x2 - x3) * (y2 - y1);
+  if (den === 0) return undefined;
+  return x2 - (0.5 * ((x2 - x1) ** 2 * (y2 - y3) - (x2 - x3) ** 2 * (y2 - y1))) / den;
+}
+
 /** The best lr of one curve and the seeds run there. */
 export interface BestLr {
   readonly optimizer: string;
@@ -103,6 +115,11 @@ export interface BestLr {
   readonly loss: number;
   /** Whether a smaller and a larger lr were tried (the minimum is bracketed). */
   readonly bracketed: boolean;
+  /**
+   * When bracketed: log₂ of the vertex of the parabola through the minimum and its two neighbours
+   * (in log₂ lr), an estimate of the optimum between grid points.
+   */
+  readonly vertexLog2?: number;
   /** Final val losses of every seed run at `lr`, base seed first. */
   readonly seedLosses: readonly number[];
 }
@@ -118,7 +135,10 @@ export function bestLrs(records: readonly TransferRecord[], seed: number): BestL
       .sort((a, b) => a.seed - b.seed)
       .map(lossOf);
     const nHead = records.find((r) => r.optimizer === c.optimizer && r.width === c.width)!.n_head;
-    return [{ optimizer: c.optimizer, width: c.width, nHead, lr, loss, bracketed: i > 0 && i < c.points.length - 1, seedLosses: [loss, ...others] }];
+    const bracketed = i > 0 && i < c.points.length - 1;
+    const around = bracketed ? ([c.points[i - 1]!, c.points[i]!, c.points[i + 1]!] as const) : undefined;
+    const vertex = around && around.every((p) => Number.isFinite(p[1])) ? parabolaVertex(around.map(([x, y]) => [Math.log2(x), y] as const)) : undefined;
+    return [{ optimizer: c.optimizer, width: c.width, nHead, lr, loss, bracketed, ...(vertex !== undefined ? { vertexLog2: vertex } : {}), seedLosses: [loss, ...others] }];
   });
 }
 
@@ -145,13 +165,16 @@ export function lrShift(best: readonly BestLr[]): { factor: number; octaves: num
 
 /** The markdown table: optimizer, width, best lr, its loss, the seeds' mean ± sd, and whether it is bracketed. */
 export function bestLrTable(best: readonly BestLr[]): string {
-  const lines = ['| optimizer | width | heads | best lr | val loss (base seed) | seeds at best lr | mean ± sd | bracketed |', '|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| optimizer | width | heads | best lr | val loss (base seed) | seeds at best lr | mean ± sd | bracketed | parabola through the minimum: log₂ lr |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const b of best) {
     const finite = b.seedLosses.filter(Number.isFinite);
     const { mean, sd } = meanSd(finite);
     const seeds = b.seedLosses.map((v) => (Number.isFinite(v) ? v.toFixed(4) : 'diverged')).join(', ');
     lines.push(
-      `| ${b.optimizer} | ${b.width} | ${b.nHead} | ${lrLabel(b.lr)} | ${b.loss.toFixed(4)} | ${seeds} | ${finite.length > 1 ? `${mean.toFixed(4)} ± ${sd.toFixed(4)}` : '–'} | ${b.bracketed ? 'yes' : 'no (edge of grid)'} |`,
+      `| ${b.optimizer} | ${b.width} | ${b.nHead} | ${lrLabel(b.lr)} | ${b.loss.toFixed(4)} | ${seeds} | ${finite.length > 1 ? `${mean.toFixed(4)} ± ${sd.toFixed(4)}` : '–'} | ${b.bracketed ? 'yes' : 'no (edge of grid)'} | ${b.vertexLog2 !== undefined ? b.vertexLog2.toFixed(2) : '–'} |`,
     );
   }
   return lines.join('\n');
@@ -164,7 +187,13 @@ export function shiftSummary(best: readonly BestLr[]): string[] {
   return [...byOpt].map(([opt, list]) => {
     const { factor, octaves } = lrShift(list);
     const path = list.map((b) => `${b.width}: ${lrLabel(b.lr)}`).join(', ');
-    return `${opt}: best lr ${path} — moves by a factor ${Number(factor.toPrecision(3))} (${Number(octaves.toFixed(2))} octaves) from the narrowest to the widest optimum`;
+    let line = `${opt}: best lr ${path} — a spread of ${Number(factor.toPrecision(3))}× (${Number(octaves.toFixed(2))} octaves) across widths`;
+    const vertices = list.filter((b) => b.vertexLog2 !== undefined);
+    if (vertices.length >= 2) {
+      const v = vertices.map((b) => b.vertexLog2!);
+      line += `; parabola vertices ${vertices.map((b) => `${b.width}: 2^${b.vertexLog2!.toFixed(2)}`).join(', ')} (a spread of ${(Math.max(...v) - Math.min(...v)).toFixed(2)} octaves)`;
+    }
+    return line;
   });
 }
 
