@@ -2,8 +2,9 @@ import { RefTensor, referenceBackend } from '@lmo/core/reference';
 import { describe, expect, it } from 'vitest';
 import { expandRecipes, recipePointKey, recipePoints, type RecipeSweep } from '../src/bench/recipe.js';
 import { paramSpecs, sizeOf, type GPTConfig } from '../src/model/config.js';
-import { recipeOf } from '../src/optim/factory.js';
-import { applySettings, PAPER_SCION, recipeDiff, recipeId, recipeOptimizer, recipeSchedule, type Recipe } from '../src/optim/recipe.js';
+import { DEFAULT_OPTIMIZER, OPTIMIZERS, recipeOf, scheduleFor } from '../src/optim/factory.js';
+import { nanogptCommand } from '../src/cli/options.js';
+import { applySettings, PAPER_SCION, TUNED_USCION, recipeDiff, recipeId, recipeOptimizer, recipeSchedule, type Recipe } from '../src/optim/recipe.js';
 import { UsageError } from '../src/util/errors.js';
 
 const sweep = (vary: string[], set: string[] = []): RecipeSweep => ({
@@ -23,6 +24,17 @@ describe('recipes as data', () => {
     expect(PAPER_SCION).toMatchObject({ family: 'scion', lr: 2 ** -8, momentum: 0.1, hidden: 3, gains: 3, positions: 3, embedding: 180, schedule: 'cosine', ortho: 'quintic' });
     expect(recipeOf('uscion')?.family).toBe('uscion');
     expect(recipeOf('adamw')).toBeUndefined();
+  });
+
+  it('pnpm nanogpt trains the tuned recipe by default, with its lr and schedule; scion stays selectable', () => {
+    const o = nanogptCommand().exitOverride().parse([], { from: 'user' }).opts();
+    expect(o.optimizer).toBe(DEFAULT_OPTIMIZER);
+    expect(recipeOf(DEFAULT_OPTIMIZER)).toEqual(TUNED_USCION);
+    expect(OPTIMIZERS[DEFAULT_OPTIMIZER].lr).toBe(TUNED_USCION.lr);
+    expect(nanogptCommand().exitOverride().parse(['--optimizer', 'scion'], { from: 'user' }).opts().optimizer).toBe('scion');
+    // the default's schedule is the recipe's: linear to zero at the last iteration (nanoGPT's cosine ends at 1/10)
+    expect(scheduleFor(DEFAULT_OPTIMIZER, 2000)(2000)).toBe(TUNED_USCION.schedule === 'cosine' ? 0.1 : 0);
+    expect(scheduleFor('scion', 2000)(2000)).toBeCloseTo(0.1, 12);
   });
 
   it('applies key=value settings (2^k allowed) and rejects bad ones by name', () => {

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS, DEFAULT_BACKEND } from '../model/registry.js';
 import { CPU_CONFIG } from '../model/config.js';
-import { OPTIMIZERS } from '../optim/factory.js';
+import { DEFAULT_OPTIMIZER, OPTIMIZERS } from '../optim/factory.js';
 
 /** Everything `pnpm nanogpt` accepts, parsed. */
 export interface RunOptions {
@@ -45,10 +45,10 @@ function positive(v: string): number {
 export function nanogptCommand(): Command {
   const optimizers = Object.keys(OPTIMIZERS).join(', ');
   return new Command('nanogpt')
-    .description('Train nanoGPT (char-level, tiny shakespeare) with Scion or another optimizer, on any of its backends (onnxruntime, reference, tfjs, gpu.js).')
+    .description('Train nanoGPT (char-level, tiny shakespeare) with the tuned Scion-family recipe or another optimizer, on any of its backends (onnxruntime, reference, tfjs, gpu.js).')
     .addOption(new Option('--backend <name>', `model backend: ${BACKENDS.join(', ')}`).default(DEFAULT_BACKEND))
-    .addOption(new Option('--optimizer <name>', `optimizer: ${optimizers}`).default('scion'))
-    .option('--lr <number>', "base learning rate (default: the optimizer's, e.g. scion 2^-8, adamw 1e-3)", positive)
+    .addOption(new Option('--optimizer <name>', `optimizer: ${optimizers}`).default(DEFAULT_OPTIMIZER))
+    .option('--lr <number>', "base learning rate (default: the optimizer's, e.g. uscion-tuned and scion 2^-8, adamw 1e-3)", positive)
     .option('--iters <n>', 'training iterations (cosine decay ends here)', int(0), 2000)
     .option('--seed <n>', 'seed of the initial weights and of the batches', int(0), 1337)
     .option('--n-layer <n>', 'transformer blocks', int(1), CPU_CONFIG.nLayer)

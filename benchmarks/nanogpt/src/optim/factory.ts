@@ -11,7 +11,7 @@ import {
 import type { ParamMap } from '../model/backend.js';
 import { AdamW } from './adamw.js';
 import { scionGroups } from './groups.js';
-import { PAPER_SCION, PAPER_USCION, recipeOptimizer, recipeSchedule, type Recipe } from './recipe.js';
+import { PAPER_SCION, PAPER_USCION, recipeOptimizer, recipeSchedule, TUNED_USCION, type Recipe } from './recipe.js';
 import type { TrainOptimizer } from './types.js';
 
 /** An optimizer entry: its default lr, a one-line description, and the recipe it is (Scion-family presets). */
@@ -23,6 +23,11 @@ interface OptimizerEntry {
 
 /** Optimizers the benchmark knows, with the learning rate each starts from. */
 export const OPTIMIZERS = {
+  'uscion-tuned': {
+    lr: TUNED_USCION.lr,
+    about: 'the tuned recipe for the main job: uSCG with the paper groups, linear decay to zero (src/optim/recipe.ts)',
+    recipe: TUNED_USCION,
+  },
   adamw: { lr: 1e-3, about: 'AdamW as nanoGPT (β 0.9/0.99, wd 0.1 on 2-D, clip 1.0)' },
   scion: { lr: PAPER_SCION.lr, about: "the paper's Scion (SCG, constrained), DESIGN §4 groups", recipe: PAPER_SCION },
   uscion: { lr: PAPER_USCION.lr, about: 'unconstrained Scion (uSCG), same groups', recipe: PAPER_USCION },
@@ -33,6 +38,9 @@ export const OPTIMIZERS = {
 } as const satisfies Record<string, OptimizerEntry>;
 
 export type OptimizerName = keyof typeof OPTIMIZERS;
+
+/** What `pnpm nanogpt` trains without `--optimizer`: the tuned recipe. */
+export const DEFAULT_OPTIMIZER: OptimizerName = 'uscion-tuned';
 
 export function isOptimizerName(s: string): s is OptimizerName {
   return Object.hasOwn(OPTIMIZERS, s);

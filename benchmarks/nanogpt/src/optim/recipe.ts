@@ -85,6 +85,14 @@ export const PAPER_SCION: Recipe = {
 /** The same with the unconstrained update (uSCG). */
 export const PAPER_USCION: Recipe = { ...PAPER_SCION, family: 'uscion' };
 
+/**
+ * The tuned recipe for the main job (nanoGPT's CPU config, 2000 iterations): the paper's groups and
+ * radii with the unconstrained update (uSCG), γ = 2⁻⁸, and a linear decay to zero after nanoGPT's
+ * 100-iteration warmup. Chosen by the recipe sweep (`scripts/tuning.sh`, results in
+ * `results/recipe/`); the docs' tuning page has the sweep and the three-seed table.
+ */
+export const TUNED_USCION: Recipe = { ...PAPER_USCION, schedule: 'linear' };
+
 /** The four parameter groups of nanoGPT (tied head) with the recipe's radii and orthogonalization. */
 export function recipeGroups(r: Pick<Recipe, 'hidden' | 'gains' | 'positions' | 'embedding' | 'ortho'>): GroupSpec[] {
   return [
