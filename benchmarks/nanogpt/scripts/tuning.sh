@@ -41,5 +41,10 @@ case "${1:-}" in
     # one key at a time around stage c's best (uSCG, lr 2^-8, linear to zero), at 2000 iterations
     d=(--base uscion --set schedule=linear)
     for kv in lr=0.0028 warmup=50 momentum=0.2 hidden=4 embedding=240; do recipe2000 "${d[@]}" --set "$kv"; done ;;
-  *) echo "usage: tuning.sh transfer|a|b|c|d" >&2; exit 2 ;;
+  e)
+    # the leaders of stages c and d on three seeds (1337 is already in the file)
+    recipe2000 --seeds 3 --base uscion --set schedule=linear
+    recipe2000 --seeds 3 --base scion --set schedule=linear --set lr=2^-10 --set hidden=12 --set gains=12 --set positions=12 --set embedding=720
+    recipe2000 --seeds 3 --base uscion --set schedule=linear --set gains=1.5 ;;
+  *) echo "usage: tuning.sh transfer|a|b|c|d|e" >&2; exit 2 ;;
 esac
