@@ -37,6 +37,7 @@ const guide: DefaultTheme.SidebarItem[] = [
   ]),
   { text: 'Playground', link: '/playground' },
   { text: 'Benchmarks', link: '/benchmarks' },
+  { text: 'LR transfer and tuning', link: '/tuning' },
 ];
 
 export default defineConfig({
@@ -59,12 +60,14 @@ export default defineConfig({
       { text: 'API', link: '/api/', activeMatch: '^/api/' },
       { text: 'Playground', link: '/playground' },
       { text: 'Benchmarks', link: '/benchmarks' },
+      { text: 'Tuning', link: '/tuning' },
     ],
     sidebar: {
       '/guide/': guide,
       '/concepts/': guide,
       '/benchmarks': guide,
       '/playground': guide,
+      '/tuning': guide,
       '/api/': [{ text: 'API reference', link: '/api/', items: apiSidebar }],
     },
     outline: { level: [2, 3] },

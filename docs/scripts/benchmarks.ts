@@ -10,12 +10,17 @@ const docs = fileURLToPath(new URL('..', import.meta.url));
 const root = join(docs, '..');
 const resultsDir = process.env.LMO_BENCH_RESULTS ?? join(root, 'benchmarks', 'nanogpt', 'results');
 
+const SWEEP_DIRS = new Set(['transfer', 'recipe']);
+
 function collect(dir: string): ResultFile[] {
   if (!existsSync(dir)) return [];
   const files: ResultFile[] = [];
   for (const entry of readdirSync(dir).sort()) {
     const path = join(dir, entry);
-    if (statSync(path).isDirectory()) files.push(...collect(path));
+    // transfer/ and recipe/ hold sweep records: the tuning page (scripts/tuning.ts) shows them.
+    if (statSync(path).isDirectory()) {
+      if (!SWEEP_DIRS.has(entry)) files.push(...collect(path));
+    }
     else if (/\.(jsonl|json|ndjson)$/.test(entry)) {
       files.push({ path: relative(root, path).split('\\').join('/'), text: readFileSync(path, 'utf8') });
     }

@@ -13,8 +13,10 @@ import { parityBench } from './parity.js';
 import { parseSideRecords, type NsDtype } from './side-records.js';
 import { sideBySideReport } from './side-tables.js';
 import { speedBench, speedTable, writeJson } from './speed.js';
+import { recipeCommand } from './recipe-command.js';
 import { sweepBench, sweepTable } from './sweep.js';
 import { torchBench } from './torch.js';
+import { transferCommand } from './transfer-command.js';
 
 const int = parseInteger(1);
 const count = parseInteger(0);
@@ -59,7 +61,7 @@ async function setup(o: Common) {
 }
 
 function program(): Command {
-  const p = new Command('bench').description('nanoGPT benchmarks: parity, speed, sweep, torch').exitOverride().configureOutput({ writeErr: () => {} });
+  const p = new Command('bench').description('nanoGPT benchmarks: parity, speed, sweep, torch, transfer, recipe').exitOverride().configureOutput({ writeErr: () => {} });
   common(
     p.command('parity').description('same seed, N steps on every backend: loss difference and gradient error against the reference; exits 1 beyond tolerance'),
     { nLayer: 2, nEmbd: 64, blockSize: 32, batchSize: 4 },
@@ -188,6 +190,8 @@ function program(): Command {
       });
       console.log(sideBySideReport(runs));
     });
+  transferCommand(p);
+  recipeCommand(p);
   return p;
 }
 

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { BACKENDS, DEFAULT_BACKEND } from '../model/registry.js';
 import { CPU_CONFIG } from '../model/config.js';
-import { OPTIMIZERS } from '../optim/factory.js';
+import { DEFAULT_OPTIMIZER, OPTIMIZERS } from '../optim/factory.js';
 import { parseInteger as int, parseLearningRate } from './numbers.js';
 
 /** Everything `pnpm nanogpt` accepts, parsed. */
@@ -37,10 +37,10 @@ export const RESUME_FLAGS = new Set(['resume', 'progress']);
 export function nanogptCommand(): Command {
   const optimizers = Object.keys(OPTIMIZERS).join(', ');
   return new Command('nanogpt')
-    .description('Train nanoGPT (char-level, tiny shakespeare) with Scion or another optimizer, on any of its backends (onnxruntime, reference, tfjs, gpu.js).')
+    .description('Train nanoGPT (char-level, tiny shakespeare) with the tuned Scion-family recipe or another optimizer, on any of its backends (onnxruntime, reference, tfjs, gpu.js).')
     .addOption(new Option('--backend <name>', `model backend: ${BACKENDS.join(', ')}`).default(DEFAULT_BACKEND))
-    .addOption(new Option('--optimizer <name>', `optimizer: ${optimizers}`).default('scion'))
-    .option('--lr <number>', "base learning rate, e.g. 2^-8 or 1e-3 (default: the optimizer's: scion 2^-8, adamw 1e-3)", parseLearningRate)
+    .addOption(new Option('--optimizer <name>', `optimizer: ${optimizers}`).default(DEFAULT_OPTIMIZER))
+    .option('--lr <number>', "base learning rate, e.g. 2^-8 or 1e-3 (default: the optimizer's: uscion-tuned and scion 2^-8, adamw 1e-3)", parseLearningRate)
     .option('--iters <n>', 'training iterations (cosine decay ends here)', int(0), 2000)
     .option('--seed <n>', 'seed of the initial weights and of the batches', int(0), 1337)
     .option('--n-layer <n>', 'transformer blocks', int(1), CPU_CONFIG.nLayer)

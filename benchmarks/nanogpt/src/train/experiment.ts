@@ -3,9 +3,9 @@ import { locateCorpus, readCorpus, type CorpusSource } from '../data/locate.js';
 import type { ModelBackend } from '../model/backend.js';
 import { validateConfig, type GPTConfig } from '../model/config.js';
 import { initParams } from '../model/init.js';
-import { createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, isOptimizerName, type OptimizerName } from '../optim/factory.js';
-import { UsageError } from '../util/errors.js';
+import { createTrainOptimizer, scheduleFor, OPTIMIZERS, isOptimizerName, type OptimizerName } from '../optim/factory.js';
 import type { TrainOptimizer } from '../optim/types.js';
+import { UsageError } from '../util/errors.js';
 import { train, type TrainHooks, type TrainResult, type TrainSettings, type TrainStart } from './trainer.js';
 
 /** The corpus and model shape of a run, validated. */
@@ -68,9 +68,8 @@ export interface LiveRun<T> {
 }
 
 /**
- * Initial weights from the seed (or a checkpoint's), one optimizer (its state restored from the
- * checkpoint), nanoGPT's schedule, the training loop. `hooks` may be a function of the live run,
- * for hooks that save the parameters and the optimizer (checkpoints).
+ * Trains optimizer `name` (its schedule for `settings.iters`) from the seed's weights, or from a
+ * checkpoint's; see {@link trainBuilt}.
  */
 export async function trainWith<T>(
   model: ModelBackend<T>,
@@ -82,13 +81,37 @@ export async function trainWith<T>(
   resume?: Resume,
 ): Promise<RunOutcome<T>> {
   const baseLr = lr ?? OPTIMIZERS[name].lr;
+  const out = await trainBuilt(model, data, (params) => createTrainOptimizer(name, model.tensors, params, baseLr, scheduleFor(name, settings.iters)), settings, hooks, resume);
+  return { optimizer: name, lr: baseLr, ...out };
+}
+
+/**
+ * Initial weights from the seed (or a checkpoint's), the optimizer `build` makes over them (its state
+ * restored from the checkpoint), the training loop. `hooks` may be a function of the live run, for
+ * hooks that save the parameters and the optimizer (checkpoints). On failure the parameters and the
+ * optimizer are freed; on success the caller frees them ({@link disposeOutcome}).
+ */
+export async function trainBuilt<T>(
+  model: ModelBackend<T>,
+  data: CharDataset,
+  build: (params: Map<string, T>) => TrainOptimizer<T>,
+  settings: TrainSettings,
+  hooks?: TrainHooks | ((live: LiveRun<T>) => TrainHooks),
+  resume?: Resume,
+): Promise<Pick<RunOutcome<T>, 'result' | 'params' | 'trained'>> {
   const params = model.createParams(resume ? new Map(Object.entries(resume.weights)) : initParams(model.config, settings.seed));
-  const optimizer = createTrainOptimizer(name, model.tensors, params, baseLr, nanoGptSchedule(settings.iters));
+  let optimizer: TrainOptimizer<T>;
+  try {
+    optimizer = build(params);
+  } catch (e) {
+    disposeParams(model, params);
+    throw e;
+  }
   try {
     if (resume) await optimizer.loadState(resume.optimizerState);
     const h = typeof hooks === 'function' ? hooks({ params, optimizer }) : hooks;
     const result = await train(model, params, optimizer, data, settings, h, resume?.start);
-    return { optimizer: name, lr: baseLr, result, params, trained: optimizer };
+    return { result, params, trained: optimizer };
   } catch (e) {
     optimizer.dispose();
     disposeParams(model, params);
@@ -96,8 +119,8 @@ export async function trainWith<T>(
   }
 }
 
-/** Frees what {@link trainWith} returned: the parameters and the optimizer. */
-export function disposeOutcome<T>(model: ModelBackend<T>, outcome: RunOutcome<T>): void {
+/** Frees what {@link trainWith} or {@link trainBuilt} returned: the parameters and the optimizer. */
+export function disposeOutcome<T>(model: ModelBackend<T>, outcome: Pick<RunOutcome<T>, 'params' | 'trained'>): void {
   outcome.trained.dispose();
   disposeParams(model, outcome.params);
 }

@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/**
+ * A resumable queue of training runs over a JSON-lines results file. Each finished run appends one
+ * line; a run whose key is already in the file is never repeated, so an interrupted sweep is resumed
+ * by running the same command again. Several processes may work on one file at once: before a run
+ * each takes a claim (a lock file created exclusively, holding its pid), so two workers never train
+ * the same point; the claim of a process that has died is taken over.
+ */
+
+/** Reads the records of a JSON-lines file that `accept` recognizes; other and unfinished lines are ignored. */
+export function readRecords<R>(path: string, accept: (v: unknown) => v is R): R[] {
+  if (!existsSync(path)) return [];
+  const out: R[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      continue; // a line cut short by a killed process
+    }
+    if (accept(v)) out.push(v);
+  }
+  return out;
+}
+
+/** Whether the file exists and its last byte is not a newline (a line cut short by a killed writer). */
+function endsMidLine(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const size = statSync(path).size;
+  if (size === 0) return false;
+  const fd = openSync(path, 'r');
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Appends one record as a line (a single write, so concurrent appenders do not interleave). After a
+ * line cut short by a killed writer it starts a new line, so the record is not glued to the fragment.
+ */
+export function appendRecord(path: string, record: object): void {
+  mkdirSync(dirname(path), { recursive: true });
+  appendFileSync(path, `${endsMidLine(path) ? '\n' : ''}${JSON.stringify(record)}\n`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Exclusive claims on keys, as lock files in `dir`. */
+export class Claims {
+  readonly #dir: string;
+  readonly #held = new Set<string>();
+
+  constructor(dir: string) {
+    this.#dir = resolve(dir);
+  }
+
+  #file(key: string): string {
+    return join(this.#dir, `${createHash('sha1').update(key).digest('hex')}.claim`);
+  }
+
+  /** Takes the claim on `key`; false when a live process holds it. */
+  tryClaim(key: string): boolean {
+    mkdirSync(this.#dir, { recursive: true });
+    const file = this.#file(key);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(file, 'wx');
+        writeSync(fd, String(process.pid));
+        closeSync(fd);
+        this.#held.add(key);
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        let pid = Number.NaN;
+        try {
+          pid = Number(readFileSync(file, 'utf8'));
+        } catch {
+          continue; // released meanwhile: try again
+        }
+        if (Number.isInteger(pid) && pid > 0 && alive(pid)) return false;
+        try {
+          unlinkSync(file); // its holder died
+        } catch {
+          // someone else removed it first
+        }
+      }
+    }
+    return false;
+  }
+
+  release(key: string): void {
+    if (!this.#held.delete(key)) return;
+    try {
+      unlinkSync(this.#file(key));
+    } catch {
+      // already gone
+    }
+  }
+
+  releaseAll(): void {
+    for (const key of [...this.#held]) this.release(key);
+  }
+}
+
+/** What {@link runQueue} needs to know about a sweep. */
+export interface QueueSpec<P, R extends object> {
+  /** The results file (JSON lines), read before every run and appended to after it. */
+  readonly file: string;
+  /** Recognizes this sweep's records among the file's lines. */
+  readonly accept: (v: unknown) => v is R;
+  /** The points still to run, in order, given the records so far (done points may be included: they are skipped). */
+  readonly pending: (records: readonly R[]) => readonly P[];
+  readonly pointKey: (p: P) => string;
+  readonly recordKey: (r: R) => string;
+  /** Trains one point and returns its record. */
+  readonly run: (p: P) => Promise<R>;
+  readonly claims: Claims;
+  /** Called after each record is appended. */
+  readonly onRecord?: (r: R, p: P) => void;
+}
+
+/**
+ * Works through the pending points until none is left that is neither done nor claimed by another
+ * live worker. Returns the number of runs this worker made.
+ */
+export async function runQueue<P, R extends object>(spec: QueueSpec<P, R>): Promise<number> {
+  let made = 0;
+  try {
+    for (;;) {
+      const records = readRecords(spec.file, spec.accept);
+      const done = new Set(records.map(spec.recordKey));
+      const point = spec.pending(records).find((p) => !done.has(spec.pointKey(p)) && spec.claims.tryClaim(spec.pointKey(p)));
+      if (point === undefined) return made;
+      const key = spec.pointKey(point);
+      try {
+        // Another worker may have finished it between our read and our claim.
+        if (readRecords(spec.file, spec.accept).some((r) => spec.recordKey(r) === key)) continue;
+        const record = await spec.run(point);
+        appendRecord(spec.file, record);
+        made++;
+        spec.onRecord?.(record, point);
+      } finally {
+        spec.claims.release(key);
+      }
+    }
+  } finally {
+    spec.claims.releaseAll();
+  }
+}

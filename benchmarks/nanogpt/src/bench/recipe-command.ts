@@ -1,0 +1,114 @@
+import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { PACKAGE_DIR } from '../data/locate.js';
+import { CPU_CONFIG } from '../model/config.js';
+import { createModelBackend, DEFAULT_BACKEND } from '../model/registry.js';
+import { OPTIMIZERS, recipeOf, isOptimizerName } from '../optim/factory.js';
+import { recipeDiff, type Recipe } from '../optim/recipe.js';
+import { isRecipeRecord, recipeTable, summarize, type RecipeRecord } from '../report/recipe-report.js';
+import { prepare } from '../train/experiment.js';
+import { UsageError } from '../util/errors.js';
+import { Claims, readRecords, runQueue } from './queue.js';
+import { expandRecipes, recipePointKey, recipePoints, recipeRecordKey, runRecipePoint, type RecipePoint, type RecipeSweep } from './recipe.js';
+
+const int = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected an integer ≥ 1, got "${v}"`);
+  return n;
+};
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** The names `--base` accepts: the benchmark's Scion-family optimizers that are recipes. */
+export function baseRecipe(name: string): Recipe {
+  const recipe = isOptimizerName(name) ? recipeOf(name) : undefined;
+  if (!recipe) {
+    const names = Object.keys(OPTIMIZERS).filter((n) => isOptimizerName(n) && recipeOf(n) !== undefined);
+    throw new UsageError(`--base must name a recipe optimizer (${names.join(', ')}), got "${name}"`);
+  }
+  return recipe;
+}
+
+interface RecipeOptions {
+  data?: string;
+  backend: string;
+  base: string;
+  set?: string[];
+  vary?: string[];
+  seeds: number;
+  seed: number;
+  iters: number;
+  evalIters: number;
+  evalEvery?: number;
+  batchSize: number;
+  json: string;
+  dryRun?: boolean;
+  top: number;
+}
+
+/** `pnpm bench recipe`: registers the command on `program`. */
+export function recipeCommand(program: Command): Command {
+  return program
+    .command('recipe')
+    .description('Scion-family recipe sweep on the default model: a base recipe, --set and --vary keys (cartesian product) × seeds; resumable, several workers may share one --json file')
+    .option('--data <file>', 'corpus (default as for pnpm nanogpt)')
+    .option('--backend <name>', 'model backend', DEFAULT_BACKEND)
+    .option('--base <name>', 'recipe to start from (an optimizer name that is a recipe)', 'scion')
+    .option('--set <key=value>', 'a recipe setting (repeatable): family, lr, momentum, hidden, gains, positions, embedding, schedule, warmup, decay, ortho', collect)
+    .option('--vary <key=v1,v2>', 'a varied key (repeatable; the cartesian product of all --vary is run)', collect)
+    .option('--seeds <n>', 'seeds per recipe (from --seed on)', int, 1)
+    .option('--seed <n>', 'first seed', int, 1337)
+    .option('--iters <n>', 'iterations per run (the schedule ends here)', int, 500)
+    .option('--eval-iters <n>', 'batches per split per evaluation', int, 50)
+    .option('--eval-every <n>', 'also evaluate along the run and store the curve (default: only at the end)', int)
+    .option('--batch-size <n>', 'batch', int, 12)
+    .option('--json <file>', 'results file (JSON lines, appended; runs already in it are skipped)', 'results/recipe/recipe-500.jsonl')
+    .option('--dry-run', 'list the recipes and stop')
+    .option('--top <n>', 'rows of the ranking printed at the end', int, 15)
+    .action(async (o: RecipeOptions) => {
+      const base = baseRecipe(o.base);
+      const sweep: RecipeSweep = {
+        base,
+        set: o.set ?? [],
+        vary: o.vary ?? [],
+        seeds: Array.from({ length: o.seeds }, (_, i) => o.seed + i),
+        iters: o.iters,
+        evalIters: o.evalIters,
+        evalEvery: o.evalEvery ?? o.iters,
+        batchSize: o.batchSize,
+      };
+      const recipes = expandRecipes(sweep);
+      const file = resolve(o.json);
+      if (o.dryRun) {
+        for (const r of recipes) console.log(recipeDiff(r, base) || `(the ${o.base} recipe)`);
+        console.log(`${recipes.length} recipe(s) × ${sweep.seeds.length} seed(s), ${o.iters} iterations → ${file}`);
+        return;
+      }
+      const { data, config } = await prepare(o.data, CPU_CONFIG);
+      const model = await createModelBackend(o.backend, config);
+      const claims = new Claims(join(PACKAGE_DIR, 'out', 'claims'));
+      const points = recipePoints(sweep);
+      try {
+        const made = await runQueue<RecipePoint, RecipeRecord>({
+          file,
+          accept: isRecipeRecord,
+          pending: () => points,
+          pointKey: (p) => `${file}|${recipePointKey(p, sweep)}`,
+          recordKey: (r) => `${file}|${recipeRecordKey(r)}`,
+          claims,
+          run: (p) => {
+            console.log(`${recipeDiff(p.recipe, base) || `(the ${o.base} recipe)`} seed ${p.seed} …`);
+            return runRecipePoint(model, data, sweep, p);
+          },
+          onRecord: (r) => {
+            const loss = r.final_val_loss;
+            console.log(`  final val loss ${loss === null || !Number.isFinite(loss) ? 'diverged' : loss.toFixed(4)} (${r.seconds.toFixed(0)} s)`);
+          },
+        });
+        console.log(`${made} run(s) made by this worker`);
+      } finally {
+        model.dispose();
+      }
+      const records = readRecords(file, isRecipeRecord);
+      console.log(`\nall ${o.iters}-iteration recipes in ${o.json}, best first:\n${recipeTable(summarize(records, o.iters), o.top)}`);
+    });
+}

@@ -1,0 +1,121 @@
+import type { CharDataset } from '../data/char-dataset.js';
+import type { ModelBackend } from '../model/backend.js';
+import { recipeTrainOptimizer } from '../optim/factory.js';
+import { applySettings, recipeId, recipeSchedule, type Recipe } from '../optim/recipe.js';
+import { disposeOutcome, trainBuilt } from '../train/experiment.js';
+import type { RecipeRecord } from '../report/recipe-report.js';
+import { UsageError } from '../util/errors.js';
+
+/**
+ * The recipe sweep: a base recipe, `key=value` settings, and varied keys (`key=v1,v2,…`) whose
+ * cartesian product gives the recipes; each runs for every seed. One JSON line per run.
+ */
+export interface RecipeSweep {
+  readonly base: Recipe;
+  /** Settings applied to the base before the variations (`key=value`). */
+  readonly set: readonly string[];
+  /** Varied keys (`key=v1,v2,…`), expanded as a cartesian product, the first key outermost. */
+  readonly vary: readonly string[];
+  readonly seeds: readonly number[];
+  readonly iters: number;
+  readonly evalIters: number;
+  /** Evaluate every this many iterations (the curve is stored in the record); `iters`: at the end only. */
+  readonly evalEvery: number;
+  readonly batchSize: number;
+}
+
+/** One run of the recipe sweep. */
+export interface RecipePoint {
+  readonly recipe: Recipe;
+  readonly seed: number;
+}
+
+/** Splits `key=v1,v2,…` into its key and values. */
+function variation(text: string): [string, string[]] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--vary expects key=v1,v2,…, got "${text}"`);
+  const values = text
+    .slice(eq + 1)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (values.length === 0) throw new UsageError(`--vary ${text.slice(0, eq)} has no values`);
+  return [text.slice(0, eq).trim(), values];
+}
+
+/** Every recipe of the sweep (distinct, in expansion order). Validates every setting first. */
+export function expandRecipes(s: Pick<RecipeSweep, 'base' | 'set' | 'vary'>): Recipe[] {
+  const base = applySettings(s.base, s.set);
+  let recipes: Recipe[] = [base];
+  for (const text of s.vary) {
+    const [key, values] = variation(text);
+    recipes = recipes.flatMap((r) => values.map((v) => applySettings(r, [`${key}=${v}`])));
+  }
+  const seen = new Set<string>();
+  return recipes.filter((r) => {
+    const id = recipeId(r);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+/** Every point: recipes × seeds (seeds innermost). */
+export function recipePoints(s: RecipeSweep): RecipePoint[] {
+  return expandRecipes(s).flatMap((recipe) => s.seeds.map((seed) => ({ recipe, seed })));
+}
+
+export function recipePointKey(p: RecipePoint, s: Pick<RecipeSweep, 'iters' | 'evalIters' | 'batchSize'>): string {
+  return `${recipeId(p.recipe)}|${p.seed}|${s.iters}|${s.evalIters}|${s.batchSize}`;
+}
+
+export function recipeRecordKey(r: RecipeRecord): string {
+  return `${r.id}|${r.seed}|${r.iters}|${r.eval_iters}|${r.batch_size}`;
+}
+
+/** Trains one recipe on `model` and returns its record (a diverged run gets null losses). */
+export async function runRecipePoint<T>(model: ModelBackend<T>, data: CharDataset, s: RecipeSweep, p: RecipePoint): Promise<RecipeRecord> {
+  const started = performance.now();
+  let final = Number.NaN;
+  let best = Number.NaN;
+  let evals: { iter: number; val_loss: number; train_loss: number }[] = [];
+  try {
+    const out = await trainBuilt(
+      model,
+      data,
+      (params) => recipeTrainOptimizer('recipe', p.recipe, model.tensors, params, recipeSchedule(p.recipe, s.iters)),
+      { iters: s.iters, batchSize: s.batchSize, evalEvery: s.evalEvery, evalIters: s.evalIters, seed: p.seed },
+    );
+    disposeOutcome(model, out);
+    final = out.result.finalValLoss;
+    best = out.result.bestValLoss;
+    evals = out.result.evals.map((e) => ({ iter: e.iter, val_loss: round4(e.val_loss), train_loss: round4(e.train_loss) }));
+  } catch (e) {
+    if (!/diverged/.test((e as Error).message)) throw e;
+  }
+  const threads = Number(process.env['NANOGPT_ORT_THREADS']);
+  const c = model.config;
+  return {
+    kind: 'recipe',
+    id: recipeId(p.recipe),
+    recipe: p.recipe,
+    seed: p.seed,
+    iters: s.iters,
+    eval_iters: s.evalIters,
+    batch_size: s.batchSize,
+    n_layer: c.nLayer,
+    n_head: c.nHead,
+    width: c.nEmbd,
+    block_size: c.blockSize,
+    final_val_loss: final,
+    best_val_loss: best,
+    seconds: Math.round((performance.now() - started) / 100) / 10,
+    backend: model.name,
+    ...(model.name === 'onnxruntime' && Number.isInteger(threads) && threads > 0 ? { ort_threads: threads } : {}),
+    ...(s.evalEvery < s.iters ? { evals } : {}),
+  };
+}
+
+function round4(v: number): number {
+  return Math.round(v * 1e4) / 1e4;
+}
