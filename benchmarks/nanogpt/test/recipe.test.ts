@@ -134,7 +134,7 @@ describe('recipe optimizer', () => {
   it('passes the orthogonalization method to the spectral norm and the family to the update', () => {
     const opt = recipeOptimizer({ ...PAPER_SCION, ortho: 'polar-express' }, referenceBackend, make(), recipeSchedule(PAPER_SCION, 10));
     const info = opt.parameters.find((p) => p.name === 'transformer.h.0.mlp.c_fc.weight')!;
-    expect(info).toMatchObject({ group: 'matrices', norm: { kind: 'spectral', options: { method: 'polar-express' } } });
+    expect(info).toMatchObject({ group: 'hidden', norm: { kind: 'spectral', options: { method: 'polar-express' } } });
     // SCG shrinks x by (1 − γ) before the step: with a zero gradient on a fresh buffer the LMO of 0 is 0
     const params = make();
     const before = Float64Array.from(params.get('transformer.h.0.ln_1.weight')!.data);

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIMIZER } from '../src/optim/factory.js';
 import { encodeCheckpoint, loadCheckpoint, type Checkpoint } from '../src/run/checkpoint.js';
 import { claimNewRunDir } from '../src/run/run-dir.js';
 import { checkFits, stepMemory } from '../src/run/size-check.js';
@@ -14,6 +15,8 @@ afterAll(removeWorkdirs);
 // Small enough to be quick, large enough that a step takes a few milliseconds on the reference backend.
 const SMALL = ['--backend', 'reference', '--eval-every', '10', '--eval-iters', '2', '--n-layer', '2', '--n-head', '2', '--n-embd', '16', '--block-size', '16', '--batch-size', '4', '--sample', '0', '--no-progress', '--data', 'corpus.txt'];
 
+/** The checkpoint file of a run of the default optimizer. */
+const CK = `checkpoint-${DEFAULT_OPTIMIZER}.json`;
 const readCk = (path: string): Checkpoint => loadCheckpoint(path)!;
 /** The bytes of every weight, to compare two runs exactly. */
 const weightBytes = (ck: Checkpoint): Record<string, string> =>
@@ -33,14 +36,14 @@ describe('run directories', () => {
     const first = await run([...SMALL, '--iters', '4', '--out', 'r'], cwd);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    for (const f of ['run.json', 'metrics.jsonl', 'loss.svg', 'checkpoint-scion.json']) expect(existsSync(join(cwd, 'r', f)), f).toBe(true);
-    expect(readCk(join(cwd, 'r', 'checkpoint-scion.json'))).toMatchObject({ step: 4, finished: true });
+    for (const f of ['run.json', 'metrics.jsonl', 'loss.svg', CK]) expect(existsSync(join(cwd, 'r', f)), f).toBe(true);
+    expect(readCk(join(cwd, 'r', CK))).toMatchObject({ step: 4, finished: true });
     const again = await run([...SMALL, '--iters', '4', '--out', 'r'], cwd);
     expect(again.code).toBe(2);
     expect(lines(again.stderr)).toEqual([expect.stringMatching(/--out .*r already holds a run: --resume .* continues it, --force starts it over/)]);
     const forced = await run([...SMALL, '--iters', '3', '--out', 'r', '--force'], cwd);
     expect(forced.code).toBe(0);
-    expect(readCk(join(cwd, 'r', 'checkpoint-scion.json'))).toMatchObject({ step: 3, iters: 3, finished: true });
+    expect(readCk(join(cwd, 'r', CK))).toMatchObject({ step: 3, iters: 3, finished: true });
   });
 
   it('without --out a new directory per run, never an earlier one', () => {
@@ -62,7 +65,7 @@ describe('kill and resume: the final weights and losses equal an uninterrupted r
   }
 
   it.each([
-    ['scion', ['--iters', '60', '--save-every', '7'], 'scion', 14],
+    ['the default optimizer', ['--iters', '60', '--save-every', '7'], DEFAULT_OPTIMIZER, 14],
     ['adamw, then scionlight (--compare): killed during the second', ['--iters', '40', '--save-every', '5', '--optimizer', 'adamw', '--compare', 'scionlight'], 'scionlight', 10],
   ])('%s: SIGKILL to the whole process group after a checkpoint, then --resume', async (_what, args, killIn, killAt) => {
     const cwd = workdir('nanogpt-kill-');
@@ -79,7 +82,7 @@ describe('kill and resume: the final weights and losses equal an uninterrupted r
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain(`${killIn}: resuming at step ${atKill.step}`);
-    for (const opt of [...new Set([args[args.indexOf('--optimizer') + 1] ?? 'scion', killIn as string])].filter((o) => o !== '--iters')) {
+    for (const opt of new Set([args.includes('--optimizer') ? args[args.indexOf('--optimizer') + 1]! : DEFAULT_OPTIMIZER, killIn as string])) {
       const a = readCk(join(cwd, 'straight', `checkpoint-${opt}.json`));
       const b = readCk(join(cwd, 'killed', `checkpoint-${opt}.json`));
       expect(b.finished).toBe(true);
@@ -111,10 +114,10 @@ describe('kill and resume: the final weights and losses equal an uninterrupted r
   it('a damaged checkpoint is a one-line error on --resume, not a stack trace', async () => {
     const cwd = workdir('nanogpt-damaged-');
     await straight(cwd, 'r', ['--iters', '3']);
-    writeFileSync(join(cwd, 'r', 'checkpoint-scion.json'), '{"format":"lmo-nanogpt-checkpoint","vers');
+    writeFileSync(join(cwd, 'r', CK), '{"format":"lmo-nanogpt-checkpoint","vers');
     const r = await run(['--resume', 'r'], cwd);
     expect(r.code).toBe(2);
-    expect(lines(r.stderr)).toEqual([expect.stringMatching(/checkpoint .*checkpoint-scion\.json cannot be read/)]);
+    expect(lines(r.stderr)).toEqual([expect.stringMatching(new RegExp(`checkpoint .*${CK.replace('.', '\\.')} cannot be read`))]);
   });
 
   it('--resume takes no other options, and needs a run', async () => {
@@ -149,7 +152,7 @@ describe('signals', () => {
         ? spawn('pnpm', ['nanogpt', ...args.map((a) => (a === 'corpus.txt' || a === 'r' ? join(cwd, a) : a))], { cwd: root, detached: true })
         : spawn(process.execPath, [bin, ...args], { cwd, detached: true });
     const done = collect(child);
-    const ck = join(cwd, 'r', 'checkpoint-scion.json');
+    const ck = join(cwd, 'r', CK);
     await until(() => atLeast(ck, 5), 60_000, 'the first checkpoint');
     process.kill(child.pid!, signal);
     const r = await done;
@@ -170,7 +173,7 @@ describe('signals', () => {
     const cwd = workdir('nanogpt-orphan-', 'now is the winter of our discontent\n'.repeat(200));
     const args = [...SMALL, '--iters', '100000', '--save-every', '5', '--out', join(cwd, 'r')].map((a) => (a === 'corpus.txt' ? join(cwd, a) : a));
     const child = spawn('pnpm', ['nanogpt', ...args], { cwd: root, detached: true, stdio: 'ignore' });
-    const ck = join(cwd, 'r', 'checkpoint-scion.json');
+    const ck = join(cwd, 'r', CK);
     await until(() => atLeast(ck, 5), 60_000, 'the first checkpoint');
     process.kill(child.pid!, 'SIGKILL');
     await until(() => !groupAlive(child.pid!), 15_000, 'the orphaned CLI to stop');
@@ -193,7 +196,7 @@ describe('signals', () => {
     const r = await done;
     expect(r.code).toBe(130);
     expect(Date.now() - t0).toBeLessThan(5000); // 2 × 20,000 evaluation batches would take far longer
-    expect(readCk(join(cwd, 'r', 'checkpoint-scion.json'))).toMatchObject({ step: 0, finished: false, evals: [] });
+    expect(readCk(join(cwd, 'r', CK))).toMatchObject({ step: 0, finished: false, evals: [] });
   }, 60_000);
 
   it('Ctrl-C during the progress bar gives the terminal back its cursor and line wrap', async () => {
@@ -202,7 +205,7 @@ describe('signals', () => {
     // `script` runs the CLI on a pseudo-terminal (its stdout a TTY, so the bar is drawn).
     const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd, detached: true });
     const done = collect(child);
-    await until(() => atLeast(join(cwd, 'r', 'checkpoint-scion.json'), 5), 60_000, 'the first checkpoint');
+    await until(() => atLeast(join(cwd, 'r', CK), 5), 60_000, 'the first checkpoint');
     // What Ctrl-C does: SIGINT to the terminal's foreground process, the CLI (not `script` itself).
     const [cli] = findProcesses(process.execPath, bin).filter((pid) => readlinkCwd(pid) === realpathSync(cwd));
     expect(cli).toBeDefined();
