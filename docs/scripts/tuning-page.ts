@@ -25,7 +25,7 @@ import {
   type RecipeRecord,
   type RecipeSummary,
 } from '../../benchmarks/nanogpt/src/report/recipe-report.js';
-import { parseRuns, type ResultFile } from './benchmarks-page.js';
+import { parseResults, type ResultFile } from './benchmarks-page.js';
 
 export interface TuningPage {
   readonly markdown: string;
@@ -143,7 +143,7 @@ function transferSection(records: readonly TransferRecord[], svgs: Map<string, s
 
 /** Three-seed means of `pnpm nanogpt` runs of the default config (summary lines), per optimizer and lr. */
 function baselines(files: readonly ResultFile[], iters: number): { optimizer: string; lr: number; losses: { seed: number; loss: number }[] }[] {
-  const { runs } = parseRuns(files.filter((f) => /^benchmarks\/nanogpt\/results\/[^/]+$/.test(f.path)));
+  const { runs } = parseResults(files.filter((f) => /^benchmarks\/nanogpt\/results\/[^/]+$/.test(f.path)));
   const groups = new Map<string, { optimizer: string; lr: number; losses: Map<number, number> }>();
   for (const r of runs) {
     const s = r.summary;

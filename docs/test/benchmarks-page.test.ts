@@ -37,17 +37,6 @@ describe('scripts/benchmarks-page.ts', () => {
     expect(page.svgs.get('ref.svg')).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   });
 
-  it("leaves the side-by-side records of `pnpm bench torch` to their own table (neither runs nor skipped lines)", () => {
-    const text = [
-      JSON.stringify({ side: 'torch', kind: 'env', threads: 2 }),
-      JSON.stringify({ side: 'lmo', backend: 'onnxruntime', kind: 'part', part: 'fwd_bwd' }),
-      JSON.stringify({ side: 'jax', kind: 'env' }),
-    ].join('\n');
-    const { runs, skipped } = parseResults([{ path: `${R}/torch.jsonl`, text }]);
-    expect(runs).toEqual([]);
-    expect(skipped).toEqual([`${R}/torch.jsonl:3: neither an evaluation, a summary nor a sweep line`]);
-  });
-
   it('writes one --compare command for a file of two runs, and --lr for a single run', () => {
     const { runs } = parseResults([
       { path: `${R}/cmp.jsonl`, text: [...evals('scion', 4), summary('onnxruntime', 'scion', 2.5, 6), ...evals('adamw', 4), summary('onnxruntime', 'adamw', 2.6, 2)].join('\n') },
@@ -121,6 +110,7 @@ describe('scripts/benchmarks-page.ts', () => {
     ];
     const results = parseResults(files);
     expect(results.sideBySide.map((f) => f.path)).toEqual(files.map((f) => f.path));
+    expect(results.runs).toEqual([]); // neither training runs
     expect(results.skipped).toEqual([]);
     const page = renderBenchmarksPage(files);
     expect(page.markdown).toContain('## Side by side with PyTorch');

@@ -58,7 +58,7 @@ describe('scripts/tuning-page.ts', () => {
     expect(md).toContain('| scion | 64 | 2 | 2^-8 | 2.2000 | 2.2000, 2.1000, 2.3000 | 2.2000 ± 0.1000 | yes | -7.83 |');
     expect(md).toContain('| scion | 128 | 4 | 2^-8 | 2.1000 | 2.1000 | – | yes | – |');
     expect(md).toContain('scion: best lr 64: 2^-8, 128: 2^-8 — a spread of 1× (0 octaves) across widths');
-    expect(md).toContain('adamw: best lr 64: 2e-3, 128: 1e-3, 256: 1e-3 — a spread of 2× (1 octaves) across widths');
+    expect(md).toContain('adamw: best lr 64: 2e-3, 128: 1e-3, 256: 1e-3 — a spread of 2× (1 octave) across widths');
     expect(md).toContain('| 2^-7 | 2.2500 | diverged |');
     // ranking at 500 and the three seeds at 2000: 1.6, 1.5, 1.7 → 1.6 ± 0.1, 0.15 below the baseline's 1.75
     expect(md).toMatch(/\| 1 \| uscion \| 2\^-7 \|.*\| 1337 \| 1\.9000 \| 1\.9000 \|/);

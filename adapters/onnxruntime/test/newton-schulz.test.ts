@@ -3,39 +3,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '@lmo/core';
 import { POLAR_EXPRESS, QUINTIC, type PolynomialCoefficients } from '@lmo/core/backend';
+import { polynomialSteps64 } from '@lmo/core/testing';
 import { traceGraph } from '../src/graph/builder.js';
 import { gramRuns, newtonSchulzForm } from '../src/graph/newton-schulz.js';
 import { Leaf, OpNode } from '../src/graph/nodes.js';
 import { newtonSchulzFlops, onnxBackend } from '../src/index.js';
 
 const QUINTIC5: PolynomialCoefficients[] = Array.from({ length: 5 }, () => QUINTIC);
-
-/** The polynomial steps in float64, straight from the formula (X is m × n with m ≤ n, left side). */
-function steps64(x: Float32Array, m: number, n: number, coefficients: readonly PolynomialCoefficients[]): Float64Array {
-  let X = Float64Array.from(x);
-  for (const [a, b, c] of coefficients) {
-    const A = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) for (let k = 0; k < n; k++) A[i * m + j]! += X[i * n + k]! * X[j * n + k]!;
-    const B = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < m; j++) {
-        let aa = 0;
-        for (let k = 0; k < m; k++) aa += A[i * m + k]! * A[k * m + j]!;
-        B[i * m + j] = b * A[i * m + j]! + c * aa;
-      }
-    }
-    const Y = new Float64Array(m * n);
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let bx = 0;
-        for (let k = 0; k < m; k++) bx += B[i * m + k]! * X[k * n + j]!;
-        Y[i * n + j] = a * X[i * n + j]! + bx;
-      }
-    }
-    X = Y;
-  }
-  return X;
-}
 
 /** A rank-`r` m × n matrix (a sum of r random outer products), scaled to Frobenius norm 1/1.01. */
 function lowRank(m: number, n: number, r: number, seed: number): Float32Array {
@@ -122,7 +96,7 @@ describe('fused Newton–Schulz: accuracy against float64', () => {
     it(`${label}: within 1e-4, and within 3× the error of the primitives`, async () => {
       const x = lowRank(rows, cols, rank, rows + cols);
       const left = rows <= cols;
-      const want = left ? steps64(x, rows, cols, coefficients) : transpose(steps64(Float32Array.from(transpose(x, rows, cols)), cols, rows, coefficients), cols, rows);
+      const want = left ? polynomialSteps64(x, rows, cols, coefficients) : transpose(polynomialSteps64(Float32Array.from(transpose(x, rows, cols)), cols, rows, coefficients), cols, rows);
       const errors: number[] = [];
       for (const b of [fused, plain]) {
         const t = b.fromArray(x, [rows, cols]);

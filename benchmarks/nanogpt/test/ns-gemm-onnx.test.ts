@@ -1,34 +1,11 @@
+import { QUINTIC } from '@lmo/core/backend';
+import { polynomialSteps64 } from '@lmo/core/testing';
 import { describe, expect, it } from 'vitest';
 import { loadOrt } from '../src/model/onnxruntime/backend.js';
 import { nsGemmInputs, nsGemmModel, timeNsGemmsOnnx } from '../src/bench/ns-gemm-onnx.js';
 
-// Newton–Schulz written out in float64: per step X ← a·X + (b·A + c·A²)·X with A = X·Xᵀ.
-function newtonSchulz64(x: Float32Array, m: number, n: number, steps: number): Float64Array {
-  const [a, b, c] = [3.4445, -4.775, 2.0315];
-  let X = Float64Array.from(x);
-  for (let s = 0; s < steps; s++) {
-    const A = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) for (let k = 0; k < n; k++) A[i * m + j]! += X[i * n + k]! * X[j * n + k]!;
-    const B = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < m; j++) {
-        let aa = 0;
-        for (let k = 0; k < m; k++) aa += A[i * m + k]! * A[k * m + j]!;
-        B[i * m + j] = b * A[i * m + j]! + c * aa;
-      }
-    }
-    const next = new Float64Array(m * n);
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let bx = 0;
-        for (let k = 0; k < m; k++) bx += B[i * m + k]! * X[k * n + j]!;
-        next[i * n + j] = a * X[i * n + j]! + bx;
-      }
-    }
-    X = next;
-  }
-  return X;
-}
+// Keller Jordan's quintic, five times: the graph's steps, checked against them in float64.
+const QUINTIC5 = Array.from({ length: 5 }, () => QUINTIC);
 
 const shapes = [[3, 7], [6, 4], [5, 5]] as const;
 
@@ -52,7 +29,7 @@ describe("Newton–Schulz's GEMMs as one ONNX graph", () => {
     const z = await sums.run(feeds);
     shapes.forEach(([r, c], i) => {
       const [m, n] = [Math.min(r, c), Math.max(r, c)];
-      const want = newtonSchulz64(xs[i]!, m, n, 5);
+      const want = polynomialSteps64(xs[i]!, m, n, QUINTIC5);
       const got = y[`y${i}`]!;
       expect(got.dims).toEqual([m, n]);
       const data = got.data as Float32Array;

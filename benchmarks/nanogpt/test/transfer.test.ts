@@ -157,7 +157,7 @@ describe('transfer report', () => {
     const best = bestLrs(records, 1337);
     expect(lrShift(best.filter((b) => b.optimizer === 'scion'))).toEqual({ factor: 2, octaves: 1 });
     expect(lrShift(best.filter((b) => b.optimizer === 'adamw')).factor).toBeCloseTo(2, 12);
-    expect(shiftSummary(best)[0]).toContain('scion: best lr 64: 2^-8, 128: 2^-9 — a spread of 2× (1 octaves) across widths');
+    expect(shiftSummary(best)[0]).toContain('scion: best lr 64: 2^-8, 128: 2^-9 — a spread of 2× (1 octave) across widths');
   });
 
   it('draws one panel per optimizer, a curve per width, on a log lr axis', () => {

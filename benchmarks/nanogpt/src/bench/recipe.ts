@@ -2,7 +2,8 @@ import type { CharDataset } from '../data/char-dataset.js';
 import type { ModelBackend } from '../model/backend.js';
 import { recipeTrainOptimizer } from '../optim/factory.js';
 import { applySettings, recipeId, recipeSchedule, type Recipe } from '../optim/recipe.js';
-import { disposeOutcome, trainBuilt } from '../train/experiment.js';
+import { trainBuilt } from '../train/experiment.js';
+import { sweepRun } from './sweep-run.js';
 import type { RecipeRecord } from '../report/recipe-report.js';
 import { UsageError } from '../util/errors.js';
 
@@ -75,25 +76,14 @@ export function recipeRecordKey(r: RecipeRecord): string {
 
 /** Trains one recipe on `model` and returns its record (a diverged run gets null losses). */
 export async function runRecipePoint<T>(model: ModelBackend<T>, data: CharDataset, s: RecipeSweep, p: RecipePoint): Promise<RecipeRecord> {
-  const started = performance.now();
-  let final = Number.NaN;
-  let best = Number.NaN;
-  let evals: { iter: number; val_loss: number; train_loss: number }[] = [];
-  try {
-    const out = await trainBuilt(
+  const run = await sweepRun(model, () =>
+    trainBuilt(
       model,
       data,
       (params) => recipeTrainOptimizer('recipe', p.recipe, model.tensors, params, recipeSchedule(p.recipe, s.iters)),
       { iters: s.iters, batchSize: s.batchSize, evalEvery: s.evalEvery, evalIters: s.evalIters, seed: p.seed },
-    );
-    disposeOutcome(model, out);
-    final = out.result.finalValLoss;
-    best = out.result.bestValLoss;
-    evals = out.result.evals.map((e) => ({ iter: e.iter, val_loss: round4(e.val_loss), train_loss: round4(e.train_loss) }));
-  } catch (e) {
-    if (!/diverged/.test((e as Error).message)) throw e;
-  }
-  const threads = Number(process.env['NANOGPT_ORT_THREADS']);
+    ),
+  );
   const c = model.config;
   return {
     kind: 'recipe',
@@ -107,15 +97,9 @@ export async function runRecipePoint<T>(model: ModelBackend<T>, data: CharDatase
     n_head: c.nHead,
     width: c.nEmbd,
     block_size: c.blockSize,
-    final_val_loss: final,
-    best_val_loss: best,
-    seconds: Math.round((performance.now() - started) / 100) / 10,
-    backend: model.name,
-    ...(model.name === 'onnxruntime' && Number.isInteger(threads) && threads > 0 ? { ort_threads: threads } : {}),
-    ...(s.evalEvery < s.iters ? { evals } : {}),
+    final_val_loss: run.final,
+    best_val_loss: run.best,
+    ...run.meta,
+    ...(s.evalEvery < s.iters ? { evals: run.evals } : {}),
   };
-}
-
-function round4(v: number): number {
-  return Math.round(v * 1e4) / 1e4;
 }

@@ -3,7 +3,8 @@ import type { ModelBackend } from '../model/backend.js';
 import type { GPTConfig } from '../model/config.js';
 import type { OptimizerName } from '../optim/factory.js';
 import { argminFinite, lossOf, type TransferRecord } from '../report/transfer-report.js';
-import { disposeParams, trainWith } from '../train/experiment.js';
+import { trainWith } from '../train/experiment.js';
+import { sweepRun } from './sweep-run.js';
 
 /**
  * The learning-rate transfer sweep: nanoGPT's GPT at several widths (heads scaled to keep the head
@@ -158,25 +159,9 @@ export async function runTransferPoint<T>(
   plan: TransferPlan,
   p: TransferPoint,
 ): Promise<TransferRecord> {
-  const started = performance.now();
-  let final = Number.NaN;
-  let best = Number.NaN;
-  try {
-    const out = await trainWith(model, data, p.optimizer, p.lr, {
-      iters: plan.iters,
-      batchSize: plan.batchSize,
-      evalEvery: plan.iters,
-      evalIters: plan.evalIters,
-      seed: p.seed,
-    });
-    disposeParams(model, out.params);
-    final = out.result.finalValLoss;
-    best = out.result.bestValLoss;
-  } catch (e) {
-    // A diverged run is a result of the sweep (NaN, written as null), not a failure of it.
-    if (!/diverged/.test((e as Error).message)) throw e;
-  }
-  const threads = Number(process.env['NANOGPT_ORT_THREADS']);
+  const run = await sweepRun(model, () =>
+    trainWith(model, data, p.optimizer, p.lr, { iters: plan.iters, batchSize: plan.batchSize, evalEvery: plan.iters, evalIters: plan.evalIters, seed: p.seed }),
+  );
   return {
     kind: 'transfer',
     optimizer: p.optimizer,
@@ -189,11 +174,9 @@ export async function runTransferPoint<T>(
     seed: p.seed,
     iters: plan.iters,
     eval_iters: plan.evalIters,
-    final_val_loss: final,
-    best_val_loss: best,
-    seconds: Math.round((performance.now() - started) / 100) / 10,
-    backend: model.name,
-    ...(model.name === 'onnxruntime' && Number.isInteger(threads) && threads > 0 ? { ort_threads: threads } : {}),
+    final_val_loss: run.final,
+    best_val_loss: run.best,
+    ...run.meta,
   };
 }
 

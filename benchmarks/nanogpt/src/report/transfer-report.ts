@@ -187,7 +187,7 @@ export function shiftSummary(best: readonly BestLr[]): string[] {
   return [...byOpt].map(([opt, list]) => {
     const { factor, octaves } = lrShift(list);
     const path = list.map((b) => `${b.width}: ${lrLabel(b.lr)}`).join(', ');
-    let line = `${opt}: best lr ${path} — a spread of ${Number(factor.toPrecision(3))}× (${Number(octaves.toFixed(2))} octaves) across widths`;
+    let line = `${opt}: best lr ${path} — a spread of ${Number(factor.toPrecision(3))}× (${Number(octaves.toFixed(2))} octave${Number(octaves.toFixed(2)) === 1 ? '' : 's'}) across widths`;
     const vertices = list.filter((b) => b.vertexLog2 !== undefined);
     if (vertices.length >= 2) {
       const v = vertices.map((b) => b.vertexLog2!);

@@ -66,8 +66,17 @@ function transpose64(a: Float64Array, m: number, n: number): Float64Array {
 }
 
 /**
- * The polynomial steps of `FusedKernels.newtonSchulz` in float64 for an `[m, n]` input, written
- * from the formula `X ← a·X + b·(XXᵀ)X + c·(XXᵀ)²X` (both Gram sides give this same polynomial).
+ * The polynomial steps of `FusedKernels.newtonSchulz` in float64 for a row-major `[m, n]` input,
+ * written from the formula: per coefficient triple `(a, b, c)`,
+ * `X ← a·X + b·(XXᵀ)X + c·(XXᵀ)²X` (both Gram sides give this same polynomial). The ground truth
+ * to test a backend's own Newton–Schulz kernel against; no normalization, no transpose.
+ *
+ * @example
+ * ```ts
+ * import { QUINTIC } from '@lmo/core/backend';
+ * import { polynomialSteps64 } from '@lmo/core/testing';
+ * const want = polynomialSteps64(x, 128, 512, Array(5).fill(QUINTIC));
+ * ```
  */
 export function polynomialSteps64(x: ArrayLike<number>, m: number, n: number, coefficients: readonly PolynomialCoefficients[]): Float64Array {
   let X = Float64Array.from(x);

@@ -17,3 +17,4 @@ export { conformanceCheckIds, prepareConformance, runConformance, type Conforman
 export { DEFAULT_TOLERANCES, type ConformanceTolerances } from './checks/index.js';
 export { ConformanceFailure } from './assert.js';
 export { relativeError } from './relative-error.js';
+export { polynomialSteps64 } from './float64.js';

@@ -1,0 +1,56 @@
+import type { ModelBackend } from '../model/backend.js';
+import { disposeOutcome, type RunOutcome } from '../train/experiment.js';
+
+/** One evaluation of a sweep run's curve, losses rounded to 4 decimals. */
+export interface SweepEval {
+  readonly iter: number;
+  readonly val_loss: number;
+  readonly train_loss: number;
+}
+
+/** What a sweep records of one training run. */
+export interface SweepRunResult {
+  /** Final and best val loss; NaN (written as null) when the run diverged. */
+  readonly final: number;
+  readonly best: number;
+  /** Every evaluation (empty when the run diverged). */
+  readonly evals: readonly SweepEval[];
+  /** The fields every sweep record ends with: wall seconds, the backend, onnxruntime's thread count when set. */
+  readonly meta: { readonly seconds: number; readonly backend: string; readonly ort_threads?: number };
+}
+
+const round4 = (v: number): number => Math.round(v * 1e4) / 1e4;
+
+/**
+ * Runs `train` (a {@link trainWith} or {@link trainBuilt} call on `model`), frees what it returns,
+ * and reports it. A diverged run is a result of the sweep, not a failure of it; other errors throw.
+ */
+export async function sweepRun<T>(
+  model: ModelBackend<T>,
+  train: () => Promise<Pick<RunOutcome<T>, 'result' | 'params' | 'trained'>>,
+): Promise<SweepRunResult> {
+  const started = performance.now();
+  let final = Number.NaN;
+  let best = Number.NaN;
+  let evals: SweepEval[] = [];
+  try {
+    const out = await train();
+    disposeOutcome(model, out);
+    final = out.result.finalValLoss;
+    best = out.result.bestValLoss;
+    evals = out.result.evals.map((e) => ({ iter: e.iter, val_loss: round4(e.val_loss), train_loss: round4(e.train_loss) }));
+  } catch (e) {
+    if (!/diverged/.test((e as Error).message)) throw e;
+  }
+  const threads = Number(process.env['NANOGPT_ORT_THREADS']);
+  return {
+    final,
+    best,
+    evals,
+    meta: {
+      seconds: Math.round((performance.now() - started) / 100) / 10,
+      backend: model.name,
+      ...(model.name === 'onnxruntime' && Number.isInteger(threads) && threads > 0 ? { ort_threads: threads } : {}),
+    },
+  };
+}
