@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { RefTensor, referenceBackend } from '@lmo/core/reference';
 import { describe, expect, it } from 'vitest';
+import { readRecords } from '../src/bench/queue.js';
 import { expandRecipes, recipePointKey, recipePoints, type RecipeSweep } from '../src/bench/recipe.js';
+import { isRecipeRecord, summarize } from '../src/report/recipe-report.js';
 import { paramSpecs, sizeOf, type GPTConfig } from '../src/model/config.js';
 import { DEFAULT_OPTIMIZER, OPTIMIZERS, recipeOf, scheduleFor } from '../src/optim/factory.js';
 import { nanogptCommand } from '../src/cli/options.js';
@@ -35,6 +38,14 @@ describe('recipes as data', () => {
     // the default's schedule is the recipe's: linear to zero at the last iteration (nanoGPT's cosine ends at 1/10)
     expect(scheduleFor(DEFAULT_OPTIMIZER, 2000)(2000)).toBe(TUNED_USCION.schedule === 'cosine' ? 0.1 : 0);
     expect(scheduleFor('scion', 2000)(2000)).toBeCloseTo(0.1, 12);
+  });
+
+  it('the tuned recipe is the best three-seed mean of the committed 2000-iteration sweep', () => {
+    const file = fileURLToPath(new URL('../results/recipe/recipe-2000.jsonl', import.meta.url));
+    const confirmed = summarize(readRecords(file, isRecipeRecord), 2000).filter((s) => s.seeds.length >= 3);
+    expect(confirmed.length).toBeGreaterThan(1);
+    expect(confirmed[0]!.recipe).toEqual(TUNED_USCION);
+    expect(confirmed[0]!.mean).toBeLessThan(confirmed[1]!.mean);
   });
 
   it('applies key=value settings (2^k allowed) and rejects bad ones by name', () => {

@@ -28,7 +28,7 @@ interface OptimizerEntry {
 export const OPTIMIZERS = {
   'uscion-tuned': {
     lr: TUNED_USCION.lr,
-    about: "the tuned recipe for the main job: uSCG, core's transformerGroups(), linear decay to zero (src/optim/recipe.ts)",
+    about: "the tuned recipe for the main job: uSCG, core's transformerGroups() with the gains' radius 1.5, linear decay to zero (src/optim/recipe.ts)",
     recipe: TUNED_USCION,
   },
   adamw: { lr: 1e-3, about: 'AdamW as nanoGPT (β 0.9/0.99, wd 0.1 on 2-D, clip 1.0)' },
