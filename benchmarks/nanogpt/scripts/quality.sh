@@ -13,7 +13,7 @@ run() { pnpm --silent nanogpt --no-progress --sample 200 --force "$@"; }  # --fo
 case "${1:-}" in
   a)
     for seed in 1338 1339; do
-      run --seed "$seed" --compare adamw --json "benchmarks/nanogpt/results/scion-vs-adamw-seed$seed.jsonl"
+      run --optimizer scion --seed "$seed" --compare adamw --json "benchmarks/nanogpt/results/scion-vs-adamw-seed$seed.jsonl"
     done ;;
   b)
     for seed in 1337 1338 1339; do
