@@ -121,21 +121,10 @@ function transferSection(records: readonly TransferRecord[], svgs: Map<string, s
       md.push('');
     }
     md.push(':::', '');
-    // A width that lacks an lr most widths ran was run sparse (middle of the grid, extended to bracket).
-    const curves = lrCurves(rs, seed);
-    const common = (opt: string): number[] => {
-      const cs = curves.filter((c) => c.optimizer === opt);
-      const lrs = distinct(cs.flatMap((c) => c.points.map((p) => p[0])));
-      return lrs.filter((lr) => cs.filter((c) => c.points.some((p) => p[0] === lr)).length * 2 >= cs.length);
-    };
-    const sparse = widths.filter((w) =>
-      curves.some((c) => c.width === w && common(c.optimizer).some((lr) => !c.points.some((p) => p[0] === lr))),
-    );
-    const flags = `--optimizers ${optimizers.join(',')}${sparse.length > 0 ? ` --sparse-widths ${sparse.join(',')}` : ''} --iters ${iters} --eval-iters ${evalIters} --json results/transfer/transfer-${iters}.jsonl`;
-    md.push('Regenerate (resumable: points already in the file are skipped; several workers may share the file):', '');
+    md.push('Regenerate from the repository root (resumable: points already in the file are skipped; two shells may share the work), then print the table and draw the figure from the file:', '');
     md.push('```sh');
-    md.push(`NANOGPT_ORT_THREADS=1 pnpm bench transfer ${flags}`);
-    md.push(`pnpm bench transfer ${flags} --report-only`);
+    md.push('bash benchmarks/nanogpt/scripts/tuning.sh transfer');
+    md.push(`pnpm bench transfer --report-only --iters ${iters} --json results/transfer/transfer-${iters}.jsonl`);
     md.push('```', '');
   }
   return md;

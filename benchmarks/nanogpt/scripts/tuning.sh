@@ -15,10 +15,12 @@ recipe2000() { bench recipe --iters 2000 --eval-iters 200 --eval-every 500 --jso
 
 case "${1:-}" in
   transfer)
-    # widths 64-512 (head dimension 32), Scion and AdamW lr grids, 500 iterations, 2 more seeds at each
-    # best lr; width 512 (a Scion run there takes ~50 minutes on a busy 2-core machine) starts from the
-    # middle two lrs and extends only to bracket its minimum
-    bench transfer --optimizers scion,adamw --sparse-widths 512 --iters 500 --eval-iters 50 --json results/transfer/transfer-500.jsonl ;;
+    # widths 64-256 (head dimension 32): Scion and AdamW over their lr grids, extended at an edge
+    # that holds the minimum, then 2 more seeds at each width's best lr; width 512 (a Scion run there
+    # takes ~50 minutes on a busy 2-core machine) starts from the middle two lrs of each grid and
+    # extends only to bracket its minimum, one seed
+    bench transfer --optimizers scion,adamw --widths 64,128,256 --iters 500 --eval-iters 50 --json results/transfer/transfer-500.jsonl
+    bench transfer --optimizers scion,adamw --widths 512 --sparse-widths 512 --extra-seeds 0 --iters 500 --eval-iters 50 --json results/transfer/transfer-500.jsonl ;;
   a)
     # the update, the schedule and the lr
     recipe500 --base scion --vary family=scion,uscion --vary schedule=cosine,linear,wsd --vary lr=2^-9,2^-8,2^-7,2^-6 ;;
@@ -46,5 +48,9 @@ case "${1:-}" in
     recipe2000 --seeds 3 --base uscion --set schedule=linear
     recipe2000 --seeds 3 --base scion --set schedule=linear --set lr=2^-10 --set hidden=12 --set gains=12 --set positions=12 --set embedding=720
     recipe2000 --seeds 3 --base uscion --set schedule=linear --set gains=1.5 ;;
-  *) echo "usage: tuning.sh transfer|a|b|c|d|e" >&2; exit 2 ;;
+  f)
+    # Polar Express against the quintic: at 500 iterations around stage b's best, and on the winner at 2000
+    recipe500 --base uscion --set lr=2^-7 --set schedule=linear --set gains=1.5 --vary ortho=quintic,polar-express
+    recipe2000 --base uscion-tuned --set ortho=polar-express ;;
+  *) echo "usage: tuning.sh transfer|a|b|c|d|e|f" >&2; exit 2 ;;
 esac
