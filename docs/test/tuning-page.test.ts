@@ -66,7 +66,7 @@ describe('scripts/tuning-page.ts', () => {
     expect(md).toContain('| scion | 2^-8 | 1337: 1.8000, 1338: 1.7000, 1339: 1.7500 | **1.7500** ± 0.0500 |');
     expect(md).toContain('0.1500 below scion at 2^-8 (1.7500)');
     // the stage of the tuning script that ran it, and the report from the file
-    expect(md).toContain('bash benchmarks/nanogpt/scripts/tuning.sh transfer\npnpm bench transfer --report-only --iters 500 --json results/transfer/transfer-500.jsonl');
+    expect(md).toContain('bash benchmarks/nanogpt/scripts/tuning.sh transfer\npnpm bench transfer --report-only --iters 500 --json benchmarks/nanogpt/results/transfer/transfer-500.jsonl');
   });
 
   it('says what is missing when there are no records', () => {

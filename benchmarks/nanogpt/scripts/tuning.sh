@@ -9,9 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 export NANOGPT_ORT_THREADS="${NANOGPT_ORT_THREADS:-1}"
 bench() { pnpm --silent bench "$@"; }
-recipe500() { bench recipe --iters 500 --eval-iters 50 --json results/recipe/recipe-500.jsonl "$@"; }
+recipe500() { bench recipe --iters 500 --eval-iters 50 --json benchmarks/nanogpt/results/recipe/recipe-500.jsonl "$@"; }
 # the main job's protocol: 2000 iterations, final val loss on 200 batches per split (the curve every 500)
-recipe2000() { bench recipe --iters 2000 --eval-iters 200 --eval-every 500 --json results/recipe/recipe-2000.jsonl "$@"; }
+recipe2000() { bench recipe --iters 2000 --eval-iters 200 --eval-every 500 --json benchmarks/nanogpt/results/recipe/recipe-2000.jsonl "$@"; }
 
 case "${1:-}" in
   transfer)
@@ -19,8 +19,8 @@ case "${1:-}" in
     # that holds the minimum, then 2 more seeds at each width's best lr; width 512 (a Scion run there
     # takes ~50 minutes on a busy 2-core machine) starts from the middle two lrs of each grid and
     # extends only to bracket its minimum, one seed
-    bench transfer --optimizers scion,adamw --widths 64,128,256 --iters 500 --eval-iters 50 --json results/transfer/transfer-500.jsonl
-    bench transfer --optimizers scion,adamw --widths 512 --sparse-widths 512 --extra-seeds 0 --iters 500 --eval-iters 50 --json results/transfer/transfer-500.jsonl ;;
+    bench transfer --optimizers scion,adamw --widths 64,128,256 --iters 500 --eval-iters 50 --json benchmarks/nanogpt/results/transfer/transfer-500.jsonl
+    bench transfer --optimizers scion,adamw --widths 512 --sparse-widths 512 --extra-seeds 0 --iters 500 --eval-iters 50 --json benchmarks/nanogpt/results/transfer/transfer-500.jsonl ;;
   a)
     # the update, the schedule and the lr
     recipe500 --base scion --vary family=scion,uscion --vary schedule=cosine,linear,wsd --vary lr=2^-9,2^-8,2^-7,2^-6 ;;

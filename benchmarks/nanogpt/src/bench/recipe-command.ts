@@ -40,7 +40,7 @@ interface RecipeOptions {
   evalIters: number;
   evalEvery?: number;
   batchSize: number;
-  json: string;
+  json?: string;
   dryRun?: boolean;
   top: number;
 }
@@ -61,7 +61,7 @@ export function recipeCommand(program: Command): Command {
     .option('--eval-iters <n>', 'batches per split per evaluation', int, 50)
     .option('--eval-every <n>', 'also evaluate along the run and store the curve (default: only at the end)', int)
     .option('--batch-size <n>', 'batch', int, 12)
-    .option('--json <file>', 'results file (JSON lines, appended; runs already in it are skipped)', 'results/recipe/recipe-500.jsonl')
+    .option('--json <file>', 'results file (JSON lines, appended; runs already in it are skipped; default: benchmarks/nanogpt/results/recipe/recipe-<iters>.jsonl)')
     .option('--dry-run', 'list the recipes and stop')
     .option('--top <n>', 'rows of the ranking printed at the end', int, 15)
     .action(async (o: RecipeOptions) => {
@@ -77,7 +77,7 @@ export function recipeCommand(program: Command): Command {
         batchSize: o.batchSize,
       };
       const recipes = expandRecipes(sweep);
-      const file = resolve(o.json);
+      const file = o.json ? resolve(o.json) : join(PACKAGE_DIR, 'results', 'recipe', `recipe-${o.iters}.jsonl`);
       if (o.dryRun) {
         for (const r of recipes) console.log(recipeDiff(r, base) || `(the ${o.base} recipe)`);
         console.log(`${recipes.length} recipe(s) × ${sweep.seeds.length} seed(s), ${o.iters} iterations → ${file}`);
@@ -109,6 +109,6 @@ export function recipeCommand(program: Command): Command {
         model.dispose();
       }
       const records = readRecords(file, isRecipeRecord);
-      console.log(`\nall ${o.iters}-iteration recipes in ${o.json}, best first:\n${recipeTable(summarize(records, o.iters), o.top)}`);
+      console.log(`\nall ${o.iters}-iteration recipes in ${file}, best first:\n${recipeTable(summarize(records, o.iters), o.top)}`);
     });
 }

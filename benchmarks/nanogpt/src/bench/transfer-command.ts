@@ -59,7 +59,7 @@ interface TransferOptions {
   maxExtend: number;
   iters: number;
   evalIters: number;
-  json: string;
+  json?: string;
   plot?: string;
   reportOnly?: boolean;
 }
@@ -99,7 +99,7 @@ export function transferCommand(program: Command): Command {
     .option('--max-extend <n>', 'lrs added beyond a grid edge that holds the minimum, per side', int, 2)
     .option('--iters <n>', 'iterations per run (the schedule ends here)', int, 500)
     .option('--eval-iters <n>', 'batches per split in the final evaluation', int, 50)
-    .option('--json <file>', 'results file (JSON lines, appended; points already in it are skipped)', 'results/transfer/transfer-500.jsonl')
+    .option('--json <file>', 'results file (JSON lines, appended; points already in it are skipped; default: benchmarks/nanogpt/results/transfer/transfer-<iters>.jsonl)')
     .option('--plot <file>', 'the figure (default: out/transfer-<iters>.svg)')
     .option('--report-only', 'print the table and write the figure from the file, train nothing')
     .action(async (o: TransferOptions) => {
@@ -132,7 +132,7 @@ export function transferCommand(program: Command): Command {
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
-      const file = resolve(o.json);
+      const file = o.json ? resolve(o.json) : join(PACKAGE_DIR, 'results', 'transfer', `transfer-${o.iters}.jsonl`);
       const plotPath = o.plot ? resolve(o.plot) : join(PACKAGE_DIR, 'out', `transfer-${o.iters}.svg`);
       if (o.reportOnly) {
         report(file, plan, plotPath);
