@@ -2,14 +2,15 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIMIZER } from '../src/optim/factory.js';
 import { encodeCheckpoint, loadCheckpoint, type Checkpoint } from '../src/run/checkpoint.js';
 import { claimNewRunDir } from '../src/run/run-dir.js';
 import { checkFits, stepMemory } from '../src/run/size-check.js';
 import { constants } from 'node:os';
-import { bin, collect, findProcesses, groupAlive, lines, removeWorkdirs, root, run, until, workdir } from './helpers/cli.js';
+import { bin, collect, findProcesses, groupAlive, killStarted, lines, removeWorkdirs, root, run, spawnGroup, until, workdir } from './helpers/cli.js';
 
+afterEach(killStarted);
 afterAll(removeWorkdirs);
 
 // Small enough to be quick, large enough that a step takes a few milliseconds on the reference backend.
@@ -71,7 +72,7 @@ describe('kill and resume: the final weights and losses equal an uninterrupted r
     const cwd = workdir('nanogpt-kill-');
     await straight(cwd, 'straight', args);
     // The same run in its own process group, killed with SIGKILL once a checkpoint exists.
-    const child = spawn(process.execPath, [bin, ...SMALL, ...args, '--out', 'killed'], { cwd, detached: true, stdio: 'ignore' });
+    const child = spawnGroup(process.execPath, [bin, ...SMALL, ...args, '--out', 'killed'], { cwd, stdio: 'ignore' });
     const ck = join(cwd, 'killed', `checkpoint-${killIn}.json`);
     await until(() => atLeast(ck, killAt as number), 60_000, `a checkpoint at step ${killAt}`);
     process.kill(-child.pid!, 'SIGKILL');
@@ -149,8 +150,8 @@ describe('signals', () => {
     // `pnpm nanogpt` finds the bin from inside the repository; run it there with absolute paths.
     const child =
       how === 'pnpm'
-        ? spawn('pnpm', ['nanogpt', ...args.map((a) => (a === 'corpus.txt' || a === 'r' ? join(cwd, a) : a))], { cwd: root, detached: true })
-        : spawn(process.execPath, [bin, ...args], { cwd, detached: true });
+        ? spawnGroup('pnpm', ['nanogpt', ...args.map((a) => (a === 'corpus.txt' || a === 'r' ? join(cwd, a) : a))], { cwd: root })
+        : spawnGroup(process.execPath, [bin, ...args], { cwd });
     const done = collect(child);
     const ck = join(cwd, 'r', CK);
     await until(() => atLeast(ck, 5), 60_000, 'the first checkpoint');
@@ -172,7 +173,7 @@ describe('signals', () => {
   it('SIGKILL to `pnpm nanogpt` (it cannot pass that on): the CLI notices its parent is gone and stops cleanly', async () => {
     const cwd = workdir('nanogpt-orphan-', 'now is the winter of our discontent\n'.repeat(200));
     const args = [...SMALL, '--iters', '100000', '--save-every', '5', '--out', join(cwd, 'r')].map((a) => (a === 'corpus.txt' ? join(cwd, a) : a));
-    const child = spawn('pnpm', ['nanogpt', ...args], { cwd: root, detached: true, stdio: 'ignore' });
+    const child = spawnGroup('pnpm', ['nanogpt', ...args], { cwd: root, stdio: 'ignore' });
     const ck = join(cwd, 'r', CK);
     await until(() => atLeast(ck, 5), 60_000, 'the first checkpoint');
     process.kill(child.pid!, 'SIGKILL');
@@ -185,7 +186,7 @@ describe('signals', () => {
 
   it('a signal during a long evaluation does not wait for it to finish', async () => {
     const cwd = workdir('nanogpt-evalstop-', 'now is the winter of our discontent\n'.repeat(200));
-    const child = spawn(process.execPath, [bin, ...SMALL, '--iters', '100', '--eval-iters', '20000', '--out', 'r'], { cwd, detached: true });
+    const child = spawnGroup(process.execPath, [bin, ...SMALL, '--iters', '100', '--eval-iters', '20000', '--out', 'r'], { cwd });
     let stdout = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     const done = collect(child);
@@ -203,7 +204,7 @@ describe('signals', () => {
     const cwd = workdir('nanogpt-tty-', 'now is the winter of our discontent\n'.repeat(200));
     const cmd = [process.execPath, bin, ...SMALL.filter((a) => a !== '--no-progress'), '--iters', '100000', '--save-every', '5', '--out', 'r'].map((a) => `'${a}'`).join(' ');
     // `script` runs the CLI on a pseudo-terminal (its stdout a TTY, so the bar is drawn).
-    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd, detached: true });
+    const child = spawnGroup('script', ['-qfec', cmd, '/dev/null'], { cwd });
     const done = collect(child);
     await until(() => atLeast(join(cwd, 'r', CK), 5), 60_000, 'the first checkpoint');
     // What Ctrl-C does: SIGINT to the terminal's foreground process, the CLI (not `script` itself).

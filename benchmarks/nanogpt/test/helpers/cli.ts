@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +62,30 @@ export async function until(ok: () => boolean, ms: number, what: string): Promis
   while (!ok()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const started: ChildProcess[] = [];
+
+/**
+ * Spawns `command` as the leader of its own process group, remembered so that {@link killStarted}
+ * ends it when a test fails before it does.
+ */
+export function spawnGroup(command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+  const child = spawn(command, args, { ...options, detached: true });
+  started.push(child);
+  return child;
+}
+
+/** SIGKILLs every process group {@link spawnGroup} started that is still alive (call it in afterEach). */
+export function killStarted(): void {
+  for (const child of started.splice(0)) {
+    if (child.pid === undefined || !groupAlive(child.pid)) continue;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // gone in between
+    }
   }
 }
 
