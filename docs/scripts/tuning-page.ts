@@ -25,6 +25,7 @@ import {
   type RecipeRecord,
   type RecipeSummary,
 } from '../../benchmarks/nanogpt/src/report/recipe-report.js';
+import { recipeId, TUNED_USCION } from '../../benchmarks/nanogpt/src/optim/recipe.js';
 import { parseResults, type ResultFile } from './benchmarks-page.js';
 
 export interface TuningPage {
@@ -156,7 +157,7 @@ function confirmationSection(files: readonly ResultFile[], recipes: readonly Rec
     return md;
   }
   md.push(
-    `nanoGPT's CPU configuration, ${iters} iterations, final val loss on 200 batches per split, seeds 1337–1339. The recipe rows come from \`pnpm bench recipe --iters ${iters} --eval-iters 200 --eval-every 250 --seeds 3\`; the baselines from \`pnpm nanogpt\` (README, "Quality").`,
+    `nanoGPT's CPU configuration, ${iters} iterations, final val loss on 200 batches per split, seeds 1337–1339. The recipe rows come from the stages of \`benchmarks/nanogpt/scripts/tuning.sh\` (\`pnpm bench recipe --iters ${iters} --eval-iters 200 --eval-every 500\`, one onnxruntime thread; stage \`e\` ran the leaders' two more seeds); the baselines from \`pnpm nanogpt\` (README, "Quality").`,
     '',
   );
   if (base.length > 0) {
@@ -188,7 +189,9 @@ function confirmationSection(files: readonly ResultFile[], recipes: readonly Rec
 }
 
 function bestSentence(best: RecipeSummary, base: ReturnType<typeof baselines>): string {
-  const parts = [`The best recipe over three seeds reaches **${best.mean.toFixed(4)} ± ${best.sd.toFixed(4)}** (\`${best.id}\`)`];
+  const shipped = recipeId(TUNED_USCION);
+  const which = shipped === best.id ? ", the recipe `pnpm nanogpt` trains by default (`uscion-tuned`)" : ` (\`pnpm nanogpt\`'s default, \`uscion-tuned\`, is \`${shipped}\`)`;
+  const parts = [`The best recipe over three seeds reaches **${best.mean.toFixed(4)} ± ${best.sd.toFixed(4)}** (\`${best.id}\`${which})`];
   for (const b of base) {
     const { mean } = meanSd(b.losses.map((l) => l.loss));
     parts.push(`${(mean - best.mean).toFixed(4)} below ${b.optimizer} at ${lrLabel(b.lr)} (${mean.toFixed(4)})`);
