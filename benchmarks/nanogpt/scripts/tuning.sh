@@ -49,8 +49,9 @@ case "${1:-}" in
     recipe2000 --seeds 3 --base scion --set schedule=linear --set lr=2^-10 --set hidden=12 --set gains=12 --set positions=12 --set embedding=720
     recipe2000 --seeds 3 --base uscion --set schedule=linear --set gains=1.5 ;;
   f)
-    # Polar Express against the quintic: at 500 iterations around stage b's best, and on the winner at 2000
+    # Polar Express against the quintic: at 500 iterations around stage b's best, and on stage e's
+    # winner at 2000 (three seeds, as the winner has)
     recipe500 --base uscion --set lr=2^-7 --set schedule=linear --set gains=1.5 --vary ortho=quintic,polar-express
-    recipe2000 --base uscion-tuned --set ortho=polar-express ;;
+    recipe2000 --seeds 3 --base uscion --set schedule=linear --set gains=1.5 --set ortho=polar-express ;;
   *) echo "usage: tuning.sh transfer|a|b|c|d|e|f" >&2; exit 2 ;;
 esac
