@@ -73,6 +73,16 @@ are deterministic for a given onnxruntime thread count
 (\`NANOGPT_ORT_THREADS\`, 1 for every run here).
 `;
 
+/** Which widths got runs with other seeds than the grid's, per optimizer, as a phrase ("of widths …" or "of no width"). */
+function seededWidths(rs: readonly TransferRecord[], seed: number): string {
+  const parts = distinct(rs.map((r) => r.optimizer)).map((opt) => {
+    const ws = distinct(rs.filter((r) => r.optimizer === opt && r.seed !== seed).map((r) => r.width)).sort((a, b) => a - b);
+    const seeds = distinct(rs.filter((r) => r.optimizer === opt && r.seed !== seed).map((r) => r.seed)).length;
+    return `${opt}: ${ws.length === 0 ? 'no width' : `widths ${list(ws)} (${seeds} more seed${seeds === 1 ? '' : 's'})`}`;
+  });
+  return `(${parts.join('; ')})`;
+}
+
 function transferSection(records: readonly TransferRecord[], svgs: Map<string, string>): string[] {
   const md: string[] = ['## Learning-rate transfer across width', ''];
   if (records.length === 0) {
@@ -94,7 +104,7 @@ function transferSection(records: readonly TransferRecord[], svgs: Map<string, s
         `with nanoGPT's schedule (100 warmup iterations, cosine to lr/10 at the end) on the ${first.backend} backend; the final val ` +
         `loss is measured on ${evalIters} batches. Every optimizer keeps its groups and settings at every width ` +
         `(Scion: the paper's radii; AdamW: nanoGPT's). One run per (width, lr) with seed ${seed}; a grid whose best lr sat at ` +
-        `its edge was extended by the grid's factor; then two more seeds ran at each width's best lr. ` +
+        `its edge was extended by the grid's factor (at most twice per side); then more seeds ran at the best lr ${seededWidths(rs, seed)}. ` +
         `${rs.length} runs, ${(rs.reduce((s, r) => s + r.seconds, 0) / 3600).toFixed(1)} hours of training.`,
       '',
     );

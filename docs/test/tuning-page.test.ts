@@ -57,6 +57,8 @@ describe('scripts/tuning-page.ts', () => {
     // vertices: 64 through (−9, 2.3), (−8, 2.2), (−7, 2.25) → −8 + ½·(0.05)/(0.15)·… = −7.8333; 128's neighbour diverged
     expect(md).toContain('| scion | 64 | 2 | 2^-8 | 2.2000 | 2.2000, 2.1000, 2.3000 | 2.2000 ± 0.1000 | yes | -7.83 |');
     expect(md).toContain('| scion | 128 | 4 | 2^-8 | 2.1000 | 2.1000 | – | yes | – |');
+    // what ran with more seeds is read from the records, not assumed
+    expect(md).toMatch(/then more seeds ran at the best lr \(scion: widths 64 \(2 more seeds\); adamw: no width\)/);
     expect(md).toContain('scion: best lr 64: 2^-8, 128: 2^-8 — a spread of 1× (0 octaves) across widths');
     expect(md).toContain('adamw: best lr 64: 2e-3, 128: 1e-3, 256: 1e-3 — a spread of 2× (1 octave) across widths');
     expect(md).toContain('| 2^-7 | 2.2500 | diverged |');
