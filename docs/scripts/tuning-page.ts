@@ -104,7 +104,7 @@ function transferSection(records: readonly TransferRecord[], svgs: Map<string, s
         `with nanoGPT's schedule (100 warmup iterations, cosine to lr/10 at the end) on the ${first.backend} backend; the final val ` +
         `loss is measured on ${evalIters} batches. Every optimizer keeps its groups and settings at every width ` +
         `(Scion: the paper's radii; AdamW: nanoGPT's). One run per (width, lr) with seed ${seed}; a grid whose best lr sat at ` +
-        `its edge was extended by the grid's factor (at most twice per side); then more seeds ran at the best lr ${seededWidths(rs, seed)}. ` +
+        `its edge was extended by the grid's factor (up to three times per side); then more seeds ran at the best lr ${seededWidths(rs, seed)}. ` +
         `${rs.length} runs, ${(rs.reduce((s, r) => s + r.seconds, 0) / 3600).toFixed(1)} hours of training.`,
       '',
     );

@@ -16,10 +16,10 @@ recipe2000() { bench recipe --iters 2000 --eval-iters 200 --eval-every 500 --jso
 case "${1:-}" in
   transfer)
     # widths 64-256 (head dimension 32): Scion and AdamW over their lr grids, extended at an edge
-    # that holds the minimum, then 2 more seeds at each width's best lr; width 512 (a Scion run there
-    # takes ~50 minutes on a busy 2-core machine) starts from the middle two lrs of each grid and
-    # extends only to bracket its minimum, one seed
-    bench transfer --optimizers scion,adamw --widths 64,128,256 --iters 500 --eval-iters 50 --json benchmarks/nanogpt/results/transfer/transfer-500.jsonl
+    # that holds the minimum (up to 3 times per side), then 2 more seeds at each width's best lr;
+    # width 512 (a Scion run there takes ~50 minutes on a busy 2-core machine) starts from the middle
+    # two lrs of each grid and extends only to bracket its minimum, one seed
+    bench transfer --optimizers scion,adamw --widths 64,128,256 --max-extend 3 --iters 500 --eval-iters 50 --json benchmarks/nanogpt/results/transfer/transfer-500.jsonl
     bench transfer --optimizers scion,adamw --widths 512 --sparse-widths 512 --extra-seeds 0 --iters 500 --eval-iters 50 --json benchmarks/nanogpt/results/transfer/transfer-500.jsonl ;;
   a)
     # the update, the schedule and the lr
