@@ -20,7 +20,7 @@ case "${1:-}" in
     # width 512 (a Scion run there takes ~50 minutes on a busy 2-core machine) starts from the middle
     # two lrs of each grid and extends only to bracket its minimum, one seed
     bench transfer --optimizers scion,adamw --widths 64,128,256 --max-extend 3 --iters 500 --eval-iters 50 --json benchmarks/nanogpt/results/transfer/transfer-500.jsonl
-    bench transfer --optimizers scion,adamw --widths 512 --sparse-widths 512 --extra-seeds 0 --iters 500 --eval-iters 50 --json benchmarks/nanogpt/results/transfer/transfer-500.jsonl ;;
+    bench transfer --optimizers scion,adamw --widths 512 --sparse-widths 512 --extra-seeds 0 --max-extend 3 --iters 500 --eval-iters 50 --json benchmarks/nanogpt/results/transfer/transfer-500.jsonl ;;
   a)
     # the update, the schedule and the lr
     recipe500 --base scion --vary family=scion,uscion --vary schedule=cosine,linear,wsd --vary lr=2^-9,2^-8,2^-7,2^-6 ;;
