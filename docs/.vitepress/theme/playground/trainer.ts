@@ -3,7 +3,7 @@
  * nanoGPT's AdamW — stepping on the batches it is given.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ScionOptimizer, biasRMS, colNorm, sign, spectral } from '@lmo/tfjs';
+import { ScionOptimizer, transformerGroups } from '@lmo/tfjs';
 import { AdamW, clipByGlobalNorm, sumAll } from './adamw.js';
 import type { Batch } from './data.js';
 import { CharGpt, type GptConfig } from './model.js';
@@ -39,13 +39,12 @@ export function scionFor(settings: Extract<RunSettings, { kind: 'scion' }>, nonF
     momentum: settings.momentum,
     schedule: warmup,
     nonFinite,
-    groups: [
-      { name: 'embedding', match: '*/wte/embeddings', norm: sign({ normalized: true }), scale: radii.embedding },
-      { name: 'position', match: '*/wpe/embeddings', norm: colNorm({ transpose: true }), scale: radii.position },
-      { name: 'gains', match: '*/gamma', norm: biasRMS(), scale: radii.gains },
-      // Dense-style kernels [d_in, d_out]: @lmo/tfjs's 'auto' layout gives the norm their [d_out, d_in] view.
-      { name: 'hidden', match: '*/kernel', norm: spectral(), scale: radii.hidden },
-    ],
+    // core's transformer groups, matched by this model's tfjs variable names; every other variable
+    // is a Dense-style kernel [d_in, d_out], which @lmo/tfjs's 'auto' layout shows the norm as [d_out, d_in]
+    groups: transformerGroups({
+      radii: { embedding: radii.embedding, positions: radii.position, gains: radii.gains, hidden: radii.hidden },
+      match: { embedding: '*/wte/embeddings', positions: '*/wpe/embeddings' },
+    }),
   });
 }
 
