@@ -1,5 +1,6 @@
 import type { Recipe } from '../optim/recipe.js';
 import { lineChartSvg, PALETTE, type Series } from './plot-svg.js';
+import { lossOf, sweepRecordFields } from './sweep-record.js';
 import { argminFinite, lrChartLabel, lrLabel, meanSd } from './transfer-report.js';
 
 /**
@@ -32,23 +33,10 @@ export interface RecipeRecord {
   readonly evals?: ReadonlyArray<{ readonly iter: number; readonly val_loss: number; readonly train_loss: number }>;
 }
 
-const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-
 export function isRecipeRecord(v: unknown): v is RecipeRecord {
-  if (v === null || typeof v !== 'object') return false;
-  const r = v as Record<string, unknown>;
-  return (
-    r.kind === 'recipe' &&
-    typeof r.id === 'string' &&
-    typeof r.recipe === 'object' &&
-    r.recipe !== null &&
-    typeof r.backend === 'string' &&
-    ['seed', 'iters', 'eval_iters', 'batch_size', 'seconds', 'width'].every((k) => num(r[k])) &&
-    (r.final_val_loss === null || num(r.final_val_loss))
-  );
+  const r = sweepRecordFields(v, 'recipe', ['seed', 'iters', 'eval_iters', 'batch_size', 'seconds', 'width']);
+  return r !== undefined && typeof r.id === 'string' && typeof r.recipe === 'object' && r.recipe !== null;
 }
-
-const lossOf = (r: RecipeRecord): number => r.final_val_loss ?? Number.NaN;
 
 /** One recipe's runs of one length: the seeds' final val losses. */
 export interface RecipeSummary {

@@ -1,4 +1,5 @@
 import { lineChartSvg, PALETTE, sideBySideSvg, type Series } from './plot-svg.js';
+import { lossOf, lossOrNull, sweepRecordFields } from './sweep-record.js';
 
 /**
  * The learning-rate transfer sweep's records and what is read from them: the best lr per width and
@@ -27,25 +28,9 @@ export interface TransferRecord {
   readonly ort_threads?: number;
 }
 
-const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const lossOrNull = (v: unknown): boolean => v === null || num(v);
-
 export function isTransferRecord(v: unknown): v is TransferRecord {
-  if (v === null || typeof v !== 'object') return false;
-  const r = v as Record<string, unknown>;
-  return (
-    r.kind === 'transfer' &&
-    typeof r.optimizer === 'string' &&
-    typeof r.backend === 'string' &&
-    ['width', 'n_head', 'n_layer', 'block_size', 'batch_size', 'lr', 'seed', 'iters', 'eval_iters', 'seconds'].every((k) => num(r[k])) &&
-    lossOrNull(r.final_val_loss) &&
-    lossOrNull(r.best_val_loss)
-  );
-}
-
-/** The final val loss, NaN for a diverged run. */
-export function lossOf(r: TransferRecord): number {
-  return r.final_val_loss ?? Number.NaN;
+  const r = sweepRecordFields(v, 'transfer', ['width', 'n_head', 'n_layer', 'block_size', 'batch_size', 'lr', 'seed', 'iters', 'eval_iters', 'seconds']);
+  return r !== undefined && typeof r.optimizer === 'string' && lossOrNull(r.best_val_loss);
 }
 
 /** Mean and sample standard deviation (0 for one value). */
