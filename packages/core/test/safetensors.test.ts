@@ -97,7 +97,7 @@ describe('the published format, byte for byte', () => {
     const data = Uint8Array.from([1, 2, 3, 4, 0, 0, 0x80, 0x3f, 0, 0, 0, 0x40]);
     const { tensors, metadata } = decodeSafetensors(file(header, data));
     expect([...tensors.keys()]).toEqual(['é😀\n', 'w']);
-    expect(Array.from(tensors.get('w')!.data)).toEqual([1, 2]);
+    expect(tensors.get('w')).toEqual({ dtype: 'F32', shape: [2], data: Float32Array.of(1, 2) });
     expect(metadata).toEqual({ k: '"v"' });
   });
 });
@@ -117,7 +117,7 @@ describe("the reference writer's layout", () => {
 
   it('orders by dtype alignment, largest first (the reference enum descending), then by name, every tensor aligned', () => {
     // odd lengths, so that any other order would misalign someone
-    const tensors = new Map(ALL.map((d, i) => [`t${i}`, tensorOf(d, 3)] as const));
+    const tensors = new Map<string, SafetensorsTensor>(ALL.map((d, i) => [`t${i}`, tensorOf(d, 3)]));
     const bytes = encodeSafetensors(tensors);
     const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
     expect(n % 8).toBe(0);
