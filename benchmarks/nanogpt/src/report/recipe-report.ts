@@ -143,8 +143,6 @@ export function recipeLrSvg(records: readonly RecipeRecord[], iters: number, see
     xTicks: lrs,
     xFormat: lrChartLabel,
     yRange: [lo - 0.02, hi + 0.02],
-    width: 900,
-    height: 460,
   });
 }
 
@@ -160,7 +158,7 @@ export function recipeCurvesSvg(
     color: PALETTE[i % PALETTE.length]!,
     points: r.record.evals!.filter((e) => e.iter > 0).map((e) => [e.iter, e.val_loss] as const),
   }));
-  return lineChartSvg(series, { title, xLabel: 'iteration', yLabel: 'val loss', width: 900, height: 460 });
+  return lineChartSvg(series, { title, xLabel: 'iteration', yLabel: 'val loss' });
 }
 
 /** The best summary with at least `minSeeds` seeds (lowest mean), if any. */

@@ -1,4 +1,4 @@
-import { lineChartSvg, PALETTE, sideBySideSvg, type Series } from './plot-svg.js';
+import { lineChartSvg, PALETTE, stackSvg, type Series } from './plot-svg.js';
 import { lossOf, lossOrNull, sweepRecordFields } from './sweep-record.js';
 
 /**
@@ -184,12 +184,12 @@ export function shiftSummary(best: readonly BestLr[]): string[] {
 
 /**
  * The paper's figure: one panel per optimizer (final val loss against lr on a log axis, one curve
- * per width, the base seed), panels side by side on a shared y range.
+ * per width, the base seed), panels one above the other on a shared y range.
  */
 export function transferSvg(records: readonly TransferRecord[], seed: number, title: (optimizer: string) => string): string {
   const curves = lrCurves(records, seed);
   const finite = curves.flatMap((c) => c.points.map((p) => p[1])).filter(Number.isFinite);
-  if (finite.length === 0) return sideBySideSvg([]);
+  if (finite.length === 0) return stackSvg([]);
   const lo = Math.min(...finite);
   const hi = Math.min(Math.max(...finite), lo + 1.2);
   const pad = (hi - lo) * 0.05 || 0.05;
@@ -208,9 +208,7 @@ export function transferSvg(records: readonly TransferRecord[], seed: number, ti
       xTicks: lrs,
       xFormat: lrChartLabel,
       yRange: [lo - pad, hi + pad],
-      width: 560,
-      height: 400,
     });
   });
-  return sideBySideSvg(panels);
+  return stackSvg(panels);
 }
