@@ -148,18 +148,21 @@ export function lrShift(best: readonly BestLr[]): { factor: number; octaves: num
   return { factor, octaves: Math.log2(factor) };
 }
 
-/** The markdown table: optimizer, width, best lr, its loss, the seeds' mean ± sd, and whether it is bracketed. */
+/**
+ * The markdown table: optimizer, width, best lr ("at the grid's edge" when not bracketed), the final
+ * val loss of every seed run there (base seed first), their mean ± sd, and the parabola's vertex.
+ */
 export function bestLrTable(best: readonly BestLr[]): string {
   const lines = [
-    '| optimizer | width | heads | best lr | val loss (base seed) | seeds at best lr | mean ± sd | bracketed | parabola through the minimum: log₂ lr |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| optimizer | width | best lr | final val loss per seed | mean ± sd | parabola vertex: log₂ lr |',
+    '|---|---|---|---|---|---|',
   ];
   for (const b of best) {
     const finite = b.seedLosses.filter(Number.isFinite);
     const { mean, sd } = meanSd(finite);
     const seeds = b.seedLosses.map((v) => (Number.isFinite(v) ? v.toFixed(4) : 'diverged')).join(', ');
     lines.push(
-      `| ${b.optimizer} | ${b.width} | ${b.nHead} | ${lrLabel(b.lr)} | ${b.loss.toFixed(4)} | ${seeds} | ${finite.length > 1 ? `${mean.toFixed(4)} ± ${sd.toFixed(4)}` : '–'} | ${b.bracketed ? 'yes' : 'no (edge of grid)'} | ${b.vertexLog2 !== undefined ? b.vertexLog2.toFixed(2) : '–'} |`,
+      `| ${b.optimizer} | ${b.width} | ${lrLabel(b.lr)}${b.bracketed ? '' : ' (at the grid\'s edge)'} | ${seeds} | ${finite.length > 1 ? `${mean.toFixed(4)} ± ${sd.toFixed(4)}` : '–'} | ${b.vertexLog2 !== undefined ? b.vertexLog2.toFixed(2) : '–'} |`,
     );
   }
   return lines.join('\n');
