@@ -182,7 +182,7 @@ export function renderBenchmarksPage(files: readonly ResultFile[], headline?: He
     md.push('## Training runs', '');
     md.push('Every run in the results: validation loss at the last evaluation and the best one. Runs with the same optimizer, lr, seed and length are compared with the reference backend where it ran; ★ marks the files of the headline. Each file was written by the command below the table, and has its loss plot beside it (`.svg`).', '');
     md.push(...runsTable(runs, headlineFiles), '');
-    md.push('Timings of the same runs, per training iteration (evaluation excluded). They depend on the machine and its load: compare rows of one file only.', '');
+    md.push('Timings of the same runs, in milliseconds per training iteration (evaluation excluded), forward+backward plus the optimizer step (its share of the two); "optimizer vs AdamW" compares the optimizer step with AdamW\'s in the same file. They depend on the machine and its load: compare rows of one file only.', '');
     md.push(...runSpeedTable(runs), '');
     md.push('::: details The command that wrote each file', '', '```sh', ...[...byFile.values()].map((list) => runCommand(list)), '```', '', ':::', '');
   }

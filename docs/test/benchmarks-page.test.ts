@@ -34,7 +34,7 @@ describe('scripts/benchmarks-page.ts', () => {
     // columns in which every run agrees (seed, length, tokens/s, …) are named above the table instead
     expect(page.markdown).toContain('Every row: Seed 1337; Iterations 500.');
     expect(page.markdown).toContain('| `wasm` | scion | 2^-8 | tfjs-wasm | 2.5004 | 2.4904 | +0.0004 |');
-    expect(page.markdown).toContain('| `ref` | reference | scion | 6.0 | 16.7% | 3.00× |');
+    expect(page.markdown).toContain('| `ref` | reference | scion | 30.0 + 6.0 (16.7%) | 3.00× |');
     // the per-file loss plots stay beside the result files; the page has only the headline's plot
     expect(page.svgs.size).toBe(0);
     expect(page.markdown).not.toContain('![');

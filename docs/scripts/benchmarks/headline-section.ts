@@ -36,9 +36,9 @@ export function headlineTable(rows: readonly HeadlineRow[]): string[] {
   return lines;
 }
 
-/** The rows' mean val-loss curves (iteration 0, the same initial loss for all, left out). */
+/** The plotted rows' mean val-loss curves (iteration 0, the same initial loss for all, left out). */
 export function headlineSvg(rows: readonly HeadlineRow[], iters: number): string {
-  const series: Series[] = byMean(rows).map((r, i) => ({
+  const series: Series[] = byMean(rows.filter((r) => r.plotted)).map((r, i) => ({
     label: `${headlineName(r, rows, lrChartLabel)}${r.isDefault ? ' (default)' : ''}`,
     color: PALETTE[i % PALETTE.length]!,
     points: r.curve.filter(([iter]) => iter > 0),

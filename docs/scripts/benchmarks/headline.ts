@@ -14,7 +14,7 @@ import { meanSd } from './tables.js';
 /** `benchmarks/nanogpt/headline.json`: paths relative to the results folder. */
 export interface HeadlineManifest {
   readonly iters: number;
-  readonly rows: ReadonlyArray<{ readonly optimizer: string; readonly files?: readonly string[]; readonly recipe_file?: string }>;
+  readonly rows: ReadonlyArray<{ readonly optimizer: string; readonly files?: readonly string[]; readonly recipe_file?: string; readonly plot?: boolean }>;
 }
 
 /** The headline: its length in iterations and its rows. */
@@ -31,6 +31,8 @@ export interface HeadlineRow {
   readonly isDefault: boolean;
   /** The recipe's id, for a row read from the recipe sweep's records. */
   readonly recipe?: string;
+  /** Whether the Benchmarks page's plot shows it (the manifest's `"plot": false` leaves it out). */
+  readonly plotted: boolean;
   readonly seeds: readonly number[];
   /** Final val loss per seed, in `seeds` order. */
   readonly losses: readonly number[];
@@ -57,6 +59,7 @@ export function parseHeadlineManifest(text: string, where = 'benchmarks/nanogpt/
     if (typeof r?.optimizer !== 'string') fail(`rows[${i}].optimizer must be a string`);
     const files = Array.isArray(r.files) && r.files.length > 0 && r.files.every((f) => typeof f === 'string');
     if (files === (typeof r.recipe_file === 'string')) fail(`rows[${i}] needs either "files" (a non-empty list) or "recipe_file", not both`);
+    if (r.plot !== undefined && typeof r.plot !== 'boolean') fail(`rows[${i}].plot must be true or false`);
   });
   return v as HeadlineManifest;
 }
@@ -77,7 +80,7 @@ function row(optimizer: string, runs: ReadonlyArray<{ seed: number; lr: number; 
   if (new Set(seeds).size !== seeds.length) throw new Error(`${where}: ${optimizer} has two runs of seed ${seeds.find((s, i) => seeds.indexOf(s) !== i)}`);
   const losses = sorted.map((r) => r.loss);
   const { mean, sd } = meanSd(losses);
-  return { optimizer, lr: lrs[0]!, isDefault: optimizer === DEFAULT_OPTIMIZER, seeds, losses, mean, sd, files, commands, curve: meanCurve(sorted.map((r) => r.curve)) };
+  return { optimizer, lr: lrs[0]!, isDefault: optimizer === DEFAULT_OPTIMIZER, plotted: true, seeds, losses, mean, sd, files, commands, curve: meanCurve(sorted.map((r) => r.curve)) };
 }
 
 /** `pnpm bench recipe` for a recipe's runs (resumable: seeds already in the file are skipped). */
@@ -107,7 +110,7 @@ export function headlineRows(manifest: HeadlineManifest, files: readonly ResultF
     if (!f) throw new Error(`benchmarks/nanogpt/headline.json names ${RESULTS}/${name}, which does not exist`);
     return f;
   };
-  return manifest.rows.map((spec) => {
+  const read = (spec: HeadlineManifest['rows'][number]): HeadlineRow => {
     if (spec.recipe_file !== undefined) {
       const path = `${RESULTS}/${spec.recipe_file}`;
       const recipe = isOptimizerName(spec.optimizer) ? recipeOf(spec.optimizer) : undefined;
@@ -138,7 +141,8 @@ export function headlineRows(manifest: HeadlineManifest, files: readonly ResultF
       paths.map((p) => runCommand(byFile.get(p)!)),
       paths.join(', '),
     );
-  });
+  };
+  return manifest.rows.map((spec) => ({ ...read(spec), plotted: spec.plot !== false }));
 }
 
 /** A row's name for tables and legends: the optimizer, with its lr where the headline has it at several. */

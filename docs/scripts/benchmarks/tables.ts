@@ -62,14 +62,14 @@ export function runsTable(runs: readonly Run[], marked: ReadonlySet<string> = ne
 
 /** Training-run timings from the summary lines. */
 export function runSpeedTable(runs: readonly Run[]): string[] {
-  const head = ['File', 'Backend', 'Optimizer', 'Tokens/s', 'ms fwd+bwd / iter', 'ms optimizer / iter', 'Optimizer share', 'Optimizer vs AdamW (same file)', 'Peak RSS (MB)'];
+  const head = ['File', 'Backend', 'Optimizer', 'Tokens/s', 'ms: fwd+bwd + optimizer (share)', 'optimizer vs AdamW', 'peak RSS MB'];
   const sorted = [...runs].sort((a, b) => a.summary.backend.localeCompare(b.summary.backend) || a.summary.optimizer.localeCompare(b.summary.optimizer) || a.summary.seed - b.summary.seed);
   const rows = sorted.map((r) => {
     const s = r.summary;
     const adamw = runs.find((o) => o.summary.backend === s.backend && o.summary.optimizer === 'adamw' && o.file === r.file && o.summary.ms_optimizer > 0);
     const share = s.ms_fwd_bwd + s.ms_optimizer > 0 ? `${fixed((100 * s.ms_optimizer) / (s.ms_fwd_bwd + s.ms_optimizer), 1)}%` : '—';
     const vsAdamw = adamw ? (adamw === r ? '1.00×' : `${fixed(s.ms_optimizer / adamw.summary.ms_optimizer, 2)}×`) : '—';
-    return [`\`${fileName(r.file)}\``, cell(s.backend), cell(s.optimizer), fixed(s.tokens_per_s, 0), fixed(s.ms_fwd_bwd, 1), fixed(s.ms_optimizer, 1), share, vsAdamw, fixed(s.peak_rss_mb, 0)];
+    return [`\`${fileName(r.file)}\``, cell(s.backend), cell(s.optimizer), fixed(s.tokens_per_s, 0), `${fixed(s.ms_fwd_bwd, 1)} + ${fixed(s.ms_optimizer, 1)} (${share})`, vsAdamw, fixed(s.peak_rss_mb, 0)];
   });
   return distinctColumnsTable(head, rows);
 }
