@@ -58,3 +58,30 @@ describe('pnpm install is quiet', () => {
     expect(builds.filter((name) => !decided.has(name))).toEqual([]);
   });
 });
+
+// The packages are not on npm yet: every install line names the tarballs that `pnpm tarballs` writes.
+const INSTALL_DOCS = ['README.md', 'packages/core/README.md', 'adapters/tfjs/README.md', 'adapters/onnxruntime/README.md', 'adapters/gpujs/README.md', 'docs/guide/getting-started.md', 'docs/guide/tfjs.md', 'docs/guide/onnxruntime.md', 'docs/guide/gpujs.md', 'docs/guide/browser.md'];
+const PACKAGES = ['packages/core', 'adapters/tfjs', 'adapters/onnxruntime', 'adapters/gpujs'];
+
+describe('install steps that work before the first release', () => {
+  const names = PACKAGES.map((dir) => (JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as { name: string }).name);
+
+  it('`pnpm tarballs` builds, then packs each published package into tarballs/<name>.tgz', () => {
+    const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.tarballs!;
+    expect(script).toMatch(/^pnpm build && pnpm -r --filter '\.\/packages\/\*' --filter '\.\/adapters\/\*' pack --out tarballs\/%s\.tgz$/);
+    expect(readFileSync(join(root, '.gitignore'), 'utf8').split('\n')).toContain('tarballs/');
+    // pnpm writes `%s` as the package name without "@" and with "-" for "/"
+    expect(names.map((n) => n.replace('@', '').replace('/', '-'))).toEqual(['lmo-core', 'lmo-tfjs', 'lmo-onnxruntime', 'lmo-gpujs']);
+  });
+
+  it.each(INSTALL_DOCS)('%s installs no @lmo package from the registry, and its tarball paths exist once packed', (path) => {
+    const text = readFileSync(join(root, path), 'utf8');
+    // the command lines of its shell blocks
+    const shell = [...text.matchAll(/^```(?:sh|bash|shell)\n([\s\S]*?)^```/gm)].flatMap((m) => m[1]!.split('\n'));
+    const installs = shell.filter((l) => /\b(npm (install|i|add)|pnpm add|yarn add)\b/.test(l) && !l.trim().startsWith('#'));
+    for (const line of installs) expect(line, `${path}: ${line}`).not.toMatch(/\s@lmo\//);
+    for (const m of text.matchAll(/tarballs\/(lmo-[a-z]+)\.tgz/g)) expect(names.map((n) => n.replace('@', '').replace('/', '-'))).toContain(m[1]);
+    expect(installs.some((l) => l.includes('tarballs/lmo-')), `${path} has no install line`).toBe(true);
+    expect(text, `${path} does not say that the packages are not on npm yet`).toMatch(/not on npm yet/i);
+  });
+});
