@@ -1,6 +1,7 @@
 // Layout checks of the built site at a common laptop width (1280 × 720): display math fits its column,
-// figure text is readable at the size the figure is shown, and the Tuning page's tables (and the
-// Benchmarks page's headline table) fit without a horizontal scrollbar hiding columns.
+// figure text (the SVG figures and the playground's chart) is readable at the size it is shown, and
+// the Tuning page's tables (and the Benchmarks page's headline table) fit without a horizontal
+// scrollbar hiding columns.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
@@ -51,6 +52,15 @@ export async function checkLayout(context: BrowserContext, origin: string, dist:
       for (const w of checked) problems.push(`${path}: a table wider than the page hides columns: ${w}`);
       console.log(`${problems.length === before ? 'ok  ' : 'FAIL'} ${path}: ${figures.length} figure(s) with text ≥ ${MIN_TEXT_PX} px as shown; tables fit`);
     }
+    // the playground's live chart: CSS px scaled from its viewBox to its width
+    await page.goto(`${origin}/playground.html`, { waitUntil: 'networkidle' });
+    const chart = await page
+      .waitForSelector('.playground svg.loss-chart', { timeout: 30_000 })
+      .then((e) => e.evaluate((svg) => ({ font: parseFloat(getComputedStyle(svg).fontSize), shown: svg.clientWidth, box: Number(svg.getAttribute('viewBox')!.split(' ')[2]) })))
+      .catch(() => undefined);
+    const chartPx = chart ? (chart.font * chart.shown) / chart.box : 0;
+    if (!(chartPx >= MIN_TEXT_PX)) problems.push(`/playground.html: the loss chart's text is ${chartPx.toFixed(1)} px as shown (under ${MIN_TEXT_PX})`);
+    console.log(`${chartPx >= MIN_TEXT_PX ? 'ok  ' : 'FAIL'} /playground.html: loss chart text ${chartPx.toFixed(1)} px as shown`);
   } finally {
     await page.close();
   }
