@@ -1,0 +1,36 @@
+// The registry: one gradient rule per ONNX op type (default domain, opsets 14–18).
+
+import { add, div, mul, pow, sub, sum } from './arithmetic.js';
+import { ceil, floor, round, sign } from './constant.js';
+import { conv } from './conv.js';
+import { softmaxCrossEntropyLoss } from './cross-entropy.js';
+import { gather, slice, where } from './indexing.js';
+import { concat, expand, flatten, reshape, split, squeeze, transpose, unsqueeze } from './layout.js';
+import { gemm, matmul } from './matmul.js';
+import { batchNormalization, layerNormalization } from './normalization.js';
+import { averagePool, globalAveragePool, maxPool } from './pool.js';
+import { reduceMean, reduceSum, reduceSumSquare } from './reduce.js';
+import type { GradientRule } from './rule.js';
+import { logSoftmax, softmax } from './softmax.js';
+import { abs, cast, dropout, erf, exp, identity, leakyRelu, log, neg, reciprocal, relu, sigmoid, sqrt, tanh } from './unary.js';
+
+export type { CheckContext, GradientRule, RuleContext } from './rule.js';
+
+/** The opsets of the default ONNX domain the rules are written for. */
+export const OPSETS = { min: 14, max: 18 } as const;
+
+const all: readonly GradientRule[] = [
+  add, sub, mul, div, pow, sum,
+  sqrt, reciprocal, exp, log, erf, tanh, sigmoid, relu, leakyRelu, neg, abs, identity, dropout, cast,
+  matmul, gemm,
+  reshape, flatten, squeeze, unsqueeze, transpose, expand, concat, split,
+  slice, gather, where,
+  reduceSum, reduceMean, reduceSumSquare,
+  softmax, logSoftmax, softmaxCrossEntropyLoss,
+  layerNormalization, batchNormalization,
+  conv, maxPool, averagePool, globalAveragePool,
+  sign, floor, ceil, round,
+];
+
+/** Gradient rules by op type. */
+export const gradientRules: ReadonlyMap<string, GradientRule> = new Map(all.map((r) => [r.op, r]));
