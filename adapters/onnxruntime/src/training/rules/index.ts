@@ -4,7 +4,7 @@ import { add, div, mul, pow, sub, sum } from './arithmetic.js';
 import { ceil, floor, round, sign } from './constant.js';
 import { conv } from './conv.js';
 import { softmaxCrossEntropyLoss } from './cross-entropy.js';
-import { gather, slice, where } from './indexing.js';
+import { gather, pad, slice, where } from './indexing.js';
 import { concat, expand, flatten, reshape, split, squeeze, transpose, unsqueeze } from './layout.js';
 import { gemm, matmul } from './matmul.js';
 import { batchNormalization, layerNormalization } from './normalization.js';
@@ -24,7 +24,7 @@ const all: readonly GradientRule[] = [
   sqrt, reciprocal, exp, log, erf, tanh, sigmoid, relu, leakyRelu, neg, abs, identity, dropout, cast,
   matmul, gemm,
   reshape, flatten, squeeze, unsqueeze, transpose, expand, concat, split,
-  slice, gather, where,
+  slice, pad, gather, where,
   reduceSum, reduceMean, reduceSumSquare,
   softmax, logSoftmax, softmaxCrossEntropyLoss,
   layerNormalization, batchNormalization,

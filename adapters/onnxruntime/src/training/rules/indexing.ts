@@ -118,3 +118,23 @@ export const where: GradientRule = {
     ];
   },
 };
+
+/**
+ * Constant-mode Pad: `∂x` = dY with the padding cut off, i.e. dY padded by the negated pads (a
+ * negative pad crops; a cropping pad's negation pads the cropped elements' zero gradient back).
+ */
+export const pad: GradientRule = {
+  op: 'Pad',
+  differentiable: [0],
+  check: (node) => {
+    const mode = node.attrs.string('mode', 'constant');
+    return mode === 'constant' ? undefined : `mode "${mode}"`;
+  },
+  backward: (ctx, [dy]) => {
+    const { e } = ctx;
+    const pads = ctx.requireConstant(1, 'pads');
+    const axes = (ctx.node.inputs[3] ?? '') !== '' ? [e.ints(ctx.requireConstant(3, 'axes'))] : [];
+    return [e.op('Pad', [dy!, e.ints(pads.map((p) => -p)), ...(axes.length > 0 ? ['', ...axes] : [])])];
+  },
+  covers: 'mode constant; constant pads (negative ones crop), opset 18 axes',
+};
