@@ -7,17 +7,13 @@
 import type * as ort from 'onnxruntime-common';
 import { encodeModelProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/schema.js';
 import { nodeProto } from './attributes.js';
-import { Emitter } from './emitter.js';
+import { differentiate, prune, withoutTrailingGaps } from './differentiate.js';
 import { trainingError } from './errors.js';
 import { probeFacts, type ProbeRun, type ValueFacts, type ValueInfo } from './facts.js';
-import { buildGradients, forwardProducers } from './gradients.js';
 import { Graph } from './graph.js';
 import { withLoss, type LossSpec } from './loss.js';
 import type { OnnxModel } from './model.js';
 import { OPSETS } from './rules/index.js';
-
-/** The lowest opset the gradient nodes need (ScatterND/ScatterElements with `reduction`). */
-const MIN_TRAINING_OPSET = 16;
 
 export interface TrainingGraphOptions {
   readonly trainable: readonly string[];
@@ -48,30 +44,6 @@ function typed(name: string, info: ValueInfo): ValueInfoProto {
   return { name, type: { tensorType: { elemType: info.dtype, shape: { dim: info.shape.map((d) => ({ dimValue: d })) } } } };
 }
 
-/**
- * A node's inputs without trailing absent ones (`['x', 'scale', '']` → `['x', 'scale']`): the same
- * node for ONNX, but onnxruntime 1.30's SkipLayerNormFusion crashes on the former form, which
- * PyTorch writes for a LayerNorm without bias.
- */
-function withoutTrailingGaps(inputs: readonly string[]): string[] {
-  let n = inputs.length;
-  while (n > 0 && inputs[n - 1] === '') n--;
-  return inputs.slice(0, n);
-}
-
-/** The nodes needed for `outputs`, in order. */
-function prune(nodes: readonly NodeProto[], outputs: readonly string[]): NodeProto[] {
-  const needed = new Set(outputs);
-  const keep: boolean[] = new Array<boolean>(nodes.length).fill(false);
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    const n = nodes[i]!;
-    if (!n.output.some((o) => needed.has(o))) continue;
-    keep[i] = true;
-    for (const x of n.input) if (x !== '') needed.add(x);
-  }
-  return nodes.filter((_, i) => keep[i]);
-}
-
 /** Checks the opset, probes the model, appends the loss and emits the gradients. */
 export async function buildTrainingGraph(model: OnnxModel, options: TrainingGraphOptions, run: ProbeRun, Tensor: typeof ort.Tensor): Promise<TrainingGraph> {
   const opset = model.opset;
@@ -83,17 +55,8 @@ export async function buildTrainingGraph(model: OnnxModel, options: TrainingGrap
   const { model: proto, loss } = withLoss(model.proto, model.graph, facts, options.loss);
   const graph = new Graph(proto);
   const g = proto.graph!;
-  const trainingOpset = Math.max(opset, MIN_TRAINING_OPSET);
-  const taken = [...graph.initializers.keys(), ...graph.inputs.keys(), ...graph.producers.keys()];
-  const e = new Emitter(taken, forwardProducers(graph, facts), trainingOpset);
   const lossInfo = facts.info(loss);
-  const seed = e.constant(lossInfo.dtype, lossInfo.shape, [1]);
-  const { grads, extraOutputs } = buildGradients(graph, facts, { wrt: options.trainable, seeds: [[loss, seed]] }, e);
-
-  const forward = graph.nodes.map((n) => {
-    const outs = extraOutputs.get(n.index);
-    return { ...n.proto, input: withoutTrailingGaps(n.proto.input), output: outs === undefined ? n.proto.output : [...outs] };
-  });
+  const { forward, emitter: e, grads, opset: trainingOpset } = differentiate(graph, facts, options.trainable, (em) => [[loss, em.constant(lossInfo.dtype, lossInfo.shape, [1])]]);
   const consumers = new Map<string, number>();
   for (const n of [...forward, ...e.nodes]) for (const x of n.input) consumers.set(x, (consumers.get(x) ?? 0) + 1);
   const gradOutputs = new Map<string, string>();
