@@ -91,9 +91,8 @@ export const gather: GradientRule = {
     }
     // dY is data[:axis] + indices + data[axis+1:]; ScatterND wants the indexed axis first.
     const toFront = [...Array.from({ length: q }, (_, i) => axis + i), ...Array.from({ length: axis }, (_, i) => i), ...Array.from({ length: rank - 1 - axis }, (_, i) => axis + q + i)];
-    let updates = e.transpose(dy!, toFront);
+    const updates = e.transpose(dy!, toFront);
     const rest = [...dims.slice(0, axis), ...dims.slice(axis + 1)];
-    if (q === 0) updates = e.reshape(updates, rest, [1, ...rest]);
     const front = [d, ...rest];
     const zeros = e.expand(ctx.scalar(0, data), [], front);
     const scattered = e.op('ScatterND', [zeros, idx, updates], [stringAttr('reduction', 'add')]);
