@@ -204,8 +204,10 @@ export class Emitter {
     for (let i = 0; i < from.length; i++) {
       if (i < lead || (to[i - lead] === 1 && from[i] !== 1)) axes.push(i);
     }
-    const reduced = this.reduceSum(g, axes, true);
-    const keptShape = from.map((d, i) => (axes.includes(i) ? 1 : d));
-    return this.reshape(reduced, keptShape, to);
+    // Without the reduced axes the shape may already be `to` (a bias or gain summed over the batch).
+    const dropped = from.filter((_, i) => !axes.includes(i));
+    if (sameShape(dropped, to)) return this.reduceSum(g, axes, false);
+    const kept = from.map((d, i) => (axes.includes(i) ? 1 : d));
+    return this.reshape(this.reduceSum(g, axes, true), kept, to);
   }
 }

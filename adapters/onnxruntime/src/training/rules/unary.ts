@@ -24,12 +24,11 @@ export const exp = unary('Exp', (ctx, dy) => ctx.e.mul(dy, ctx.output(0)));
 /** `d ln x = dy / x`. */
 export const log = unary('Log', (ctx, dy) => ctx.e.div(dy, ctx.input(0)));
 
-/** `d erf x = dy · (2/√π) · e^(−x²)`. */
+/** `d erf x = dy · (2/√π) · e^(−x²) = dy · e^(ln(2/√π) − x²)` (the constant folded into the exponent). */
 export const erf = unary('Erf', (ctx, dy) => {
   const { e } = ctx;
   const x = ctx.input(0);
-  const density = e.op('Exp', [e.neg(e.mul(x, x))]);
-  return e.mul(dy, e.mul(density, ctx.scalar(2 / Math.sqrt(Math.PI))));
+  return e.mul(dy, e.op('Exp', [e.sub(ctx.scalar(Math.log(2 / Math.sqrt(Math.PI))), e.mul(x, x))]));
 });
 
 /** `d tanh x = dy · (1 − y²)`. */
