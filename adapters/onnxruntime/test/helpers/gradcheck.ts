@@ -1,6 +1,7 @@
 // Checks one op's gradient rule: the gradient graph the builder emits for a one-node model, run by
 // onnxruntime in float32, against central finite differences of the float64 oracle's forward
 // function (test/oracle), at the same (float32) point, for L(x) = Σₖ ⟨seedₖ, yₖ(x)⟩.
+import { Random } from '@lmo/core';
 import * as ort from 'onnxruntime-node';
 import { ElemType, encodeModelProto, type AttributeProto, type ModelProto, type TensorProto, type ValueInfoProto } from '../../src/onnx/schema.js';
 import { constantTensor } from '../../src/onnx/tensor-data.js';
@@ -45,18 +46,6 @@ export interface OpCase {
   readonly seed?: number;
 }
 
-/** mulberry32: a small seeded uniform generator on [0, 1). */
-export function uniformFrom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface GradCheck {
   /** max over inputs of max|g − g_fd| / max|g_fd|. */
   readonly error: number;
@@ -88,7 +77,8 @@ function ortTensor(type: 'float' | 'int64' | 'bool', values: readonly number[], 
 
 /** Runs the check; returns the relative errors (the caller asserts). */
 export async function gradcheck(c: OpCase): Promise<GradCheck> {
-  const uniform = uniformFrom(c.seed ?? 1);
+  const random = new Random(c.seed ?? 1);
+  const uniform = (): number => random.uniform();
   const rand = c.random === undefined ? () => uniform() * 2 - 1 : () => c.random!(uniform);
   const specs = c.inputs.map((s) => ({ ...s, type: s.type ?? 'float' }));
   const values = specs.map((s) => (s.absent ? [] : Array.from(Float32Array.from(s.values ?? Array.from({ length: size(s.shape) }, rand)))));
