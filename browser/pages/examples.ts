@@ -6,7 +6,7 @@ import { scionOnGpujs } from '../../docs/examples-browser/gpujs.js';
 import { fineTuneInBrowser } from '../../docs/examples-browser/onnx-training.js';
 import { scionOnOnnxWeb } from '../../docs/examples-browser/onnxruntime.js';
 import { trainInBrowser } from '../../docs/examples-browser/tfjs.js';
-import mlpUrl from '../../adapters/onnxruntime/test/fixtures/torch/mlp/model.onnx?url';
+import mlpUrl from '../../docs/examples/models/mlp.onnx?url';
 
 /** One sample's outcome: what it reported, and whether it did what the guide says. */
 export interface ExampleResult {

@@ -6,7 +6,7 @@ import { createOnnxTrainer, loadOnnxModel, type OnnxModel } from '@lmo/onnxrunti
 import * as ort from 'onnxruntime-node';
 
 // An MLP exported by PyTorch as above: y = head(tanh(fc2(relu(fc1(x))))), x [5, 6] → y [5, 3].
-const file = new URL('../../adapters/onnxruntime/test/fixtures/torch/mlp/model.onnx', import.meta.url);
+const file = new URL('./models/mlp.onnx', import.meta.url);
 const model = await loadOnnxModel(file);
 console.log(model.initializers.map((t) => `${t.name} [${t.shape.join(', ')}]`).join(', '));
 

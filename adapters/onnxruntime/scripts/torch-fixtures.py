@@ -9,7 +9,8 @@ scion.py, Newton–Schulz in float32) on tiny-shakespeare batches, with its loss
     OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 adapters/onnxruntime/scripts/torch-fixtures.py [OUT_DIR]
 
 OUT_DIR defaults to adapters/onnxruntime/test/fixtures/torch. Tensors are written as safetensors
-(a JSON header and little-endian buffers), with numpy.
+(a JSON header and little-endian buffers), with numpy. The MLP is also the model of the docs' example
+(docs/examples/models/mlp.onnx, written with the default OUT_DIR).
 """
 
 import json
@@ -188,6 +189,10 @@ def main():
         out.mkdir(parents=True, exist_ok=True)
         make(out)
         print(f"wrote {out}")
+    if len(sys.argv) == 1:
+        docs_model = REPO / "docs" / "examples" / "models" / "mlp.onnx"
+        docs_model.write_bytes((root / "mlp" / "model.onnx").read_bytes())
+        print(f"wrote {docs_model}")
 
 
 if __name__ == "__main__":

@@ -29,3 +29,10 @@ describe.runIf(hasTorch && existsSync(corpus))('scripts/torch-fixtures.py', () =
     }
   }, 120_000);
 });
+
+describe("the docs' example model", () => {
+  it('is the MLP fixture (the script writes both)', () => {
+    const docsModel = fileURLToPath(new URL('../../../../docs/examples/models/mlp.onnx', import.meta.url));
+    expect(readFileSync(docsModel).equals(readFileSync(torchFixture('mlp', 'model.onnx')))).toBe(true);
+  });
+});
