@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
 import { OnnxBackend, type OnnxBackendOptions } from './backend.js';
 import type { OrtApi } from './session-cache.js';
-import { createTrainer, loadModel, type ModelSource } from './training/index.js';
+import { createTrainer, loadModel, type ModelSource } from './training/entry.js';
 import type { OnnxModel } from './training/model.js';
 import type { OnnxTrainer, OnnxTrainerOptions, TrainerOptimizer } from './training/trainer.js';
 

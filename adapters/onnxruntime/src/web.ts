@@ -15,7 +15,7 @@
 import * as ortWeb from 'onnxruntime-web';
 import { OnnxBackend, type OnnxBackendOptions } from './backend.js';
 import type { OrtApi } from './session-cache.js';
-import { createTrainer, loadModel, type ModelSource } from './training/index.js';
+import { createTrainer, loadModel, type ModelSource } from './training/entry.js';
 import type { OnnxModel } from './training/model.js';
 import type { OnnxTrainer, OnnxTrainerOptions, TrainerOptimizer } from './training/trainer.js';
 

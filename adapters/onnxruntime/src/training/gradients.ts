@@ -170,7 +170,7 @@ export function buildGradients(graph: Graph, facts: ValueFacts, request: Gradien
   for (const w of request.wrt) {
     const g = gradOf(w);
     if (g === undefined) {
-      throw trainingError('UNKNOWN_PARAMETER', `trainable initializer "${w}" does not affect the loss${requires.size > 0 ? ' through any differentiable path' : ''}; leave it out of "trainable"`);
+      throw trainingError('UNKNOWN_PARAMETER', `trainable initializer "${w}" does not affect the loss (no differentiable path leads from it to the loss); leave it out of "trainable"`);
     }
     grads.set(w, g);
   }

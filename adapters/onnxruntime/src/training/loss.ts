@@ -12,11 +12,14 @@ import type { Graph } from './graph.js';
 /**
  * The loss to minimize:
  * - a value name (usually a graph output) holding a scalar the model computes, e.g. `'loss'`;
- * - `{ crossEntropy: 'logits' }`: mean cross-entropy of the logits (classes on the last axis)
- *   against integer class labels, fed as a new input (`labels`, int64, the logits' shape without
- *   the last axis); labels equal to `ignoreIndex` do not count;
- * - `{ meanSquaredError: 'output' }`: mean of `(output − targets)²` over every element, the targets
- *   fed as a new input (`targets`, the output's type and shape).
+ * - `{ crossEntropy: 'logits' }`: the mean cross-entropy of the logits `z` (classes on the last
+ *   axis, `N` rows once the other axes are flattened) against integer class labels `t`, fed as a
+ *   new input (`labels`, int64, the logits' shape without the last axis):
+ *   `L = −(1/N′) Σₙ log softmax(zₙ)[tₙ]` over the `N′` rows whose label is not `ignoreIndex`;
+ * - `{ meanSquaredError: 'y' }`: `L = (1/n) Σᵢ (yᵢ − targetsᵢ)²` over the `n` elements of `y`, the
+ *   targets fed as a new input (`targets`, the output's type and shape).
+ *
+ * `labels` and `targets` name the new inputs when the model already has a value by that name.
  */
 export type LossSpec =
   | string

@@ -56,7 +56,10 @@ export interface TrainerEnvironment {
 
 /**
  * Trains a model's initializers. Make one with `createOnnxTrainer`; call {@link OnnxTrainer.step}
- * per batch. Steps run one after another, whether or not you await them.
+ * per batch: with θ the trainable initializers and L the loss, one session run computes
+ * `L(θ; batch)` and `∇θ L` (reverse mode through the model's graph), and the optimizer updates θ
+ * from `∇θ L` (ScionLight: from `G ← G + ∇θ L`). Steps, evaluations and exports run one after
+ * another, in call order, whether or not you await them.
  */
 export class OnnxTrainer<O extends TrainerOptimizer = TrainerOptimizer> {
   /** The parameters (the trainable initializers) by name, as tensors of {@link OnnxTrainer.backend}. */
@@ -105,6 +108,14 @@ export class OnnxTrainer<O extends TrainerOptimizer = TrainerOptimizer> {
         throw trainingError('INVALID_HYPERPARAMETER', 'optimizer(params, backend) must return an optimizer with step(grads)');
       }
       const accumulate = (optimizer.gradients?.size ?? 0) > 0;
+      if (accumulate) {
+        for (const name of trainable) {
+          const g = optimizer.gradients!.get(name);
+          if (g === undefined || g.shape.length !== parameters.get(name)!.shape.length || g.shape.some((d, i) => d !== parameters.get(name)!.shape[i])) {
+            throw trainingError('INVALID_HYPERPARAMETER', `optimizer.gradients must hold a buffer shaped like each parameter; "${name}" has ${g === undefined ? 'none' : `[${g.shape.join(', ')}]`}`);
+          }
+        }
+      }
       const graph = await buildTrainingGraph(model, { trainable, loss: options.loss, accumulate }, probe, backend.ort.Tensor);
       let session: ort.InferenceSession;
       try {
