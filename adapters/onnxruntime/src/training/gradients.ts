@@ -12,6 +12,7 @@ import type { Emitter, Producer } from './emitter.js';
 import { Unsupported, listNames, trainingError } from './errors.js';
 import type { ValueFacts } from './facts.js';
 import type { Graph, GraphNode } from './graph.js';
+import { findFusions } from './fusions/index.js';
 import { gradientRules, type CheckContext, type GradientRule, type RuleContext } from './rules/index.js';
 
 /** What to differentiate: the variables, and the values whose gradients are given (the seeds). */
@@ -146,6 +147,7 @@ export function buildGradients(graph: Graph, facts: ValueFacts, request: Gradien
   for (const [v, seed] of request.seeds) if (needed.has(v)) contribute(v, seed);
 
   const extraOutputs = new Map<number, string[]>();
+  const fusions = findFusions(graph, facts, new Set(request.seeds.map(([v]) => v)));
   for (const node of path) {
     const dys = node.outputs.map((o) => (o !== '' && needed.has(o) ? gradOf(o) : undefined));
     if (dys.every((d) => d === undefined)) continue;
@@ -153,6 +155,12 @@ export function buildGradients(graph: Graph, facts: ValueFacts, request: Gradien
     const diff = new Set(differentiableInputs(rule, node));
     const wants = (i: number): boolean => diff.has(i) && needed.has(node.inputs[i] ?? '');
     const ctx = ruleContext(node, e, facts, wants, extraOutputs);
+    const fusion = fusions.get(node);
+    if (fusion !== undefined && dys[0] !== undefined && node.outputs.length === 1) {
+      // Its interior nodes get no gradient: their rules do not run.
+      if (needed.has(fusion.input)) contribute(fusion.input, fusion.backward(ctx, dys[0]));
+      continue;
+    }
     let grads: ReadonlyArray<string | undefined>;
     try {
       grads = rule.backward(ctx, dys);

@@ -30,8 +30,20 @@ export interface InputSpec {
   readonly absent?: boolean;
 }
 
-export interface OpCase {
+/** A node of a multi-node case: inputs name the case's inputs (`x0`, `x1`, …) or earlier outputs. */
+export interface NodeSpec {
   readonly op: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs?: Readonly<Record<string, AttrValue>>;
+}
+
+export interface OpCase {
+  /** The op of a one-node case (its inputs are the case's inputs, its outputs `y0`, `y1`, …). */
+  readonly op: string;
+  /** A graph of several nodes instead (outputs: `graphOutputs`). */
+  readonly nodes?: readonly NodeSpec[];
+  readonly graphOutputs?: readonly string[];
   readonly inputs: readonly InputSpec[];
   readonly attrs?: Readonly<Record<string, AttrValue>>;
   /** Number of outputs (default 1). */
@@ -50,6 +62,8 @@ export interface GradCheck {
   /** max over inputs of max|g − g_fd| / max|g_fd|. */
   readonly error: number;
   readonly perInput: ReadonlyArray<{ readonly input: number; readonly error: number; readonly scale: number }>;
+  /** Op types of the gradient nodes the builder emitted. */
+  readonly emitted: readonly string[];
 }
 
 function attribute(name: string, value: AttrValue): AttributeProto {
@@ -84,10 +98,10 @@ export async function gradcheck(c: OpCase): Promise<GradCheck> {
   const values = specs.map((s) => (s.absent ? [] : Array.from(Float32Array.from(s.values ?? Array.from({ length: size(s.shape) }, rand)))));
   const names = specs.map((s, i) => (s.absent ? '' : `x${i}`));
   const wrt = specs.map((s) => !s.absent && s.type === 'float' && (s.wrt ?? s.values === undefined));
-  const nOut = c.outputs ?? 1;
-  const outputs = Array.from({ length: nOut }, (_, k) => `y${k}`);
+  const nOut = c.graphOutputs?.length ?? c.outputs ?? 1;
+  const outputs = c.graphOutputs !== undefined ? [...c.graphOutputs] : Array.from({ length: nOut }, (_, k) => `y${k}`);
+  const nodes: NodeSpec[] = c.nodes !== undefined ? [...c.nodes] : [{ op: c.op, inputs: names, outputs, ...(c.attrs ? { attrs: c.attrs } : {}) }];
   const seeded = c.seeded ?? outputs.map(() => true);
-  const attrs = c.attrs ?? {};
 
   const inputs: ValueInfoProto[] = [];
   const initializers: TensorProto[] = [];
@@ -101,13 +115,13 @@ export async function gradcheck(c: OpCase): Promise<GradCheck> {
       initializers.push(constantTensor(names[i]!, s.type === 'float' ? ElemType.FLOAT : s.type === 'bool' ? ElemType.BOOL : ElemType.INT64, s.shape, values[i]!));
     }
   });
-  const node = nodeProto(c.op, names, outputs, 'op', Object.entries(attrs).map(([k, v]) => attribute(k, v)));
+  const protos = nodes.map((n, i) => nodeProto(n.op, n.inputs, n.outputs, `op${i}`, Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v))));
   const model: ModelProto = {
     irVersion: 8,
     opsetImport: [{ domain: '', version: c.opset ?? 17 }],
     metadataProps: [],
     functions: [],
-    graph: { name: 'case', node: [node], input: inputs, output: outputs.map((name) => ({ name })), initializer: initializers, sparseInitializer: [], valueInfo: [] },
+    graph: { name: 'case', node: protos, input: inputs, output: outputs.map((name) => ({ name })), initializer: initializers, sparseInitializer: [], valueInfo: [] },
   };
   const graph = new Graph(model);
   const run = async (bytes: Uint8Array, probeFeeds: Record<string, ort.Tensor>) => {
@@ -151,7 +165,9 @@ export async function gradcheck(c: OpCase): Promise<GradCheck> {
   // The oracle: L(x) = Σₖ ⟨seedₖ, yₖ(x)⟩ in float64, central differences per element.
   const point: Array<T64 | undefined> = specs.map((s, i) => (s.absent ? undefined : tensor(s.shape, values[i]!)));
   const lossAt = (xs: ReadonlyArray<T64 | undefined>): number => {
-    const ys = evaluate(c.op, xs, plain(attrs), nOut);
+    const env = new Map<string, T64 | undefined>(names.map((n, i) => [n, xs[i]]));
+    for (const n of nodes) evaluate(n.op, n.inputs.map((x) => env.get(x)), plain(n.attrs ?? {}), n.outputs.length).forEach((y, k) => env.set(n.outputs[k]!, y));
+    const ys = outputs.map((o) => env.get(o)!);
     let total = 0;
     ys.slice(0, nOut).forEach((y, k) => {
       const s = seeds[k];
@@ -184,5 +200,5 @@ export async function gradcheck(c: OpCase): Promise<GradCheck> {
     }
     perInput.push({ input: i, error: scale === 0 ? num : num / scale, scale });
   });
-  return { error: Math.max(0, ...perInput.map((p) => p.error)), perInput };
+  return { error: Math.max(0, ...perInput.map((p) => p.error)), perInput, emitted: d.emitter.nodes.map((n) => n.opType!) };
 }
