@@ -12,8 +12,9 @@
  *   pnpm --filter @lmo/onnxruntime bench:train [-- --optimizer adamw,scion --rounds 6 --steps 10 --warmup 3 --threads 2 --torch --json FILE]
  *
  * The optimizers are the benchmark's own (its AdamW; core's Scion with transformerGroups()), the
- * same object type on every side. Reports the median ms per iteration of each side and the ratio
- * built / hand (and torch / hand) of the medians, with the per-round ratios.
+ * same object type on every side. Reports the median ms per iteration of each side (wall clock, and
+ * the CPU time the process used, which a loaded machine disturbs less) and the ratios built / hand
+ * (and torch / hand) of the medians, with the per-round ratios.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ import { CPU_CONFIG, paramSpecs, type GPTConfig } from '../../../benchmarks/nano
 import { initParams } from '../../../benchmarks/nanogpt/src/model/init.js';
 import { createTrainOptimizer, scheduleFor, OPTIMIZERS, type OptimizerName } from '../../../benchmarks/nanogpt/src/optim/factory.js';
 import { quantile } from '../../../benchmarks/nanogpt/src/bench/timing.js';
-import { createOnnxTrainer, onnxBackend, OnnxModel, type OnnxTrainer, type TrainerOptimizer } from '../src/index.js';
+import { createOnnxTrainer, onnxBackend, OnnxModel, type OnnxTensor, type OnnxTrainer, type TrainerOptimizer } from '../src/index.js';
 import { builtForwardModel } from './forward-model.js';
 
 const { values } = parseArgs({
@@ -127,6 +128,47 @@ function torchModel(): OnnxModel {
 /** The model's parameters (the forward builder's other initializers are constants: the mask, scalars). */
 const parameterNames = paramSpecs(cfg).map((s) => s.name);
 const median = (xs: readonly number[]): number => quantile(xs, 0.5);
+
+/**
+ * The two graphs compute the same thing: the loss and every gradient of one batch, hand-derived
+ * against built (max over parameters of max|Δg| / max|g|).
+ */
+async function sameGradients(): Promise<{ loss: number; gradients: number }> {
+  const model = await OnnxModelBackend.create(cfg, { intraOpNumThreads: threads });
+  const params = model.createParams(initParams(cfg, 1));
+  const hand = await model.lossAndGrads(params, batches[0]!);
+  const handArrays = await model.tensors.arrays(parameterNames.map((n) => hand.grads.get(n)!));
+  let built = new Map<string, Float32Array>();
+  const trainer = await createOnnxTrainer(builtForwardModel(cfg, B, initParams(cfg, 1)), {
+    trainable: parameterNames,
+    loss: 'loss',
+    optimizer: (_params, backend) => ({
+      async step(grads?: ReadonlyMap<string, OnnxTensor>) {
+        const arrays = await backend.arrays(parameterNames.map((n) => grads!.get(n)!));
+        built = new Map(parameterNames.map((n, i) => [n, arrays[i]!.slice()]));
+      },
+    }),
+  });
+  const loss = await trainer.step(oneHots(batches[0]!));
+  await trainer.dispose();
+  let gradients = 0;
+  parameterNames.forEach((n, i) => {
+    const [a, b] = [handArrays[i]!, built.get(n)!];
+    let num = 0;
+    let den = 0;
+    for (let j = 0; j < a.length; j++) {
+      num = Math.max(num, Math.abs(a[j]! - b[j]!));
+      den = Math.max(den, Math.abs(a[j]!));
+    }
+    gradients = Math.max(gradients, num / den);
+  });
+  model.dispose();
+  await model.tensors.close();
+  return { loss: Math.abs(loss - hand.loss) / hand.loss, gradients };
+}
+
+const agreement = await sameGradients();
+console.log(`built vs hand-derived graph on one batch: loss rel. diff ${agreement.loss.toExponential(2)}, gradients max rel. diff ${agreement.gradients.toExponential(2)}`);
 const results: Record<string, unknown>[] = [];
 const torch = values.torch ? torchModel() : undefined;
 for (const name of values.optimizer.split(',') as OptimizerName[]) {
@@ -138,9 +180,11 @@ for (const name of values.optimizer.split(',') as OptimizerName[]) {
   const ms = new Map(sides.map((s) => [s.name, [] as number[]]));
   const cpu = new Map(sides.map((s) => [s.name, [] as number[]]));
   const roundRatios: number[] = [];
+  const roundCpuRatios: number[] = [];
   for (const s of sides) for (let i = 0; i < warmup; i++) await s.step(i);
   for (let r = 0; r < rounds; r++) {
     const roundMedians = new Map<string, number>();
+    const roundCpu = new Map<string, number>();
     for (const s of sides) {
       const times: number[] = [];
       for (let i = 0; i < steps; i++) {
@@ -153,8 +197,10 @@ for (const name of values.optimizer.split(',') as OptimizerName[]) {
       }
       ms.get(s.name)!.push(...times);
       roundMedians.set(s.name, median(times));
+      roundCpu.set(s.name, median(cpu.get(s.name)!.slice(-steps)));
     }
     roundRatios.push(roundMedians.get('built')! / roundMedians.get('hand')!);
+    roundCpuRatios.push(roundCpu.get('built')! / roundCpu.get('hand')!);
   }
   for (const s of sides) await s.dispose();
   const summary = Object.fromEntries(
@@ -163,13 +209,31 @@ for (const name of values.optimizer.split(',') as OptimizerName[]) {
   const ratio = median(ms.get('built')!) / median(ms.get('hand')!);
   const cpuRatio = median(cpu.get('built')!) / median(cpu.get('hand')!);
   const torchRatio = torch ? median(ms.get('torch')!) / median(ms.get('hand')!) : undefined;
+  const torchCpuRatio = torch ? median(cpu.get('torch')!) / median(cpu.get('hand')!) : undefined;
   console.log(
     `${name}: hand ${summary['hand']!.medianMs} ms, built ${summary['built']!.medianMs} ms` +
       (torch ? `, torch ${summary['torch']!.medianMs} ms` : '') +
-      ` — built/hand ${ratio.toFixed(3)} (CPU time ${cpuRatio.toFixed(3)}; rounds ${roundRatios.map((x) => x.toFixed(3)).join(', ')})` +
-      (torchRatio !== undefined ? `, torch/hand ${torchRatio.toFixed(3)}` : ''),
+      ` — built/hand ${ratio.toFixed(3)}, CPU time ${cpuRatio.toFixed(3)} (rounds, CPU: ${roundCpuRatios.map((x) => x.toFixed(3)).join(', ')})` +
+      (torchRatio !== undefined ? `; torch/hand ${torchRatio.toFixed(3)}, CPU time ${torchCpuRatio!.toFixed(3)}` : ''),
   );
-  results.push({ optimizer: name, ms: summary, builtOverHand: +ratio.toFixed(4), builtOverHandCpu: +cpuRatio.toFixed(4), roundRatios: roundRatios.map((x) => +x.toFixed(4)), ...(torchRatio !== undefined ? { torchOverHand: +torchRatio.toFixed(4) } : {}) });
+  results.push({
+    optimizer: name,
+    ms: summary,
+    builtOverHand: +ratio.toFixed(4),
+    builtOverHandCpu: +cpuRatio.toFixed(4),
+    roundRatios: roundRatios.map((x) => +x.toFixed(4)),
+    roundCpuRatios: roundCpuRatios.map((x) => +x.toFixed(4)),
+    ...(torchRatio !== undefined ? { torchOverHand: +torchRatio.toFixed(4), torchOverHandCpu: +torchCpuRatio!.toFixed(4) } : {}),
+  });
 }
-const record = { config: { ...cfg, batch: B, threads, rounds, steps, warmup }, loadavgBefore: loadBefore, loadavgAfter: loadavg()[0], results };
+const record = {
+  command: `pnpm --filter @lmo/onnxruntime bench:train -- ${process.argv.slice(2).filter((a) => a !== '--').join(' ')}`,
+  node: process.version,
+  cores: availableParallelism(),
+  config: { ...cfg, batch: B, threads, rounds, steps, warmup },
+  loadavgBefore: loadBefore,
+  loadavgAfter: loadavg()[0],
+  agreement: { loss: +agreement.loss.toExponential(3), gradients: +agreement.gradients.toExponential(3) },
+  results,
+};
 if (values.json) writeFileSync(resolve(values.json), `${JSON.stringify(record, null, 1)}\n`);
