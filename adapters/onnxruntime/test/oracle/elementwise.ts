@@ -32,6 +32,12 @@ const unary: Record<string, (x: number, attrs: Attrs) => number> = {
   Dropout: (x) => x,
   Sign: Math.sign,
   Floor: Math.floor,
+  Softplus: (x) => Math.log1p(Math.exp(x)),
+  Elu: (x, a) => (x > 0 ? x : (a.alpha ?? 1) * (Math.exp(x) - 1)),
+  HardSigmoid: (x, a) => Math.max(0, Math.min(1, (a.alpha ?? 0.2) * x + ((a.beta as number | undefined) ?? 0.5))),
+  HardSwish: (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)),
+  Sin: Math.sin,
+  Cos: Math.cos,
 };
 
 const binary: Record<string, (a: number, b: number) => number> = {
@@ -51,5 +57,12 @@ export function elementwise(op: string, inputs: readonly T64[], attrs: Attrs): T
   if (b !== undefined) return [zipWith(inputs.slice(0, 2), b)];
   if (op === 'Sum') return [zipWith(inputs, (...v) => v.reduce((p, q) => p + q, 0))];
   if (op === 'Where') return [zipWith(inputs, (c, x, y) => (c !== 0 ? x! : y!))];
+  if (op === 'Max') return [zipWith(inputs, (...v) => Math.max(...v))];
+  if (op === 'Min') return [zipWith(inputs, (...v) => Math.min(...v))];
+  if (op === 'Clip') {
+    const [x, lo, hi] = inputs as Array<T64 | undefined>;
+    const [a, b] = [lo?.data[0] ?? -Infinity, hi?.data[0] ?? Infinity];
+    return [tensor(x!.shape, (i) => Math.min(Math.max(x!.data[i]!, a), b))];
+  }
   return undefined;
 }

@@ -130,6 +130,11 @@ export function layout(op: string, inputs: readonly (T64 | undefined)[], attrs: 
         }),
       ];
     }
+    case 'Tile': {
+      const repeats = ints(inputs[1])!;
+      const shape = x.shape.map((d, a) => d * repeats[a]!);
+      return [tensor(shape, (i) => x.data[ravel(unravel(i, shape).map((v, a) => v % x.shape[a]!), x.shape)]!)];
+    }
     case 'Pad': {
       const pads = ints(inputs[1])!;
       const value = inputs[2]?.data[0] ?? 0;

@@ -111,6 +111,14 @@ export function reductions(op: string, inputs: readonly (T64 | undefined)[], att
       return layerNorm(x, inputs[1]!, inputs[2], attrs);
     case 'BatchNormalization':
       return batchNorm(inputs as T64[], attrs);
+    case 'InstanceNormalization': {
+      // LayerNormalization over the spatial axes of each (n, c) plane, then the per-channel affine map.
+      const [scale, bias] = [inputs[1]!, inputs[2]!];
+      const planes = { shape: [...x.shape.slice(0, 2), size(x.shape.slice(2))], data: x.data };
+      const ones = tensor([planes.shape[2]!], () => 1);
+      const [normalized] = layerNorm(planes, ones, undefined, { axis: 2, epsilon: attrs.epsilon });
+      return [tensor(x.shape, (i) => normalized!.data[i]! * scale.data[unravel(i, x.shape)[1]!]! + bias.data[unravel(i, x.shape)[1]!]!)];
+    }
     default:
       return undefined;
   }

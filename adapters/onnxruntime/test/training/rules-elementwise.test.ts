@@ -60,6 +60,26 @@ describe('binary arithmetic, both operands broadcast either way', () => {
   });
 });
 
+describe('Clip, Max and Min', () => {
+  it('Clip between constant bounds, one bound, none (values away from the bounds)', async () => {
+    const away = (u: () => number): number => [-1.5, -0.25, 0.25, 1.5][Math.floor(4 * u())]! + 0.4 * u() - 0.2;
+    await expectGradient({ op: 'Clip', inputs: [{ shape: [3, 4] }, { shape: [], values: [-1] }, { shape: [], values: [1] }], random: away });
+    await expectGradient({ op: 'Clip', inputs: [{ shape: [5] }, { shape: [], absent: true }, { shape: [], values: [0] }], random: away });
+    await expectGradient({ op: 'Clip', inputs: [{ shape: [2, 2] }], random: away });
+  });
+
+  for (const op of ['Max', 'Min']) {
+    it(`${op} of broadcast inputs`, async () => {
+      await fc.assert(
+        fc.asyncProperty(broadcastPair(), fc.integer({ min: 1, max: 1000 }), async ([full, partial], seed) => {
+          await expectGradient({ op, inputs: [{ shape: full }, { shape: partial }, { shape: [full[full.length - 1]!] }], seed });
+        }),
+        runs(4),
+      );
+    });
+  }
+});
+
 describe('unary functions', () => {
   const cases: Array<[string, ((u: () => number) => number) | undefined]> = [
     ['Sqrt', positive],
@@ -74,6 +94,12 @@ describe('unary functions', () => {
     ['Neg', undefined],
     ['Abs', awayFromZero],
     ['Identity', undefined],
+    ['Softplus', (u) => 6 * u() - 3],
+    ['Elu', awayFromZero],
+    ['HardSigmoid', (u) => (u() < 0.5 ? -1 : 1) * (0.2 + 3 * u())],
+    ['HardSwish', (u) => [-4.5, -1.5, 0.5, 1.5, 4.5][Math.floor(5 * u())]! + 0.8 * u() - 0.4],
+    ['Sin', (u) => 6 * u() - 3],
+    ['Cos', (u) => 6 * u() - 3],
   ];
   for (const [op, random] of cases) {
     it(op, async () => {

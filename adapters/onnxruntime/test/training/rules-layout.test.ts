@@ -37,6 +37,15 @@ describe('reshapes', () => {
     );
   });
 
+  it('Tile by random repeats', async () => {
+    await fc.assert(
+      fc.asyncProperty(shape(1, 3), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 3, maxLength: 3 }), seedArb, async (s, r, seed) => {
+        await expectGradient({ op: 'Tile', inputs: [{ shape: s }, { shape: [s.length], type: 'int64', values: r.slice(0, s.length) }], seed });
+      }),
+      runs(5),
+    );
+  });
+
   it('Expand to a broadcast shape', async () => {
     await expectGradient({ op: 'Expand', inputs: [{ shape: [3, 1] }, { shape: [3], type: 'int64', values: [2, 3, 4] }] });
     await expectGradient({ op: 'Expand', inputs: [{ shape: [1, 4] }, { shape: [2], type: 'int64', values: [3, 1] }] });

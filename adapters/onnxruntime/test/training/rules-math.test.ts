@@ -111,6 +111,15 @@ describe('normalizations', () => {
     );
   });
 
+  it('InstanceNormalization (and so GroupNorm as PyTorch exports it), 1-D to 3-D planes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), shape(1, 3, 3).filter((s) => s.reduce((a, d) => a * d, 1) > 1), seedArb, async (N, C, spatial, seed) => {
+        await expectGradient({ op: 'InstanceNormalization', inputs: [{ shape: [N, C, ...spatial] }, { shape: [C] }, { shape: [C] }], attrs: { epsilon: f(1e-3) }, seed });
+      }),
+      runs(6),
+    );
+  });
+
   it('BatchNormalization: inference form (statistics differentiable too) and training form', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), shape(0, 2, 3), seedArb, async (N, C, spatial, seed) => {

@@ -75,3 +75,19 @@ export const split: GradientRule = {
   },
   covers: 'split sizes as an input, equal parts, and opset 18 `num_outputs`',
 };
+
+/**
+ * Tile by constant repeats: dY viewed as `[r₀, d₀, r₁, d₁, …]` summed over the repeats `rᵢ`.
+ */
+export const tile: GradientRule = {
+  op: 'Tile',
+  differentiable: [0],
+  backward: (ctx, [dy]) => {
+    const x = ctx.shape(ctx.input(0));
+    const repeats = ctx.requireConstant(1, 'repeats');
+    const split = x.flatMap((d, i) => [repeats[i]!, d]);
+    const view = ctx.e.reshape(dy!, ctx.shape(ctx.output(0)), split);
+    return [ctx.e.reshape(ctx.e.reduceSum(view, x.map((_, i) => 2 * i), false), x, x)];
+  },
+  covers: 'constant repeats',
+};

@@ -87,3 +87,32 @@ export const batchNormalization: GradientRule = {
   },
   covers: 'inference form (given statistics) and training form (batch statistics); any rank ≥ 2',
 };
+
+/**
+ * InstanceNormalization (PyTorch's InstanceNorm, and GroupNorm as PyTorch exports it): each
+ * `(n, c)` plane normalized by its own statistics, `y = γ_c·x̂ + β_c`; the statistics are recomputed
+ * for the backward pass.
+ */
+export const instanceNormalization: GradientRule = {
+  op: 'InstanceNormalization',
+  backward: (ctx, [dy]) => {
+    const { e } = ctx;
+    const x = ctx.input(0);
+    const shape = ctx.shape(x);
+    const C = shape[1]!;
+    const spatial = shape.map((_, i) => i).filter((i) => i >= 2);
+    const perChannel = [1, C, ...spatial.map(() => 1)];
+    const mean = e.reduceMean(x, spatial, true);
+    const centered = e.sub(x, mean);
+    const variance = e.reduceMean(e.mul(centered, centered), spatial, true);
+    const r = e.op('Reciprocal', [e.op('Sqrt', [e.add(variance, ctx.scalar(ctx.node.attrs.float('epsilon', 1e-5)))])]);
+    const xhat = e.mul(centered, r);
+    const batchAndSpace = [0, ...spatial];
+    return [
+      ctx.wants(0) ? normalizedGrad(ctx, e.mul(dy!, e.reshape(ctx.input(1), [C], perChannel)), xhat, r, spatial) : undefined,
+      ctx.wants(1) ? e.reduceSum(e.mul(dy!, xhat), batchAndSpace, false) : undefined,
+      ctx.wants(2) ? e.reduceSum(dy!, batchAndSpace, false) : undefined,
+    ];
+  },
+  covers: 'any rank ≥ 3',
+};
