@@ -1,7 +1,7 @@
 // The exact (erf) GELU as exporters write it, `y = k·x·(1 + erf(x/√2))` with k = ½ (PyTorch:
 // Div, Erf, Add, Mul, Mul) or k = 1 (the ½ folded elsewhere), differentiated as one function:
 // `∂x = k·dY·(A + x·√(2/π)·e^(−s²))` with `s = x/√2` and `A = 1 + erf(s)` read from the forward
-// pass. Six or seven elementwise passes instead of the nine or ten of the per-op rules.
+// pass. Six or seven elementwise passes instead of the eight or nine of the per-op rules.
 
 import type { GraphNode } from '../graph.js';
 import type { Fusion, FusionContext } from './fusion.js';
