@@ -45,7 +45,8 @@ window.lmoExamples = {
     const uniform = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
     const batches = Array.from({ length: 60 }, () => {
       const x = Float32Array.from({ length: 30 }, uniform);
-      const targets = Float32Array.from({ length: 15 }, (_, k) => Math.tanh(x[(k % 3) * 2]! - x[5 * Math.floor(k / 3) + 1]!));
+      // Row n's target j is tanh(x[n, 2j] − x[n, 2j + 1]).
+      const targets = Float32Array.from({ length: 15 }, (_, k) => Math.tanh(x[6 * Math.floor(k / 3) + 2 * (k % 3)]! - x[6 * Math.floor(k / 3) + 2 * (k % 3) + 1]!));
       return { x, targets };
     });
     const t = await fineTuneInBrowser(mlpUrl, batches);
