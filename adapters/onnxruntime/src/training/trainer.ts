@@ -83,7 +83,7 @@ export class OnnxTrainer<O extends TrainerOptimizer = TrainerOptimizer> {
     this.inputs = [...graph.inputs].map(([name, info]) => ({ name, type: typeName(info.dtype), shape: info.shape }));
   }
 
-  /** Builds the training graph and its session, then the parameters and the optimizer. @internal */
+  /** Makes the parameters and the optimizer, then builds the training graph and its session. @internal */
   static async create<O extends TrainerOptimizer>(model: OnnxModel, options: OnnxTrainerOptions<O>, backend: OnnxBackend, ownsBackend: boolean, env: TrainerEnvironment): Promise<OnnxTrainer<O>> {
     if (typeof options?.optimizer !== 'function') throw trainingError('INVALID_HYPERPARAMETER', 'optimizer must be a function (params, backend) => optimizer, e.g. (params, backend) => scion(backend, params, { lr })');
     const trainable = selectTrainable(model, options.trainable);
@@ -95,14 +95,13 @@ export class OnnxTrainer<O extends TrainerOptimizer = TrainerOptimizer> {
         await backend.releaseSession(s);
       }
     };
-    const parameters = new Map(
-      trainable.map((name) => {
-        const t = model.graph.initializers.get(name)!;
-        return [name, backend.adopt(floatValues(t), [...t.dims])] as const;
-      }),
-    );
+    const parameters = new Map<string, OnnxTensor>();
     let optimizer: O | undefined;
     try {
+      for (const name of trainable) {
+        const t = model.graph.initializers.get(name)!;
+        parameters.set(name, backend.adopt(floatValues(t), [...t.dims]));
+      }
       optimizer = options.optimizer(parameters, backend);
       if (optimizer === null || typeof optimizer !== 'object' || typeof optimizer.step !== 'function') {
         throw trainingError('INVALID_HYPERPARAMETER', 'optimizer(params, backend) must return an optimizer with step(grads)');

@@ -33,10 +33,10 @@ async function expectRefused(source: ModelSource | (() => Promise<ModelSource>),
 
 describe('bad input is refused before any step', () => {
   it('an op without a gradient rule: the node, its op type and the trainable initializers it blocks', async () => {
-    const elu = editedFixture('mlp', (m) => {
-      m.graph!.node.find((n) => n.opType === 'Relu')!.opType = 'Elu';
+    const softsign = editedFixture('mlp', (m) => {
+      m.graph!.node.find((n) => n.opType === 'Relu')!.opType = 'Softsign';
     });
-    await expectRefused(elu, {}, 'BACKEND', /node ".*Relu.*" \(Elu, opset 17\) has no gradient rule; it blocks the gradients of fc1\.weight, fc1\.bias$/);
+    await expectRefused(softsign, {}, 'BACKEND', /node ".*Relu.*" \(Softsign, opset 17\) has no gradient rule; it blocks the gradients of fc1\.weight, fc1\.bias$/);
   });
 
   it('an op with an attribute outside its rule', async () => {
@@ -96,6 +96,16 @@ describe('bad input is refused before any step', () => {
     }
     await expectRefused(() => loadOnnxModel(new Uint8Array(0)), {}, 'BACKEND', /invalid ONNX model: the file is empty/);
     await expectRefused(() => loadOnnxModel('/nonexistent/model.onnx'), {}, 'BACKEND', /cannot read the ONNX model \/nonexistent\/model\.onnx/);
+  });
+
+  it('weights in an external data file', async () => {
+    const external = editedFixture('mlp', (m) => {
+      const w = m.graph!.initializer.find((t) => t.name === 'fc1.weight')!;
+      w.rawData = new Uint8Array(0);
+      w.dataLocation = 1;
+      w.externalData = [{ key: 'location', value: 'weights.bin' }];
+    });
+    await expectRefused(external, {}, 'BACKEND', /tensor fc1\.weight keeps its data in an external file/);
   });
 
   it('an opset outside 14–18', async () => {
