@@ -10,6 +10,7 @@
 export type { Axis, ExecutionMode, FusedKernels, GramSide, MatmulOptions, MaybePromise, PolynomialCoefficients, Result, RunOptions, Shape, TensorBackend } from './contract.js';
 export { andFinally, andThen, inMode } from './maybe.js';
 export { DeferredExecution, type DeferredEngine, type Execution, type RecordedWrite } from './deferred.js';
+export { ImmediateExecution, type ImmediateEngine } from './immediate.js';
 export { formatShape, matrixView, sameShape, sizeOf } from '../shape.js';
 export { ORTHOGONALIZATION_METHODS, POLAR_EXPRESS, POLAR_EXPRESS_RAW, POLAR_EXPRESS_SAFETY, QUINTIC, gramSide, orthogonalizationPlan, orthogonalize, polynomialSteps, type OrthogonalizationMethod, type OrthogonalizationPlan } from '../orthogonalize/index.js';
 export { UpdateRule, applyWrites, type ParameterPlan, type UpdateItem, type Write } from '../update/rule.js';
