@@ -28,10 +28,16 @@ export interface ScionOptimizerOptions extends Omit<OptimizerOptions, 'groups' |
   readonly layout?: Layout;
 }
 
-/** The options as core's update rule takes them (the schedule as a function). */
+/** The options as core's optimizer takes them: the schedule as a function, no layouts. */
 export function coreOptions(options: ScionOptimizerOptions): OptimizerOptions {
-  const { schedule, layout: _layout, ...rest } = options;
+  const { schedule, layout: _layout, groups, ...rest } = options;
   void _layout;
   const resolved = schedule === undefined || typeof schedule === 'function' ? schedule : scheduleFromJSON(schedule);
-  return { ...rest, ...(resolved !== undefined ? { schedule: resolved } : {}) };
+  const coreGroups = groups?.map((g): GroupSpec => {
+    if (g === null || typeof g !== 'object') return g;
+    const { layout: _groupLayout, ...spec } = g;
+    void _groupLayout;
+    return spec;
+  });
+  return { ...rest, ...(resolved !== undefined ? { schedule: resolved } : {}), ...(coreGroups !== undefined ? { groups: coreGroups } : {}) };
 }

@@ -34,7 +34,7 @@ describe('signSGD', () => {
     const layout: Layout = { v: [3], m: [2, 3], c: [2, 2, 2], s: [] };
     const { params } = makeParams(layout, start(1));
     const opt = signSGD(ref, params, { lr: 0.125 });
-    expect(syncState(opt.getState()).parameters.every((p) => p.momentum === undefined)).toBe(true);
+    expect(syncState(opt.getState()).parameters.every((p) => p.buffers === undefined)).toBe(true);
     const g = gradients(layout, 1);
     for (let k = 0; k < 3; k++) {
       const before = Object.fromEntries(Object.entries(params).map(([n, p]) => [n, values(p)]));
@@ -66,7 +66,7 @@ describe('signSGD', () => {
     const { params } = makeParams({ w: [2, 2] }, start(3));
     const opt = signSGD(ref, params, { lr: 0.1, momentum: 0.5 });
     opt.step({ w: tensor([1, -1, 2, -2], [2, 2]) });
-    expect(Array.from(syncState(opt.getState()).parameters[0]!.momentum!)).toEqual([0.5, -0.5, 1, -1]);
+    expect(Array.from(syncState(opt.getState()).parameters[0]!.buffers!.momentum!)).toEqual([0.5, -0.5, 1, -1]);
   });
 });
 
@@ -87,7 +87,7 @@ describe('normalizedSGD', () => {
         expect(relError(values(params[name]!), expected), `${name} step ${k}`).toBeLessThan(1e-6);
       }
     }
-    expect(syncState(opt.getState()).parameters.every((p) => p.momentum === undefined)).toBe(true);
+    expect(syncState(opt.getState()).parameters.every((p) => p.buffers === undefined)).toBe(true);
   });
 });
 
@@ -125,11 +125,11 @@ describe('muon', () => {
     const { params } = makeParams({ w: [2, 2] }, start(7));
     const a = muon(ref, params, { lr: 0.1, momentum: undefined } as PresetOptions);
     a.step({ w: tensor([2, -4, 6, -8], [2, 2]) });
-    expect(Array.from(syncState(a.getState()).parameters[0]!.momentum!)).toEqual([0.1, -0.2, 0.3, -0.4].map(Math.fround));
+    expect(Array.from(syncState(a.getState()).parameters[0]!.buffers!.momentum!)).toEqual([0.1, -0.2, 0.3, -0.4].map(Math.fround));
     const b = muon(ref, makeParams({ w: [2, 2] }, start(7)).params, { lr: 0.1, groups: [{ norm: frobenius() }] });
     b.step({ w: tensor([2, -4, 6, -8], [2, 2]) });
-    expect(Array.from(syncState(b.getState()).parameters[0]!.momentum!)).toEqual([0.1, -0.2, 0.3, -0.4].map(Math.fround));
-    expect(b.parameters[0]!.norm.kind).toBe('frobenius');
+    expect(Array.from(syncState(b.getState()).parameters[0]!.buffers!.momentum!)).toEqual([0.1, -0.2, 0.3, -0.4].map(Math.fround));
+    expect(b.parameters[0]!.norm!.kind).toBe('frobenius');
   });
 });
 
@@ -156,7 +156,7 @@ describe('scion, unconstrainedScion, scionLight', () => {
     const G = { w: tensor(g.w!, [2, 4]), b: tensor(g.b!, [3]) };
     const opt = scionLight(ref, params, { lr: 0.1, momentum: 0.25, unconstrained: true, gradients: G });
     expect(opt.ownedBytes).toBe(0);
-    expect(syncState(opt.getState()).parameters.map((p) => Array.from(p.momentum!))).toEqual([values(G.w), values(G.b)]);
+    expect(syncState(opt.getState()).parameters.map((p) => Array.from(p.buffers!.gradient!))).toEqual([values(G.w), values(G.b)]);
     opt.step();
     const h = { lr: 0.1, momentum: 0.25, rho: 1, unconstrained: true, light: true };
     const sw = simParam('w', x64.w!, { ...h, lmo: (d) => lmoSpectral(d, false) });

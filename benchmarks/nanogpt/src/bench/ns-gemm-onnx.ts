@@ -1,5 +1,5 @@
 import { Random } from '@lmo/core';
-import { QUINTIC } from '@lmo/core/backend';
+import { QUINTIC } from '@lmo/core/testing';
 import type * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../model/onnxruntime/graph.js';
 import { loadOrt, modelSessionOptions } from '../model/onnxruntime/backend.js';

@@ -1,4 +1,4 @@
-import { orthogonalizationPlan, gramSide } from '@lmo/core/backend';
+import { orthogonalizationPlan } from '@lmo/core/backend';
 import { onnxBackend, type OnnxTensor } from '@lmo/onnxruntime';
 import { modelSessionOptions } from '../model/onnxruntime/backend.js';
 import { nsGemmInputs, type NsGemmTiming } from './ns-gemm-onnx.js';
@@ -18,7 +18,8 @@ export async function timeNsKernelOnnx(shapes: readonly (readonly [number, numbe
   const groups = new Map<string, { xs: OnnxTensor[]; outs: OnnxTensor[]; side: 'left' | 'right' }>();
   shapes.forEach(([rows, cols], i) => {
     const key = `${rows}x${cols}`;
-    const g = groups.get(key) ?? { xs: [], outs: [], side: gramSide(rows, cols) };
+    // the smaller Gram matrix: X·Xᵀ for wide matrices, Xᵀ·X for tall ones
+    const g = groups.get(key) ?? { xs: [], outs: [], side: rows > cols ? ('right' as const) : ('left' as const) };
     // the wide-orientation input, laid out as the parameter is
     const wide = inputs[i]!;
     const data = rows <= cols ? wide : transpose(wide, cols, rows);

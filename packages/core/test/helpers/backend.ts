@@ -24,7 +24,7 @@ export function values(x: RefTensor): number[] {
 export function plainState(state: OptimizerState): unknown {
   return {
     ...state,
-    parameters: state.parameters.map((p) => ({ ...p, shape: [...p.shape], momentum: p.momentum ? Array.from(p.momentum) : undefined })),
+    parameters: state.parameters.map((p) => ({ ...p, shape: [...p.shape], buffers: p.buffers === undefined ? undefined : Object.fromEntries(Object.entries(p.buffers).map(([k, v]) => [k, Array.from(v!)])) })),
   };
 }
 
@@ -116,8 +116,10 @@ export function asyncBackend<T>(inner: TensorBackend<T, 'sync'>): AsyncDouble<T>
         };
       }),
   });
+  const { host: _host, ...eager } = inner;
+  void _host;
   const backend: TensorBackend<T, 'async'> = {
-    ...inner,
+    ...eager,
     mode: 'async',
     name: `async(${inner.name})`,
     read: (x) => deferred.enqueue(() => later(() => inner.read(x))),
