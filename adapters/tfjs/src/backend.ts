@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LmoError, type Shape, type TensorBackend } from '@lmo/core';
-import { ImmediateExecution, type Axis, type FusedKernels, type MatmulOptions, type RunOptions } from '@lmo/core/backend';
+import { ImmediateExecution, formatShape, sizeOf, type Axis, type FusedKernels, type MatmulOptions, type RunOptions } from '@lmo/core/backend';
 import { tfjsNewtonSchulz } from './newton-schulz.js';
 
 /** The tensor handle of the tfjs binding: any `tf.Tensor` (persistent ones are `tf.Variable`s). */
@@ -73,9 +73,10 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBacke
       if (!(data instanceof Float32Array)) {
         throw new LmoError('SHAPE_MISMATCH', `fromArray needs a Float32Array, got ${Object.prototype.toString.call(data)}`);
       }
-      const size = shape.reduce((a, d) => a * d, 1);
+      if (!Array.isArray(shape)) throw new LmoError('SHAPE_MISMATCH', `fromArray: shape must be an array of dimensions, got ${String(shape)}`);
+      const size = sizeOf(shape); // throws SHAPE_MISMATCH for a dimension that is not an integer ≥ 0
       if (data.length !== size) {
-        throw new LmoError('SHAPE_MISMATCH', `fromArray: ${data.length} values cannot fill shape [${shape.join(', ')}]`);
+        throw new LmoError('SHAPE_MISMATCH', `fromArray: ${data.length} values cannot fill shape ${formatShape(shape)} (${size} values)`);
       }
       // tf.tensor may keep a reference to the array on some backends: hand it a private copy.
       return tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(data), [...shape], 'float32'), false));

@@ -59,6 +59,29 @@ const MUTANTS: [string, B, string[]][] = [
     })),
     ['elementwise.mul.cols'],
   ],
+  [
+    'sumSquares reduces along the wrong axis of a square matrix',
+    mutant((b) => ({
+      sumSquares: (x, axis) => {
+        const [m, n] = x.shape as [number, number];
+        if (axis === undefined || m !== n) return axis === undefined ? b.sumSquares(x) : b.sumSquares(x, axis);
+        return b.reshape(b.sumSquares(x, axis === 0 ? 1 : 0), axis === 0 ? [1, n] : [m, 1]);
+      },
+    })),
+    ['reduce.sumSquares.axis0', 'reduce.sumSquares.axis1'],
+  ],
+  [
+    'mul broadcasts a [1, n] row down the columns of a square matrix',
+    mutant((b) => ({
+      mul: (x, y) => (x.shape[0] === x.shape[1] && x.shape[0] !== 1 && y.shape[0] === 1 && y.shape[1] !== 1 ? b.mul(x, b.reshape(y, [y.shape[1]!, 1])) : b.mul(x, y)),
+    })),
+    ['elementwise.mul.cols'],
+  ],
+  [
+    'fromArray pads or cuts data that does not fill the shape',
+    mutant(() => ({ fromArray: (data, shape) => new RefTensor(Float32Array.from({ length: shape.reduce((a, d) => a * Math.max(0, Math.floor(d) || 0), 1) }, (_, i) => data[i] ?? Number.NaN), shape.map((d) => Math.max(0, Math.floor(d) || 0))) })),
+    ['data.fromArray.checked'],
+  ],
   ['sumSquares axes swapped', mutant((b) => ({ sumSquares: (x, axis) => (axis === undefined ? b.sumSquares(x) : b.transpose(b.sumSquares(b.transpose(x), axis))) })), ['reduce.sumSquares.axis0']],
   [
     'allFinite misses −Inf',
