@@ -3,7 +3,7 @@
  * `DeferredExecution` runs the scopes in call order; {@link GraphRunner} compiles and runs them.
  */
 import { LmoError, type Shape, type TensorBackend } from '@lmo/core';
-import { DeferredExecution, type Axis, type FusedKernels, type GramSide, type MatmulOptions, type PolynomialCoefficients, type RunOptions } from '@lmo/core/backend';
+import { DeferredExecution, type Axis, type FusedKernels, type GramSide, type HostArrays, type MatmulOptions, type PolynomialCoefficients, type RunOptions } from '@lmo/core/backend';
 import type * as ort from 'onnxruntime-common';
 import { GraphRunner, backendError, describe, type Resolved } from './execution.js';
 import { Leaf, OnnxTensor, OpNode, ScalarInput, Variable, sizeOf, type GraphNode, type OpAttributes, type OpType } from './graph/nodes.js';
@@ -76,6 +76,11 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
   readonly #deferred: DeferredExecution<OnnxTensor>;
   /** The fused kernels offered to core (see {@link OnnxBackendOptions.fusedNewtonSchulz}). */
   readonly fused: FusedKernels<OnnxTensor>;
+  /**
+   * The persistent tensors' CPU arrays, for host code that runs in call order (core's AdamW runs
+   * here as one WebAssembly pass instead of a graph): see `HostArrays` in `@lmo/core/backend`.
+   */
+  readonly host: HostArrays<OnnxTensor, 'async'> = { run: (inputs, targets, fn) => this.#hostRun(inputs, targets, fn) };
 
   /** Use `onnxBackend()` from `@lmo/onnxruntime` or `@lmo/onnxruntime/web`. */
   constructor(options: OnnxBackendOptions & { readonly ort: OrtApi }) {
@@ -275,7 +280,10 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
       void this.close().catch(() => undefined);
       return;
     }
-    if (x instanceof Variable) x.data = null;
+    if (!(x instanceof Variable)) return;
+    // In call order: a step issued before (awaited or not) still reads the tensor.
+    if (this.#deferred.pending > 0) void this.#deferred.enqueue(() => void (x.data = null));
+    else x.data = null;
   }
 
   /** Wait for everything issued so far, then release every compiled session. */
@@ -294,6 +302,31 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  #hostRun(inputs: readonly OnnxTensor[], targets: readonly OnnxTensor[], fn: (arrays: readonly Float32Array[]) => readonly Float32Array[] | undefined): Promise<boolean> {
+    try {
+      inputs.forEach((x, i) => this.#own(x, `host.run(inputs[${i}])`));
+      targets.forEach((t, i) => {
+        if (!(t instanceof Variable)) throw backendError(`host.run: targets[${i}] is not a persistent tensor (made by fromArray, zerosLike or adopt)`);
+        this.#own(t, `host.run(targets[${i}])`);
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#deferred.enqueue(async () => {
+      const arrays = await this.#runner.evaluate(inputs.map((x) => this.#resolve(x)));
+      const out = fn(arrays);
+      if (out === undefined) return false;
+      if (out.length !== targets.length) throw backendError(`host.run: the function returned ${out.length} arrays for ${targets.length} targets`);
+      out.forEach((a, i) => {
+        if (!(a instanceof Float32Array) || a.length !== sizeOf(targets[i]!.shape)) {
+          throw shapeError(`host.run: the array for targets[${i}] must be a Float32Array of ${sizeOf(targets[i]!.shape)} values`);
+        }
+      });
+      targets.forEach((t, i) => (t as Variable).replace(out[i]!));
+      return true;
+    });
+  }
 
   /** One `NewtonSchulz` composite per matrix: its GEMMs and their folded tails (see graph/newton-schulz.ts). */
   #newtonSchulz(xs: readonly OnnxTensor[], coefficients: readonly PolynomialCoefficients[], side: GramSide): OnnxTensor[] {

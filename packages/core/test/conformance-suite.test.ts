@@ -38,6 +38,11 @@ function roundBf16(x: RefTensor): RefTensor {
 }
 
 const MUTANTS: [string, B, string[]][] = [
+  [
+    'an asynchronous dispose that frees at once, before the runs issued earlier',
+    asyncMutant(() => ({ dispose: (x) => void x.data.fill(Number.NaN) })),
+    ['effects.dispose.order'],
+  ],
   ['sign(0) = 1', mutant((b) => ({ sign: (x) => b.addScalar(b.scale(b.sign(b.addScalar(x, 1e-30)), 1), 0) })), ['elementwise.sign']],
   ['transposeB ignored', mutant((b) => ({ matmul: (x, y, o) => b.matmul(x, y, { transposeA: o?.transposeA ?? false }) })), ['matmul.square17.nt', 'matmul.square3.tt']],
   [
@@ -178,8 +183,8 @@ describe('the conformance suite catches broken backends', () => {
   it('every check passes on the reference backend, through the runner-agnostic runConformance', async () => {
     const report = await runConformance(createReferenceBackend());
     expect(report.failed).toEqual([]);
-    // Only the async-only call-order check is skipped on a synchronous backend.
-    expect(report.skipped.map((s) => s.id)).toEqual(['effects.run.order']);
+    // Only the async-only call-order checks are skipped on a synchronous backend.
+    expect(report.skipped.map((s) => s.id)).toEqual(['effects.run.order', 'effects.dispose.order']);
     expect(report.passed.length + report.skipped.length).toBe(conformanceCheckIds().length);
   });
 

@@ -118,9 +118,16 @@ export function asyncBackend<T>(inner: TensorBackend<T, 'sync'>): AsyncDouble<T>
   });
   const { host: _host, ...eager } = inner;
   void _host;
+  const disposed = new Set<T>();
   const backend: TensorBackend<T, 'async'> = {
     ...eager,
     mode: 'async',
+    isTensor: (x): x is T => inner.isTensor(x) && !disposed.has(x),
+    // in call order, like every other effect of an asynchronous backend
+    dispose: (x) => {
+      if (deferred.pending > 0) void deferred.enqueue(() => void disposed.add(x));
+      else disposed.add(x);
+    },
     name: `async(${inner.name})`,
     read: (x) => deferred.enqueue(() => later(() => inner.read(x))),
     allFinite: (xs) => deferred.enqueue(() => later(() => inner.allFinite(xs))),
