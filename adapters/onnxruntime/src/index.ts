@@ -10,13 +10,15 @@ import * as ortNode from 'onnxruntime-node';
 import { OnnxBackend, type OnnxBackendOptions } from './backend.js';
 import type { OrtApi } from './session-cache.js';
 
-export { OnnxBackend, type OnnxBackendOptions } from './backend.js';
+export { OnnxBackend, sessionOptions, type OnnxBackendOptions } from './backend.js';
 export { OnnxTensor } from './graph/nodes.js';
 export { newtonSchulzFlops } from './graph/newton-schulz.js';
 export type { OnnxBackendStats, OrtApi } from './session-cache.js';
 
 /**
- * Create an onnxruntime backend on onnxruntime-node (or on `options.ort`).
+ * Create an onnxruntime backend on onnxruntime-node (or on `options.ort`). Its sessions run
+ * sequentially, without a memory pattern and with worker threads that do not spin (see
+ * {@link OnnxBackendOptions}); {@link sessionOptions} gives the same settings for your own sessions.
  *
  * @example
  * ```ts

@@ -13,13 +13,19 @@
  * @module @lmo/onnxruntime/web
  */
 import * as ortWeb from 'onnxruntime-web';
-import { OnnxBackend, type OnnxBackendOptions } from './backend.js';
+import { OnnxBackend, sessionOptions as nodeSessionOptions, type OnnxBackendOptions } from './backend.js';
 import type { OrtApi } from './session-cache.js';
+import type * as ort from 'onnxruntime-common';
 
 export { OnnxBackend, type OnnxBackendOptions } from './backend.js';
 export { OnnxTensor } from './graph/nodes.js';
 export { newtonSchulzFlops } from './graph/newton-schulz.js';
 export type { OnnxBackendStats, OrtApi } from './session-cache.js';
+
+/** The session options the backend compiles its graphs with (default provider `wasm`), for your own sessions. */
+export function sessionOptions(options: Omit<OnnxBackendOptions, 'ort' | 'fusedNewtonSchulz'> = {}): ort.InferenceSession.SessionOptions {
+  return nodeSessionOptions({ executionProviders: ['wasm'], ...options });
+}
 
 /** Create an onnxruntime backend on onnxruntime-web (or on `options.ort`). Default provider: `wasm`. */
 export function onnxBackend(options: OnnxBackendOptions = {}): OnnxBackend {

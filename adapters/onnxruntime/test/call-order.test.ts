@@ -36,7 +36,8 @@ describe.each([
 ] as const)('%s: steps issued without await, their gradients disposed at once', (_name, make_) => {
   it('give what awaited steps give, and the disposed gradients are gone afterwards', async () => {
     const [pa, pb] = [make(1), make(1)];
-    const [oa, ob]: LmoOptimizer<OnnxTensor, 'async'>[] = [make_(pa), make_(pb)];
+    const oa: LmoOptimizer<OnnxTensor, 'async'> = make_(pa);
+    const ob: LmoOptimizer<OnnxTensor, 'async'> = make_(pb);
     const issued: Array<Promise<void>> = [];
     const disposed: OnnxTensor[] = [];
     for (const k of [10, 20, 30]) {

@@ -1,6 +1,6 @@
 import { orthogonalizationPlan } from '@lmo/core/backend';
 import { onnxBackend, type OnnxTensor } from '@lmo/onnxruntime';
-import { modelSessionOptions } from '../model/onnxruntime/backend.js';
+import { modelThreads } from '../model/onnxruntime/backend.js';
 import { nsGemmInputs, type NsGemmTiming } from './ns-gemm-onnx.js';
 import { sampleIt, type Samples } from './timing.js';
 
@@ -11,8 +11,7 @@ import { sampleIt, type Samples } from './timing.js';
  * normalized random matrices; the five quintic steps of core's default plan.
  */
 export async function timeNsKernelOnnx(shapes: readonly (readonly [number, number])[], s: NsGemmTiming): Promise<Samples> {
-  const options = modelSessionOptions(s.threads === undefined ? {} : { intraOpNumThreads: s.threads });
-  const b = onnxBackend({ executionProviders: ['cpu'], intraOpNumThreads: options.intraOpNumThreads!, sessionOptions: { extra: options.extra as Record<string, unknown> } });
+  const b = onnxBackend({ intraOpNumThreads: s.threads ?? modelThreads() });
   const { coefficients } = orthogonalizationPlan('quintic', s.steps);
   const inputs = nsGemmInputs(shapes.map(([r, c]) => [Math.min(r, c), Math.max(r, c)] as const), s.seed);
   const groups = new Map<string, { xs: OnnxTensor[]; outs: OnnxTensor[]; side: 'left' | 'right' }>();

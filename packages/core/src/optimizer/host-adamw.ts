@@ -30,6 +30,17 @@ interface Place {
 
 const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
 
+/** Places merged into runs of neighbours (in memory) with the same `key`: offset, length in floats and the first item's index. */
+function contiguous(places: ReadonlyArray<Place & { readonly key: string; readonly i: number }>): Array<{ offset: number; length: number; first: number }> {
+  const runs: Array<{ offset: number; length: number; first: number; key: string }> = [];
+  for (const p of [...places].sort((a, b) => a.offset - b.offset)) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.key === p.key && last.offset + last.length === p.offset) last.length += roundUp4(p.size);
+    else runs.push({ offset: p.offset, length: roundUp4(p.size), first: p.i, key: p.key });
+  }
+  return runs;
+}
+
 /** The optimizer's counters, read and moved inside the step's turn. */
 export interface StepCounters {
   step(): number;
@@ -55,11 +66,15 @@ export class HostAdamW<T> {
     return this.#kernels?.memory.buffer.byteLength ?? 0;
   }
 
-  /** Lays the parameters out (again, after `add`), keeping the moments of those already placed. */
+  /**
+   * Lays the parameters out (again, after `add`), keeping the moments of those already placed: by
+   * group, the decayed matrices first, so that a whole step is a few long kernel runs.
+   */
   layout(plans: readonly ParameterPlan[]): void {
     const places = new Map<string, Place>();
     let length = 0;
-    for (const plan of plans) {
+    const order = (p: ParameterPlan): number => 2 * p.group.index + (p.shape.length >= 2 ? 0 : 1);
+    for (const plan of [...plans].sort((a, b) => order(a) - order(b))) {
       const size = sizeOf(plan.shape);
       places.set(plan.name, { offset: length, size });
       length += roundUp4(size);
@@ -93,36 +108,39 @@ export class HostAdamW<T> {
         if (arrays[i] !== this.#given.get(item.plan.name)) p.set(arrays[i]!.subarray(0, size), offset);
         g.set(arrays[items.length + i]!.subarray(0, size), offset);
       });
-      const squares = places.map(({ offset, size }) => kernels.sumSquares(4 * (this.#length + offset), 4 * roundUp4(size)));
-      const total = squares.reduce((a, s) => a + s, 0);
+      const runs = contiguous(places.map((place, i) => ({ ...place, key: '', i })));
+      const total = runs.reduce((sum, r) => sum + kernels.sumSquares(4 * (this.#length + r.offset), 4 * r.length), 0);
       if (!Number.isFinite(total) && rule.nonFinite !== 'ignore') {
         if (rule.nonFinite === 'skip') {
           counters.skipped();
           return undefined;
         }
-        const names = items.flatMap((item, i) => (Number.isFinite(squares[i]!) ? [] : [`"${item.plan.name}"`]));
+        const names = items.flatMap((item, i) => (Number.isFinite(kernels.sumSquares(4 * (this.#length + places[i]!.offset), 4 * roundUp4(places[i]!.size))) ? [] : [`"${item.plan.name}"`]));
         throw new LmoError('NON_FINITE_GRADIENT', `a gradient contains NaN or Inf (in ${names.join(', ')}); nothing was updated`);
       }
       const c = rule.clip === undefined ? 1 : Math.min(1, rule.clip / (Math.sqrt(total) + 1e-6));
       const t = counters.step() + 1;
-      const lrs = items.map((item) => rule.learningRate(item.plan.group, t - 1));
+      const lrs = new Map(items.map((item) => [item.plan.group, 0]));
+      for (const group of lrs.keys()) lrs.set(group, rule.learningRate(group, t - 1));
       const at = (offset: number): [number, number, number, number] => [0, 1, 2, 3].map((k) => 4 * (k * this.#length + offset)) as [number, number, number, number];
-      items.forEach((item, i) => {
+      const coefficients = items.map((item) => {
         const { betas, eps, weightDecay } = item.plan.group.adamw!;
-        const lr = lrs[i]!;
-        const decay = item.plan.shape.length >= 2 ? 1 - lr * weightDecay : 1;
-        const coefficients = {
+        const lr = lrs.get(item.plan.group)!;
+        return {
           beta1: betas[0],
           c1: (1 - betas[0]) * c,
           beta2: betas[1],
           c2: (1 - betas[1]) * c * c,
           s2: 1 / Math.sqrt(1 - betas[1] ** t),
           eps,
-          decay,
+          decay: item.plan.shape.length >= 2 ? 1 - lr * weightDecay : 1,
           step: -lr / (1 - betas[0] ** t),
         };
-        kernels.adamw(4 * roundUp4(places[i]!.size), ...at(places[i]!.offset), coefficients);
       });
+      // one kernel run per stretch of neighbouring parameters with the same numbers
+      for (const r of contiguous(places.map((place, i) => ({ ...place, key: JSON.stringify(coefficients[i]), i })))) {
+        kernels.adamw(4 * r.length, ...at(r.offset), coefficients[r.first]!);
+      }
       const fresh = items.map((item, i) => {
         const values = p.slice(places[i]!.offset, places[i]!.offset + places[i]!.size);
         this.#given.set(item.plan.name, values);
