@@ -10,9 +10,9 @@ import { Leaf, OnnxTensor, OpNode, ScalarInput, Variable, sizeOf, type GraphNode
 import { SessionCache, type OnnxBackendStats, type OrtApi } from './session-cache.js';
 
 /**
- * Options of `onnxBackend` and of {@link sessionOptions}. The defaults are what made nanoGPT's
- * training steps fast on a shared CPU (its benchmark: 136 → 73 ms per step on two busy cores
- * without spinning): sequential execution, no memory pattern, worker threads that do not spin.
+ * Options of `onnxBackend` and of {@link sessionOptions}. The defaults are what made the nanoGPT
+ * benchmark's training steps fast on a shared CPU: sequential execution, no memory pattern, worker
+ * threads that do not spin.
  */
 export interface OnnxBackendOptions {
   /**
