@@ -7,10 +7,12 @@
  * @module @lmo/onnxruntime
  */
 import * as ortNode from 'onnxruntime-node';
-import { OnnxBackend, type OnnxBackendOptions } from './backend.js';
+import { OnnxBackend } from './backend.js';
+import type { OnnxBackendOptions } from './options.js';
 import type { OrtApi } from './session-cache.js';
 
-export { OnnxBackend, sessionOptions, type OnnxBackendOptions } from './backend.js';
+export { OnnxBackend } from './backend.js';
+export { sessionOptions, type OnnxBackendOptions } from './options.js';
 export { OnnxTensor } from './graph/nodes.js';
 export { newtonSchulzFlops } from './graph/newton-schulz.js';
 export type { OnnxBackendStats, OrtApi } from './session-cache.js';

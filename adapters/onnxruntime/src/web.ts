@@ -13,11 +13,13 @@
  * @module @lmo/onnxruntime/web
  */
 import * as ortWeb from 'onnxruntime-web';
-import { OnnxBackend, sessionOptions as nodeSessionOptions, type OnnxBackendOptions } from './backend.js';
-import type { OrtApi } from './session-cache.js';
 import type * as ort from 'onnxruntime-common';
+import { OnnxBackend } from './backend.js';
+import { sessionOptions as nodeSessionOptions, type OnnxBackendOptions } from './options.js';
+import type { OrtApi } from './session-cache.js';
 
-export { OnnxBackend, type OnnxBackendOptions } from './backend.js';
+export { OnnxBackend } from './backend.js';
+export type { OnnxBackendOptions } from './options.js';
 export { OnnxTensor } from './graph/nodes.js';
 export { newtonSchulzFlops } from './graph/newton-schulz.js';
 export type { OnnxBackendStats, OrtApi } from './session-cache.js';
