@@ -1,4 +1,4 @@
-import { presetOptions, type PresetName } from '@lmo/core/backend';
+import { presetOptions, type PresetName } from '@lmo/core';
 import type { ScionOptimizerOptions } from './options.js';
 import { ScionOptimizer } from './optimizer.js';
 

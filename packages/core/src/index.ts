@@ -30,7 +30,7 @@ export { LmoOptimizer, createOptimizer, type LmoOptimizerOptions, type Parameter
 export type { NamedTensors } from './optimizer/parameters.js';
 export type { AdamWSettings, OptimizerOptions } from './optimizer/options.js';
 export type { GroupSpec, Matcher } from './optimizer/groups.js';
-export { muon, normalizedSGD, scion, scionLight, signSGD, unconstrainedScion, type PresetOptions } from './optimizer/presets.js';
+export { muon, normalizedSGD, presetOptions, scion, scionLight, signSGD, unconstrainedScion, type PresetName, type PresetOptions } from './optimizer/presets.js';
 export { adamw, type AdamWOptions } from './optimizer/adamw.js';
 export { transformerGroups, type TransformerGroupsOptions } from './optimizer/transformer.js';
 export { STATE_FORMAT, STATE_VERSION, type BufferName, type OptimizerState } from './optimizer/state.js';

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { OptimizerState } from '../src/optimizer/state.js';
-import { muon, normalizedSGD, scion, scionLight, signSGD, unconstrainedScion, type PresetOptions } from '../src/optimizer/presets.js';
+import { muon, normalizedSGD, presetOptions, scion, scionLight, signSGD, unconstrainedScion, type PresetOptions } from '../src/optimizer/presets.js';
 import { frobenius } from '../src/norms/frobenius.js';
 import type { RefTensor } from '../src/reference/index.js';
 import { ref, tensor, values } from './helpers/backend.js';
@@ -166,5 +166,19 @@ describe('scion, unconstrainedScion, scionLight', () => {
     expect(relError(values(params.w!), sw.x.data)).toBeLessThan(2e-4);
     expect(relError(values(params.b!), sb.x.data)).toBeLessThan(1e-6);
     expect(values(G.w)).toEqual(g.w!.map((v) => Math.fround(0.75 * Math.fround(v))));
+  });
+});
+
+describe('presetOptions: the one table of preset defaults', () => {
+  it('fills in what the options leave out (undefined included), keeps other keys, and fixes the rest', () => {
+    const muonLike = presetOptions('muon', { lr: 0.1, momentum: undefined, layout: 'keras' } as { lr: number; momentum?: number; layout: string });
+    expect(muonLike).toMatchObject({ lr: 0.1, momentum: 0.05, unconstrained: true, layout: 'keras' });
+    expect(muonLike.norm?.kind).toBe('muon');
+    const noNorm: PresetOptions = { lr: 1, norm: undefined };
+    expect(presetOptions('signSGD', noNorm).norm?.kind).toBe('signUnscaled');
+    expect(presetOptions('signSGD', { lr: 1, groups: [] })).not.toHaveProperty('norm');
+    expect(presetOptions('scion', { lr: 1, unconstrained: true }).unconstrained).toBe(false);
+    expect(presetOptions('scionLight', { lr: 1, unconstrained: true })).toMatchObject({ light: true, unconstrained: true });
+    expect(() => (presetOptions as (name: string, options: object) => unknown)('adam', { lr: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_HYPERPARAMETER', message: expect.stringContaining('unknown preset "adam"') }));
   });
 });

@@ -2,8 +2,8 @@
  * `@lmo/core/backend`: what backend and adapter authors need beyond `@lmo/core`'s
  * `TensorBackend`. The contract's types; the execution machinery of eager backends
  * ({@link ImmediateExecution}) and of compiling ones ({@link DeferredExecution}); helpers for
- * code that runs in both modes; shape helpers; the orthogonalization plan a fused kernel carries
- * out; and the presets' options, for adapters that wrap core's optimizer in a framework's class.
+ * code that runs in both modes; shape helpers; and the orthogonalization plan a fused kernel
+ * carries out.
  *
  * @packageDocumentation
  * @module @lmo/core/backend
@@ -14,4 +14,3 @@ export { DeferredExecution, type DeferredEngine, type Execution, type RecordedWr
 export { ImmediateExecution, type ImmediateEngine } from './immediate.js';
 export { formatShape, matrixView, sameShape, sizeOf } from '../shape.js';
 export { orthogonalizationPlan, type OrthogonalizationPlan } from '../orthogonalize/plan.js';
-export { presetOptions, type PresetName } from '../optimizer/presets.js';

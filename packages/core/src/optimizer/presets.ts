@@ -1,4 +1,5 @@
 import type { ExecutionMode, TensorBackend } from '../backend/contract.js';
+import { LmoError } from '../errors.js';
 import { frobenius } from '../norms/frobenius.js';
 import { muonNorm } from '../norms/muon.js';
 import type { Norm } from '../norms/norm.js';
@@ -41,15 +42,16 @@ export type PresetName = keyof typeof PRESETS;
 /**
  * The options preset `name` builds its optimizer from: `options` with the preset's fixed options
  * and its defaults for what they leave out (`{ momentum: undefined }` keeps the preset's value).
- * For adapters that wrap core's optimizer in a framework's optimizer class, so that their presets
- * are core's. Other keys of `options` (an adapter's own) are kept.
+ * For recording what a preset sets (`optionsToJSON(presetOptions('muon', { lr }))`), and for
+ * adapters that wrap core's optimizer in a framework's optimizer class, so that their presets are
+ * core's. Other keys of `options` (an adapter's own) are kept.
  */
 export function presetOptions<O extends { readonly momentum?: number; readonly norm?: Norm; readonly groups?: readonly unknown[]; readonly unconstrained?: boolean }>(
   name: PresetName,
   options: O,
-): O {
+): O & Pick<OptimizerOptions, 'momentum' | 'norm' | 'unconstrained' | 'light'> {
   const preset: Preset = PRESETS[name];
-  if (preset === undefined) throw new TypeError(`presetOptions: unknown preset "${String(name)}" (presets are ${Object.keys(PRESETS).join(', ')})`);
+  if (preset === undefined) throw new LmoError('INVALID_HYPERPARAMETER', `presetOptions: unknown preset "${String(name)}" (presets are ${Object.keys(PRESETS).join(', ')})`);
   const momentum = options.momentum ?? preset.momentum;
   const norm = options.groups === undefined ? (options.norm ?? preset.norm?.()) : options.norm;
   return {
