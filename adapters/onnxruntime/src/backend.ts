@@ -264,7 +264,7 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
 
   #hostRun(inputs: readonly OnnxTensor[], targets: readonly OnnxTensor[], fn: (arrays: readonly Float32Array[]) => readonly Float32Array[] | undefined): Promise<boolean> {
     try {
-      inputs.forEach((x, i) => this.#own(x, `host.run(inputs[${i}])`));
+      for (const x of inputs) this.#own(x, 'host.run(inputs)');
       targets.forEach((t, i) => {
         if (!(t instanceof Variable)) throw backendError(`host.run: targets[${i}] is not a persistent tensor (made by fromArray, zerosLike or adopt)`);
         this.#own(t, `host.run(targets[${i}])`);

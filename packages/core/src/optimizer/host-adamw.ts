@@ -30,16 +30,31 @@ interface Place {
 
 const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
 
-/** Places merged into runs of neighbours (in memory) with the same `key`: offset, length in floats and the first item's index. */
-function contiguous(places: ReadonlyArray<Place & { readonly key: string; readonly i: number }>): Array<{ offset: number; length: number; first: number }> {
-  const runs: Array<{ offset: number; length: number; first: number; key: string }> = [];
+/** A stretch of neighbouring parameters (in memory) that one kernel call covers. */
+interface Run {
+  /** Offset and length in floats. */
+  offset: number;
+  length: number;
+  /** A parameter of the stretch: its group and rank give the stretch's numbers. */
+  readonly plan: ParameterPlan;
+}
+
+/** Whether a parameter is decayed, and its group: what its kernel numbers depend on. */
+const runKey = (plan: ParameterPlan): string => `${plan.group.index}:${plan.shape.length >= 2}`;
+
+/** Places merged into runs of neighbours with the same key (`same`: whether two plans may share a run). */
+function contiguous(places: ReadonlyArray<Place & { readonly plan: ParameterPlan }>, same: (a: ParameterPlan, b: ParameterPlan) => boolean): Run[] {
+  const runs: Run[] = [];
   for (const p of [...places].sort((a, b) => a.offset - b.offset)) {
     const last = runs[runs.length - 1];
-    if (last !== undefined && last.key === p.key && last.offset + last.length === p.offset) last.length += roundUp4(p.size);
-    else runs.push({ offset: p.offset, length: roundUp4(p.size), first: p.i, key: p.key });
+    if (last !== undefined && same(last.plan, p.plan) && last.offset + last.length === p.offset) last.length += roundUp4(p.size);
+    else runs.push({ offset: p.offset, length: roundUp4(p.size), plan: p.plan });
   }
   return runs;
 }
+
+const anyRun = (): boolean => true;
+const sameNumbers = (a: ParameterPlan, b: ParameterPlan): boolean => runKey(a) === runKey(b);
 
 /** The optimizer's counters, read and moved inside the step's turn. */
 export interface StepCounters {
@@ -54,6 +69,8 @@ export class HostAdamW<T> {
   #places = new Map<string, Place>();
   /** Floats per region. */
   #length = 0;
+  /** The runs of a step over every parameter: for the sum of squares, and for the update. */
+  #all: { readonly squares: Run[]; readonly update: Run[] } = { squares: [], update: [] };
   /** The arrays the last step handed to each parameter (their values are still in the first region). */
   readonly #given = new Map<string, Float32Array>();
 
@@ -89,6 +106,8 @@ export class HostAdamW<T> {
     this.#kernels = kernels;
     this.#places = places;
     this.#length = length;
+    const placed = plans.map((plan) => ({ ...places.get(plan.name)!, plan }));
+    this.#all = { squares: contiguous(placed, anyRun), update: contiguous(placed, sameNumbers) };
   }
 
   /** Region `k` of the memory: 0 parameters, 1 gradients, 2 first moments, 3 second moments. */
@@ -108,8 +127,10 @@ export class HostAdamW<T> {
         if (arrays[i] !== this.#given.get(item.plan.name)) p.set(arrays[i]!.subarray(0, size), offset);
         g.set(arrays[items.length + i]!.subarray(0, size), offset);
       });
-      const runs = contiguous(places.map((place, i) => ({ ...place, key: '', i })));
-      const total = runs.reduce((sum, r) => sum + kernels.sumSquares(4 * (this.#length + r.offset), 4 * r.length), 0);
+      // a step over every parameter uses the layout's runs; a step that skips some, runs of its own
+      const placed = items.length === this.#places.size ? undefined : places.map((place, i) => ({ ...place, plan: items[i]!.plan }));
+      const runs = placed === undefined ? this.#all : { squares: contiguous(placed, anyRun), update: contiguous(placed, sameNumbers) };
+      const total = runs.squares.reduce((sum, r) => sum + kernels.sumSquares(4 * (this.#length + r.offset), 4 * r.length), 0);
       if (!Number.isFinite(total) && rule.nonFinite !== 'ignore') {
         if (rule.nonFinite === 'skip') {
           counters.skipped();
@@ -120,26 +141,22 @@ export class HostAdamW<T> {
       }
       const c = rule.clip === undefined ? 1 : Math.min(1, rule.clip / (Math.sqrt(total) + 1e-6));
       const t = counters.step() + 1;
-      const lrs = new Map(items.map((item) => [item.plan.group, 0]));
+      const lrs = new Map(runs.update.map((r) => [r.plan.group, 0]));
       for (const group of lrs.keys()) lrs.set(group, rule.learningRate(group, t - 1));
-      const at = (offset: number): [number, number, number, number] => [0, 1, 2, 3].map((k) => 4 * (k * this.#length + offset)) as [number, number, number, number];
-      const coefficients = items.map((item) => {
-        const { betas, eps, weightDecay } = item.plan.group.adamw!;
-        const lr = lrs.get(item.plan.group)!;
-        return {
+      const at = (offset: number): [number, number, number, number] => [4 * offset, 4 * (this.#length + offset), 4 * (2 * this.#length + offset), 4 * (3 * this.#length + offset)];
+      for (const r of runs.update) {
+        const { betas, eps, weightDecay } = r.plan.group.adamw!;
+        const lr = lrs.get(r.plan.group)!;
+        kernels.adamw(4 * r.length, ...at(r.offset), {
           beta1: betas[0],
           c1: (1 - betas[0]) * c,
           beta2: betas[1],
           c2: (1 - betas[1]) * c * c,
           s2: 1 / Math.sqrt(1 - betas[1] ** t),
           eps,
-          decay: item.plan.shape.length >= 2 ? 1 - lr * weightDecay : 1,
+          decay: r.plan.shape.length >= 2 ? 1 - lr * weightDecay : 1,
           step: -lr / (1 - betas[0] ** t),
-        };
-      });
-      // one kernel run per stretch of neighbouring parameters with the same numbers
-      for (const r of contiguous(places.map((place, i) => ({ ...place, key: JSON.stringify(coefficients[i]), i })))) {
-        kernels.adamw(4 * r.length, ...at(r.offset), coefficients[r.first]!);
+        });
       }
       const fresh = items.map((item, i) => {
         const values = p.slice(places[i]!.offset, places[i]!.offset + places[i]!.size);

@@ -204,8 +204,6 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
         const base = { plan: slot.plan, param: slot.param, buffers: slot.buffers };
         items.push(light ? { ...base, grad: slot.buffers.get('gradient')!, ...(g !== null ? { fresh: g } : {}) } : { ...base, grad: g! });
       }
-      const checked = items.map((item) => [item.plan.name, item.fresh ?? item.grad] as const);
-      const policy = this.#rule.nonFinite;
       if (this.#host !== undefined) {
         return andThen(
           this.#host.step(this.#rule, items, {
@@ -216,6 +214,8 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
           () => undefined,
         );
       }
+      const checked = items.map((item) => [item.plan.name, item.fresh ?? item.grad] as const);
+      const policy = this.#rule.nonFinite;
       const b = this.#backend;
       const ran = b.run(() => applyWrites(b, this.#rule.update(b, items, this.#step)), {
         ...(policy === 'ignore' ? {} : { guard: checked.map(([, g]) => g) }),

@@ -56,8 +56,9 @@ export class ParameterTable<T> {
     this.#allocate = allocate;
   }
 
-  requireTensor(x: unknown, what: string): asserts x is T {
+  requireTensor(x: unknown, what: string | (() => string)): asserts x is T {
     if (!this.#backend.isTensor(x)) {
+      if (typeof what === 'function') what = what();
       const kind = x === null ? 'null' : x === undefined ? 'undefined' : (x as object).constructor?.name ?? typeof x;
       throw new LmoError('BACKEND', `${what} is not a tensor of the ${this.#backend.name} backend (got ${kind}); create tensors with that backend, and do not use them after dispose()`);
     }
@@ -137,7 +138,7 @@ export class ParameterTable<T> {
       if (t === undefined || t === null) {
         throw new LmoError(code, `${what} has no entry for parameter "${name}"${skippable ? ' (give null to leave it unchanged this step)' : ''}`);
       }
-      this.requireTensor(t, `${what}["${name}"]`);
+      this.requireTensor(t, () => `${what}["${name}"]`);
       const shape = this.#backend.shape(t);
       if (!sameShape(shape, slot.plan.shape)) {
         throw new LmoError('SHAPE_MISMATCH', `${what}["${name}"] has shape ${formatShape(shape)}, expected ${formatShape(slot.plan.shape)}`);
