@@ -1,4 +1,4 @@
-import { scheduleFromJSON, type GroupSpec, type OptimizerOptions, type Schedule, type ScheduleSpec } from '@lmo/core';
+import { LmoError, scheduleFromJSON, type GroupSpec, type OptimizerOptions, type Schedule, type ScheduleSpec } from '@lmo/core';
 import type { Layout } from './layout.js';
 
 /**
@@ -33,8 +33,11 @@ export function coreOptions(options: ScionOptimizerOptions): OptimizerOptions {
   const { schedule, layout: _layout, groups, ...rest } = options;
   void _layout;
   const resolved = schedule === undefined || typeof schedule === 'function' ? schedule : scheduleFromJSON(schedule);
-  const coreGroups = groups?.map((g): GroupSpec => {
+  const coreGroups = groups?.map((g, i): GroupSpec => {
     if (g === null || typeof g !== 'object') return g;
+    if (g.adamw !== undefined) {
+      throw new LmoError('INVALID_HYPERPARAMETER', `groups[${i}]: ScionOptimizer has no AdamW groups (its saved weights hold one buffer per variable); train those variables with tf.train.adam, or use @lmo/core's adamw on createTfjsBackend()`);
+    }
     const { layout: _groupLayout, ...spec } = g;
     void _groupLayout;
     return spec;

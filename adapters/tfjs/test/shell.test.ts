@@ -120,3 +120,9 @@ describe('@lmo/tfjs as a shell over @lmo/core', () => {
     expect(() => new ScionOptimizer({ lr: 0.1, weight_decay: 0.01 } as never)).toThrow(/unknown option "weight_decay" \(the constrained update/);
   });
 });
+
+describe('AdamW groups', () => {
+  it('are refused with what to use instead (the saved weights hold one buffer per variable)', () => {
+    expect(() => new ScionOptimizer({ lr: 0.1, groups: [{ match: '*bias', adamw: {} }, { norm: sign() }] })).toThrow(/groups\[0\]: ScionOptimizer has no AdamW groups.*tf\.train\.adam/);
+  });
+});
