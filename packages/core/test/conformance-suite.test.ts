@@ -80,7 +80,7 @@ const MUTANTS: [string, B, string[]][] = [
   ],
   [
     'reshape widens a 16-bit tensor to float32',
-    mutant((b) => ({ reshape: (x, shape) => new RefTensor(x.data, shape) })),
+    mutant(() => ({ reshape: (x, shape) => new RefTensor(x.data, shape) })),
     ['storage.bfloat16.operands', 'storage.float16.operands'],
   ],
   [
