@@ -41,10 +41,10 @@ export function convert(data: HostData, from: StorageDtype, to: StorageDtype): H
 }
 
 /** The onnxruntime tensor type a dtype is fed and fetched as (bfloat16 as its bits). */
-const FEED_TYPE = { float32: 'float32', float16: 'float16', bfloat16: 'uint16' } as const;
+export const FEED_TYPE = { float32: 'float32', float16: 'float16', bfloat16: 'uint16' } as const;
 
 /** An output's data as the array its dtype is kept in (a `Float16Array`, where onnxruntime returns one, viewed as bits). */
-function outputData(data: unknown, dtype: StorageDtype, size: number): HostData | undefined {
+export function outputData(data: unknown, dtype: StorageDtype, size: number): HostData | undefined {
   if (dtype === 'float32') return data instanceof Float32Array && data.length === size ? data : undefined;
   if (!ArrayBuffer.isView(data) || (data as Uint16Array).BYTES_PER_ELEMENT !== 2 || (data as Uint16Array).length !== size) return undefined;
   return data instanceof Uint16Array ? data : new Uint16Array(data.buffer, data.byteOffset, size);
