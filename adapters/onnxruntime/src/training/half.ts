@@ -28,3 +28,23 @@ export function narrowNodes(input: string, output: string, dtype: Exclude<Storag
     nodeProto('BitCast', [rounded], [output], fresh(`${output}/bitcast`), [intAttr('to', ElemType.UINT16)]),
   ];
 }
+
+/**
+ * `nodes` with each value's widening nodes (by the value they make) placed just before the first
+ * node that reads it: onnxruntime runs ready nodes in graph order, so a float32 copy is made when
+ * it is first needed rather than all of them at the start. Widenings nothing reads are dropped.
+ */
+export function beforeFirstUse(nodes: readonly NodeProto[], widenings: ReadonlyMap<string, readonly NodeProto[]>): NodeProto[] {
+  const out: NodeProto[] = [];
+  const placed = new Set<string>();
+  for (const n of nodes) {
+    for (const x of n.input) {
+      const widen = widenings.get(x);
+      if (widen === undefined || placed.has(x)) continue;
+      placed.add(x);
+      out.push(...widen);
+    }
+    out.push(n);
+  }
+  return out;
+}

@@ -171,7 +171,7 @@ export class OnnxTrainer<O extends TrainerOptimizer = TrainerOptimizer> {
       const feed = (i: number, shape: number[]): ort.Tensor => new Tensor(FEED_TYPE[stored[i]!.dtype], stored[i]!.data as Float32Array, shape);
       names.forEach((n, i) => {
         const shape = [...this.graph.shapes.get(n)!];
-        inputs[this.graph.parameterInputs.get(n)!] = feed(i, shape);
+        for (const input of this.graph.parameterInputs.get(n)!) inputs[input] = feed(i, shape);
         if (this.accumulates) inputs[this.graph.accumulators.get(n)!] = feed(names.length + i, shape);
       });
       const out = await this.session.run(inputs);
@@ -209,7 +209,7 @@ export class OnnxTrainer<O extends TrainerOptimizer = TrainerOptimizer> {
       const session = await this.#evaluation;
       const names = [...this.parameters.keys()];
       const stored = await this.backend.stored(names.map((n) => this.parameters.get(n)!));
-      names.forEach((n, i) => (inputs[this.graph.parameterInputs.get(n)!] = new this.backend.ort.Tensor(FEED_TYPE[stored[i]!.dtype], stored[i]!.data as Float32Array, [...this.graph.shapes.get(n)!])));
+      names.forEach((n, i) => (inputs[this.graph.parameterInputs.get(n)![0]!] = new this.backend.ort.Tensor(FEED_TYPE[stored[i]!.dtype], stored[i]!.data as Float32Array, [...this.graph.shapes.get(n)!])));
       const out = await session.run(inputs);
       return Number((out[this.graph.loss]!.data as Float32Array)[0]);
     });

@@ -14,7 +14,7 @@ import { probeFacts, type ProbeRun, type ValueFacts, type ValueInfo } from './fa
 import { Graph } from './graph.js';
 import { withLoss, type LossSpec } from './loss.js';
 import type { OnnxModel } from './model.js';
-import { FEED_ELEM, narrowNodes, widenNodes } from './half.js';
+import { FEED_ELEM, beforeFirstUse, narrowNodes, widenNodes } from './half.js';
 import { upgradeToBitCastOpset } from './opset-upgrade.js';
 import { OPSETS } from './rules/index.js';
 
@@ -41,8 +41,11 @@ export interface TrainingGraph {
   readonly grads: ReadonlyMap<string, string>;
   /** Trainable initializer → its accumulator input (only with `accumulate`). */
   readonly accumulators: ReadonlyMap<string, string>;
-  /** Trainable initializer → the input it is fed as (its own name in float32; a 16-bit one is widened inside). */
-  readonly parameterInputs: ReadonlyMap<string, string>;
+  /**
+   * Trainable initializer → the inputs it is fed as, each the same array: its own name in float32;
+   * a 16-bit one one input for the forward pass and one for the backward pass (see below).
+   */
+  readonly parameterInputs: ReadonlyMap<string, readonly string[]>;
   /** The inputs a step feeds (the model's data inputs and the appended loss's labels or targets). */
   readonly inputs: ReadonlyMap<string, ValueInfo>;
   /** Trainable initializer → its shape. */
@@ -56,9 +59,10 @@ function typed(name: string, info: ValueInfo): ValueInfoProto {
 /**
  * Checks the opset, probes the model, appends the loss and emits the gradients. A trainable
  * initializer stored in 16 bits is fed as such and widened to float32 twice, once for the forward
- * pass and once for the backward pass, so that no float32 copy of it need live across both; a
- * 16-bit accumulator is widened, added to and rounded back inside the graph. bfloat16 raises the
- * graph to opset 26 (see opset-upgrade.ts).
+ * pass and once for the backward pass, each just before its first use, so that no float32 copy of
+ * it need live across both: it is fed as two inputs (the same array, without a copy), for
+ * onnxruntime would merge two casts of one input into one. A 16-bit accumulator is widened, added
+ * to and rounded back inside the graph. bfloat16 raises the graph to opset 26 (see opset-upgrade.ts).
  */
 export async function buildTrainingGraph(model: OnnxModel, options: TrainingGraphOptions, run: ProbeRun, Tensor: typeof ort.Tensor): Promise<TrainingGraph> {
   const opset = model.opset;
@@ -111,25 +115,31 @@ export async function buildTrainingGraph(model: OnnxModel, options: TrainingGrap
     if (!graph.initializers.has(name)) inputs.set(name, facts.info(name));
   }
   // 16-bit parameters: fed as stored, widened for the forward nodes (under their own name) and,
-  // separately, for the gradient nodes
-  const parameterNames = new Map(options.trainable.map((name) => [name, dtypeOf(name) === 'float32' ? name : e.fresh(`${name}:stored`)]));
-  const prologue: NodeProto[] = [];
-  const backwardPrologue: NodeProto[] = [];
+  // from a second input, for the gradient nodes
+  const parameterNames = new Map<string, string[]>();
+  const forwardWidening = new Map<string, NodeProto[]>();
+  const backwardWidening = new Map<string, NodeProto[]>();
   for (const name of options.trainable) {
     const dtype = dtypeOf(name);
-    if (dtype === 'float32') continue;
-    const stored = parameterNames.get(name)!;
-    prologue.push(...widenNodes(stored, name, dtype, fresh));
+    if (dtype === 'float32') {
+      parameterNames.set(name, [name]);
+      continue;
+    }
+    const stored = e.fresh(`${name}:stored`);
+    forwardWidening.set(name, widenNodes(stored, name, dtype, fresh));
+    parameterNames.set(name, [stored]);
     if (!e.nodes.some((n) => n.input.includes(name))) continue;
-    const backward = e.fresh(`${name}:backward`);
+    const [storedBackward, backward] = [e.fresh(`${name}:stored:backward`), e.fresh(`${name}:backward`)];
     for (const n of e.nodes) n.input = n.input.map((x) => (x === name ? backward : x));
-    backwardPrologue.push(...widenNodes(stored, backward, dtype, fresh));
+    backwardWidening.set(backward, widenNodes(storedBackward, backward, dtype, fresh));
+    parameterNames.get(name)!.push(storedBackward);
   }
-  const parameterInputs = options.trainable.map((name) => typed(parameterNames.get(name)!, { ...facts.info(name), dtype: FEED_ELEM[dtypeOf(name)] }));
+  const parameterInputs = options.trainable.flatMap((name) => parameterNames.get(name)!.map((input) => typed(input, { ...facts.info(name), dtype: FEED_ELEM[dtypeOf(name)] })));
   const dataInputs = [...inputs].map(([name, info]) => typed(name, info));
   const initializers: TensorProto[] = g.initializer.filter((t) => !trainable.has(t.name ?? ''));
   const opsetImport = [...proto.opsetImport.filter((o) => (o.domain ?? '') !== '' && o.domain !== 'ai.onnx'), { domain: '', version: trainingOpset }];
-  const encode = (name: string, nodes: NodeProto[], extraInputs: ValueInfoProto[], outputs: ValueInfoProto[], extraInitializers: TensorProto[]): Uint8Array => {
+  const encode = (name: string, nodes: NodeProto[], extraInputs: ValueInfoProto[], outputs: ValueInfoProto[], extraInitializers: TensorProto[], inputsOf = (p: string) => parameterNames.get(p)!): Uint8Array => {
+    const wanted = new Set(options.trainable.flatMap(inputsOf));
     const all: ModelProto = {
       ...proto,
       irVersion: Math.max(proto.irVersion ?? 0, bitcast ? 11 : 8),
@@ -138,7 +148,7 @@ export async function buildTrainingGraph(model: OnnxModel, options: TrainingGrap
         ...g,
         name,
         node: prune(nodes, outputs.map((o) => o.name!)),
-        input: [...dataInputs, ...parameterInputs, ...extraInputs],
+        input: [...dataInputs, ...parameterInputs.filter((i) => wanted.has(i.name!)), ...extraInputs],
         output: outputs,
         initializer: [...initializers, ...extraInitializers],
         valueInfo: [],
@@ -149,11 +159,19 @@ export async function buildTrainingGraph(model: OnnxModel, options: TrainingGrap
   const lossOutput = typed(loss, lossInfo);
   const training = encode(
     `${g.name ?? 'model'}_training`,
-    [...prologue, ...forward, ...backwardPrologue, ...e.nodes, ...tail],
+    [...beforeFirstUse(forward, forwardWidening), ...beforeFirstUse(e.nodes, backwardWidening), ...tail],
     [...accumulators].map(([name, acc]) => typed(acc, { ...facts.info(name), dtype: FEED_ELEM[accDtypeOf(name)] })),
     [lossOutput, ...[...gradOutputs].map(([name, out]) => typed(out, { ...facts.info(name), dtype: FEED_ELEM[options.accumulate ? accDtypeOf(name) : 'float32'] }))],
     e.initializers,
   );
-  const evaluation = encode(`${g.name ?? 'model'}_evaluation`, [...prologue, ...graph.nodes.map((n) => ({ ...n.proto, input: withoutTrailingGaps(n.proto.input) }))], [], [lossOutput], []);
+  const evaluationNodes = graph.nodes.map((n) => ({ ...n.proto, input: withoutTrailingGaps(n.proto.input) }));
+  const evaluation = encode(
+    `${g.name ?? 'model'}_evaluation`,
+    beforeFirstUse(evaluationNodes, forwardWidening),
+    [],
+    [lossOutput],
+    [],
+    (name) => parameterNames.get(name)!.slice(0, 1),
+  );
   return { training, evaluation, loss, grads: gradOutputs, accumulators, parameterInputs: parameterNames, inputs, shapes };
 }

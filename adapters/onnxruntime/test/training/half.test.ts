@@ -162,3 +162,43 @@ describe('the opset-26 upgrade that bfloat16 needs', () => {
     expect(Array.from(grads[1]!)).toEqual(Array.from(grads[0]!));
   });
 });
+
+describe('where a 16-bit weight is widened', () => {
+  // h1 = relu(x·W0)·W1, loss = ReduceSum(h1): the float32 copy of W1 is made only once h0 exists,
+  // the backward copies only where the gradient nodes first read them
+  const bytes = model({
+    nodes: [
+      node('MatMul', ['x', 'W0'], ['h0'], 'mm0'),
+      node('Relu', ['h0'], ['r0'], 'relu'),
+      node('MatMul', ['r0', 'W1'], ['h1'], 'mm1'),
+      node('ReduceSum', ['h1'], ['loss'], 'sum', [{ name: 'keepdims', type: 2, i: 0, floats: [], ints: [], strings: [], tensors: [], graphs: [] }]),
+    ],
+    inputs: [value('x', [3, 4])],
+    outputs: [value('loss', [])],
+    initializers: [floats('W0', [4, 4], Array.from({ length: 16 }, (_, i) => Math.sin(i + 1))), floats('W1', [4, 2], Array.from({ length: 8 }, (_, i) => Math.cos(i)))],
+  });
+
+  it('each just before the node that first reads it, from its own input for each pass', async () => {
+    const ort = await import('onnxruntime-node');
+    const probe = async (b: Uint8Array, feeds: Record<string, InstanceType<typeof ort.Tensor>>) => (await ort.InferenceSession.create(b, { graphOptimizationLevel: 'disabled' })).run(feeds);
+    const dtypes = new Map([['W0', 'float16'], ['W1', 'float16']] as const);
+    const { buildTrainingGraph } = await import('../../src/training/training-graph.js');
+    const graph = await buildTrainingGraph(await OnnxModel.fromBytes(bytes), { trainable: ['W0', 'W1'], loss: 'loss', accumulate: true, dtypes, accumulatorDtypes: dtypes }, probe, ort.Tensor);
+    const nodes = decodeModelProto(graph.training).graph!.node;
+    const at = (pred: (n: (typeof nodes)[number]) => boolean): number => nodes.findIndex(pred);
+    const [w1Forward, w1Backward] = graph.parameterInputs.get('W1')!;
+    expect(w1Backward).toBeDefined();
+    // the forward widening of W1 comes after mm0 and right before mm1
+    const widenW1 = at((n) => n.input.includes(w1Forward!));
+    expect(widenW1).toBeGreaterThan(at((n) => n.name === 'mm0'));
+    expect(nodes[widenW1 + 1]!.name).toBe('mm1');
+    // the backward widening of W1 comes after the forward pass, right before its first reader
+    const widenBack = at((n) => n.input.includes(w1Backward!));
+    expect(widenBack).toBeGreaterThan(at((n) => n.name === 'sum'));
+    expect(nodes[widenBack + 1]!.input).toContain(nodes[widenBack]!.output[0]);
+    // the evaluation graph feeds one input per weight
+    const evaluation = decodeModelProto(graph.evaluation).graph!;
+    expect(evaluation.input.map((i) => i.name)).not.toContain(w1Backward);
+    expect(evaluation.node.filter((n) => n.opType === 'Cast').length).toBe(2);
+  });
+});

@@ -140,14 +140,16 @@ export class UpdateRule {
    * The writes of one step at index `step`, computed for every item and returned (nothing is
    * assigned here: apply them last, all together, so that a step that throws writes nothing).
    * With `clip`, the AdamW gradients are clipped by their global norm first. Arithmetic runs on
-   * each parameter's 2-D matrix view.
+   * each parameter's 2-D matrix view. The writes come grouped by parameter, in the items' order,
+   * so that a compiling backend computes one parameter's whole update before the next one's (and
+   * can free its temporaries first).
    */
   update<T>(b: TensorBackend<T>, items: readonly UpdateItem<T>[], step: number): Write<T>[] {
     const lrs = new Map<ResolvedGroup, number>();
     for (const { plan } of items) if (!lrs.has(plan.group)) lrs.set(plan.group, this.learningRate(plan.group, step));
-    const writes: Write<T>[] = [];
-    const write = (target: T, value: T, shape: Shape): void => {
-      writes.push([target, asShape(b, value, shape)]);
+    const writes = new Map<UpdateItem<T>, Write<T>[]>(items.map((item) => [item, []]));
+    const write = (item: UpdateItem<T>, target: T, value: T): void => {
+      writes.get(item)!.push([target, asShape(b, value, item.plan.shape)]);
     };
     // the weights a step sees (with Kahan compensation x + c), and how their new values are stored
     const weights = (item: UpdateItem<T>): T => {
@@ -156,16 +158,16 @@ export class UpdateRule {
       return c === undefined ? x : b.add(x, asMatrix(b, c, item.plan.shape));
     };
     const writeWeights = (item: UpdateItem<T>, next: T): void => {
-      const { dtype, shape, name } = item.plan;
+      const { dtype, name } = item.plan;
       const c = item.buffers.get('compensation');
       if (this.compensation === 'stochastic' && dtype !== 'float32') {
-        write(item.param, b.storage!.round(next, dtype, mixSeed(this.#roundingSeed, step, nameHash(name))), shape);
+        write(item, item.param, b.storage!.round(next, dtype, mixSeed(this.#roundingSeed, step, nameHash(name))));
       } else if (c !== undefined) {
         const stored = b.storage!.round(next, dtype);
-        write(item.param, stored, shape);
-        write(c, b.sub(next, stored), shape);
+        write(item, item.param, stored);
+        write(item, c, b.sub(next, stored));
       } else {
-        write(item.param, next, shape);
+        write(item, item.param, next);
       }
     };
     const lmo = items.filter((item) => item.plan.norm !== undefined);
@@ -175,13 +177,13 @@ export class UpdateRule {
       const g = asMatrix(b, item.grad, shape);
       if (this.light) {
         const d = item.fresh === undefined ? g : accumulate(b, g, asMatrix(b, item.fresh, shape));
-        write(item.grad, decay(b, d, alpha), shape);
+        write(item, item.grad, decay(b, d, alpha));
         return d;
       }
       const buffer = item.buffers.get('momentum');
       if (buffer === undefined) return g;
       const d = ema(b, asMatrix(b, buffer, shape), g, alpha);
-      write(buffer, d, shape);
+      write(item, buffer, d);
       return d;
     });
     const us = lmoDirections(b, lmo.map((item, i) => ({ norm: item.plan.norm!, shape: item.plan.shape, d: ds[i]! })));
@@ -202,11 +204,11 @@ export class UpdateRule {
       const [m, v] = adamMoments(b, asMatrix(b, m0, shape), asMatrix(b, v0, shape), grads[i]!, group.adamw.betas);
       const weightDecay = shape.length >= 2 ? group.adamw.weightDecay : 0;
       const x = adamStep(b, weights(item), m, v, { lr: lrs.get(group)!, t: step + 1, betas: group.adamw.betas, eps: group.adamw.eps, weightDecay });
-      write(m0, m, shape);
-      write(v0, v, shape);
+      write(item, m0, m);
+      write(item, v0, v);
       writeWeights(item, x);
     });
-    return writes;
+    return items.flatMap((item) => writes.get(item)!);
   }
 }
 
