@@ -22,3 +22,4 @@ export { optionsFromJSON, optionsToJSON, type GroupJSON, type MatcherJSON, type 
 export { muon, normalizedSGD, scion, scionLight, signSGD, unconstrainedScion, type PresetOptions } from './optimizer/presets.js';
 export { transformerGroups, type TransformerGroupsOptions, type TransformerRadii } from './optimizer/transformer.js';
 export * from './io/index.js';
+export * from './io/torch-handoff/index.js';
