@@ -9,7 +9,6 @@ import {
   HANDOFF_VERSION,
   entriesOf,
   firstNonFinite,
-  mismatch,
   stateTensorName,
   transpose2d,
   type HandoffRun,
