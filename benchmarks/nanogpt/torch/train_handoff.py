@@ -50,6 +50,8 @@ class Trainer:
         torch.set_num_threads(args.threads or (1 if self.world > 1 else torch.get_num_threads()))
         with open(os.path.join(args.bundle, RUN)) as f:
             self.run = json.load(f)
+        if self.run.get("format") != "lmo-nanogpt-handoff" or self.run.get("version") != 1:
+            raise SystemExit(f"{args.bundle}/{RUN} is not a nanoGPT handoff of version 1")
         path = corpus_path(args.data)
         with open(path, "rb") as f:
             raw = f.read()
