@@ -1,6 +1,7 @@
 /**
  * Every workspace package's entry points mapped to their TypeScript sources (workspace-entries.json),
- * so that tests run against the sources without a build. Each vitest project uses this one list.
+ * so that tests run against the sources without a build. Each vitest project uses this one list, and
+ * so does the docs site's Vite config (docs/.vitepress/config.mts).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
