@@ -46,7 +46,7 @@ describe('the handoff report', () => {
     const table = handoffTable(s!);
     expect(table).toContain('seeds 1, 2, 3: final val loss 2.1333 ± 0.1528 (range 0.3000)');
     expect(table).toContain('| lmo → PyTorch | lmo | 50 | 1.0e-6 | 5.0e-6 |');
-    expect(table).toContain('| 2.0100 | +0.0100 |');
+    expect(table).toContain('| 2.0100 | +1.0e-2 |');
   });
 
   it('plots the loss curves and the relative difference per iteration', () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { PACKAGE_DIR } from '../data/locate.js';
@@ -7,7 +7,7 @@ import { corpusHash } from '../handoff/bundle.js';
 import { CPU_CONFIG } from '../model/config.js';
 import { createModelBackend, DEFAULT_BACKEND } from '../model/registry.js';
 import { OPTIMIZERS, scionFamilyOptions, type OptimizerName } from '../optim/factory.js';
-import { handoffSvg, handoffTable, summarizeHandoff, type HandoffRecord } from '../report/handoff-report.js';
+import { handoffSvg, handoffTable, parseHandoffRecords, summarizeHandoff, type HandoffRecord } from '../report/handoff-report.js';
 import { optimizerName, prepare } from '../train/experiment.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
@@ -36,6 +36,15 @@ interface HandoffOptions {
   threads: number;
   python: string;
   out: string;
+  reportOnly?: boolean;
+}
+
+/** Prints each optimizer's table and writes its plot beside the records. */
+function report(records: readonly HandoffRecord[], out: string): void {
+  for (const s of summarizeHandoff(records)) {
+    console.log(`\n${s.optimizer}\n${handoffTable(s)}`);
+    writeFileAtomic(join(out, `handoff-${s.optimizer}.svg`), handoffSvg(records, s.optimizer));
+  }
 }
 
 /** The results folder of the check. */
@@ -62,7 +71,15 @@ export function handoffCommand(program: Command): Command {
     .option('--threads <n>', "torch's threads in a single-process run (one per DDP process)", int(1), 2)
     .option('--python <path>', 'the Python that has torch', '/usr/bin/python3')
     .option('--out <dir>', 'results folder (handoff.jsonl, handoff-<optimizer>.svg)', HANDOFF_RESULTS)
+    .option('--report-only', "no training: the tables and plots of the records already in --out's handoff.jsonl")
     .action(async (o: HandoffOptions) => {
+      const out = resolve(o.out);
+      const file = join(out, 'handoff.jsonl');
+      if (o.reportOnly) {
+        if (!existsSync(file)) throw new UsageError(`${file} does not exist: run the check first`);
+        report(parseHandoffRecords(readFileSync(file, 'utf8')), out);
+        return;
+      }
       const optimizers = o.optimizers.map(optimizerName);
       for (const name of optimizers) scionFamilyOptions(name, 1, () => 1); // a usage error for the others
       if (o.handoffAt >= o.iters) throw new UsageError(`--handoff-at ${o.handoffAt} must come before the end of the run (--iters ${o.iters})`);
@@ -71,9 +88,7 @@ export function handoffCommand(program: Command): Command {
       const { data, config, source } = await prepare(o.data, { ...CPU_CONFIG });
       const model = await createModelBackend(o.backend, config);
       const dataHash = corpusHash(readFileSync(source.path));
-      const out = resolve(o.out);
       mkdirSync(out, { recursive: true });
-      const file = join(out, 'handoff.jsonl');
       const records: HandoffRecord[] = [];
       const settings = (name: OptimizerName, seed: number) => ({
         optimizer: name,
@@ -95,10 +110,7 @@ export function handoffCommand(program: Command): Command {
         console.log,
       );
       model.dispose();
-      for (const s of summarizeHandoff(records)) {
-        console.log(`\n${s.optimizer}\n${handoffTable(s)}`);
-        writeFileAtomic(join(out, `handoff-${s.optimizer}.svg`), handoffSvg(records, s.optimizer));
-      }
+      report(records, out);
       console.log(`\nrecords: ${file}; plots: ${join(out, 'handoff-<optimizer>.svg')}`);
     });
 }

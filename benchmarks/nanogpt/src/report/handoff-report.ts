@@ -3,7 +3,7 @@
  * steps are to the run it continues (relative loss difference), how far the two drift apart by the
  * end, and where its final loss falls against the seed spread of lmo's straight runs; and its plots.
  */
-import { lineChartSvg, PALETTE, sideBySideSvg, type Series } from './plot-svg.js';
+import { lineChartSvg, PALETTE, stackSvg, type Series } from './plot-svg.js';
 
 /** Which side trained which part: `lmo`, `torch`, `torch-ddp` straight; `a→b` handed from a to b. */
 export type HandoffRunKind = 'lmo' | 'lmo→torch' | 'lmo→torch-ddp' | 'torch' | 'torch→lmo' | 'torch-ddp' | 'torch-ddp→lmo';
@@ -159,7 +159,7 @@ const exp = (v: number): string => (Number.isFinite(v) ? v.toExponential(1) : '�
 export function handoffTable(s: OptimizerSummary): string {
   const rows = s.comparisons.map((c) => {
     const diff = c.finalVal - c.referenceFinalVal;
-    return `| ${runLabel(c.run)} | ${runLabel(c.reference)} | ${c.handoffAt ?? '–'} | ${exp(c.atHandoff)} | ${exp(c.firstSteps)} | ${exp(c.lastSteps)} | ${c.finalVal.toFixed(4)} | ${diff >= 0 ? '+' : '−'}${Math.abs(diff).toFixed(4)} |`;
+    return `| ${runLabel(c.run)} | ${runLabel(c.reference)} | ${c.handoffAt ?? '–'} | ${exp(c.atHandoff)} | ${exp(c.firstSteps)} | ${exp(c.lastSteps)} | ${c.finalVal.toFixed(4)} | ${diff >= 0 ? '+' : '−'}${Math.abs(diff).toExponential(1)} |`;
   });
   return [
     `lmo straight, seeds ${s.seeds.map(([seed]) => seed).join(', ')}: final val loss ${s.mean.toFixed(4)} ± ${s.sd.toFixed(4)} (range ${s.range.toFixed(4)}).`,
@@ -182,7 +182,7 @@ function smooth(points: ReadonlyArray<readonly [number, number]>, w: number, eve
 }
 
 /**
- * Two charts of one optimizer's check: the training loss (moving average over 10 iterations) of
+ * Two charts of one optimizer's check, one above the other: the training loss (moving average over 10 iterations) of
  * every run of the first seed, and the relative loss difference of each handed-over run from the
  * run it continues, per iteration (log₁₀).
  */
@@ -204,8 +204,8 @@ export function handoffSvg(records: readonly HandoffRecord[], optimizer: string)
     const points = r.losses.filter(([i]) => refLoss.has(i)).map(([i, l]) => [i, Math.log10(Math.max(rel(l, refLoss.get(i)!), 1e-9))] as [number, number]);
     return [{ label: `${runLabel(r.run)} vs ${runLabel(kind!)}`, color: colour(r.run), points: smooth(points, 1, 2) }];
   });
-  return sideBySideSvg([
-    lineChartSvg(curves, { title: `${optimizer}: training loss (seed ${seed}, mean of 10 iterations)`, xLabel: 'iteration', yLabel: 'loss', width: 620, height: 400 }),
-    lineChartSvg(drift, { title: `${optimizer}: relative loss difference after the handoff`, xLabel: 'iteration', yLabel: 'log10 |Δ loss| / loss', width: 620, height: 400, yRange: [-9, 0] }),
+  return stackSvg([
+    lineChartSvg(curves, { title: `${optimizer}: training loss (seed ${seed}, mean of 10 iterations)`, xLabel: 'iteration', yLabel: 'loss' }),
+    lineChartSvg(drift, { title: `${optimizer}: relative loss difference from the run it continues`, xLabel: 'iteration', yLabel: 'log10 |Δ loss| / loss', yRange: [-9, 0] }),
   ]);
 }
