@@ -184,7 +184,7 @@ function smooth(points: ReadonlyArray<readonly [number, number]>, w: number, eve
 /**
  * Two charts of one optimizer's check, one above the other: the training loss (moving average over 10 iterations) of
  * every run of the first seed, and the relative loss difference of each handed-over run from the
- * run it continues, per iteration (log₁₀).
+ * run it continues (log₁₀ of the relative difference per iteration, averaged over 5 iterations).
  */
 export function handoffSvg(records: readonly HandoffRecord[], optimizer: string): string {
   const mine = records.filter((r) => r.optimizer === optimizer);
@@ -202,7 +202,7 @@ export function handoffSvg(records: readonly HandoffRecord[], optimizer: string)
     if (ref === undefined) return [];
     const refLoss = new Map(ref.losses.map(([i, l]) => [i, l]));
     const points = r.losses.filter(([i]) => refLoss.has(i)).map(([i, l]) => [i, Math.log10(Math.max(rel(l, refLoss.get(i)!), 1e-9))] as [number, number]);
-    return [{ label: `${runLabel(r.run)} vs ${runLabel(kind!)}`, color: colour(r.run), points: smooth(points, 1, 2) }];
+    return [{ label: `${runLabel(r.run)} vs ${runLabel(kind!)}`, color: colour(r.run), points: smooth(points, 5, 5) }];
   });
   return stackSvg([
     lineChartSvg(curves, { title: `${optimizer}: training loss (seed ${seed}, mean of 10 iterations)`, xLabel: 'iteration', yLabel: 'loss' }),
