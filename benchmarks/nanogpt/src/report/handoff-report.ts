@@ -164,7 +164,7 @@ export function handoffTable(s: OptimizerSummary): string {
   return [
     `lmo straight, seeds ${s.seeds.map(([seed]) => seed).join(', ')}: final val loss ${s.mean.toFixed(4)} ± ${s.sd.toFixed(4)} (range ${s.range.toFixed(4)}).`,
     '',
-    `| run | continues | at | eval at the handoff (rel.) | first ${FIRST} steps (max rel.) | last ${LAST} steps (mean rel.) | final val | − its reference |`,
+    `| run | compared with | handed over at | eval there (rel. diff.) | next ${FIRST} steps (max rel. diff.) | last ${LAST} steps (mean rel. diff.) | final val loss | − the other's |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
