@@ -150,6 +150,10 @@ tsconfig('tsconfig.bundler.json', { module: 'Preserve', moduleResolution: 'Bundl
 tsconfig('tsconfig.node10.json', { module: 'CommonJS', moduleResolution: 'Node10', noEmit: true }, ['cjs/examples']);
 writeFileSync(join(app, 'vitest.config.mjs'), `export default { test: { include: ${JSON.stringify(vitestOnly)} } };\n`);
 
+// Files the examples read beside them (docs/examples/models/*.onnx), next to every compiled copy too.
+const models = join(examplesDir, 'models');
+if (existsSync(models)) for (const out of ['out/esm', 'out/bundle', 'cjs/out']) cpSync(models, join(app, out, 'models'), { recursive: true });
+
 const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
 check('tsc, moduleResolution nodenext, ES modules', () => expectOk(sh(process.execPath, [tsc, '-p', 'tsconfig.esm.json'], { cwd: app })));
 check('tsc, moduleResolution nodenext, CommonJS', () => expectOk(sh(process.execPath, [tsc, '-p', 'cjs/tsconfig.json'], { cwd: app })));

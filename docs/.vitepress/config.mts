@@ -24,6 +24,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     ['In the browser', '/guide/browser'],
   ]),
   section('Guides', [
+    ['Fine-tune an ONNX model', '/guide/onnx-training'],
     ['Choosing norms and scales', '/guide/norms'],
     ['Hyperparameters and schedules', '/guide/hyperparameters'],
     ['Checkpointing optimizer state', '/guide/checkpointing'],

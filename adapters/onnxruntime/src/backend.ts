@@ -72,6 +72,7 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
   /** Live counters: sessions compiled and released, runs, cache hits, compile time. */
   readonly stats: OnnxBackendStats = { sessionsCreated: 0, sessionsReleased: 0, runs: 0, cacheHits: 0, compileMs: 0, runMs: 0 };
   readonly #cache: SessionCache;
+  readonly #ort: OrtApi;
   readonly #runner: GraphRunner;
   readonly #deferred: DeferredExecution<OnnxTensor>;
   /** The fused kernels offered to core (see {@link OnnxBackendOptions.fusedNewtonSchulz}). */
@@ -88,6 +89,7 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
       ...(options.interOpNumThreads !== undefined ? { interOpNumThreads: options.interOpNumThreads } : {}),
       ...options.sessionOptions,
     };
+    this.#ort = options.ort;
     this.#cache = new SessionCache(options.ort, sessionOptions, this.stats);
     this.#runner = new GraphRunner(options.ort, this.#cache, this.stats, (x) => this.#resolve(x));
     this.#deferred = new DeferredExecution(this.#runner);
@@ -95,9 +97,29 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
     this.name = `onnxruntime-${providers.map((p) => (typeof p === 'string' ? p : p.name)).join('+')}`;
   }
 
-  /** Number of compiled sessions currently cached. */
+  /** Number of open sessions: compiled step graphs, and those made by {@link OnnxBackend.createSession}. */
   get sessionCount(): number {
     return this.#cache.size;
+  }
+
+  /** The onnxruntime module this backend runs on (its `Tensor` wraps feeds for {@link OnnxBackend.createSession}'s sessions). */
+  get ort(): OrtApi {
+    return this.#ort;
+  }
+
+  /**
+   * An onnxruntime session for a model of your own (a training graph, say), with this backend's
+   * execution providers and session options, `options` merged over them. It counts in
+   * {@link OnnxBackend.stats} and {@link OnnxBackend.sessionCount} until
+   * {@link OnnxBackend.releaseSession} or {@link OnnxBackend.close} releases it.
+   */
+  createSession(model: Uint8Array, options?: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+    return this.#cache.create(model, options);
+  }
+
+  /** Releases a session made by {@link OnnxBackend.createSession}. */
+  releaseSession(session: ort.InferenceSession): Promise<void> {
+    return this.#cache.release(session);
   }
 
   // ---- data ------------------------------------------------------------------------------------
