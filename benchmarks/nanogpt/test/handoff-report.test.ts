@@ -44,7 +44,7 @@ describe('the handoff report', () => {
     expect(c.lastSteps).toBeCloseTo(1e-6 * (100 - LAST / 2 - 0.5 - 49), 12);
     expect([c.finalVal, c.referenceFinalVal]).toEqual([2.01, 2.0]);
     const table = handoffTable(s!);
-    expect(table).toContain('seeds 1, 2, 3: final val loss 2.1333 ± 0.1528 (range 0.3000)');
+    expect(table).toContain('seeds 1, 2, 3: final val loss 2.0000, 2.1000, 2.3000 (mean 2.1333, sd 0.1528, range 0.3000)');
     expect(table).toContain('| lmo → PyTorch | lmo | 50 | 1.0e-6 | 5.0e-6 |');
     expect(table).toContain('| 2.0100 | +1.0e-2 |');
   });

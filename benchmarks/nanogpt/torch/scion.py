@@ -24,10 +24,13 @@ part of the state: it is chosen where the optimizer is built.
 
 Per parameter with a gradient, with the group's lr γ, momentum α (1 − β) and scale ρ:
 
-    Scion:      d ← (1 − α)·d + α·g (state['momentum_buffer'], when α ≠ 1);  u = ρ·lmo(d)
-    ScionLight: u = ρ·lmo(G), G being p.grad itself (never zeroed by the loop: the backward pass
+    Scion:      d ← (1 − α)·d + α·g (state['momentum_buffer'], when α ≠ 1);  u = lmo(d)
+    ScionLight: u = lmo(G), G being p.grad itself (never zeroed by the loop: the backward pass
                 accumulates into it); afterwards G ← (1 − α)·G
-    both:       x ← (1 − γ)·x unless `unconstrained`;  x ← x − γ·u
+    both:       x ← (1 − γ)·x unless `unconstrained`;  x ← x − γρ·u
+
+(The reference computes ρ·lmo(d) first, in the orthogonalization's dtype, then subtracts γ times it;
+here γρ is one factor of the final update, as in lmo, which saves a rounding.)
 
 ScionLight's `state_dict()` stores each G as `state[p]['grad_state']`, and `load_state_dict` puts it
 back into p.grad. There is no step counter and no schedule here: use an LR scheduler (LambdaLR, whose
@@ -73,24 +76,30 @@ def _unit_vectors(w, dim, length):
     return w
 
 
+def _vector_norms(g, dim):
+    """‖·‖₂ of the vectors of a 2-D g along `dim` (0: columns, 1: rows), kept as a row or column."""
+    return g.pow(2).sum(dim=dim, keepdim=True).sqrt()
+
+
 class ColNorm(Norm):
     def __init__(self, normalized=False, transpose=False):
         self.normalized = normalized
         self.transpose = transpose
 
-    def _factor(self, g):
-        return (g.size(1) if self.normalized else 1) / math.sqrt(g.size(0))
+    def _axes(self, shape):
+        """The axis holding each vector (columns of g, rows of gᵀ's transpose), and (d_out, d_in) of the view."""
+        return (1, shape[1], shape[0]) if self.transpose else (0, shape[0], shape[1])
 
     def lmo(self, g):
-        if self.transpose:
-            g = g.T
-        r = g.pow(2).sum(dim=0, keepdim=True).sqrt() * self._factor(g)
-        u = g / (r + EPS)
-        return u.T if self.transpose else u
+        dim, d_out, d_in = self._axes(g.shape)
+        r = _vector_norms(g, dim) / d_out**0.5
+        if self.normalized:
+            r = r * d_in
+        return g / (r + EPS)
 
     def init(self, w):
-        view = w.data.T if self.transpose else w.data
-        _unit_vectors(view, 0, 1 / self._factor(view))
+        dim, d_out, d_in = self._axes(w.shape)
+        _unit_vectors(w.data, dim, d_out**0.5 / (d_in if self.normalized else 1))
         return w
 
 
@@ -99,19 +108,19 @@ class RowNorm(Norm):
         self.normalized = normalized
         self.transpose = transpose
 
-    def _factor(self, g):
-        return math.sqrt(g.size(-1)) if self.normalized else 1.0
+    def _axes(self, shape):
+        return (0, shape[0]) if self.transpose else (1, shape[1])
 
     def lmo(self, g):
-        if self.transpose:
-            g = g.T
-        r = g.pow(2).sum(dim=-1, keepdim=True).sqrt() * self._factor(g)
-        u = g / (r + EPS)
-        return u.T if self.transpose else u
+        dim, d_in = self._axes(g.shape)
+        r = _vector_norms(g, dim)
+        if self.normalized:
+            r = r * d_in**0.5
+        return g / (r + EPS)
 
     def init(self, w):
-        view = w.data.T if self.transpose else w.data
-        _unit_vectors(view, -1, 1 / self._factor(view))
+        dim, d_in = self._axes(w.shape)
+        _unit_vectors(w.data, dim, 1 / d_in**0.5 if self.normalized else 1.0)
         return w
 
 
@@ -138,7 +147,7 @@ class Spectral(Norm):
         self.dtype = dtype
 
     def scale(self, d_out, d_in):
-        s = math.sqrt(d_out / d_in) if self.normalized else math.sqrt(d_out)
+        s = (d_out / d_in) ** 0.5 if self.normalized else d_out**0.5
         return max(1.0, s) if self.max else s
 
     def lmo(self, g):
@@ -157,7 +166,7 @@ class SpectralConv(Norm):
     @staticmethod
     def scale(shape):
         out, inp, k = shape[0], shape[1], shape[2]
-        return math.sqrt(out / inp) / (k if len(shape) == 3 else k * k)
+        return (out / inp) ** 0.5 / (k if len(shape) == 3 else k * k)
 
     def lmo(self, g):
         u = newton_schulz(g.reshape(g.size(0), -1), self.steps, self.dtype).reshape(g.shape)
@@ -241,9 +250,10 @@ class _ScionBase(torch.optim.Optimizer):
 
     @staticmethod
     def _apply(p, u, group):
+        """x ← (1 − γ)·x unless unconstrained, then x ← x − γρ·u (ρ folded into the step's factor)."""
         if not group["unconstrained"]:
             p.mul_(1 - group["lr"])
-        p.add_(u, alpha=-group["lr"])
+        p.add_(u, alpha=-group["lr"] * group["scale"])
 
     @torch.no_grad()
     def init(self):
@@ -272,7 +282,7 @@ class Scion(_ScionBase):
                     if "momentum_buffer" not in state:
                         state["momentum_buffer"] = torch.zeros_like(p)
                     d = state["momentum_buffer"].mul_(1 - alpha).add_(p.grad, alpha=alpha)
-                self._apply(p, group["scale"] * norm.lmo(d), group)
+                self._apply(p, norm.lmo(d), group)
         return loss
 
 
@@ -288,7 +298,7 @@ class ScionLight(_ScionBase):
                 G = p.grad
                 if G is None:
                     continue
-                self._apply(p, group["scale"] * norm.lmo(G), group)
+                self._apply(p, norm.lmo(G), group)
                 if alpha != 1:
                     G.mul_(1 - alpha)
         return loss

@@ -162,7 +162,7 @@ export function handoffTable(s: OptimizerSummary): string {
     return `| ${runLabel(c.run)} | ${runLabel(c.reference)} | ${c.handoffAt ?? '–'} | ${exp(c.atHandoff)} | ${exp(c.firstSteps)} | ${exp(c.lastSteps)} | ${c.finalVal.toFixed(4)} | ${diff >= 0 ? '+' : '−'}${Math.abs(diff).toExponential(1)} |`;
   });
   return [
-    `lmo straight, seeds ${s.seeds.map(([seed]) => seed).join(', ')}: final val loss ${s.mean.toFixed(4)} ± ${s.sd.toFixed(4)} (range ${s.range.toFixed(4)}).`,
+    `lmo straight, seeds ${s.seeds.map(([seed]) => seed).join(', ')}: final val loss ${s.seeds.map(([, v]) => v.toFixed(4)).join(', ')} (mean ${s.mean.toFixed(4)}, sd ${s.sd.toFixed(4)}, range ${s.range.toFixed(4)}).`,
     '',
     `| run | compared with | handed over at | eval there (rel. diff.) | next ${FIRST} steps (max rel. diff.) | last ${LAST} steps (mean rel. diff.) | final val loss | − the other's |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
