@@ -24,7 +24,7 @@ const PACKAGES = ['packages/core', 'adapters/tfjs', 'adapters/onnxruntime', 'ada
 /** Every entry point a user can import, with one export each must have (`'esm'`: import only, like vitest). */
 const ENTRIES = [
   ['@lmo/core', 'scion'],
-  ['@lmo/core/backend', 'UpdateRule'],
+  ['@lmo/core/backend', 'DeferredExecution'],
   ['@lmo/core/reference', 'createReferenceBackend'],
   ['@lmo/core/testing', 'runConformance'],
   ['@lmo/core/testing/vitest', 'describeBackendConformance', 'esm'],

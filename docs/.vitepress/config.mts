@@ -84,6 +84,6 @@ export default defineConfig({
     server: { host: '127.0.0.1' },
     // The @lmo/* packages from their TypeScript sources, as the tests use them: the site builds and
     // serves without `pnpm build` first, and never shows a stale dist/.
-    resolve: { alias: workspaceSources() },
+    ...workspaceSources,
   },
 });

@@ -23,12 +23,12 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Random } from '@lmo/core';
-import { OnnxModelBackend, modelSessionOptions } from '../../../benchmarks/nanogpt/src/model/onnxruntime/backend.js';
+import { OnnxModelBackend } from '../../../benchmarks/nanogpt/src/model/onnxruntime/backend.js';
 import { CPU_CONFIG, paramSpecs, type GPTConfig } from '../../../benchmarks/nanogpt/src/model/config.js';
 import { initParams } from '../../../benchmarks/nanogpt/src/model/init.js';
 import { createTrainOptimizer, scheduleFor, OPTIMIZERS, type OptimizerName } from '../../../benchmarks/nanogpt/src/optim/factory.js';
 import { quantile } from '../../../benchmarks/nanogpt/src/bench/timing.js';
-import { createOnnxTrainer, onnxBackend, OnnxModel, type OnnxTensor, type OnnxTrainer, type TrainerOptimizer } from '../src/index.js';
+import { createOnnxTrainer, onnxBackend, sessionOptions as ortSessionOptions, OnnxModel, type OnnxTensor, type OnnxTrainer, type TrainerOptimizer } from '../src/index.js';
 import { builtForwardModel } from './forward-model.js';
 
 const { values } = parseArgs({
@@ -89,7 +89,7 @@ async function handSide(name: OptimizerName): Promise<Side> {
 
 /** A trainer side: feeds come from `feeds(batch)`. */
 async function trainerSide(label: string, model: OnnxModel, trainable: readonly string[], name: OptimizerName, feeds: (b: (typeof batches)[number]) => Record<string, Float32Array | BigInt64Array>): Promise<Side> {
-  const sessionOptions = modelSessionOptions({ intraOpNumThreads: threads });
+  const sessionOptions = ortSessionOptions({ intraOpNumThreads: threads });
   const backend = onnxBackend({ executionProviders: ['cpu'], intraOpNumThreads: threads, sessionOptions: { extra: sessionOptions.extra } });
   const trainer: OnnxTrainer<TrainerOptimizer> = await createOnnxTrainer(model, {
     trainable,

@@ -10,20 +10,24 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
-import { OnnxBackend, type OnnxBackendOptions } from './backend.js';
+import { OnnxBackend } from './backend.js';
+import type { OnnxBackendOptions } from './options.js';
 import type { OrtApi } from './session-cache.js';
 import { createTrainer, loadModel, type ModelSource } from './training/entry.js';
 import type { OnnxModel } from './training/model.js';
 import type { OnnxTrainer, OnnxTrainerOptions, TrainerOptimizer } from './training/trainer.js';
 
-export { OnnxBackend, type OnnxBackendOptions } from './backend.js';
+export { OnnxBackend } from './backend.js';
+export { sessionOptions, type OnnxBackendOptions } from './options.js';
 export { OnnxTensor } from './graph/nodes.js';
 export { newtonSchulzFlops } from './graph/newton-schulz.js';
 export type { OnnxBackendStats, OrtApi } from './session-cache.js';
 export * from './training/index.js';
 
 /**
- * Create an onnxruntime backend on onnxruntime-node (or on `options.ort`).
+ * Create an onnxruntime backend on onnxruntime-node (or on `options.ort`). Its sessions run
+ * sequentially, without a memory pattern and with worker threads that do not spin (see
+ * {@link OnnxBackendOptions}); {@link sessionOptions} gives the same settings for your own sessions.
  *
  * @example
  * ```ts

@@ -13,17 +13,25 @@
  * @module @lmo/onnxruntime/web
  */
 import * as ortWeb from 'onnxruntime-web';
-import { OnnxBackend, type OnnxBackendOptions } from './backend.js';
+import type * as ort from 'onnxruntime-common';
+import { OnnxBackend } from './backend.js';
+import { sessionOptions as nodeSessionOptions, type OnnxBackendOptions } from './options.js';
 import type { OrtApi } from './session-cache.js';
 import { createTrainer, loadModel, type ModelSource } from './training/entry.js';
 import type { OnnxModel } from './training/model.js';
 import type { OnnxTrainer, OnnxTrainerOptions, TrainerOptimizer } from './training/trainer.js';
 
-export { OnnxBackend, type OnnxBackendOptions } from './backend.js';
+export { OnnxBackend } from './backend.js';
+export type { OnnxBackendOptions } from './options.js';
 export { OnnxTensor } from './graph/nodes.js';
 export { newtonSchulzFlops } from './graph/newton-schulz.js';
 export type { OnnxBackendStats, OrtApi } from './session-cache.js';
 export * from './training/index.js';
+
+/** The session options the backend compiles its graphs with (default provider `wasm`), for your own sessions. */
+export function sessionOptions(options: Omit<OnnxBackendOptions, 'ort' | 'fusedNewtonSchulz'> = {}): ort.InferenceSession.SessionOptions {
+  return nodeSessionOptions({ executionProviders: ['wasm'], ...options });
+}
 
 /** Create an onnxruntime backend on onnxruntime-web (or on `options.ort`). Default provider: `wasm`. */
 export function onnxBackend(options: OnnxBackendOptions = {}): OnnxBackend {

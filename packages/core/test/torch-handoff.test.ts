@@ -151,7 +151,7 @@ describe('the bundle follows the format', () => {
     const back = decodeTorchHandoff(bundle, options);
     expect(bits(back.weights.get('kernel')!)).toEqual(bits(kernel));
     expect(back.state.parameters.find((p) => p.name === 'kernel')!.shape).toEqual([3, 5]);
-    expect(bits(back.state.parameters.find((p) => p.name === 'kernel')!.momentum!)).toEqual(bits(run.state.parameters.find((p) => p.name === 'kernel')!.momentum!));
+    expect(bits(back.state.parameters.find((p) => p.name === 'kernel')!.buffers!.momentum!)).toEqual(bits(run.state.parameters.find((p) => p.name === 'kernel')!.buffers!.momentum!));
   });
 });
 
@@ -167,11 +167,11 @@ describe('round trips continue the same run', () => {
     for (const given of [options, undefined]) {
       const back = decodeTorchHandoff(bundle, given);
       expect(back.state.step).toBe(3);
-      expect(back.state.light).toBe(options.light ?? false);
+      const buffer = options.light ? 'gradient' : 'momentum';
       for (const p of run.state.parameters) {
         const q = back.state.parameters.find((x) => x.name === p.name)!;
-        expect([q.shape, q.group]).toEqual([p.shape, p.group]);
-        expect(bits(q.momentum!)).toEqual(bits(p.momentum!));
+        expect([q.shape, q.group, Object.keys(q.buffers!)]).toEqual([p.shape, p.group, [buffer]]);
+        expect(bits(q.buffers![buffer]!)).toEqual(bits(p.buffers![buffer]!));
         expect(bits(back.weights.get(p.name)!)).toEqual(bits((run.weights as Map<string, Float32Array>).get(p.name)!));
       }
       // a new optimizer from the bundle takes the same next steps as the one that wrote it
@@ -223,6 +223,7 @@ describe('norms and options map to scion.py', () => {
     refuse({ lr: 0.1, norm: spectralConv() }, { conv: [4, 2, 3, 5] }, 'UNKNOWN_NORM', '"conv"', 'non-square');
     refuse({ lr: 0.1, norm: auto(), schedule: (t: number) => 1 / (t + 1) }, { w: [4, 4] }, 'INVALID_HYPERPARAMETER', 'schedule', 'plain function');
     refuse({ lr: 0.1, norm: auto(), nonFinite: 'skip' }, { w: [4, 4] }, 'INVALID_HYPERPARAMETER', 'skip');
+    refuse({ lr: 0.1, groups: [{ match: 'w', norm: spectral() }, { match: 'b', adamw: {} }] }, { w: [4, 4], b: [4] }, 'UNKNOWN_NORM', '"b"', 'AdamW');
   });
 
   it('refuses weights or a state that do not fit the options', () => {
@@ -236,8 +237,8 @@ describe('norms and options map to scion.py', () => {
     expectError(() => encodeTorchHandoff({ ...run, weights: new Map([...weights, ['b', Float32Array.of(1, NaN)]]) }), 'STATE_MISMATCH', '"b"', 'NaN');
     expectError(() => encodeTorchHandoff({ ...run, options: { ...run.options, light: true } }), 'STATE_MISMATCH', 'ScionLight');
     expectError(() => encodeTorchHandoff({ ...run, state: { ...run.state, parameters: run.state.parameters.slice(1) } }), 'STATE_MISMATCH', '"w"', 'not a parameter of the optimizer state');
-    const noBuffer = { ...run.state, parameters: run.state.parameters.map(({ momentum: _, ...p }) => p) };
-    expectError(() => encodeTorchHandoff({ ...run, state: noBuffer }), 'STATE_MISMATCH', 'no buffer');
+    const noBuffer = { ...run.state, parameters: run.state.parameters.map(({ buffers: _, ...p }) => p) };
+    expectError(() => encodeTorchHandoff({ ...run, state: noBuffer }), 'STATE_MISMATCH', 'buffers none');
   });
 });
 
@@ -296,6 +297,8 @@ describe('a bad bundle is refused in one line naming the tensor or field, before
     const light = encodeTorchHandoff(runFor(GPT, { ...options, light: true }, 2).run);
     expectError(() => decodeTorchHandoff(light, options), 'STATE_MISMATCH', 'ScionLight');
     expectError(() => decodeTorchHandoff(good, { ...options, light: true }), 'STATE_MISMATCH', 'ScionLight');
+    const adamwGains = { ...options, groups: [...transformerGroups().filter((g) => g.name !== 'gains'), { name: 'gains', match: { rank: [0, 1] }, adamw: {} }] };
+    expectError(() => decodeTorchHandoff(good, adamwGains), 'STATE_MISMATCH', 'AdamW group "gains"');
   });
   it('metadata that is malformed or differs from the options', () => {
     bad({ optimizer: edit(good.optimizer, (_t, m) => (m['step'] = '2.5')) }, 'STATE_MISMATCH', 'step', '"2.5"');

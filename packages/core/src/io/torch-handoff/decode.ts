@@ -4,7 +4,7 @@ import type { OptimizerOptions } from '../../optimizer/options.js';
 import { STATE_FORMAT, STATE_VERSION, type OptimizerState, type ParameterState } from '../../optimizer/state.js';
 import { scheduleToJSON } from '../../schedules/spec.js';
 import { formatShape, sameShape } from '../../shape.js';
-import { UpdateRule } from '../../update/rule.js';
+import { UpdateRule } from '../../optimizer/rule.js';
 import { decodeSafetensors } from '../safetensors/decode.js';
 import { asFloat32 } from '../safetensors/as-float32.js';
 import type { SafetensorsFile, SafetensorsTensor } from '../safetensors/format.js';
@@ -111,12 +111,15 @@ function layoutUnder(options: OptimizerOptions, meta: BundleMeta, list: readonly
   if (!sameJSON(spec, meta.scheduleSpec)) {
     mismatch(`the bundle's schedule ${JSON.stringify(meta.scheduleSpec ?? null)} differs from these options' ${JSON.stringify(spec ?? null)}`);
   }
-  const plans = rule.planAll(list.map((e) => ({ name: e.name, shape: e.shape })));
+  const plans = list.map((e) => rule.plan(e.name, e.shape));
+  rule.requireAllUsed(plans);
   return plans.map((plan, i) => {
     const e = list[i]!;
-    const { transposed } = toScionNorm(plan.norm, e.name, e.shape);
+    const norm = plan.norm;
+    if (norm === undefined) mismatch(`parameter "${e.name}": these options put it in AdamW group "${plan.group.name}", the bundle in Scion's group "${e.group.name}"`);
+    const { transposed } = toScionNorm(norm, e.name, e.shape);
     const shape = transposed ? [e.shape[1]!, e.shape[0]!] : e.shape;
-    const mine = toScionNorm(plan.norm, e.name, shape).scion;
+    const mine = toScionNorm(norm, e.name, shape).scion;
     const g = e.group;
     const differ = (what: string, bundle: unknown, here: unknown): never =>
       mismatch(`parameter "${e.name}": the bundle's group "${g.name}" has ${what} ${String(bundle)}, these options' group "${plan.group.name}" ${String(here)}`);
@@ -161,15 +164,9 @@ export function decodeTorchHandoff(bundle: TorchHandoff, options?: OptimizerOpti
     const [rows, cols] = [e.shape[0]!, e.shape[1]!];
     const own = (x: Float32Array): Float32Array => (transposed ? transpose2d(x, rows, cols) : x);
     weights.set(e.name, own(e.weight));
-    return { name: e.name, shape: transposed ? [cols, rows] : [...e.shape], group, ...(e.buffer !== undefined ? { momentum: own(e.buffer) } : {}) };
+    const buffer = meta.optimizer === 'ScionLight' ? 'gradient' : 'momentum';
+    return { name: e.name, shape: transposed ? [cols, rows] : [...e.shape], group, ...(e.buffer !== undefined ? { buffers: { [buffer]: own(e.buffer) } } : {}) };
   });
-  const state: OptimizerState = {
-    format: STATE_FORMAT,
-    version: STATE_VERSION,
-    step: meta.step,
-    skippedSteps: 0,
-    light: meta.optimizer === 'ScionLight',
-    parameters,
-  };
+  const state: OptimizerState = { format: STATE_FORMAT, version: STATE_VERSION, step: meta.step, skippedSteps: 0, parameters };
   return { weights, options: options ?? optionsOf(meta), state };
 }

@@ -2,7 +2,7 @@ import { LmoError } from '../../errors.js';
 import { validateState } from '../../optimizer/state.js';
 import { scheduleToJSON } from '../../schedules/spec.js';
 import { formatShape, sizeOf } from '../../shape.js';
-import { UpdateRule, type ParameterPlan } from '../../update/rule.js';
+import { UpdateRule, type ParameterPlan } from '../../optimizer/rule.js';
 import { encodeSafetensors } from '../safetensors/encode.js';
 import type { SafetensorsTensor } from '../safetensors/format.js';
 import {
@@ -69,10 +69,16 @@ export function encodeTorchHandoff(run: HandoffRun): TorchHandoff {
     const { name, shape } = (p ?? {}) as { name?: unknown; shape?: unknown };
     if (typeof name !== 'string' || !Array.isArray(shape)) cannot('STATE_MISMATCH', `state.parameters[${i}] must have a name and a shape`);
   });
-  const plans = rule.planAll(state.parameters.map((p) => ({ name: p.name, shape: p.shape })));
+  const plans = state.parameters.map((p) => rule.plan(p.name, p.shape));
+  rule.requireAllUsed(plans);
+  for (const plan of plans) {
+    if (plan.norm === undefined) {
+      throw new LmoError('UNKNOWN_NORM', `cannot hand parameter "${plan.name}" to scion.py: its group "${plan.group.name}" is an AdamW group, which scion.py has no counterpart for`);
+    }
+  }
   let valid;
   try {
-    valid = validateState(state, { light: rule.light, parameters: plans.map((p) => ({ name: p.name, shape: p.shape, buffered: rule.light || rule.buffered(p) })) });
+    valid = validateState(state, plans.map((p) => ({ name: p.name, shape: p.shape, buffers: p.buffers })));
   } catch (e) {
     if (e instanceof LmoError) cannot('STATE_MISMATCH', e.message.replace(/^cannot load optimizer state: |; nothing was changed$/g, ''));
     throw e;
@@ -92,12 +98,12 @@ export function encodeTorchHandoff(run: HandoffRun): TorchHandoff {
   });
 
   const optimizer = rule.light ? 'ScionLight' : 'Scion';
-  const mapped = plans.map((plan) => toScionNorm(plan.norm, plan.name, plan.shape));
+  const mapped = plans.map((plan) => toScionNorm(plan.norm!, plan.name, plan.shape));
   const model = new Map<string, SafetensorsTensor>();
   const buffers = new Map<string, SafetensorsTensor>();
   plans.forEach((plan, i) => {
     model.set(plan.name, torchTensor(values[i]!, plan.shape, mapped[i]!));
-    const buffer = valid.buffers[i];
+    const buffer = valid.buffers[i]!.get(rule.light ? 'gradient' : 'momentum');
     if (buffer !== undefined) buffers.set(stateTensorName(plan.name, optimizer), torchTensor(buffer, plan.shape, mapped[i]!));
   });
 

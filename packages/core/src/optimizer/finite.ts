@@ -1,6 +1,6 @@
 import type { MaybePromise, TensorBackend } from '../backend/contract.js';
 import { LmoError } from '../errors.js';
-import type { NonFinitePolicy } from '../optimizer/options.js';
+import type { NonFinitePolicy } from './options.js';
 
 /**
  * What a step does once its guard (every gradient finite) has been checked: `'applied'`, or —

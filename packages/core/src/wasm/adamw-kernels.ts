@@ -1,5 +1,5 @@
-// Two WebAssembly SIMD kernels over float32 arrays in one linear memory, for the fused AdamW step
-// (./adamw-flat.ts): the sum of squares of a range (in float64) and AdamW's update of a
+// Two WebAssembly SIMD kernels over float32 arrays in one linear memory, for AdamW on host arrays
+// (optimizer/host-adamw.ts): the sum of squares of a range (in float64) and AdamW's update of a
 // range in one pass. The module is assembled here byte by byte (a few dozen opcodes of the
 // WebAssembly 2.0 binary format with its fixed-width SIMD), so nothing is compiled at build time.
 
