@@ -142,7 +142,7 @@ describe('progress', () => {
       }),
       { isTTY: true, columns: 200, cursorTo: () => true, clearLine: () => true, moveCursor: () => true },
     );
-    const hooks = progressHooks('scion', 1000, true, 0, 50, stream);
+    const hooks = progressHooks('scion', 1000, stream);
     for (let i = 0; i < 5; i++) {
       await new Promise((r) => setTimeout(r, 30));
       hooks.onIter?.(i, 3.5, 1e-3, 1000);

@@ -166,7 +166,8 @@ describe('signals', () => {
     expect(last.finished).toBe(false);
     expect(last.step).toBeGreaterThanOrEqual(5);
     expect(readFileSync(join(cwd, 'r', 'loss.svg'), 'utf8')).toMatch(/^<svg /);
-    expect(r.stdout).toContain(`continue with: pnpm nanogpt --resume ${join(cwd, 'r')}`);
+    // The run directory as the user would type it where the command ran (pnpm's ran at the repository root).
+    expect(r.stdout).toContain(`continue with: pnpm nanogpt --resume ${how === 'pnpm' ? join(cwd, 'r') : 'r'}`);
     expect(r.stdout).toContain(`stopped at step ${last.step} of 100000 (${signal})`);
   }, 90_000);
 

@@ -5,16 +5,17 @@ import { createModelBackend, isBackendName, BACKENDS } from '../model/registry.j
 import { readBuffers } from '../optim/buffers.js';
 import { OPTIMIZERS } from '../optim/factory.js';
 import { peakRssMb, type SummaryRecord } from '../report/jsonl.js';
-import { progressHooks } from '../report/progress.js';
+import { barStream, progressHooks, restoreTerminal } from '../report/progress.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../run/checkpoint.js';
 import { RunOutputs } from '../run/outputs.js';
 import { checkOutputs, claimNewRunDir, clearRun, defaultRunName, ensureDirectory, holdsRun, readRunRecord, runPaths, writeRunRecord } from '../run/run-dir.js';
 import { checkFits } from '../run/size-check.js';
-import { exitCodeFor, restoreTerminal, StopRequests } from '../run/stop.js';
+import { exitCodeFor, StopRequests, type StopReason } from '../run/stop.js';
 import { disposeOutcome, optimizerName, prepare, trainWith, type LiveRun, type Resume, type RunOutcome } from '../train/experiment.js';
 import { sampleText } from '../train/sample.js';
 import { DivergedError, type TrainResult, type TrainSettings, type TrainStart } from '../train/trainer.js';
 import { UsageError } from '../util/errors.js';
+import { typedPath } from '../util/shell.js';
 import { RESUME_FLAGS, type RunOptions } from './options.js';
 
 /** The generated text goes beside the plot: `x.svg` → `x.sample.txt`. */
@@ -76,14 +77,21 @@ export async function runNanogpt(cli: RunOptions, explicit: ReadonlySet<string>,
   }
   const settings: TrainSettings = { iters: o.iters, batchSize: o.batchSize, evalEvery: o.evalEvery, evalIters: o.evalIters, seed: o.seed };
   const outputs = new RunOutputs(paths, `nanoGPT shakespeare_char on ${model.name}: ${names.join(' vs ')} (seed ${o.seed})`, names);
+  const bar = barStream(o.progress);
+  const again = (reason: StopReason): string => (reason === 'SIGINT' ? 'a second Ctrl-C' : 'a second signal');
+  const continueWith = `pnpm nanogpt --resume ${typedPath(dir)}`;
   let stopProgress = (): void => {};
   const stop = new StopRequests(
     (reason) => {
       stopProgress();
-      restoreTerminal();
-      process.stderr.write(`nanogpt: ${reason}: stopping after this step (a second signal stops at once)\n`);
+      restoreTerminal(bar);
+      process.stderr.write(`nanogpt: ${reason}: stopping after this step with a final checkpoint (${again(reason)} stops at once)\n`);
     },
-    restoreTerminal,
+    (reason) => {
+      stopProgress();
+      restoreTerminal(bar);
+      process.stderr.write(`nanogpt: ${reason} again: stopped at once (the last checkpoint stays); continue with: ${continueWith}\n`);
+    },
   );
 
   console.log(
@@ -111,7 +119,7 @@ export async function runNanogpt(cli: RunOptions, explicit: ReadonlySet<string>,
       }
       const resume: Resume | undefined = ck && { start: { step: ck.step, evals: ck.evals, timing: ck.timing }, weights: ck.weights, optimizerState: ck.optimizer_state };
       const lr = names.length === 1 ? o.lr : undefined;
-      const progress = progressHooks(opt, o.iters, o.progress && process.stdout.isTTY === true, ck?.step ?? 0);
+      const progress = progressHooks(opt, o.iters, bar);
       stopProgress = () => progress.stop();
       let last: Omit<Checkpoint, 'finished' | 'evals' | 'timing' | 'summary'> | undefined;
       const save = async (live: LiveRun<unknown>, state: TrainStart, baseLr: number): Promise<void> => {
@@ -150,8 +158,9 @@ export async function runNanogpt(cli: RunOptions, explicit: ReadonlySet<string>,
       const r = outcome.result;
       if (r.stopped) {
         outputs.flush();
+        stop.announce();
         const reason = stop.requested ?? 'SIGTERM';
-        console.log(`${opt}: stopped at step ${r.step} of ${o.iters} (${reason}); checkpoint ${ckPath}\ncontinue with: pnpm nanogpt --resume ${dir}`);
+        console.log(`${opt}: stopped at step ${r.step} of ${o.iters} (${reason}); checkpoint ${typedPath(ckPath)}\ncontinue with: ${continueWith}`);
         return exitCodeFor(reason);
       }
       const summary = summaryOf(model.name, opt, outcome.lr, o, config, r);

@@ -24,61 +24,25 @@ function evalLine(label: string, r: EvalRecord): string {
 }
 
 /**
- * Progress for one run: a bar with iteration, loss, tokens/s and ETA on a terminal; plain log
- * lines (every `every` iterations or 30 s, and at each evaluation) otherwise.
+ * Where the progress bar can be seen: stderr (the results go to stdout), when it is a terminal and
+ * progress was not turned off; `undefined` means plain log lines on stdout instead.
  */
-export function progressHooks(label: string, iters: number, tty: boolean, startIter = 0, every = 50, stream?: NodeJS.WritableStream): TrainHooks & { stop(): void } {
-  if (tty) {
-    const bar = new cliProgress.SingleBar(
-      {
-        format: `${label} |{bar}| {value}/{total} | loss {loss} | {tps} tok/s | lr {lr} | ETA {eta_text} {status}`,
-        barsize: 24,
-        hideCursor: true,
-        etaBuffer: 50,
-        ...(stream ? { stream } : {}),
-        fps: 5,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(iters, startIter, { loss: '-', tps: '-', lr: '-', eta_text: '-', status: '' });
-    // Once stopped (the end, or a signal) the bar stays stopped: nothing hides the cursor again.
-    let stopped = false;
-    // The ETA is this run's mean time per training iteration so far (evaluations excluded) times
-    // the iterations left.
-    let trainMs = 0;
-    let trained = 0;
-    let last = performance.now();
-    return {
-      onIter(iter, loss, lr, tps) {
-        if (stopped) return;
-        const now = performance.now();
-        trainMs += now - last;
-        last = now;
-        trained++;
-        const eta = formatDuration(((iters - iter - 1) * trainMs) / trained / 1000);
-        bar.update(iter + 1, { loss: loss.toFixed(4), tps: tps.toFixed(0), lr: lr.toExponential(2), eta_text: eta, status: '' });
-      },
-      onEvalStart() {
-        if (!stopped) bar.update({ status: '(evaluating)' });
-      },
-      onEval(r) {
-        if (stopped) {
-          console.log(evalLine(label, r));
-          return;
-        }
-        bar.update({ status: '' });
-        // Print above the bar.
-        bar.stop();
-        console.log(evalLine(label, r));
-        if (r.iter < iters) bar.start(iters, r.iter, { loss: '-', tps: '-', lr: '-', eta_text: '-', status: '' });
-        last = performance.now(); // the evaluation's time is not training time
-      },
-      stop() {
-        if (!stopped) bar.stop();
-        stopped = true;
-      },
-    };
-  }
+export function barStream(progress: boolean, stderr: NodeJS.WriteStream = process.stderr): NodeJS.WriteStream | undefined {
+  return progress && stderr.isTTY === true ? stderr : undefined;
+}
+
+/** Shows the cursor and turns line wrap back on (what a progress bar switches off), on a terminal. */
+export function restoreTerminal(stream: NodeJS.WritableStream | undefined): void {
+  if (stream !== undefined) stream.write('\x1b[?25h\x1b[?7h');
+}
+
+/**
+ * Progress for one run: with a `bar` stream, a bar with iteration, loss, tokens/s and ETA on it
+ * (cleared whenever a line is printed and at the end, so that the scrollback keeps only the log
+ * lines); otherwise plain log lines (every `every` iterations or 30 s, and at each evaluation).
+ */
+export function progressHooks(label: string, iters: number, bar: NodeJS.WritableStream | undefined, every = 50): TrainHooks & { stop(): void } {
+  if (bar !== undefined) return barHooks(label, iters, bar);
   let last = Date.now();
   return {
     onIter(iter, loss, lr, tps) {
@@ -92,5 +56,61 @@ export function progressHooks(label: string, iters: number, tty: boolean, startI
       console.log(evalLine(label, r));
     },
     stop() {},
+  };
+}
+
+function barHooks(label: string, iters: number, stream: NodeJS.WritableStream): TrainHooks & { stop(): void } {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${label} |{bar}| {value}/{total} | loss {loss} | {tps} tok/s | lr {lr} | ETA {eta_text} {status}`,
+      barsize: 24,
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 50,
+      stream,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  // The bar is drawn from the first iteration or evaluation on and cleared before each log line;
+  // once stopped (the end, or a signal) it stays stopped: nothing hides the cursor again.
+  let shown = false;
+  let stopped = false;
+  const show = (iter: number, payload: Record<string, string>): void => {
+    if (stopped) return;
+    if (!shown) bar.start(iters, iter, { loss: '-', tps: '-', lr: '-', eta_text: '-', status: '', ...payload });
+    else bar.update(iter, payload);
+    shown = true;
+  };
+  const hide = (): void => {
+    if (shown) bar.stop();
+    shown = false;
+  };
+  // The ETA is this run's mean time per training iteration so far (evaluations excluded) times
+  // the iterations left.
+  let trainMs = 0;
+  let trained = 0;
+  let last = performance.now();
+  return {
+    onIter(iter, loss, lr, tps) {
+      const now = performance.now();
+      trainMs += now - last;
+      last = now;
+      trained++;
+      const eta = formatDuration(((iters - iter - 1) * trainMs) / trained / 1000);
+      show(iter + 1, { loss: loss.toFixed(4), tps: tps.toFixed(0), lr: lr.toExponential(2), eta_text: eta, status: '' });
+    },
+    onEvalStart(iter) {
+      show(iter, { status: '(evaluating)' });
+    },
+    onEval(r) {
+      hide();
+      console.log(evalLine(label, r));
+      last = performance.now(); // the evaluation's time is not training time
+    },
+    stop() {
+      hide();
+      stopped = true;
+    },
   };
 }
