@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { BACKENDS, DEFAULT_BACKEND } from '../model/registry.js';
 import { CPU_CONFIG } from '../model/config.js';
 import { DEFAULT_OPTIMIZER, OPTIMIZERS } from '../optim/factory.js';
+import { CHANGEABLE_OPTIONS } from '../run/identity.js';
 import { parseInteger as int, parseLearningRate } from './numbers.js';
 
 /** Everything `pnpm nanogpt` accepts, parsed. */
@@ -27,11 +28,15 @@ export interface RunOptions {
   readonly out?: string;
   readonly resume?: string;
   readonly force?: boolean;
+  readonly acceptChanges?: boolean;
   readonly saveEvery: number;
 }
 
-/** Flags that `--resume` may come with: the rest come from the run's `run.json`. */
-export const RESUME_FLAGS = new Set(['resume', 'progress']);
+/**
+ * Options that `--resume` may come with: the rest come from the run's `run.json`. Besides these,
+ * the ones that set what a checkpoint may be continued with differently (see `run/identity.ts`).
+ */
+export const RESUME_OPTIONS: ReadonlySet<string> = new Set(['resume', 'progress', 'acceptChanges', 'saveEvery', 'sample', ...CHANGEABLE_OPTIONS]);
 
 /** The `nanogpt` command (commander), with nanoGPT's CPU config as defaults. */
 export function nanogptCommand(): Command {
@@ -55,7 +60,8 @@ export function nanogptCommand(): Command {
     .option('--json <file>', 'write the JSON lines here (one per evaluation, a summary per run) instead of DIR/metrics.jsonl; the plot and sample go next to it')
     .option('--plot <file>', 'write the SVG loss plot here (default: beside --json, else DIR/loss.svg); the sample goes next to it')
     .option('--save-every <n>', 'write a checkpoint every n iterations (0: only at the end and when stopped)', int(0), 100)
-    .option('--resume <dir>', 'continue the run in DIR from its last checkpoint, with the options it was started with')
+    .option('--resume <dir>', 'continue the run in DIR from its last checkpoint, with the options it was started with (and any of --iters, --lr, --seed, --batch-size, --eval-every, --eval-iters, --backend, --data, --save-every, --sample given with it)')
+    .option('--accept-changes', 'with --resume: continue although run.json or the corpus changed since the last checkpoint (the model, its vocabulary and the optimizer never may)')
     .option('--force', 'start over in a --out DIR that holds a run, and overwrite existing --json/--plot files')
     .option('--compare <optimizer>', 'also train with this optimizer (same seed, data and backend) and plot both')
     .option('--sample <n>', 'characters of text to generate at the end (0: none)', int(0), 500)

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { GPTConfig } from '../model/config.js';
 import type { SummaryRecord } from '../report/jsonl.js';
 import type { EvalRecord, TrainTiming } from '../train/trainer.js';
+import type { DataFingerprint } from './identity.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
 
@@ -24,6 +25,11 @@ export interface Checkpoint {
   readonly iters: number;
   readonly config: GPTConfig;
   readonly batch_size: number;
+  /** The evaluation settings (not in version 1). */
+  readonly eval_every?: number;
+  readonly eval_iters?: number;
+  /** The corpus trained on (not in version 1). */
+  readonly data?: DataFingerprint;
   /** Optimizer steps taken, and training batches drawn. */
   readonly step: number;
   /** True once the run reached `iters` (its last evaluation and summary included). */
