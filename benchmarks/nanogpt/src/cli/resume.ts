@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { paramSpecs, type GPTConfig } from '../model/config.js';
-import { inconsistency } from '../run/checkpoint-check.js';
+import { fieldProblem, inconsistency } from '../run/checkpoint-check.js';
 import { loadCheckpoint, type Checkpoint } from '../run/checkpoint.js';
 import { describeDifference, differences, type DataFingerprint, type Difference, type RunIdentity } from '../run/identity.js';
 import { readRunRecord, type RunRecord } from '../run/run-dir.js';
@@ -65,6 +65,11 @@ export function checkResume(path: string, now: RunIdentity, plan: ResumePlan, co
   const c = loadCheckpoint(path);
   if (c === undefined) return undefined;
   const file = typedPath(path);
+  const damaged = (why: string | undefined): void => {
+    if (why !== undefined) throw new UsageError(`checkpoint ${file} is damaged: ${why}`);
+  };
+  // What it was trained under must be legible before it can be compared with this run.
+  damaged(fieldProblem(c));
   const diffs = differences(identityOf(c), now);
   const where = (d: Difference): string =>
     d.label === 'corpus' || d.label === 'vocabulary' ? `the corpus ${typedPath(corpus)}` : plan.given.has(d.option ?? '') ? flagOf(d.option!) : 'run.json';
@@ -73,8 +78,7 @@ export function checkResume(path: string, now: RunIdentity, plan: ResumePlan, co
   if (fixed.length > 0) {
     throw new UsageError(`--resume ${typedPath(plan.dir)}: ${file} cannot be continued with ${list(fixed)}: the model, its vocabulary and the optimizer of a run never change`);
   }
-  const why = inconsistency(c, paramSpecs(now.config));
-  if (why !== undefined) throw new UsageError(`checkpoint ${file} is damaged: ${why}`);
+  damaged(inconsistency(c, paramSpecs(now.config)));
   if (now.iters < c.step) throw new UsageError(`--resume ${typedPath(plan.dir)}: --iters ${now.iters} is fewer than the ${c.step} steps ${file} has taken`);
   const unaccepted = diffs.filter((d) => !plan.given.has(d.option!) && plan.options.acceptChanges !== true);
   if (unaccepted.length > 0) {

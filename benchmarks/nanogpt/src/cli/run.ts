@@ -7,6 +7,7 @@ import { readBuffers } from '../optim/buffers.js';
 import { OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
 import { peakRssMb, type SummaryRecord } from '../report/jsonl.js';
 import { barStream, progressHooks, restoreTerminal } from '../report/progress.js';
+import { nonFinite } from '../run/checkpoint-check.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, saveCheckpoint, type Checkpoint } from '../run/checkpoint.js';
 import { CHANGEABLE_OPTIONS, dataFingerprint, describeDifference, type RunIdentity } from '../run/identity.js';
 import { lockRunDir } from '../run/lock.js';
@@ -163,10 +164,14 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
         const id = identity(opt);
         let last: Omit<Checkpoint, 'finished' | 'evals' | 'timing' | 'summary'> | undefined;
         const save = async (live: LiveRun<unknown>, state: TrainStart): Promise<void> => {
+          const weights = await readBuffers(model.tensors, live.params);
+          // Weights that are no longer finite are a diverged run, not a checkpoint: the last good one stays.
+          const bad = nonFinite(weights);
+          if (bad !== undefined) throw new DivergedError(state.step, `${bad.name}[${bad.index}] (${bad.value})`);
           last = {
             format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, optimizer: opt, backend: id.backend, lr: id.lr, seed: id.seed, iters: id.iters,
             config, batch_size: id.batch_size, eval_every: id.eval_every, eval_iters: id.eval_iters, data: id.data,
-            step: state.step, weights: await readBuffers(model.tensors, live.params), optimizer_state: await live.optimizer.saveState(),
+            step: state.step, weights, optimizer_state: await live.optimizer.saveState(),
           };
           saveCheckpoint(ckPath, { ...last, finished: false, evals: [...state.evals], timing: state.timing });
         };
