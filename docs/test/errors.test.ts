@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LmoError, colNorm, createOptimizer, linearWarmup, scion, sign, spectral, type LmoErrorCode } from '@lmo/core';
+import { LmoError, colNorm, createOptimizer, decodeSafetensors, encodeSafetensors, linearWarmup, scion, sign, spectral, type LmoErrorCode } from '@lmo/core';
 import { referenceBackend as b } from '@lmo/core/reference';
 import { describe, expect, it, vi } from 'vitest';
 import { safeStep } from '../examples/errors.js';
@@ -42,6 +42,8 @@ describe('guide/errors.md', () => {
     const bad = createOptimizer(b, w(), { lr: 0.1, norm: sign(), schedule: () => NaN });
     expect(codeOf(() => bad.step({ w: t([2, 3]) }))).toBe('INVALID_HYPERPARAMETER');
     expect(codeOf(() => linearWarmup(-1))).toBe('INVALID_HYPERPARAMETER');
+    expect(codeOf(() => decodeSafetensors(encodeSafetensors({}).subarray(0, 12)))).toBe('INVALID_SAFETENSORS');
+    expect(codeOf(() => encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array(3) } }))).toBe('INVALID_SAFETENSORS');
     opt.dispose();
     expect(codeOf(() => opt.step({ w: t([2, 3]) }))).toBe('BACKEND');
   });

@@ -21,6 +21,8 @@ export type LmoErrorCode =
   | 'NON_FINITE_GRADIENT'
   /** A saved optimizer state does not match this optimizer's parameters or version. */
   | 'STATE_MISMATCH'
+  /** Bytes that are not a valid safetensors file, or tensors and metadata that cannot be written as one. */
+  | 'INVALID_SAFETENSORS'
   /** A backend does not implement something the caller asked for. */
   | 'BACKEND';
 

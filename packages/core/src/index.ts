@@ -21,3 +21,4 @@ export { stateFromJSON, stateToJSON } from './optimizer/state-json.js';
 export { optionsFromJSON, optionsToJSON, type GroupJSON, type MatcherJSON, type OptionsJSON } from './optimizer/options-json.js';
 export { muon, normalizedSGD, scion, scionLight, signSGD, unconstrainedScion, type PresetOptions } from './optimizer/presets.js';
 export { transformerGroups, type TransformerGroupsOptions, type TransformerRadii } from './optimizer/transformer.js';
+export * from './io/index.js';

@@ -1,0 +1,5 @@
+export { asFloat32 } from './safetensors/as-float32.js';
+export { decodeSafetensors } from './safetensors/decode.js';
+export { encodeSafetensors } from './safetensors/encode.js';
+export type { SafetensorsArrays, SafetensorsDtype, SafetensorsFile, SafetensorsTensor } from './safetensors/format.js';
+export { fromBfloat16Bits, fromFloat16Bits, toBfloat16Bits, toFloat16Bits } from './half-precision.js';
