@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIMIZER } from '../src/optim/factory.js';
-import { loadCheckpoint } from '../src/run/checkpoint.js';
+import { checkpointName, loadCheckpoint } from '../src/run/checkpoint.js';
 import { currentOwner, LOCK_FILE, lockRunDir } from '../src/run/lock.js';
 import { runPaths } from '../src/run/run-dir.js';
 import { bin, collect, killStarted, lines, removeWorkdirs, run, spawnGroup, until, workdir } from './helpers/cli.js';
@@ -97,7 +97,7 @@ describe('one run per directory', () => {
     await new Promise((r) => child.once('exit', r));
     expect(existsSync(join(cwd, 'r', LOCK_FILE))).toBe(true);
     // What a write killed before its rename leaves (its writer's PID is gone).
-    const tmp = join(cwd, 'r', `.checkpoint-${DEFAULT_OPTIMIZER}.json.${child.pid}.k1ll3d00.tmp`);
+    const tmp = join(cwd, 'r', `.${checkpointName(DEFAULT_OPTIMIZER)}.${child.pid}.k1ll3d00.tmp`);
     writeFileSync(tmp, 'partial');
     const r = await run(['--resume', 'r', '--iters', '12'], cwd);
     expect(r.stderr).toBe('');

@@ -1,11 +1,13 @@
 // --resume continues only what it can continue exactly: a checkpoint that holds together, trained
 // under the options and corpus at hand, or under changes given or accepted explicitly.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { Random } from '@lmo/core';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIMIZER } from '../src/optim/factory.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../src/run/checkpoint.js';
 import { runPaths } from '../src/run/run-dir.js';
+import { encodeVersion1 } from './helpers/checkpoints.js';
 import { bin, collect, killStarted, lines, removeWorkdirs, run, spawnGroup, until, workdir } from './helpers/cli.js';
 
 afterEach(killStarted);
@@ -133,4 +135,41 @@ describe('a checkpoint that does not hold together is damaged: one line naming t
     expect(lines(r.stderr)).toEqual([expect.stringMatching(new RegExp(`^nanogpt: checkpoint r/checkpoint-${DEFAULT_OPTIMIZER}\\.\\S+( is damaged)?: ${message.source}`))]);
     expect(r.code).toBe(2);
   }, 60_000);
+
+  it('whatever the damage — 12 random byte changes — one line naming the file, exit 2 (never 1)', async () => {
+    const rng = new Random(2323);
+    const original = readFileSync(ckPath(base));
+    for (let trial = 0; trial < 12; trial++) {
+      const cwd = workdir('nanogpt-random-', CORPUS);
+      cpSync(join(base, 'r'), join(cwd, 'r'), { recursive: true });
+      const bytes = Buffer.from(original);
+      for (let k = 0; k <= trial % 3; k++) bytes[rng.int(bytes.length)] = rng.int(256);
+      if (bytes.equals(original)) continue;
+      writeFileSync(ckPath(cwd), bytes);
+      const r = await run(['--resume', 'r'], cwd);
+      expect(lines(r.stderr)).toEqual([expect.stringMatching(new RegExp(`^nanogpt: checkpoint r/checkpoint-${DEFAULT_OPTIMIZER}\\.safetensors is damaged: `))]);
+      expect(r.code).toBe(2);
+    }
+  }, 120_000);
+
+  it('a version 1 (JSON) checkpoint still resumes, to the weights of an uninterrupted run; the next checkpoint replaces it', async () => {
+    const straight = workdir('nanogpt-v1-straight-', CORPUS);
+    const done = await run([...SMALL, '--iters', '400', '--save-every', '4', '--out', 'r'], straight);
+    expect(done.code).toBe(0);
+    const cwd = workdir('nanogpt-v1-', CORPUS);
+    cpSync(join(base, 'r'), join(cwd, 'r'), { recursive: true });
+    const v1 = ckPath(cwd).replace(/\.safetensors$/, '.json');
+    writeFileSync(v1, encodeVersion1(readCk(cwd)));
+    rmSync(ckPath(cwd));
+    const r = await run(['--resume', 'r'], cwd);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/resuming at step \d+ of 400 from r\/checkpoint-uscion-tuned\.json \(a version 1 checkpoint, without checksums: from now on r\/checkpoint-uscion-tuned\.safetensors\)/);
+    expect(existsSync(v1)).toBe(false);
+    const [a, b] = [readCk(straight), readCk(cwd)];
+    expect(b).toMatchObject({ version: 2, step: 400, finished: true });
+    const bytes = (w: Float32Array): Buffer => Buffer.from(w.buffer, w.byteOffset, w.byteLength);
+    for (const [name, w] of Object.entries(a.weights)) expect(bytes(b.weights[name]!).equals(bytes(w)), name).toBe(true);
+  }, 120_000);
 });
+

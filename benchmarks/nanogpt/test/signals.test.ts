@@ -51,11 +51,12 @@ describe('Ctrl-C to the process group of `pnpm nanogpt`', () => {
   }, 240_000);
 
   it('a second Ctrl-C stops at once, and pnpm reports 130', async () => {
-    // Steps long enough (tens of milliseconds) that both Ctrl-Cs land in the same one.
-    const run = await startPnpm(inside, [...SMALL, '--n-embd', '128', '--n-layer', '4', '--block-size', '64', '--batch-size', '16', '--iters', '100000', '--save-every', '100000', '--out', 'twice']);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Batches long enough (about a second) that both Ctrl-Cs land in the same one.
+    const run = await startPnpm(inside, [...SMALL, '--n-embd', '128', '--n-layer', '4', '--block-size', '128', '--batch-size', '16', '--iters', '100000', '--save-every', '100000', '--out', 'twice']);
+    await new Promise((r) => setTimeout(r, 500));
+    // As a person presses Ctrl-C twice (the kernel merges a signal sent while the same one is pending).
     process.kill(-run.pgid, 'SIGINT');
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 150));
     process.kill(-run.pgid, 'SIGINT');
     const r = await run.done;
     await until(() => !groupAlive(run.pgid), 15_000, 'the process group to end');

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { paramSpecs, type GPTConfig } from '../model/config.js';
 import { fieldProblem, inconsistency } from '../run/checkpoint-check.js';
-import { loadCheckpoint, type Checkpoint } from '../run/checkpoint.js';
+import { loadCheckpoint, type Checkpoint, type LoadedCheckpoint } from '../run/checkpoint.js';
 import { describeDifference, differences, type DataFingerprint, type Difference, type RunIdentity } from '../run/identity.js';
 import { readRunRecord, type RunRecord } from '../run/run-dir.js';
 import { UsageError } from '../util/errors.js';
@@ -38,8 +38,7 @@ export function resumePlan(cli: RunOptions, explicit: ReadonlySet<string>): Resu
 
 /** A checkpoint found on `--resume`, checked, with the changes it is continued with. */
 export interface Resumed {
-  readonly path: string;
-  readonly checkpoint: Checkpoint;
+  readonly checkpoint: LoadedCheckpoint;
   /** Differences from the run as the checkpoint recorded it, all accepted. */
   readonly changes: readonly Difference[];
 }
@@ -64,7 +63,7 @@ export function identityOf(c: Checkpoint): Partial<RunIdentity> {
 export function checkResume(path: string, now: RunIdentity, plan: ResumePlan, corpus: string): Resumed | undefined {
   const c = loadCheckpoint(path);
   if (c === undefined) return undefined;
-  const file = typedPath(path);
+  const file = typedPath(c.file);
   const damaged = (why: string | undefined): void => {
     if (why !== undefined) throw new UsageError(`checkpoint ${file} is damaged: ${why}`);
   };
@@ -87,7 +86,7 @@ export function checkResume(path: string, now: RunIdentity, plan: ResumePlan, co
         `pass --accept-changes to continue with ${unaccepted.length > 1 ? 'these changes' : 'this change'}, or undo ${unaccepted.length > 1 ? 'them' : 'it'}`,
     );
   }
-  return { path, checkpoint: c, changes: diffs };
+  return { checkpoint: c, changes: diffs };
 }
 
 /** The identity of optimizer `optimizer`'s training in a run with options `o`. */

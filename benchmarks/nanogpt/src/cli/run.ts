@@ -8,7 +8,7 @@ import { OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
 import { peakRssMb, type SummaryRecord } from '../report/jsonl.js';
 import { barStream, progressHooks, restoreTerminal } from '../report/progress.js';
 import { nonFinite } from '../run/checkpoint-check.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, saveCheckpoint, type Checkpoint } from '../run/checkpoint.js';
+import { saveCheckpoint, type Checkpoint } from '../run/checkpoint.js';
 import { CHANGEABLE_OPTIONS, dataFingerprint, describeDifference, type RunIdentity } from '../run/identity.js';
 import { lockRunDir } from '../run/lock.js';
 import { RunOutputs } from '../run/outputs.js';
@@ -122,7 +122,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
           const r = checkResume(paths.checkpoint(opt), identity(opt), plan, source.path);
           if (r === undefined) continue;
           const c = r.checkpoint;
-          await checkLoads(model, opt, lrOf(opt), o.iters, { start: c, weights: c.weights, optimizerState: c.optimizer_state, source: typedPath(r.path) });
+          await checkLoads(model, opt, lrOf(opt), o.iters, { start: c, weights: c.weights, optimizerState: c.optimizer_state, source: typedPath(c.file) });
           resumed.set(opt, r);
         }
         recordChanges(paths, plan, command, resumed);
@@ -152,12 +152,13 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
         }
         if (ck !== undefined) {
           const changes = found!.changes.length > 0 ? ` with ${found!.changes.map(describeDifference).join(', ')}` : '';
-          console.log(`${opt}: resuming at step ${ck.step} of ${o.iters}${changes} from ${typedPath(ckPath)}`);
+          const old = ck.version === 1 ? ` (a version 1 checkpoint, without checksums: from now on ${typedPath(ckPath)})` : '';
+          console.log(`${opt}: resuming at step ${ck.step} of ${o.iters}${changes} from ${typedPath(ck.file)}${old}`);
         }
         // A finished run continued to more iterations evaluates its last step again (the same
         // numbers) where that step is on the evaluation schedule.
         const evals = ck?.finished === true && ck.step % o.evalEvery === 0 ? ck.evals.filter((e) => e.iter < ck.step) : ck?.evals;
-        const resume: Resume | undefined = ck && { start: { step: ck.step, evals: evals!, timing: ck.timing }, weights: ck.weights, optimizerState: ck.optimizer_state, source: typedPath(ckPath) };
+        const resume: Resume | undefined = ck && { start: { step: ck.step, evals: evals!, timing: ck.timing }, weights: ck.weights, optimizerState: ck.optimizer_state, source: typedPath(ck.file) };
         for (const e of resume?.start.evals ?? []) outputs.addEval(opt, e);
         const progress = progressHooks(opt, o.iters, bar);
         ui.stopProgress = () => progress.stop();
@@ -169,7 +170,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
           const bad = nonFinite(weights);
           if (bad !== undefined) throw new DivergedError(state.step, `${bad.name}[${bad.index}] (${bad.value})`);
           last = {
-            format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, optimizer: opt, backend: id.backend, lr: id.lr, seed: id.seed, iters: id.iters,
+            optimizer: opt, backend: id.backend, lr: id.lr, seed: id.seed, iters: id.iters,
             config, batch_size: id.batch_size, eval_every: id.eval_every, eval_iters: id.eval_iters, data: id.data,
             step: state.step, weights, optimizer_state: await live.optimizer.saveState(),
           };

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { checkpointName } from './checkpoint.js';
 import { UsageError } from '../util/errors.js';
 
 /** Where one run's files go. Checkpoints and `run.json` always live in `dir`. */
@@ -34,7 +35,7 @@ export function runPaths(dir: string, json?: string, plot?: string): RunPaths {
     metrics,
     plot: svg,
     sample: json !== undefined || plot !== undefined ? `${stem(svg)}.sample.txt` : join(dir, 'sample.txt'),
-    checkpoint: (optimizer) => join(dir, `checkpoint-${optimizer}.json`),
+    checkpoint: (optimizer) => join(dir, checkpointName(optimizer)),
   };
 }
 
@@ -194,6 +195,6 @@ function processAlive(pid: number): boolean {
 
 /** `--force` on a directory that holds a run: its run files go (other files stay). */
 export function clearRun(paths: RunPaths): void {
-  const checkpoints = readdirSync(paths.dir).filter((f) => /^checkpoint-[\w-]+\.json$/.test(f)).map((f) => join(paths.dir, f));
+  const checkpoints = readdirSync(paths.dir).filter((f) => /^checkpoint-[\w-]+\.(safetensors|json)$/.test(f)).map((f) => join(paths.dir, f));
   for (const f of [paths.runFile, paths.metrics, paths.plot, paths.sample, ...checkpoints]) rmSync(f, { force: true });
 }
