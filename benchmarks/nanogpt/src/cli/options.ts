@@ -73,20 +73,28 @@ export function nanogptCommand(): Command {
 
 const HELP_AFTER = `
 Output (DIR is --out, else a new benchmarks/nanogpt/out/<optimizers>-<backend>-seed<seed>-<time>/):
-  DIR/run.json                 the options of the run (what --resume reads)
-  DIR/checkpoint-<opt>.json    weights, optimizer state, step (= position in the batch stream),
-                               evaluations; every --save-every iterations, at the end, when stopped
-  DIR/metrics.jsonl or --json  JSON lines: one per evaluation, a summary per optimizer
-  DIR/loss.svg or --plot       the loss plot (beside --json when given)
-  DIR/sample.txt               the generated text (x.sample.txt beside a --json or --plot x.svg)
+  DIR/run.json                   the options of the run (what --resume reads), and changes since
+  DIR/checkpoint-<opt>.safetensors  weights (PyTorch names), optimizer state, step (= position in
+                                 the batch stream), evaluations, the corpus's fingerprint, with
+                                 SHA-256 checksums; every --save-every iterations, at the end, when stopped
+  DIR/metrics.jsonl or --json    JSON lines: one per evaluation, a summary per optimizer
+  DIR/loss.svg or --plot         the loss plot (beside --json when given)
+  DIR/sample.txt                 the generated text (x.sample.txt beside a --json or --plot x.svg)
 Every file is written atomically: a kill at any moment leaves the previous version complete.
+One run at a time works in DIR (a lock; a killed run's lock is taken over).
 Relative paths are relative to the directory the command was run in.
 
 Stopping and resuming:
-  Ctrl-C, or SIGTERM to the process (pnpm nanogpt's PID included), stops at the next step
-  boundary after a final checkpoint and plot; a second signal stops at once. Continue with
+  Ctrl-C (also under pnpm, which forwards it as SIGTERM), or SIGTERM to the process, stops at the
+  next step boundary after a final checkpoint and plot; a second Ctrl-C or signal stops at once.
+  Continue with
     pnpm nanogpt --resume DIR
   which gives the same weights and losses as an uninterrupted run (same backend and threads).
+  A checkpoint that is damaged, or that disagrees with run.json or the corpus, is refused; give
+  --iters, --lr, --seed, --batch-size, --eval-every, --eval-iters, --backend or --data with --resume
+  to change them, or --accept-changes to continue with an edited run.json or corpus. The model's
+  shape, its vocabulary and the optimizer never change.
 
 Exit codes: 0 done, 1 diverged or failed (one line on stderr, earlier outputs kept),
-  2 bad input (one line on stderr, nothing written), 130 stopped by SIGINT, 143 stopped by SIGTERM.`;
+  2 bad input or a damaged checkpoint (one line on stderr, nothing written),
+  130 stopped by SIGINT, 143 stopped by SIGTERM.`;
