@@ -21,7 +21,7 @@ function onTerminal(shell: string, cwd: string) {
 }
 
 describe('the progress bar on a terminal', () => {
-  it('Ctrl-C: the bar is cleared, the stop message and the continue line stand on their own lines, no placeholder bar in the scrollback', async () => {
+  it('Ctrl-C: the bar stays as it was, the stop message and the continue line stand on their own lines below it, no placeholder bar in the scrollback', async () => {
     const cwd = workdir('nanogpt-term-', CORPUS);
     const cmd = [process.execPath, bin, ...SMALL, '--iters', '100000', '--eval-every', '150', '--save-every', '1000', '--out', 'r'].map(quote).join(' ');
     const t = onTerminal(cmd, cwd);
@@ -31,14 +31,16 @@ describe('the progress bar on a terminal', () => {
     const r = await t.done;
     expect(r.code).toBe(130);
     const screen = screenLines(t.raw()).filter((l) => l !== '');
-    expect(screen.filter((l) => l.includes('/100000 |'))).toEqual([]); // no bar line left, placeholder or not
     const stop = screen.findIndex((l) => l.startsWith('nanogpt: SIGINT'));
     expect(screen[stop]).toMatch(/^nanogpt: SIGINT: stopping after this step/);
+    // The bar stays where the Ctrl-C was, as it was then (no placeholder), on a line of its own; no other bar line is left.
+    expect(screen[stop - 1]).toMatch(/^uscion-tuned \|[█░]{24}\| \d+\/100000 \| loss \d\.\d{4} \| \d+ tok\/s \| lr \S+ \| ETA \S+( \(evaluating\))?(\^C)?$/);
+    expect(screen.filter((l) => l.includes('/100000 |'))).toHaveLength(1);
     expect(screen.slice(stop + 1)).toEqual([
       expect.stringMatching(/^uscion-tuned: stopped at step \d+ of 100000 \(SIGINT\); checkpoint r\/checkpoint-uscion-tuned\./),
       'continue with: pnpm nanogpt --resume r',
     ]);
-    expect(screen.slice(0, stop).map((l) => l.replace(/ step \d+:.*/, ''))).toEqual([expect.stringMatching(/^nanogpt: \d+ characters/), 'uscion-tuned', 'uscion-tuned']);
+    expect(screen.slice(0, stop - 1).map((l) => l.replace(/ step \d+:.*/, ''))).toEqual([expect.stringMatching(/^nanogpt: \d+ characters/), 'uscion-tuned', 'uscion-tuned']);
   }, 90_000);
 
   it('only stdout a terminal (stderr to a file): plain progress lines on the terminal, nothing drawn into the file', async () => {

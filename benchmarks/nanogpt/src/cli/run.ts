@@ -6,7 +6,7 @@ import { createModelBackend, isBackendName, BACKENDS } from '../model/registry.j
 import { readBuffers } from '../optim/buffers.js';
 import { OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
 import { peakRssMb, type SummaryRecord } from '../report/jsonl.js';
-import { barStream, progressHooks, restoreTerminal } from '../report/progress.js';
+import { barStream, progressHooks } from '../report/progress.js';
 import { nonFinite } from '../run/checkpoint-check.js';
 import { saveCheckpoint, type Checkpoint } from '../run/checkpoint.js';
 import { CHANGEABLE_OPTIONS, dataFingerprint, describeDifference, type RunIdentity } from '../run/identity.js';
@@ -45,12 +45,10 @@ export async function runNanogpt(cli: RunOptions, explicit: ReadonlySet<string>,
   const stop = new StopRequests(
     (reason) => {
       ui.stopProgress();
-      restoreTerminal(bar);
       process.stderr.write(`nanogpt: ${reason}: stopping after this step with a final checkpoint (${again(reason)} stops at once)\n`);
     },
     (reason) => {
       ui.stopProgress();
-      restoreTerminal(bar);
       const next = ui.continueWith ? `; continue with: ${ui.continueWith}` : '';
       process.stderr.write(`nanogpt: ${reason} again: stopped at once (the last checkpoint stays)${next}\n`);
     },
@@ -94,7 +92,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
   checkOutputs(runPaths(plan?.dir ?? o.out ?? resolve(base, name), o.json, o.plot), names, plan !== undefined || force);
   const { data, source, config } = await prepare(o.data, { nLayer: o.nLayer, nHead: o.nHead, nEmbd: o.nEmbd, blockSize: o.blockSize });
   const fingerprint = dataFingerprint(readFileSync(source.path), data.chars);
-  checkFits(config, o.batchSize);
+  checkFits(config, o.batchSize, o.backend);
   const model = await createModelBackend(o.backend, config);
   const outcomes: RunOutcome<unknown>[] = [];
   const restored: Array<Map<string, unknown>> = [];
@@ -161,7 +159,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
         const resume: Resume | undefined = ck && { start: { step: ck.step, evals: evals!, timing: ck.timing }, weights: ck.weights, optimizerState: ck.optimizer_state, source: typedPath(ck.file) };
         for (const e of resume?.start.evals ?? []) outputs.addEval(opt, e);
         const progress = progressHooks(opt, o.iters, bar);
-        ui.stopProgress = () => progress.stop();
+        ui.stopProgress = () => progress.stop(true); // a signal: the bar stays as it was, the messages go below it
         const id = identity(opt);
         let last: Omit<Checkpoint, 'finished' | 'evals' | 'timing' | 'summary'> | undefined;
         const save = async (live: LiveRun<unknown>, state: TrainStart): Promise<void> => {

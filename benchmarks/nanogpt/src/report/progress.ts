@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress';
 import type { EvalRecord, TrainHooks } from '../train/trainer.js';
 
 const f3 = (v: number): string => v.toFixed(4);
@@ -36,12 +35,15 @@ export function restoreTerminal(stream: NodeJS.WritableStream | undefined): void
   if (stream !== undefined) stream.write('\x1b[?25h\x1b[?7h');
 }
 
+/** Progress hooks, and how they end: `stop()` clears the bar, `stop(true)` keeps its last state (a stop on a signal). */
+export type Progress = TrainHooks & { stop(keep?: boolean): void };
+
 /**
  * Progress for one run: with a `bar` stream, a bar with iteration, loss, tokens/s and ETA on it
- * (cleared whenever a line is printed and at the end, so that the scrollback keeps only the log
+ * (cleared whenever a line is printed and at the end, so that the scrollback keeps only those
  * lines); otherwise plain log lines (every `every` iterations or 30 s, and at each evaluation).
  */
-export function progressHooks(label: string, iters: number, bar: NodeJS.WritableStream | undefined, every = 50): TrainHooks & { stop(): void } {
+export function progressHooks(label: string, iters: number, bar: NodeJS.WritableStream | undefined, every = 50): Progress {
   if (bar !== undefined) return barHooks(label, iters, bar);
   let last = Date.now();
   return {
@@ -59,32 +61,42 @@ export function progressHooks(label: string, iters: number, bar: NodeJS.Writable
   };
 }
 
-function barHooks(label: string, iters: number, stream: NodeJS.WritableStream): TrainHooks & { stop(): void } {
-  const bar = new cliProgress.SingleBar(
-    {
-      format: `${label} |{bar}| {value}/{total} | loss {loss} | {tps} tok/s | lr {lr} | ETA {eta_text} {status}`,
-      barsize: 24,
-      hideCursor: true,
-      clearOnComplete: true,
-      etaBuffer: 50,
-      stream,
-      fps: 5,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  // The bar is drawn from the first iteration or evaluation on and cleared before each log line;
-  // once stopped (the end, or a signal) it stays stopped: nothing hides the cursor again.
-  let shown = false;
+const BAR_WIDTH = 24;
+/** Redraws at most this often. */
+const REDRAW_MS = 200;
+// Hide the cursor and turn line wrap off while the bar is drawn (a wrapped bar could not be redrawn in place).
+const BAR_ON = '\x1b[?25l\x1b[?7l';
+
+/**
+ * The bar, drawn on one line with a carriage return and erased with erase-in-line: no cursor saving
+ * and restoring, so it never moves to where it once was (over lines others printed since). It is
+ * drawn only while the process that started this one is still its parent: a wrapper such as pnpm
+ * exits at a Ctrl-C and gives the terminal back to the shell, whose prompt is then on that line.
+ */
+function barHooks(label: string, iters: number, stream: NodeJS.WritableStream): Progress {
+  const parent = process.ppid;
+  const ours = (): boolean => process.ppid === parent;
+  let drawn = false;
   let stopped = false;
-  const show = (iter: number, payload: Record<string, string>): void => {
-    if (stopped) return;
-    if (!shown) bar.start(iters, iter, { loss: '-', tps: '-', lr: '-', eta_text: '-', status: '', ...payload });
-    else bar.update(iter, payload);
-    shown = true;
+  let lastDraw = -Infinity;
+  let fields = { iter: 0, loss: '-', tps: '-', lr: '-', eta: '-', status: '' };
+  const draw = (update: Partial<typeof fields>, now = false): void => {
+    fields = { ...fields, ...update };
+    if (stopped || !ours() || (!now && performance.now() - lastDraw < REDRAW_MS)) return;
+    lastDraw = performance.now();
+    const filled = Math.min(BAR_WIDTH, Math.round((BAR_WIDTH * fields.iter) / iters));
+    const f = fields;
+    const line = `${label} |${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}| ${f.iter}/${iters} | loss ${f.loss} | ${f.tps} tok/s | lr ${f.lr} | ETA ${f.eta}${f.status ? ` ${f.status}` : ''}`;
+    stream.write(`${drawn ? '' : BAR_ON}\r${line}\x1b[K`);
+    drawn = true;
   };
-  const hide = (): void => {
-    if (shown) bar.stop();
-    shown = false;
+  /** Takes the bar off its line (`keep`: leaves it there as it is and moves to the next line). */
+  const hide = (keep: boolean): void => {
+    if (!drawn) return;
+    drawn = false;
+    restoreTerminal(stream);
+    if (keep || !ours()) stream.write('\n');
+    else stream.write('\r\x1b[2K');
   };
   // The ETA is this run's mean time per training iteration so far (evaluations excluded) times
   // the iterations left.
@@ -98,18 +110,19 @@ function barHooks(label: string, iters: number, stream: NodeJS.WritableStream): 
       last = now;
       trained++;
       const eta = formatDuration(((iters - iter - 1) * trainMs) / trained / 1000);
-      show(iter + 1, { loss: loss.toFixed(4), tps: tps.toFixed(0), lr: lr.toExponential(2), eta_text: eta, status: '' });
+      draw({ iter: iter + 1, loss: loss.toFixed(4), tps: tps.toFixed(0), lr: lr.toExponential(2), eta, status: '' });
     },
     onEvalStart(iter) {
-      show(iter, { status: '(evaluating)' });
+      draw({ iter, status: '(evaluating)' }, true);
     },
     onEval(r) {
-      hide();
+      hide(false);
       console.log(evalLine(label, r));
+      fields = { ...fields, status: '' };
       last = performance.now(); // the evaluation's time is not training time
     },
-    stop() {
-      hide();
+    stop(keep = false) {
+      hide(keep);
       stopped = true;
     },
   };
