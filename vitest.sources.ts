@@ -1,17 +1,16 @@
 /**
- * Every workspace package's entry points mapped to their TypeScript sources (workspace-entries.json),
- * so that tests run against the sources without a build. Each vitest project uses this one list.
+ * Tests run against the packages' TypeScript sources, without a build: each package.json maps its
+ * entry points to their sources under the `@lmo/source` export condition, and every vitest project
+ * resolves with that condition first (see scripts/package-entries.mjs).
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { SOURCE_CONDITION } from './scripts/package-entries.mjs';
 
-const root = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
-const { entries } = JSON.parse(readFileSync(root('workspace-entries.json'), 'utf8')) as { entries: Array<[string, string]> };
+/** Vite's default conditions (Vite 6+), with the sources' condition in front. */
+const server = [SOURCE_CONDITION, 'module', 'node', 'development|production'];
+const client = [SOURCE_CONDITION, 'module', 'browser', 'development|production'];
 
-/** Vite `resolve.alias` entries: exact specifiers only, so no entry captures another's subpath. */
-export function workspaceSources(): Array<{ find: RegExp; replacement: string }> {
-  return entries.map(([specifier, source]) => ({
-    find: new RegExp(`^${specifier.replace(/[/.]/g, (c) => `\\${c}`)}$`),
-    replacement: root(source),
-  }));
-}
+/** The resolve options of a vitest project that tests the workspace packages on their sources. */
+export const workspaceSources = {
+  resolve: { conditions: client },
+  ssr: { resolve: { conditions: server } },
+} as const;

@@ -44,6 +44,14 @@ const KNOWN_FAILURES: Readonly<Record<string, string>> = {};
 
 const ADAPTERS = ['tfjs', 'gpujs', 'onnxruntime'] as const;
 
+/**
+ * Training a PyTorch-exported GPT with uSCG (createOnnxTrainer): the loss at every step against
+ * PyTorch's reference Scion, to 1e-3 relative (the Node tests' bound). 50 steps on wasm; 10 on
+ * webgpu, whose SwiftShader adapter emulates the GPU on the CPU (50 steps take 1.5 minutes there).
+ */
+const TRAINING_TOLERANCE = 1e-3;
+const TRAINING_STEPS: Readonly<Record<string, number>> = { wasm: 50, webgpu: 10 };
+
 /** Backends that need nothing of the browser beyond JavaScript and WebAssembly: skipping one is a failure. */
 const ALWAYS_AVAILABLE: ReadonlySet<string> = new Set(['tfjs/cpu', 'tfjs/wasm', 'gpujs/cpu', 'gpujs/webasm', 'onnxruntime/wasm']);
 const RUN_TIMEOUT_MS = 120_000;
@@ -85,6 +93,7 @@ console.log(`Chromium ${browser.version()} (${chromiumPath}), flags: ${[...BASE_
 
 const failures: string[] = [];
 const results: ParityResult[] = [];
+const trainingResults: Array<{ readonly provider: string; readonly maxError: number; readonly steps: number }> = [];
 const skipped: Array<{ readonly key: string; readonly reason: string }> = [];
 const flags = [...BASE_FLAGS, ...WEBGPU_FLAGS];
 const chromiumVersion = browser.version();
@@ -163,6 +172,35 @@ try {
     for (const p of problems) failures.push(`${adapter} (probe): ${p}`);
   }
 
+  // Training a PyTorch-exported model with createOnnxTrainer, against PyTorch's losses.
+  const trainingProblems: string[] = [];
+  const trainingPage = await newPage();
+  trainingPage.on('pageerror', (e) => trainingProblems.push(`page error: ${e.message}`));
+  await trainingPage.goto(`${server.origin}/training.html`, { waitUntil: 'load' });
+  await trainingPage.waitForFunction(() => window.lmoTraining !== undefined, undefined, { timeout: 30_000 });
+  for (const a of await trainingPage.evaluate(() => window.lmoTraining!.availability())) {
+    const key = `training/${a.provider}`;
+    if (!a.available) {
+      console.log(`skip ${key.padEnd(14)} ${a.reason ?? ''}`);
+      skipped.push({ key, reason: a.reason ?? '' });
+      continue;
+    }
+    const tolerance = TRAINING_TOLERANCE;
+    try {
+      const r = await trainingPage.evaluate(([provider, steps]) => window.lmoTraining!.run(provider, steps), [a.provider, TRAINING_STEPS[a.provider]!] as const);
+      const ok = r.maxError <= tolerance && r.sessionsLeft === 0;
+      console.log(`${ok ? 'ok  ' : 'FAIL'} ${key.padEnd(14)} losses vs PyTorch: max rel. error ${r.maxError.toExponential(2)} (tolerance ${tolerance.toExponential(0)}), sessions left ${r.sessionsLeft} — ${r.detail}`);
+      if (r.maxError > tolerance) failures.push(`${key}: losses differ from PyTorch's by ${r.maxError} > ${tolerance}`);
+      if (r.sessionsLeft !== 0) failures.push(`${key}: ${r.sessionsLeft} sessions left open`);
+      trainingResults.push({ provider: a.provider, maxError: r.maxError, steps: r.losses.length });
+    } catch (e) {
+      console.log(`FAIL ${key.padEnd(14)} ${e instanceof Error ? e.message : String(e)}`);
+      failures.push(`${key}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  for (const p of trainingProblems) failures.push(`training page: ${p}`);
+  await trainingPage.close();
+
   // The docs' browser samples, run as the guide shows them.
   const problems: string[] = [];
   const page = await newPage();
@@ -190,6 +228,7 @@ if (writeResults && failures.length === 0) {
     flags,
     tolerance: TOLERANCE,
     results: results.map(({ ms: _ms, ...r }) => r), // timings are not results: SwiftShader emulates the GPU
+    training: { tolerance: TRAINING_TOLERANCE, steps: TRAINING_STEPS, results: trainingResults },
     skipped,
   };
   writeFileSync(resultsFile, `${JSON.stringify(record, null, 2)}\n`);

@@ -24,7 +24,7 @@ const PACKAGES = ['packages/core', 'adapters/tfjs', 'adapters/onnxruntime', 'ada
 /** Every entry point a user can import, with one export each must have (`'esm'`: import only, like vitest). */
 const ENTRIES = [
   ['@lmo/core', 'scion'],
-  ['@lmo/core/backend', 'UpdateRule'],
+  ['@lmo/core/backend', 'DeferredExecution'],
   ['@lmo/core/reference', 'createReferenceBackend'],
   ['@lmo/core/testing', 'runConformance'],
   ['@lmo/core/testing/vitest', 'describeBackendConformance', 'esm'],
@@ -149,6 +149,10 @@ tsconfig('cjs/tsconfig.json', { module: 'NodeNext', moduleResolution: 'NodeNext'
 tsconfig('tsconfig.bundler.json', { module: 'Preserve', moduleResolution: 'Bundler', noEmit: true }, ['examples'], vitestOnly);
 tsconfig('tsconfig.node10.json', { module: 'CommonJS', moduleResolution: 'Node10', noEmit: true }, ['cjs/examples']);
 writeFileSync(join(app, 'vitest.config.mjs'), `export default { test: { include: ${JSON.stringify(vitestOnly)} } };\n`);
+
+// Files the examples read beside them (docs/examples/models/*.onnx), next to every compiled copy too.
+const models = join(examplesDir, 'models');
+if (existsSync(models)) for (const out of ['out/esm', 'out/bundle', 'cjs/out']) cpSync(models, join(app, out, 'models'), { recursive: true });
 
 const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
 check('tsc, moduleResolution nodenext, ES modules', () => expectOk(sh(process.execPath, [tsc, '-p', 'tsconfig.esm.json'], { cwd: app })));

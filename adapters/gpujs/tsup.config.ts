@@ -1,10 +1,3 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.package.js';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  target: 'node20',
-  external: ['gpu.js', '@lmo/core', 'webgpu', 'gl'],
-});
+export default packageBuild(['gpu.js', '@lmo/core', 'webgpu', 'gl']);

@@ -2,6 +2,6 @@ import { defineProject } from 'vitest/config';
 import { workspaceSources } from '../../vitest.sources.js';
 
 export default defineProject({
-  resolve: { alias: workspaceSources() },
+  ...workspaceSources,
   test: { name: 'onnxruntime', include: ['test/**/*.test.ts'], testTimeout: 60_000 },
 });

@@ -1,3 +1,3 @@
 import { packageBuild } from '../../tsup.package.js';
 
-export default packageBuild({ index: 'src/index.ts' }, ['@lmo/core', /^@tensorflow\//]);
+export default packageBuild(['@lmo/core', /^@tensorflow\//]);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type DefaultTheme } from 'vitepress';
+import { workspaceSources } from '../../vitest.sources.js';
 
 // Written by scripts/typedoc.mjs (typedoc-vitepress-theme) before every dev/build run.
 const apiSidebarFile = fileURLToPath(new URL('../api/typedoc-sidebar.json', import.meta.url));
@@ -23,6 +24,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     ['In the browser', '/guide/browser'],
   ]),
   section('Guides', [
+    ['Fine-tune an ONNX model', '/guide/onnx-training'],
     ['Choosing norms and scales', '/guide/norms'],
     ['Hyperparameters and schedules', '/guide/hyperparameters'],
     ['Checkpointing optimizer state', '/guide/checkpointing'],
@@ -79,5 +81,8 @@ export default defineConfig({
   },
   vite: {
     server: { host: '127.0.0.1' },
+    // The @lmo/* packages from their TypeScript sources, as the tests use them: the site builds and
+    // serves without `pnpm build` first, and never shows a stale dist/.
+    ...workspaceSources,
   },
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ScionOptimizer, biasRMS, spectral } from '@lmo/tfjs';
+import { biasRMS, spectral } from '@lmo/core';
+import { ScionOptimizer } from '@lmo/tfjs';
 import { pickBackend } from './tfjs-setup.js';
 
 /** Least squares y ≈ x·W + b on the best backend of this browser, with Scion. */

@@ -4,7 +4,7 @@ import { describeBackendConformance } from '@lmo/core/testing/vitest';
 import { countingBackend } from './counting-backend.js';
 
 describeBackendConformance('counting(reference)', () => countingBackend(createReferenceBackend()).backend, {
-  // Defaults: elementwise 1e-5, reduction 1e-5, matmul 1e-4, newtonSchulz 1e-4 (see DEFAULT_TOLERANCES).
+  // Defaults: elementwise 1e-5, reduction 1e-5, matmul 1e-4, newtonSchulz 1e-4 (see ConformanceOptions).
   tolerance: { matmul: 1e-4 },
   // Skip a check (or a group, by prefix) only with a reason; it shows in the test name.
   // skip: { 'reduce.nan': 'the engine’s max ignores NaN' },

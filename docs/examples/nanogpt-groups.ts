@@ -46,4 +46,4 @@ export const optimizer = scion(backend, params, {
 });
 
 // Which group and norm each parameter got:
-export const routing = optimizer.parameters.map((p) => `${p.name} [${p.shape.join(', ')}] → ${p.group} (${p.norm.kind})`);
+export const routing = optimizer.parameters.map((p) => `${p.name} [${p.shape.join(', ')}] → ${p.group} (${p.norm?.kind ?? 'AdamW'})`);

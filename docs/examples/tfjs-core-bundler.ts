@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients'; // autodiff for minimize and model.fit
 import '@tensorflow/tfjs-backend-cpu'; // or -wasm, -webgl, -webgpu
 import * as tfl from '@tensorflow/tfjs-layers';
-import { biasRMS, spectral, train } from '@lmo/tfjs';
+import { biasRMS, spectral } from '@lmo/core';
+import { train } from '@lmo/tfjs';
 
 await tf.setBackend('cpu');
 const x = tf.randomNormal([64, 4], 0, 1, 'float32', 5);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { ScionOptimizer, biasRMS, spectral } from '@lmo/tfjs';
+import { biasRMS, spectral } from '@lmo/core';
+import { ScionOptimizer } from '@lmo/tfjs';
 
 // Least squares y ≈ x·W + b with a hand-written loop.
 const x = tf.randomNormal([64, 6], 0, 1, 'float32', 3);

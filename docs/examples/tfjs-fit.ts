@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs'; // in Node: the cpu backend; see "Backends" for faster ones
-import { ScionOptimizer, biasRMS, sign, spectral, train } from '@lmo/tfjs';
+import { biasRMS, sign, spectral } from '@lmo/core';
+import { ScionOptimizer, train } from '@lmo/tfjs';
 
 // A synthetic 3-class problem: 128 points in 8-D, labelled by a random linear "teacher".
 const x = tf.randomNormal([128, 8], 0, 1, 'float32', 1);

@@ -5,12 +5,26 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultFile } from './benchmarks-page.js';
+import { headlineRows, parseHeadlineManifest, type Headline } from './benchmarks/headline.js';
 
 const docs = fileURLToPath(new URL('..', import.meta.url));
 const root = join(docs, '..');
 
 /** `benchmarks/nanogpt/results/` (or `LMO_BENCH_RESULTS`). */
 export const resultsDir = process.env.LMO_BENCH_RESULTS ?? join(root, 'benchmarks', 'nanogpt', 'results');
+/** {@link resultsDir} relative to the repository root, as result files' paths begin. */
+export const resultsPath = relative(root, resultsDir).split('\\').join('/');
+
+/**
+ * The headline: the manifest `headline.json` beside the results folder, read from the result files
+ * (all of them, `recipe/` included). No manifest there: no headline.
+ */
+export function readHeadline(): Headline | undefined {
+  const file = join(resultsDir, '..', 'headline.json');
+  if (!existsSync(file)) return undefined;
+  const manifest = parseHeadlineManifest(readFileSync(file, 'utf8'), relative(root, file));
+  return { iters: manifest.iters, rows: headlineRows(manifest, collectResults(resultsDir, /\.jsonl$/), resultsPath) };
+}
 
 /**
  * The files under `dir` whose names match `pattern`, recursively, in name order, each with its path

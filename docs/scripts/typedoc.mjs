@@ -5,17 +5,18 @@
 // does not exist yet is left out with a notice (adapters land one by one), so the site always builds
 // from what the repository holds; scripts/api-modules.json records what was generated for the site
 // config and the tests.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Application, ReflectionKind } from 'typedoc';
+import { workspaceEntries } from '../../scripts/package-entries.mjs';
 
 const docs = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const root = resolve(docs, '..');
 const out = join(docs, 'api');
 
-/** Public module name → entry file (relative to the repository root): workspace-entries.json. */
-export const ENTRY_POINTS = JSON.parse(readFileSync(join(root, 'workspace-entries.json'), 'utf8')).entries;
+/** Public module name → entry file (relative to the repository root), from each package.json. */
+export const ENTRY_POINTS = workspaceEntries().map((e) => [e.specifier, e.source]);
 
 const present = ENTRY_POINTS.filter(([, file]) => existsSync(join(root, file)));
 for (const [name, file] of ENTRY_POINTS) {

@@ -12,6 +12,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromiumPath, hasChromium, launchChromium, serveDirectory } from '@lmo/browser-tests/harness';
+import { checkLayout } from './layout.js';
 import { checkPlayground } from './playground.js';
 
 const docs = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -95,7 +96,8 @@ const pages: PageSpec[] = [
   { path: '/api/', title: 'lmo API', selectors: ['.VPSidebar'], texts: ['@lmo/core'] },
   { path: '/api/@lmo/core/functions/scion.html', title: 'Function: scion()', selectors: ['div[class*="language-ts"]'], texts: ['PresetOptions'] },
   { path: '/api/@lmo/core/interfaces/TensorBackend.html', title: 'Interface: TensorBackend', selectors: [], texts: ['matmul'] },
-  { path: '/benchmarks.html', title: 'Benchmarks', selectors: [], texts: [] },
+  { path: '/benchmarks.html', title: 'Benchmarks', selectors: ['main img[src$="headline.svg"]'], texts: ['Headline', 'uscion-tuned', 'what pnpm nanogpt trains by default'] },
+  { path: '/tuning.html', title: 'Learning rates across width', selectors: ['main img'], texts: ['Does the transfer claim hold here', 'differs from uscion-tuned'] },
   { path: '/guide/browser.html', title: 'lmo in the browser', selectors: ['div[class*="language-ts"] pre code'], texts: ['setWasmPaths'] },
   { path: '/playground.html', title: 'Playground', selectors: ['.playground select[name=backend]', '.playground svg.loss-chart'], texts: ['Scion', 'AdamW'] },
 ];
@@ -153,6 +155,8 @@ try {
   console.log(`${navErrors.length === 0 ? 'ok  ' : 'FAIL'} client-side navigation from / to the getting-started guide`);
   for (const e of navErrors) failures.push(`navigation: ${e}`);
   await page.close();
+
+  for (const p of await checkLayout(context, origin, dist)) failures.push(`layout: ${p}`);
 
   for (const p of await checkPlayground(context, origin, { backends: playgroundBackends, steps: 30, timeoutMs: 300_000 })) {
     failures.push(`/playground.html: ${p}`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parityCommand, runCommand, speedCommand, sweepCommand } from '../scripts/benchmarks/commands.js';
-import { meanSd } from '../scripts/benchmarks/tables.js';
+import { headlineRows } from '../scripts/benchmarks/headline.js';
+import { distinctColumnsTable, meanSd } from '../scripts/benchmarks/tables.js';
 import { parseResults, renderBenchmarksPage } from '../scripts/benchmarks-page.js';
 
 // Synthetic input in the benchmark's formats; the numbers mean nothing.
@@ -20,7 +21,7 @@ describe('scripts/benchmarks-page.ts', () => {
     expect(page.svgs.size).toBe(0);
   });
 
-  it('tabulates runs, compares with the reference backend and AdamW, plots each file', () => {
+  it('tabulates runs with their files, compares with the reference backend and AdamW, and draws no plot per file', () => {
     const files = [
       { path: `${R}/ref.jsonl`, text: [...evals('scion', 4), summary('reference', 'scion', 2.5, 6), ...evals('adamw', 4.2), summary('reference', 'adamw', 2.6, 2)].join('\n') },
       { path: `${R}/wasm.jsonl`, text: [...evals('scion', 4), summary('tfjs-wasm', 'scion', 2.5004, 3), 'not json', ''].join('\n') },
@@ -30,11 +31,13 @@ describe('scripts/benchmarks-page.ts', () => {
     expect(skipped).toEqual([`${R}/wasm.jsonl:5: not JSON`]);
     const page = renderBenchmarksPage(files);
     expect(page.markdown).not.toContain('No results yet');
-    expect(page.markdown).toContain('| scion | 2^-8 | 1337 | 500 | tfjs-wasm | 2.5004 | 2.4904 | +0.0004 |');
-    expect(page.markdown).toContain('| reference | scion | 1337 | 1000 | 30.0 | 6.0 | 16.7% | 3.00× | 200 |');
-    expect(page.markdown).toContain('![Loss curves of ref');
-    expect([...page.svgs.keys()]).toEqual(['ref.svg', 'wasm.svg']);
-    expect(page.svgs.get('ref.svg')).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    // columns in which every run agrees (seed, length, tokens/s, …) are named above the table instead
+    expect(page.markdown).toContain('Every row: Seed 1337; Iterations 500.');
+    expect(page.markdown).toContain('| `wasm` | scion | 2^-8 | tfjs-wasm | 2.5004 | 2.4904 | +0.0004 |');
+    expect(page.markdown).toContain('| `ref` | reference | scion | 30.0 + 6.0 (16.7%) | 3.00× |');
+    // the per-file loss plots stay beside the result files; the page has only the headline's plot
+    expect(page.svgs.size).toBe(0);
+    expect(page.markdown).not.toContain('![');
   });
 
   it('writes one --compare command for a file of two runs, and --lr for a single run', () => {
@@ -68,12 +71,39 @@ describe('scripts/benchmarks-page.ts', () => {
     expect(mean).toBeCloseTo((1.7652 + 1.7255 + 1.7244) / 3, 12);
     const ss = (1.7652 - mean) ** 2 + (1.7255 - mean) ** 2 + (1.7244 - mean) ** 2;
     expect(sd).toBeCloseTo(Math.sqrt(ss / 2), 12);
-    const page = renderBenchmarksPage([
-      { path: `${R}/s1.jsonl`, text: summary('onnxruntime', 'scion', 1.7652, 6, 1337) },
-      { path: `${R}/s2.jsonl`, text: summary('onnxruntime', 'scion', 1.7255, 6, 1338) },
-      { path: `${R}/s3.jsonl`, text: summary('onnxruntime', 'scion', 1.7244, 6, 1339) },
-    ]);
-    expect(page.markdown).toContain(`| scion | 2^-8 | onnxruntime | 500 | 1337: 1.7652, 1338: 1.7255, 1339: 1.7244 | **${mean.toFixed(4)}** ± ${sd.toFixed(4)} |`);
+  });
+
+  it('leaves out of a table the columns in which every row agrees, and names them above it', () => {
+    expect(distinctColumnsTable(['a', 'b', 'c'], [['1', 'x', '—'], ['2', 'x', '—']])).toEqual(['Every row: b x.', '', '| a |', '|---|', '| 1 |', '| 2 |']);
+    expect(distinctColumnsTable(['a', 'b'], [['1', 'x']])).toEqual(['| a | b |', '|---|---|', '| 1 | x |']);
+  });
+
+  it('opens with the headline: only the manifest\'s files, a sentence, a table, one plot, and the runs left out', () => {
+    // seed 1337 of scion twice: once in the headline's file, once in a later check that is not part of it
+    const evalsOf = (opt: string, base: number) =>
+      [0, 1000, 2000].map((iter, i) => JSON.stringify({ iter, train_loss: base - i * 0.5, val_loss: base - i * 0.4, lr: 0.001, ms_per_iter: 10, optimizer: opt }));
+    const run = (opt: string, loss: number, seed: number) => [...evalsOf(opt, 4), JSON.stringify({ ...JSON.parse(summary('onnxruntime', opt, loss, 6, seed)), iters: 2000, lr: opt === 'adamw' ? 0.001 : 2 ** -8 })];
+    const files = [
+      { path: `${R}/a-1337.jsonl`, text: [...run('scion', 1.7652, 1337), ...run('adamw', 1.9008, 1337)].join('\n') },
+      { path: `${R}/a-1338.jsonl`, text: [...run('scion', 1.7255, 1338), ...run('adamw', 1.9191, 1338)].join('\n') },
+      { path: `${R}/a-1339.jsonl`, text: [...run('scion', 1.7244, 1339), ...run('adamw', 1.9121, 1339)].join('\n') },
+      { path: `${R}/check-scion-1337.jsonl`, text: run('scion', 1.7713, 1337).join('\n') },
+    ];
+    const ab = ['a-1337.jsonl', 'a-1338.jsonl', 'a-1339.jsonl'];
+    const rows = headlineRows({ iters: 2000, rows: [{ optimizer: 'scion', files: ab }, { optimizer: 'adamw', files: ab }] }, files);
+    const md = renderBenchmarksPage(files, { iters: 2000, rows }).markdown;
+    const scion = meanSd([1.7652, 1.7255, 1.7244]);
+    const adamw = meanSd([1.9008, 1.9191, 1.9121]);
+    expect(md.indexOf('## Headline: 2000 iterations, 3 seeds')).toBeLessThan(md.indexOf('## The setup'));
+    expect(md).toContain(`| scion | 2^-8 | 1337: 1.7652, 1338: 1.7255, 1339: 1.7244 | **${scion.mean.toFixed(4)}** ± ${scion.sd.toFixed(4)} | −${(adamw.mean - scion.mean).toFixed(4)} |`);
+    expect(md).not.toMatch(/\| scion \| 2\^-8 \| 1337: 1\.7713/);
+    expect(md).toContain('`check-scion-1337.jsonl` (scion, seed 1337: 1.7713)');
+    expect(md).toContain(`\`scion\` reaches **${scion.mean.toFixed(4)} ± ${scion.sd.toFixed(4)}**: ${(adamw.mean - scion.mean).toFixed(4)} below nanoGPT's AdamW`);
+    expect(md).toContain('![Val loss along the run');
+    // the headline's files carry a star in the table of every run
+    expect(md).toContain('| `a-1338` ★ |');
+    expect(md).toContain('| `check-scion-1337` |');
+    expect(md).toContain(`pnpm nanogpt --backend onnxruntime --optimizer scion --compare adamw --seed 1338 --iters 2000 --json ${R}/a-1338.jsonl`);
   });
 
   it('reads parity and speed documents and writes their commands', () => {

@@ -18,3 +18,24 @@ describe('examples/checkpointing*.ts', () => {
     await expect(loadOptimizer(b, saved)).rejects.toSatisfy((e: unknown) => e instanceof LmoError && e.code === 'STATE_MISMATCH');
   });
 });
+
+describe('docs/guide/checkpointing.md describes the state the code saves', () => {
+  it('its JSON example has the version, fields and buffer names of stateToJSON(getState())', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { STATE_VERSION, muon, stateToJSON } = await import('@lmo/core');
+    const page = readFileSync(new URL('../guide/checkpointing.md', import.meta.url), 'utf8');
+    const block = /```json\n([\s\S]*?)```/.exec(page)![1]!;
+    const documented = JSON.parse(block) as { version: number; parameters: Array<Record<string, unknown> & { buffers: Record<string, unknown> }> };
+    const opt = muon(backend, { 'hidden.weight': backend.fromArray(new Float32Array(4), [2, 2]), 'wte.weight': backend.fromArray(new Float32Array(6), [3, 2]) }, {
+      lr: 0.1,
+      groups: [{ name: 'hidden', match: 'hidden.*', norm: sign() }, { name: 'rest', adamw: {} }],
+    });
+    const saved = stateToJSON(opt.getState()) as typeof documented;
+    expect(documented.version).toBe(STATE_VERSION);
+    expect(Object.keys(documented).sort()).toEqual(Object.keys(saved).sort());
+    documented.parameters.forEach((p, i) => {
+      expect(Object.keys(p).sort()).toEqual(Object.keys(saved.parameters[i]!).sort());
+      expect(Object.keys(p.buffers)).toEqual(Object.keys(saved.parameters[i]!.buffers));
+    });
+  });
+});

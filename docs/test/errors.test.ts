@@ -46,6 +46,13 @@ describe('guide/errors.md', () => {
     expect(codeOf(() => encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array(3) } }))).toBe('INVALID_SAFETENSORS');
     opt.dispose();
     expect(codeOf(() => opt.step({ w: t([2, 3]) }))).toBe('BACKEND');
+    expect(codeOf(() => scion(b, w(), { lr: 0.1, weight_decay: 0.1 } as never))).toBe('INVALID_HYPERPARAMETER');
+    const shared = t([2, 3]);
+    expect(codeOf(() => scion(b, { a: shared, b: shared }, { lr: 0.1 }))).toBe('INVALID_HYPERPARAMETER');
+    expect(codeOf(() => createOptimizer(b, {}, { lr: 0.1 }).step({}))).toBe('MISSING_GRADIENT');
+    const { isTensor: _isTensor, ...legacy } = b;
+    void _isTensor;
+    expect(codeOf(() => scion(legacy as never, w(), { lr: 0.1 }))).toBe('BACKEND');
   });
 
   it('examples/errors.ts skips a NaN batch and steps otherwise', async () => {

@@ -4,10 +4,10 @@ import { optimizer, routing } from '../examples/nanogpt-groups.js';
 describe('examples/nanogpt-groups.ts', () => {
   it('routes nanoGPT parameters as the norms guide prescribes', () => {
     const byName = new Map(optimizer.parameters.map((p) => [p.name, p]));
-    expect(byName.get('transformer.wte.weight')?.norm.kind).toBe('sign');
-    expect(byName.get('transformer.wte.weight')?.norm.options).toMatchObject({ normalized: true });
-    expect(byName.get('transformer.wpe.weight')?.norm.kind).toBe('colNorm');
-    expect(byName.get('transformer.wpe.weight')?.norm.options).toMatchObject({ transpose: true });
+    expect(byName.get('transformer.wte.weight')?.norm?.kind).toBe('sign');
+    expect(byName.get('transformer.wte.weight')?.norm?.options).toMatchObject({ normalized: true });
+    expect(byName.get('transformer.wpe.weight')?.norm?.kind).toBe('colNorm');
+    expect(byName.get('transformer.wpe.weight')?.norm?.options).toMatchObject({ transpose: true });
     expect(byName.get('transformer.ln_f.weight')?.group).toBe('gains');
     expect(byName.get('transformer.h.3.mlp.c_proj.weight')?.group).toBe('matrices');
     const counts = new Map<string, number>();

@@ -176,9 +176,11 @@ describe('PlaygroundSession', () => {
 });
 
 describe('chart helpers', () => {
-  it('niceTicks picks 1/2/5 × 10ᵏ steps inside the range', () => {
+  it('niceTicks picks 1/2/2.5/5 × 10ᵏ steps inside the range, at least as many as asked for', () => {
     expect(niceTicks(0, 300, 6)).toEqual([0, 50, 100, 150, 200, 250, 300]);
     expect(niceTicks(1.93, 4.2, 5)).toEqual([2, 2.5, 3, 3.5, 4]);
+    // a loss axis after a few hundred steps (4.2 down to 1.75, padded): not just 2, 3, 4
+    expect(niceTicks(1.63, 4.32, 5)).toEqual([2, 2.5, 3, 3.5, 4]);
   });
 
   it('smoothed is an exponential moving average starting at the first value', () => {

@@ -66,6 +66,12 @@ export class AsyncExecution implements Execution {
     else this.#rt.releaseNow(s);
   }
 
+  /** Calls `fn` once everything issued so far has finished (at once when nothing is pending). */
+  inTurn(fn: () => void): void {
+    if (this.#deferred.pending > 0 || this.#deferred.recording) void this.#deferred.enqueue(fn);
+    else fn();
+  }
+
   read(s: Storage): Promise<Float32Array> {
     return this.#deferred.enqueue(() => (s.empty ? new Float32Array(0) : this.#rt.engine.download(valueOf(s), s.size)));
   }

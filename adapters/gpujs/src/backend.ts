@@ -104,6 +104,7 @@ export class GpujsBackend<M extends ExecutionMode = ExecutionMode> implements Te
   }
 
   fromArray(data: Float32Array, shape: Shape): GpujsTensor {
+    this.#rt.engine.alive();
     if (!(data instanceof Float32Array)) throw new LmoError('BACKEND', '@lmo/gpujs: fromArray(data) needs a Float32Array');
     if (!Array.isArray(shape)) throw new LmoError('SHAPE_MISMATCH', `@lmo/gpujs: fromArray(shape) needs an array of dimensions, got ${String(shape)}`);
     if (data.length !== sizeOf(shape)) {
@@ -148,6 +149,7 @@ export class GpujsBackend<M extends ExecutionMode = ExecutionMode> implements Te
    *   size is not `shape`'s.
    */
   adopt(value: DeviceValue, shape: Shape): GpujsTensor {
+    this.#rt.engine.alive();
     if (!Array.isArray(shape)) throw new LmoError('SHAPE_MISMATCH', `@lmo/gpujs: adopt(shape) needs an array of dimensions, got ${String(shape)}`);
     const size = sizeOf(shape);
     const v = this.#rt.engine.adopt(value, size, 'adopt(value)');
@@ -265,10 +267,15 @@ export class GpujsBackend<M extends ExecutionMode = ExecutionMode> implements Te
     else this.#sync!.assign(t, v);
   }
 
-  /** Frees a tensor (its memory goes with the last view of it). Disposing twice does nothing. */
+  /**
+   * Frees a tensor (its memory goes with the last view of it). Disposing twice does nothing. In
+   * `webgpu` it takes effect in call order: a run issued before (awaited or not) still reads `x`.
+   */
   dispose(x: GpujsTensor): void {
-    if (this.#rt.owns(x)) this.#rt.free(x);
-    else if (!this.#rt.owned(x)) throw new LmoError('BACKEND', '@lmo/gpujs: dispose(x): x is not a tensor of this backend');
+    if (this.#rt.owns(x)) {
+      if (this.#async !== undefined) this.#async.inTurn(() => this.#rt.owns(x) && this.#rt.free(x));
+      else this.#rt.free(x);
+    } else if (!this.#rt.owned(x)) throw new LmoError('BACKEND', '@lmo/gpujs: dispose(x): x is not a tensor of this backend');
   }
 
   run(fn: () => void, options: RunOptions<GpujsTensor> = {}): Result<M, boolean> {
@@ -280,7 +287,10 @@ export class GpujsBackend<M extends ExecutionMode = ExecutionMode> implements Te
     });
   }
 
-  /** Frees every kernel and the gpu.js instance. Tensors of this backend become unusable. */
+  /**
+   * Frees every kernel and the gpu.js instance. The backend and its tensors are unusable afterwards:
+   * every primitive fails with a `BACKEND` error, and `isTensor` is false.
+   */
   destroy(): void {
     this.#rt.engine.destroy();
   }

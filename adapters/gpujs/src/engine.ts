@@ -5,6 +5,7 @@
 import { LmoError } from '@lmo/core';
 import type { MaybePromise } from '@lmo/core/backend';
 import { GPU } from 'gpu.js';
+import { gpujsError } from './errors.js';
 import type { KernelSource } from './kernels.js';
 import * as K from './kernels.js';
 import { kernelSettings, type KernelSettings } from './kernel-settings.js';
@@ -59,7 +60,7 @@ function flatten(out: unknown, size: number): Float32Array {
     walk(out);
     return result;
   }
-  throw new Error(`@lmo/gpujs: unexpected kernel result ${Object.prototype.toString.call(out)}`);
+  throw new LmoError('BACKEND', `@lmo/gpujs: unexpected kernel result ${Object.prototype.toString.call(out)}`);
 }
 
 function describe(v: unknown): string {
@@ -82,12 +83,27 @@ export class Engine {
   readonly #cache = new Map<string, { run: KernelRun; size: number }>();
   #live = 0;
   #launches = 0;
+  #destroyed = false;
 
   constructor(mode: GpujsMode, gpu?: unknown) {
     this.mode = mode;
     this.async = mode === 'webgpu';
     this.host = isHostMode(mode);
-    this.#gpu = (gpu as GpuInstance | undefined) ?? new (GPU as unknown as GpuConstructor)({ mode });
+    try {
+      this.#gpu = (gpu as GpuInstance | undefined) ?? new (GPU as unknown as GpuConstructor)({ mode });
+    } catch (error) {
+      throw gpujsError(mode, 'creating the gpu.js instance', error);
+    }
+  }
+
+  /** Whether {@link destroy} was called. */
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  /** Throws unless the engine can still run kernels. */
+  alive(): void {
+    if (this.#destroyed) throw new LmoError('BACKEND', '@lmo/gpujs: this backend was destroyed (destroy() freed its kernels and memory); create a new backend');
   }
 
   stats(): EngineStats {
@@ -108,10 +124,25 @@ export class Engine {
 
   /** Launches a kernel; the result is a new device value (or a Promise of one). */
   launch(key: string, make: () => KernelSource, args: readonly (DeviceValue | number)[]): MaybePromise<DeviceValue> {
-    const { run, size } = this.#kernel(key, make);
-    this.#launches++;
-    const out = run(...args);
-    if (out instanceof Promise) return out.then((v: unknown) => this.#own(v, size));
+    this.alive();
+    let out: unknown;
+    let size: number;
+    try {
+      const kernel = this.#kernel(key, make);
+      size = kernel.size;
+      this.#launches++;
+      out = kernel.run(...args);
+    } catch (error) {
+      throw gpujsError(this.mode, `kernel ${key}`, error);
+    }
+    if (out instanceof Promise) {
+      return out.then(
+        (v: unknown) => this.#own(v, size),
+        (error: unknown) => {
+          throw gpujsError(this.mode, `kernel ${key}`, error);
+        },
+      );
+    }
     return this.#own(out, size);
   }
 
@@ -149,6 +180,7 @@ export class Engine {
 
   /** A device value holding `data`'s values (in the host modes `data` itself: give a fresh array). */
   upload(data: Float32Array): MaybePromise<DeviceValue> {
+    this.alive();
     if (this.host) {
       this.#live++;
       return data;
@@ -158,6 +190,7 @@ export class Engine {
 
   /** A new device value holding a copy of `v`'s first `size` values. */
   copy(v: DeviceValue, size: number): MaybePromise<DeviceValue> {
+    this.alive();
     if (isHost(v)) {
       this.#live++;
       return v.slice(0, size);
@@ -167,9 +200,22 @@ export class Engine {
 
   /** The values of `v` (a fresh array). */
   download(v: DeviceValue, size: number): MaybePromise<Float32Array> {
+    this.alive();
     if (isHost(v)) return v.slice(0, size);
-    const out = v.toArray();
-    if (out instanceof Promise) return out.then((o: unknown) => flatten(o, size).slice());
+    let out: unknown;
+    try {
+      out = v.toArray();
+    } catch (error) {
+      throw gpujsError(this.mode, 'reading a value back', error);
+    }
+    if (out instanceof Promise) {
+      return out.then(
+        (o: unknown) => flatten(o, size).slice(),
+        (error: unknown) => {
+          throw gpujsError(this.mode, 'reading a value back', error);
+        },
+      );
+    }
     return flatten(out, size).slice();
   }
 
@@ -179,8 +225,9 @@ export class Engine {
     if (!isHost(v)) v.delete();
   }
 
-  /** Destroys every kernel and the gpu.js instance. */
+  /** Destroys every kernel and the gpu.js instance; the engine refuses work afterwards. */
   destroy(): void {
+    this.#destroyed = true;
     for (const { run } of this.#cache.values()) {
       try {
         run.destroy?.(true);

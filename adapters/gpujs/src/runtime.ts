@@ -38,7 +38,10 @@ export function storageOf(t: GpujsTensor): Storage {
 
 /** The value of an input, which must have been computed. */
 export function valueOf(s: Storage): DeviceValue {
-  if (s.value === null) throw new LmoError('BACKEND', '@lmo/gpujs: a kernel input was not computed (an earlier kernel failed, or the tensor was freed)');
+  if (s.value === null) {
+    if (s.failure !== null) throw s.failure;
+    throw new LmoError('BACKEND', '@lmo/gpujs: a kernel input was not computed (an earlier kernel failed, or the tensor was freed)');
+  }
   return s.value;
 }
 
@@ -64,10 +67,10 @@ export class Runtime {
     return this.#live;
   }
 
-  /** Whether `x` is a live tensor of this runtime. */
+  /** Whether `x` is a live tensor of this runtime (none is, once the backend was destroyed). */
   owns(x: unknown): x is GpujsTensor {
     const s = tensorState(x);
-    return s !== undefined && s.owner === this && !s.disposed;
+    return s !== undefined && s.owner === this && !s.disposed && !this.engine.destroyed;
   }
 
   /** Whether `x` is a tensor of this runtime, disposed or not. */
@@ -78,6 +81,7 @@ export class Runtime {
   /** `x`'s state, after checking that it is a live tensor of this backend. */
   check(x: unknown, what: string): TensorState {
     const s = tensorState(x);
+    this.engine.alive();
     if (s === undefined || s.owner !== this) throw new LmoError('BACKEND', `@lmo/gpujs: ${what} is not a tensor of this backend`);
     if (s.disposed) throw new LmoError('BACKEND', `@lmo/gpujs: ${what} has been disposed`);
     return s;
@@ -100,11 +104,18 @@ export class Runtime {
     const t = this.tensor(shape, storage, temp);
     if (!storage.empty) {
       this.exec.schedule(
-        () =>
-          andThen(fill(), (v) => {
-            if (storage.released) this.engine.release(v); // freed before it was computed
-            else storage.value = v;
-          }),
+        () => {
+          try {
+            const filled = andThen(fill(), (v) => {
+              if (storage.released) this.engine.release(v); // freed before it was computed
+              else storage.value = v;
+            });
+            // a failure is kept for whoever uses the value (a failed upload outside a run surfaces there)
+            return filled instanceof Promise ? filled.catch((error: unknown) => this.#failed(storage, error)) : filled;
+          } catch (error) {
+            return this.#failed(storage, error);
+          }
+        },
         keep,
       );
     }
@@ -135,6 +146,11 @@ export class Runtime {
         args.map((a) => (typeof a === 'number' ? a : valueOf(a))),
       ),
     );
+  }
+
+  #failed(storage: Storage, error: unknown): never {
+    storage.failure = error instanceof Error ? error : new Error(String(error));
+    throw error;
   }
 
   /** Frees a tensor: its memory goes when no view or pending write holds it. `now`: nothing can still read it. */

@@ -1,28 +1,47 @@
 /**
  * Execution in the synchronous modes (`cpu`, `webasm` and the GL modes): every kernel runs when its
- * primitive is called; `run` scopes collect temporaries and assigns, and apply the assigns when
- * the outermost scope ends (the reference backend's semantics).
+ * primitive is called; `run` scopes (core's `ImmediateExecution`) collect temporaries and assigns,
+ * and apply the assigns when the outermost scope ends (the reference backend's semantics).
  */
 import { LmoError } from '@lmo/core';
-import type { RunOptions } from '@lmo/core/backend';
+import { ImmediateExecution, type RunOptions } from '@lmo/core/backend';
 import { nonFiniteCount } from './primitives.js';
 import { storageOf, valueOf, type Checked, type Execution, type Runtime, type Task } from './runtime.js';
 import type { GpujsTensor, Storage } from './tensor.js';
 import { stageWrites, type StorageWrite } from './writes.js';
 
-interface Scope {
-  readonly temps: Set<GpujsTensor>;
-  /** Assigns to apply when the outermost scope ends; each holds a reference to both storages. */
-  readonly writes: StorageWrite[];
-  readonly commits: Array<() => void>;
-}
-
 export class SyncExecution implements Execution {
   readonly #rt: Runtime;
-  readonly #scopes: Scope[] = [];
+  /** Scopes over storages; each scope owns the temporaries made while it is the innermost. */
+  readonly #scopes: ImmediateExecution<Storage, Set<GpujsTensor>>;
+  readonly #temps: Array<Set<GpujsTensor>> = [];
 
   constructor(rt: Runtime) {
     this.#rt = rt;
+    this.#scopes = new ImmediateExecution<Storage, Set<GpujsTensor>>({
+      allFinite: () => true, // checked by run() on the guard's shapes
+      commit: (writes) => this.#apply(writes),
+      open: () => {
+        const temps = new Set<GpujsTensor>();
+        this.#temps.push(temps);
+        return temps;
+      },
+      close: (temps) => {
+        this.#temps.splice(this.#temps.lastIndexOf(temps), 1);
+        for (const t of temps) this.#rt.free(t);
+      },
+      // a recorded write holds a reference to both storages until it is applied or dropped
+      record: ({ target, value }) => {
+        target.refs++;
+        value.refs++;
+      },
+      release: (writes) => {
+        for (const { target, value } of writes) {
+          this.#rt.unref(target);
+          this.#rt.unref(value);
+        }
+      },
+    });
   }
 
   schedule(task: Task): void {
@@ -30,7 +49,7 @@ export class SyncExecution implements Execution {
   }
 
   temps(): Set<GpujsTensor> | undefined {
-    return this.#scopes[this.#scopes.length - 1]?.temps;
+    return this.#temps[this.#temps.length - 1];
   }
 
   release(s: Storage): void {
@@ -54,14 +73,7 @@ export class SyncExecution implements Execution {
   }
 
   assign(target: Storage, value: Storage): void {
-    const scope = this.#scopes[this.#scopes.length - 1];
-    if (scope === undefined) {
-      this.#apply([{ target, value }]);
-      return;
-    }
-    target.refs++;
-    value.refs++;
-    scope.writes.push({ target, value });
+    this.#scopes.assign(target, value);
   }
 
   #apply(writes: readonly StorageWrite[]): void {
@@ -70,45 +82,9 @@ export class SyncExecution implements Execution {
     staged.commit();
   }
 
-  #drop(writes: readonly StorageWrite[]): void {
-    for (const { target, value } of writes) {
-      this.#rt.unref(target);
-      this.#rt.unref(value);
-    }
-  }
-
   run(fn: () => void, options: RunOptions<GpujsTensor>, guard: readonly Checked[]): boolean {
     if (guard.length > 0 && !this.allFinite(guard)) return false;
-    const scope: Scope = { temps: new Set(), writes: [], commits: options.onCommit === undefined ? [] : [options.onCommit] };
-    this.#scopes.push(scope);
-    try {
-      fn();
-    } catch (error) {
-      this.#scopes.pop();
-      this.#close(scope);
-      this.#drop(scope.writes);
-      throw error;
-    }
-    this.#scopes.pop();
-    const outer = this.#scopes[this.#scopes.length - 1];
-    if (outer !== undefined) {
-      // nested: applied with the outer scope
-      outer.writes.push(...scope.writes);
-      outer.commits.push(...scope.commits);
-      this.#close(scope);
-      return true;
-    }
-    try {
-      this.#apply(scope.writes);
-    } finally {
-      this.#close(scope);
-      this.#drop(scope.writes);
-    }
-    for (const commit of scope.commits) commit();
-    return true;
-  }
-
-  #close(scope: Scope): void {
-    for (const t of scope.temps) this.#rt.free(t);
+    const { onCommit } = options;
+    return this.#scopes.run(fn, onCommit === undefined ? {} : { onCommit });
   }
 }

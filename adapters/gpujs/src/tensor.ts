@@ -13,6 +13,8 @@ export class Storage {
   refs = 1;
   /** Whether its value has been freed for good (a value computed later is freed at once). */
   released = false;
+  /** Why its value could not be computed (a kernel or upload that failed), reported where it is used. */
+  failure: Error | null = null;
   /** Zero-size storage: a host placeholder the engine never allocated. */
   readonly empty: boolean;
 

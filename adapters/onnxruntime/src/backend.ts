@@ -2,45 +2,13 @@
  * The onnxruntime backend: a lazy tensor backend whose primitives build an ONNX graph. Core's
  * `DeferredExecution` runs the scopes in call order; {@link GraphRunner} compiles and runs them.
  */
-import { LmoError, type Shape, type TensorBackend } from '@lmo/core';
-import { DeferredExecution, type Axis, type FusedKernels, type GramSide, type MatmulOptions, type PolynomialCoefficients, type RunOptions } from '@lmo/core/backend';
 import type * as ort from 'onnxruntime-common';
+import { LmoError, type Shape, type TensorBackend } from '@lmo/core';
+import { DeferredExecution, type Axis, type FusedKernels, type GramSide, type HostArrays, type MatmulOptions, type PolynomialCoefficients, type RunOptions } from '@lmo/core/backend';
 import { GraphRunner, backendError, describe, type Resolved } from './execution.js';
 import { Leaf, OnnxTensor, OpNode, ScalarInput, Variable, sizeOf, type GraphNode, type OpAttributes, type OpType } from './graph/nodes.js';
+import { sessionOptions, type OnnxBackendOptions } from './options.js';
 import { SessionCache, type OnnxBackendStats, type OrtApi } from './session-cache.js';
-
-/** Options of `onnxBackend`. */
-export interface OnnxBackendOptions {
-  /**
-   * Execution providers, in order of preference (passed to `InferenceSession.create`).
-   * Default `['cpu']` (`['wasm']` from `@lmo/onnxruntime/web`). Names such as `'cuda'`,
-   * `'webgpu'`, `'dml'`, `'coreml'` work where the installed onnxruntime build includes them.
-   */
-  readonly executionProviders?: readonly ort.InferenceSession.ExecutionProviderConfig[];
-  /** Threads used inside one operator (onnxruntime's `intraOpNumThreads`; default: onnxruntime's choice). */
-  readonly intraOpNumThreads?: number;
-  /** Threads used across operators (`interOpNumThreads`). */
-  readonly interOpNumThreads?: number;
-  /** onnxruntime graph optimization level. Default `'all'`. */
-  readonly graphOptimizationLevel?: ort.InferenceSession.SessionOptions['graphOptimizationLevel'];
-  /**
-   * Further session options, merged over the ones above and over the default `logSeverityLevel: 3`
-   * (errors only: onnxruntime's warnings about where it places the graphs' shape nodes are noise).
-   */
-  readonly sessionOptions?: ort.InferenceSession.SessionOptions;
-  /**
-   * The onnxruntime module to use. Default: `onnxruntime-node` from `@lmo/onnxruntime`,
-   * `onnxruntime-web` from `@lmo/onnxruntime/web`. Any module with the same
-   * `InferenceSession.create` / `Tensor` API works.
-   */
-  readonly ort?: OrtApi;
-  /**
-   * Offer core the fused Newton–Schulz kernel (`fused.newtonSchulz`): each matrix's polynomial
-   * steps become three `Gemm`s per step with the elementwise tail folded into them. Default `true`;
-   * `false` leaves the steps to core's primitives (one GEMM-sized elementwise pass more per term).
-   */
-  readonly fusedNewtonSchulz?: boolean;
-}
 
 function shapeError(message: string): LmoError {
   return new LmoError('SHAPE_MISMATCH', `onnxruntime backend: ${message}`);
@@ -72,32 +40,51 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
   /** Live counters: sessions compiled and released, runs, cache hits, compile time. */
   readonly stats: OnnxBackendStats = { sessionsCreated: 0, sessionsReleased: 0, runs: 0, cacheHits: 0, compileMs: 0, runMs: 0 };
   readonly #cache: SessionCache;
+  readonly #ort: OrtApi;
   readonly #runner: GraphRunner;
   readonly #deferred: DeferredExecution<OnnxTensor>;
   /** The fused kernels offered to core (see {@link OnnxBackendOptions.fusedNewtonSchulz}). */
   readonly fused: FusedKernels<OnnxTensor>;
+  /**
+   * The persistent tensors' CPU arrays, for host code that runs in call order (core's AdamW runs
+   * here as one WebAssembly pass instead of a graph): see `HostArrays` in `@lmo/core/backend`.
+   */
+  readonly host: HostArrays<OnnxTensor, 'async'> = { run: (inputs, targets, fn) => this.#hostRun(inputs, targets, fn) };
 
   /** Use `onnxBackend()` from `@lmo/onnxruntime` or `@lmo/onnxruntime/web`. */
   constructor(options: OnnxBackendOptions & { readonly ort: OrtApi }) {
     const providers = options.executionProviders ?? ['cpu'];
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
-      executionProviders: [...providers],
-      graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
-      logSeverityLevel: 3,
-      ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
-      ...(options.interOpNumThreads !== undefined ? { interOpNumThreads: options.interOpNumThreads } : {}),
-      ...options.sessionOptions,
-    };
-    this.#cache = new SessionCache(options.ort, sessionOptions, this.stats);
+    this.#ort = options.ort;
+    this.#cache = new SessionCache(options.ort, sessionOptions(options), this.stats);
     this.#runner = new GraphRunner(options.ort, this.#cache, this.stats, (x) => this.#resolve(x));
     this.#deferred = new DeferredExecution(this.#runner);
     this.fused = options.fusedNewtonSchulz === false ? {} : { newtonSchulz: (xs, coefficients, side) => this.#newtonSchulz(xs, coefficients, side) };
     this.name = `onnxruntime-${providers.map((p) => (typeof p === 'string' ? p : p.name)).join('+')}`;
   }
 
-  /** Number of compiled sessions currently cached. */
+  /** Number of open sessions: compiled step graphs, and those made by {@link OnnxBackend.createSession}. */
   get sessionCount(): number {
     return this.#cache.size;
+  }
+
+  /** The onnxruntime module this backend runs on (its `Tensor` wraps feeds for {@link OnnxBackend.createSession}'s sessions). */
+  get ort(): OrtApi {
+    return this.#ort;
+  }
+
+  /**
+   * An onnxruntime session for a model of your own (a training graph, say), with this backend's
+   * execution providers and session options, `options` merged over them. It counts in
+   * {@link OnnxBackend.stats} and {@link OnnxBackend.sessionCount} until
+   * {@link OnnxBackend.releaseSession} or {@link OnnxBackend.close} releases it.
+   */
+  createSession(model: Uint8Array, options?: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+    return this.#cache.create(model, options);
+  }
+
+  /** Releases a session made by {@link OnnxBackend.createSession}. */
+  releaseSession(session: ort.InferenceSession): Promise<void> {
+    return this.#cache.release(session);
   }
 
   // ---- data ------------------------------------------------------------------------------------
@@ -275,7 +262,10 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
       void this.close().catch(() => undefined);
       return;
     }
-    if (x instanceof Variable) x.data = null;
+    if (!(x instanceof Variable)) return;
+    // In call order: a step issued before (awaited or not) still reads the tensor.
+    if (this.#deferred.pending > 0) void this.#deferred.enqueue(() => void (x.data = null));
+    else x.data = null;
   }
 
   /** Wait for everything issued so far, then release every compiled session. */
@@ -294,6 +284,31 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  #hostRun(inputs: readonly OnnxTensor[], targets: readonly OnnxTensor[], fn: (arrays: readonly Float32Array[]) => readonly Float32Array[] | undefined): Promise<boolean> {
+    try {
+      for (const x of inputs) this.#own(x, 'host.run(inputs)');
+      targets.forEach((t, i) => {
+        if (!(t instanceof Variable)) throw backendError(`host.run: targets[${i}] is not a persistent tensor (made by fromArray, zerosLike or adopt)`);
+        this.#own(t, `host.run(targets[${i}])`);
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#deferred.enqueue(async () => {
+      const arrays = await this.#runner.evaluate(inputs.map((x) => this.#resolve(x)));
+      const out = fn(arrays);
+      if (out === undefined) return false;
+      if (out.length !== targets.length) throw backendError(`host.run: the function returned ${out.length} arrays for ${targets.length} targets`);
+      out.forEach((a, i) => {
+        if (!(a instanceof Float32Array) || a.length !== sizeOf(targets[i]!.shape)) {
+          throw shapeError(`host.run: the array for targets[${i}] must be a Float32Array of ${sizeOf(targets[i]!.shape)} values`);
+        }
+      });
+      targets.forEach((t, i) => (t as Variable).replace(out[i]!));
+      return true;
+    });
+  }
 
   /** One `NewtonSchulz` composite per matrix: its GEMMs and their folded tails (see graph/newton-schulz.ts). */
   #newtonSchulz(xs: readonly OnnxTensor[], coefficients: readonly PolynomialCoefficients[], side: GramSide): OnnxTensor[] {

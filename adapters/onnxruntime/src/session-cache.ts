@@ -28,6 +28,8 @@ export interface OnnxBackendStats {
 
 export class SessionCache {
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  /** Sessions made by {@link SessionCache.create} (not cached by structure), until released. */
+  private readonly created = new Set<ort.InferenceSession>();
 
   constructor(
     private readonly api: OrtApi,
@@ -35,9 +37,26 @@ export class SessionCache {
     readonly stats: OnnxBackendStats,
   ) {}
 
-  /** Number of cached sessions. */
+  /** Number of open sessions: cached ones and those made by {@link SessionCache.create}. */
   get size(): number {
-    return this.sessions.size;
+    return this.sessions.size + this.created.size;
+  }
+
+  /** A session of its own for `model` (options merged over the cache's), held until {@link SessionCache.release}. */
+  async create(model: Uint8Array, options: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
+    const started = performance.now();
+    const session = await this.api.InferenceSession.create(model, { ...this.options, ...options });
+    this.stats.sessionsCreated++;
+    this.stats.compileMs += performance.now() - started;
+    this.created.add(session);
+    return session;
+  }
+
+  /** Releases a session made by {@link SessionCache.create} (once; later calls do nothing). */
+  async release(session: ort.InferenceSession): Promise<void> {
+    if (!this.created.delete(session)) return;
+    await session.release();
+    this.stats.sessionsReleased++;
   }
 
   /** The session for `key`, compiling `model()` on first use. Concurrent callers share one compile. */
@@ -63,10 +82,11 @@ export class SessionCache {
     return created;
   }
 
-  /** Release every cached session (`session.release()`), emptying the cache. */
+  /** Release every session (`session.release()`), emptying the cache. */
   async releaseAll(): Promise<void> {
-    const all = [...this.sessions.values()];
+    const all = [...this.sessions.values(), ...[...this.created].map((s) => Promise.resolve(s))];
     this.sessions.clear();
+    this.created.clear();
     await Promise.all(
       all.map(async (p) => {
         let session: ort.InferenceSession;

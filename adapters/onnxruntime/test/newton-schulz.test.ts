@@ -2,8 +2,8 @@
 // against the polynomial in float64 on inputs that are exactly low-rank (where rounding is amplified).
 import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '@lmo/core';
-import { POLAR_EXPRESS, QUINTIC, type PolynomialCoefficients } from '@lmo/core/backend';
-import { polynomialSteps64 } from '@lmo/core/testing';
+import type { PolynomialCoefficients } from '@lmo/core/backend';
+import { POLAR_EXPRESS, QUINTIC, polynomialSteps64 } from '@lmo/core/testing';
 import { traceGraph } from '../src/graph/builder.js';
 import { gramRuns, newtonSchulzForm } from '../src/graph/newton-schulz.js';
 import { Leaf, OpNode } from '../src/graph/nodes.js';

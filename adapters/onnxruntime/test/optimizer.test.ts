@@ -50,7 +50,7 @@ describe('onnxruntime backend: the core optimizer', () => {
     spy.mockRestore();
     expect(Array.from(await b.read(w))).toEqual(Array.from(before));
     expect(opt.stepCount).toBe(1);
-    expect(Array.from((await opt.getState()).parameters[0]!.momentum!)).toEqual(Array.from(state.parameters[0]!.momentum!));
+    expect(Array.from((await opt.getState()).parameters[0]!.buffers!.momentum!)).toEqual(Array.from(state.parameters[0]!.buffers!.momentum!));
     await opt.step({ w: g });
     expect(opt.stepCount).toBe(2);
     await b.close();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LmoError, type Shape, type TensorBackend } from '@lmo/core';
-import type { Axis, FusedKernels, MatmulOptions, RunOptions } from '@lmo/core/backend';
+import { ImmediateExecution, formatShape, sizeOf, type Axis, type FusedKernels, type MatmulOptions, type RunOptions } from '@lmo/core/backend';
 import { tfjsNewtonSchulz } from './newton-schulz.js';
 
 /** The tensor handle of the tfjs binding: any `tf.Tensor` (persistent ones are `tf.Variable`s). */
@@ -46,13 +46,19 @@ export interface TfjsBackendOptions {
 export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBackend<TfTensor, 'sync'> {
   const fusedNewtonSchulz = options.fusedNewtonSchulz ?? true;
   const materialize = options.materializeTransposes ?? true;
-  /** The scopes being recorded, innermost last: their writes and commit callbacks. */
-  const scopes: Array<{ writes: Array<readonly [tf.Variable, TfTensor]>; commits: Array<() => void> }> = [];
   const write = (target: tf.Variable, value: TfTensor): void => {
     tf.tidy(() => {
       target.assign(value.dtype === target.dtype ? value : tf.cast(value, target.dtype));
     });
   };
+  const execution = new ImmediateExecution<TfTensor>({
+    allFinite: (xs) => backend.allFinite(xs),
+    commit: (writes) => {
+      for (const { target, value } of writes) write(target as tf.Variable, value);
+    },
+    // an outermost scope is one tf.tidy: every temporary of a step is freed when it ends
+    enclose: (body) => tf.tidy(body),
+  });
   const backend: TensorBackend<TfTensor, 'sync'> = {
     get name(): string {
       return `tfjs-${tf.getBackend()}`;
@@ -67,9 +73,10 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBacke
       if (!(data instanceof Float32Array)) {
         throw new LmoError('SHAPE_MISMATCH', `fromArray needs a Float32Array, got ${Object.prototype.toString.call(data)}`);
       }
-      const size = shape.reduce((a, d) => a * d, 1);
+      if (!Array.isArray(shape)) throw new LmoError('SHAPE_MISMATCH', `fromArray: shape must be an array of dimensions, got ${String(shape)}`);
+      const size = sizeOf(shape); // throws SHAPE_MISMATCH for a dimension that is not an integer ≥ 0
       if (data.length !== size) {
-        throw new LmoError('SHAPE_MISMATCH', `fromArray: ${data.length} values cannot fill shape [${shape.join(', ')}]`);
+        throw new LmoError('SHAPE_MISMATCH', `fromArray: ${data.length} values cannot fill shape ${formatShape(shape)} (${size} values)`);
       }
       // tf.tensor may keep a reference to the array on some backends: hand it a private copy.
       return tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(data), [...shape], 'float32'), false));
@@ -156,41 +163,12 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBacke
       if (!sameShape(value.shape, target.shape)) {
         throw new LmoError('SHAPE_MISMATCH', `assign: value of shape [${value.shape.join(', ')}] does not have the shape of variable "${target.name}" [${target.shape.join(', ')}]`);
       }
-      const scope = scopes[scopes.length - 1];
-      if (scope === undefined) write(target, value);
-      else scope.writes.push([target, value]);
+      execution.assign(target, value);
     },
     dispose(x: TfTensor): void {
       x.dispose();
     },
-    run(fn: () => void, opts: RunOptions<TfTensor> = {}): boolean {
-      if (opts.guard !== undefined && !backend.allFinite(opts.guard)) return false;
-      const scope = { writes: [] as Array<readonly [tf.Variable, TfTensor]>, commits: opts.onCommit ? [opts.onCommit] : [] };
-      const outer = scopes[scopes.length - 1];
-      if (outer !== undefined) {
-        // nested: recorded into the outer scope (within its tidy), applied with it
-        scopes.push(scope);
-        try {
-          fn();
-        } finally {
-          scopes.pop();
-        }
-        outer.writes.push(...scope.writes);
-        outer.commits.push(...scope.commits);
-        return true;
-      }
-      tf.tidy(() => {
-        scopes.push(scope);
-        try {
-          fn();
-        } finally {
-          scopes.pop();
-        }
-        for (const [target, value] of scope.writes) write(target, value);
-      });
-      for (const commit of scope.commits) commit();
-      return true;
-    },
+    run: (fn: () => void, opts?: RunOptions<TfTensor>): boolean => execution.run(fn, opts),
   };
   if (fusedNewtonSchulz) {
     const newtonSchulz: NonNullable<FusedKernels<TfTensor>['newtonSchulz']> = (xs, coefficients, side) =>

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LmoError, Random, type Norm, type Shape } from '@lmo/core';
-import { UpdateRule, afterGuard, applyWrites, type ParameterPlan, type UpdateItem } from '@lmo/core/backend';
+import { LmoError, createOptimizer, type LmoOptimizer, type Norm, type Random, type Shape } from '@lmo/core';
 import { createTfjsBackend } from './backend.js';
 import { deserializeOptions, serializeOptions } from './config.js';
 import { normForLayout, resolveLayout, type ResolvedLayout } from './layout.js';
@@ -23,21 +22,17 @@ export interface TfjsParameterInfo {
   readonly buffered: boolean;
 }
 
-interface Slot {
-  readonly plan: ParameterPlan;
-  readonly variable: tf.Variable;
-  readonly layout: ResolvedLayout;
-}
-
 /**
  * Scion (and uSCG, ScionLight, Muon, signSGD, normalized SGD) as a real `tf.Optimizer`: use it with
  * `optimizer.minimize(f)`, `optimizer.applyGradients(grads)` or `model.compile({ optimizer })` +
  * `model.fit(…)`, wherever `tf.train.adam()` goes.
  *
- * The update is core's `UpdateRule` (routing, hyperparameters, schedule, non-finite policy) over
- * the tfjs binding ({@link createTfjsBackend}); each variable's norm is seen through its storage
- * layout (a tf.layers Dense kernel is `[d_in, d_out]`, so it gets the LMO of the transposed view,
- * i.e. the reference's `[d_out, d_in]` semantics). Per step and variable:
+ * A thin shell over `@lmo/core`'s optimizer on the tfjs binding ({@link createTfjsBackend}): core
+ * routes, validates, steps and applies the non-finite policy; this class adds what is tf's. A
+ * variable becomes known at the first `applyGradients` that names it (a `null` gradient leaves it,
+ * and its buffer, unchanged); each variable's norm is seen through its storage layout (a tf.layers
+ * Dense kernel is `[d_in, d_out]`, so it gets the LMO of the transposed view, i.e. the reference's
+ * `[d_out, d_in]` semantics). Per step and variable:
  *
  * ```
  * d ← (1 − α)·d + α·g            (ScionLight: G ← G + g, d = G, then G ← (1 − α)·G)
@@ -45,10 +40,11 @@ interface Slot {
  * uSCG: x ← x − γ·ρ·lmo(d)
  * ```
  *
- * Steps are synchronous, inside one `tf.tidy`. The buffers are non-trainable `tf.Variable`s keyed
- * by variable name: `getWeights`/`setWeights` (so `model.save(…, { includeOptimizer: true })` and
- * loading restore the state exactly), `getConfig`/`fromConfig` (registered with `tf.serialization`
- * as `"LmoScion"`) and `dispose()` are implemented.
+ * Steps are synchronous, inside one `tf.tidy`; `iterations` is core's step counter (the schedule's
+ * index). The buffers are non-trainable `tf.Variable`s owned here and keyed by variable name:
+ * `getWeights`/`setWeights` (so `model.save(…, { includeOptimizer: true })` and loading restore the
+ * state exactly), `getConfig`/`fromConfig` (registered with `tf.serialization` as `"LmoScion"`) and
+ * `dispose()` are implemented.
  */
 export class ScionOptimizer extends tf.Optimizer {
   /** The class name saved in model configs. */
@@ -57,19 +53,19 @@ export class ScionOptimizer extends tf.Optimizer {
   }
 
   readonly #options: ScionOptimizerOptions;
-  readonly #rule: UpdateRule;
-  readonly #backend = createTfjsBackend();
-  readonly #slots = new Map<string, Slot>();
+  readonly #core: LmoOptimizer<tf.Tensor, 'sync'>;
   readonly #buffers: OptimizerBuffers;
-  #skipped = 0;
+  readonly #layouts = new Map<string, ResolvedLayout>();
+  #disposed = false;
 
   /** @param options see {@link ScionOptimizerOptions}. */
   constructor(options: ScionOptimizerOptions) {
     super();
     if (options === null || typeof options !== 'object') throw new LmoError('INVALID_HYPERPARAMETER', 'options must be an object with at least { lr }');
-    this.#rule = new UpdateRule(coreOptions(options));
+    const core = coreOptions(options);
     this.#options = { ...options };
-    this.#buffers = new OptimizerBuffers(this.#rule.light);
+    this.#buffers = new OptimizerBuffers(core.light === true);
+    this.#core = createOptimizer(createTfjsBackend(), {}, { ...core, buffers: (name, _buffer, variable) => this.#buffers.claim(name, variable as tf.Variable) });
   }
 
   /** The options this optimizer was built with. */
@@ -77,76 +73,72 @@ export class ScionOptimizer extends tf.Optimizer {
     return this.#options;
   }
 
+  /** The number of steps taken (skipped steps not counted): the index the schedule is evaluated at. */
+  override get iterations(): number {
+    return this.#core.stepCount;
+  }
+
   /** Steps skipped by `nonFinite: 'skip'`. */
   get skippedSteps(): number {
-    return this.#skipped;
+    return this.#core.skippedSteps;
   }
 
   /** The variables seen so far, in order of first sight, with their group, layout and norm. */
   get parameters(): readonly TfjsParameterInfo[] {
-    return [...this.#slots.values()].map((s) => ({
-      name: s.plan.name,
-      shape: s.variable.shape,
-      group: s.plan.group.name,
-      layout: s.layout,
-      norm: s.plan.norm.kind,
-      buffered: this.#buffers.get(s.plan.name) !== undefined,
+    return this.#core.parameters.map((p) => ({
+      name: p.name,
+      shape: p.shape,
+      group: p.group,
+      layout: this.#layouts.get(p.name)!,
+      norm: p.norm!.kind,
+      buffered: p.buffers.length > 0,
     }));
   }
 
-  #slotFor(name: string, variable: tf.Variable): Slot {
-    const existing = this.#slots.get(name);
-    if (existing) return existing;
-    const shape = variable.shape;
-    const routed = this.#rule.plan([name, canonicalName(name)], shape);
-    const spec = this.#options.groups?.[routed.group.index];
-    const layout = resolveLayout(spec?.layout ?? this.#options.layout ?? 'auto', name, shape.length);
-    const norm: Norm = normForLayout(routed.group.norm, layout, shape.length);
-    norm.check(shape, name);
-    const plan: ParameterPlan = { ...routed, norm };
-    if (this.#rule.light || this.#rule.buffered(plan)) this.#buffers.claim(name, variable);
-    const slot: Slot = { plan, variable, layout };
-    this.#slots.set(name, slot);
-    return slot;
+  #alive(): void {
+    if (this.#disposed) throw new LmoError('BACKEND', 'this optimizer has been disposed (its buffers are gone); create a new one');
+  }
+
+  /** Makes the named variables known to core: routed by name and canonical name, their norms seen through their layouts. */
+  #know(variables: readonly tf.Variable[]): void {
+    const fresh = variables.filter((v, i) => !this.#core.has(v.name) && variables.findIndex((w) => w.name === v.name) === i);
+    if (fresh.length === 0) return;
+    const byName = new Map(fresh.map((v) => [v.name, v]));
+    this.#core.add(byName, {
+      aliases: (name) => [canonicalName(name)],
+      view: (name) => (norm: Norm, group) => {
+        const rank = byName.get(name)!.shape.length;
+        const layout = resolveLayout(this.#options.groups?.[group.index]?.layout ?? this.#options.layout ?? 'auto', name, rank);
+        this.#layouts.set(name, layout);
+        return normForLayout(norm, layout, rank);
+      },
+    });
   }
 
   /**
    * Updates the variables named in `variableGradients` (a `{ name: gradient }` map or
-   * `{ name, tensor }` list, as `tf.Optimizer` defines it; `null` gradients are skipped).
+   * `{ name, tensor }` list, as `tf.Optimizer` defines it); a `null` gradient leaves its variable and
+   * buffer unchanged.
    *
-   * Everything is checked before anything is written (unknown variables, shapes, the scheduled
-   * learning rate, NaN/Inf under the default policy): a call that throws changes nothing.
+   * Everything is checked before anything is written (unknown variables, shapes, the groups, the
+   * scheduled learning rate, NaN/Inf under the default policy): a call that throws changes nothing.
    */
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
-    const entries: Array<[string, tf.Tensor]> = Array.isArray(variableGradients)
+    this.#alive();
+    const entries: Array<[string, tf.Tensor | null]> = Array.isArray(variableGradients)
       ? variableGradients.map(({ name, tensor }): [string, tf.Tensor] => [name, tensor])
       : Object.entries(variableGradients);
     const registered = tf.engine().registeredVariables;
-    const work = entries
-      .filter(([, grad]) => grad != null)
-      .map(([name, grad]) => {
+    this.#know(
+      entries.map(([name]) => {
         const variable = registered[name];
         if (variable === undefined) throw new LmoError('UNKNOWN_PARAMETER', `gradient given for "${name}", which is not a registered tf.Variable`);
-        if (!this.#backend.isTensor(grad)) throw new LmoError('BACKEND', `the gradient of "${name}" is not a live tf.Tensor`);
-        if (!tf.util.arraysEqual(grad.shape, variable.shape)) {
-          throw new LmoError('SHAPE_MISMATCH', `gradient of "${name}" has shape [${grad.shape.join(', ')}], expected [${variable.shape.join(', ')}]`);
-        }
-        return { slot: this.#slotFor(name, variable), grad };
-      });
-    const light = this.#rule.light;
-    const items: UpdateItem<tf.Tensor>[] = work.map(({ slot, grad }) => {
-      const buffer = this.#buffers.get(slot.plan.name);
-      if (light) return { plan: slot.plan, param: slot.variable, grad: buffer!, fresh: grad };
-      return { plan: slot.plan, param: slot.variable, grad, ...(buffer !== undefined ? { buffer } : {}) };
-    });
-    const b = this.#backend;
-    const policy = this.#rule.nonFinite;
-    const applied = b.run(() => applyWrites(b, this.#rule.update(b, items, this.iterations)), {
-      ...(policy === 'ignore' ? {} : { guard: work.map((w) => w.grad) }),
-      onCommit: () => this.incrementIterations(),
-    });
-    const outcome = afterGuard(b, applied, policy, work.map((w) => [w.slot.plan.name, w.grad] as const));
-    if (outcome === 'skipped') this.#skipped++;
+        return variable;
+      }),
+    );
+    const grads = new Map<string, tf.Tensor | null>(this.#core.parameters.map((p) => [p.name, null]));
+    for (const [name, grad] of entries) grads.set(name, grad ?? null);
+    this.#core.step(grads);
   }
 
   /**
@@ -156,19 +148,10 @@ export class ScionOptimizer extends tf.Optimizer {
    * as in `applyGradients`.
    */
   init(variables: ReadonlyArray<tf.Variable | { read(): tf.Variable }>, seed: number | Random = 0): void {
-    const rng = typeof seed === 'number' ? new Random(seed) : seed;
-    const slots = variables.map((v) => {
-      const variable = v instanceof tf.Variable ? v : v.read();
-      return this.#slotFor(variable.name, variable);
-    });
-    const values = slots.map((s) => this.#rule.initialValues(s.plan, rng));
-    tf.tidy(() => {
-      slots.forEach((s, i) => {
-        s.variable.assign(tf.tensor(values[i]!, s.variable.shape, 'float32'));
-        const buffer = this.#buffers.get(s.plan.name);
-        if (buffer !== undefined) buffer.assign(tf.zerosLike(buffer));
-      });
-    });
+    this.#alive();
+    const vars = variables.map((v) => (v instanceof tf.Variable ? v : v.read()));
+    this.#know(vars);
+    this.#core.init(seed, vars.map((v) => v.name));
   }
 
   /**
@@ -177,6 +160,7 @@ export class ScionOptimizer extends tf.Optimizer {
    * `/lmo_gradient` for ScionLight).
    */
   override async getWeights(): Promise<NamedTensor[]> {
+    this.#alive();
     return this.#buffers.export(this.iterations);
   }
 
@@ -187,7 +171,8 @@ export class ScionOptimizer extends tf.Optimizer {
    * buffer too. Everything is validated before anything changes.
    */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    this.iterations_ = await this.#buffers.restore(weightValues);
+    this.#alive();
+    this.#core.stepCount = await this.#buffers.restore(weightValues);
   }
 
   /** The config saved with a model (see {@link ScionOptimizer.fromConfig}). */
@@ -203,10 +188,12 @@ export class ScionOptimizer extends tf.Optimizer {
     return new cls(deserializeOptions(config));
   }
 
-  /** Frees every buffer this optimizer owns. It can still be used afterwards (state restarts at zero). */
+  /** Frees every buffer this optimizer owns. It cannot be used afterwards: every call fails with a `BACKEND` error. */
   override dispose(): void {
+    if (this.#disposed) return;
+    this.#core.dispose();
     this.#buffers.dispose();
-    this.#slots.clear();
+    this.#disposed = true;
   }
 }
 

@@ -1,4 +1,4 @@
-import { scheduleFromJSON, type GroupSpec, type OptimizerOptions, type Schedule, type ScheduleSpec } from '@lmo/core';
+import { LmoError, scheduleFromJSON, type GroupSpec, type OptimizerOptions, type Schedule, type ScheduleSpec } from '@lmo/core';
 import type { Layout } from './layout.js';
 
 /**
@@ -28,10 +28,19 @@ export interface ScionOptimizerOptions extends Omit<OptimizerOptions, 'groups' |
   readonly layout?: Layout;
 }
 
-/** The options as core's update rule takes them (the schedule as a function). */
+/** The options as core's optimizer takes them: the schedule as a function, no layouts. */
 export function coreOptions(options: ScionOptimizerOptions): OptimizerOptions {
-  const { schedule, layout: _layout, ...rest } = options;
+  const { schedule, layout: _layout, groups, ...rest } = options;
   void _layout;
   const resolved = schedule === undefined || typeof schedule === 'function' ? schedule : scheduleFromJSON(schedule);
-  return { ...rest, ...(resolved !== undefined ? { schedule: resolved } : {}) };
+  const coreGroups = groups?.map((g, i): GroupSpec => {
+    if (g === null || typeof g !== 'object') return g;
+    if (g.adamw !== undefined) {
+      throw new LmoError('INVALID_HYPERPARAMETER', `groups[${i}]: ScionOptimizer has no AdamW groups (its saved weights hold one buffer per variable); train those variables with tf.train.adam, or use @lmo/core's adamw on createTfjsBackend()`);
+    }
+    const { layout: _groupLayout, ...spec } = g;
+    void _groupLayout;
+    return spec;
+  });
+  return { ...rest, ...(resolved !== undefined ? { schedule: resolved } : {}), ...(coreGroups !== undefined ? { groups: coreGroups } : {}) };
 }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ScionOptimizer, biasRMS, sign, spectral, train } from '../src/index.js';
+import { biasRMS, sign, spectral } from '@lmo/core';
+import { ScionOptimizer, train } from '../src/index.js';
 import { normals } from './helpers/data.js';
 import { useEngine } from './helpers/engines.js';
 

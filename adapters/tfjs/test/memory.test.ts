@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ScionOptimizer, biasRMS, colNorm, sign, spectral, spectralConv, type ScionOptimizerOptions } from '../src/index.js';
+import { biasRMS, colNorm, sign, spectral, spectralConv } from '@lmo/core';
+import { ScionOptimizer, type ScionOptimizerOptions } from '../src/index.js';
 import { normals } from './helpers/data.js';
 import { ENGINES, useEngine } from './helpers/engines.js';
 

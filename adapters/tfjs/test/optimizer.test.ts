@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LmoError, Random, createOptimizer, linearWarmup } from '@lmo/core';
+import { biasRMS, colNorm, createOptimizer, linearWarmup, LmoError, Random, sign, spectral } from '@lmo/core';
 import { referenceBackend } from '@lmo/core/reference';
-import { ScionOptimizer, biasRMS, colNorm, registerScionOptimizer, sign, spectral, train } from '../src/index.js';
+import { ScionOptimizer, registerScionOptimizer, train } from '../src/index.js';
 import { normals, transpose2d } from './helpers/data.js';
 import { ENGINES, useEngine } from './helpers/engines.js';
 

@@ -1,4 +1,4 @@
-import { QUINTIC } from '@lmo/core/backend';
+import { QUINTIC } from '@lmo/core/testing';
 import { polynomialSteps64 } from '@lmo/core/testing';
 import { describe, expect, it } from 'vitest';
 import { loadOrt } from '../src/model/onnxruntime/backend.js';

@@ -49,6 +49,13 @@ describe('recipe sweep summaries', () => {
     expect(three[0]!.sd).toBeCloseTo(0.1, 12);
     expect(recipeTable(three)).toContain('| 1337, 1338, 1339 | 1.6000, 1.7000, 1.8000 | **1.7000** ± 0.1000 |');
     expect(recipeTable(rows)).toContain('diverged');
+    // against a reference recipe: one column of what differs from it, nothing else of the recipe
+    const relative = recipeTable(rows, 3, { name: 'the base', recipe: u({ lr: 2 ** -7 }) });
+    expect(relative.split('\n')[0]).toBe('| # | differs from the base | seeds | final val loss | mean ± sd |');
+    expect(relative).toContain('| 1 | (the base itself) | 1337 | 1.9000 | 1.9000 |');
+    expect(relative).toContain('| 2 | schedule=linear | 1337 | 1.9500 | 1.9500 |');
+    expect(relative).toContain('| 3 | lr=2^-8 | 1337 | 2.0000 | 2.0000 |');
+    expect(relative.split('\n')).toHaveLength(5);
     expect(bestRecipe(rows, 1)?.mean).toBe(1.9);
     expect(bestRecipe(rows, 3)).toBeUndefined();
   });

@@ -179,7 +179,7 @@ describe('running the Python side', () => {
 
 function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/bench/main.ts', ...args], { cwd: pkg });
+    const p = spawn(process.execPath, ['--conditions=@lmo/source', '--import', 'tsx', 'src/bench/main.ts', ...args], { cwd: pkg });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

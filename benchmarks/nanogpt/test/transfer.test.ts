@@ -136,7 +136,8 @@ describe('transfer report', () => {
     // parabola through (−9, 2.2), (−8, 2.1), (−7, 2.3): vertex at −8 − ½·(2.2 − 2.3)/(2.2 − 2·2.1 + 2.3) = −8.1667
     expect(row('scion', 64).vertexLog2).toBeCloseTo(-8 - 1 / 6, 12);
     expect(row('scion', 128).vertexLog2).toBeUndefined();
-    expect(bestLrTable(best)).toContain('| scion | 64 | 2 | 2^-8 | 2.1000 | 2.1000, 2.2000, 2.0000 | 2.1000 ± 0.1000 | yes | -8.17 |');
+    expect(bestLrTable(best)).toContain('| scion | 64 | 2^-8 | 2.1000, 2.2000, 2.0000 | 2.1000 ± 0.1000 | -8.17 |');
+    expect(bestLrTable(best)).toContain("| scion | 128 | 2^-9 (at the grid's edge) | 2.0000 | – | – |");
   });
 
   it('labels lrs as powers of two where they are, else in short exponent form', () => {

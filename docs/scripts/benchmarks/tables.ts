@@ -16,56 +16,62 @@ export function meanSd(xs: readonly number[]): { mean: number; sd: number } {
   return { mean, sd };
 }
 
+/**
+ * A markdown table without the columns in which every row holds the same value: those are named in
+ * a line above it ("Every row: Backend onnxruntime."), so a table shows what tells its rows apart
+ * and stays narrow enough for the page. A column that is empty ("—") in every row is left out.
+ */
+export function distinctColumnsTable(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const keep = head.map((_, j) => rows.length < 2 || rows.some((r) => r[j] !== rows[0]![j]));
+  const constant = head.flatMap((h, j) => (!keep[j] && rows[0]![j] !== '—' ? [`${h} ${rows[0]![j]}`] : []));
+  const pick = <T>(xs: readonly T[]): T[] => xs.filter((_, j) => keep[j]);
+  return [
+    ...(constant.length > 0 ? [`Every row: ${constant.join('; ')}.`, ''] : []),
+    `| ${pick(head).join(' | ')} |`,
+    `|${pick(head).map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${pick(r).join(' | ')} |`),
+  ];
+}
+
+const fileName = (path: string): string => path.split('/').pop()!.replace(/\.(jsonl?|ndjson)$/, '');
+
 const groupBy = <T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> => {
   const out = new Map<string, T[]>();
   for (const x of xs) out.set(key(x), [...(out.get(key(x)) ?? []), x]);
   return out;
 };
 
-/** Runs of one optimizer, lr, backend and length over two or more seeds: the final val loss per seed, mean ± sd. */
-export function seedsTable(runs: readonly Run[]): { lines: string[]; runs: Run[] } {
-  const groups = [...groupBy(runs, (r) => `${r.summary.optimizer}|${r.summary.lr}|${r.summary.backend}|${r.summary.iters}`).values()]
-    .map((g) => [...new Map(g.map((r) => [r.summary.seed, r])).values()].sort((a, b) => a.summary.seed - b.summary.seed))
-    .filter((g) => g.length >= 2);
-  if (groups.length === 0) return { lines: [], runs: [] };
-  const lines = ['| Optimizer | lr | Backend | Iterations | Final val loss per seed | Mean ± sd |', '|---|---|---|---|---|---|'];
-  for (const g of groups) {
-    const s = g[0]!.summary;
-    const { mean, sd } = meanSd(g.map((r) => r.summary.final_val_loss));
-    const perSeed = g.map((r) => `${r.summary.seed}: ${fixed(r.summary.final_val_loss, 4)}`).join(', ');
-    lines.push(`| ${cell(s.optimizer)} | ${lrText(s.lr)} | ${cell(s.backend)} | ${s.iters} | ${perSeed} | **${fixed(mean, 4)}** ± ${fixed(sd, 4)} |`);
-  }
-  return { lines, runs: groups.flat() };
-}
-
-/** Every run's final and best val loss; runs with the same optimizer, lr, seed and length compared with the reference backend. */
-export function runsTable(runs: readonly Run[]): string[] {
-  const lines = ['| Optimizer | lr | Seed | Iterations | Backend | Final val loss | Best val loss | Δ final vs reference |', '|---|---|---|---|---|---|---|---|'];
+/**
+ * Every run's final and best val loss, with its file (★ for the files in `marked`); runs with the same
+ * optimizer, lr, seed and length compared with the reference backend.
+ */
+export function runsTable(runs: readonly Run[], marked: ReadonlySet<string> = new Set()): string[] {
+  const head = ['File', 'Optimizer', 'lr', 'Seed', 'Iterations', 'Backend', 'Final val loss', 'Best val loss', 'Δ final vs reference'];
+  const rows: string[][] = [];
   for (const group of groupBy(runs, (r) => `${r.summary.optimizer}|${r.summary.lr}|${r.summary.seed}|${r.summary.iters}`).values()) {
     const ref = group.find((r) => r.summary.backend === 'reference');
     for (const r of group) {
       const s = r.summary;
       const delta = ref && ref !== r ? signed(s.final_val_loss - ref.summary.final_val_loss, 4) : ref === r ? '(reference)' : '—';
-      lines.push(`| ${cell(s.optimizer)} | ${lrText(s.lr)} | ${s.seed} | ${s.iters} | ${cell(s.backend)} | ${fixed(s.final_val_loss, 4)} | ${fixed(s.best_val_loss, 4)} | ${delta} |`);
+      const file = `\`${fileName(r.file)}\`${marked.has(r.file) ? ' ★' : ''}`;
+      rows.push([file, cell(s.optimizer), lrText(s.lr), String(s.seed), String(s.iters), cell(s.backend), fixed(s.final_val_loss, 4), fixed(s.best_val_loss, 4), delta]);
     }
   }
-  return lines;
+  return distinctColumnsTable(head, rows);
 }
 
 /** Training-run timings from the summary lines. */
 export function runSpeedTable(runs: readonly Run[]): string[] {
-  const lines = ['| Backend | Optimizer | Seed | Tokens/s | ms fwd+bwd / iter | ms optimizer / iter | Optimizer share | Optimizer vs AdamW (same file) | Peak RSS (MB) |', '|---|---|---|---|---|---|---|---|---|'];
+  const head = ['File', 'Backend', 'Optimizer', 'Tokens/s', 'ms: fwd+bwd + optimizer (share)', 'optimizer vs AdamW', 'peak RSS MB'];
   const sorted = [...runs].sort((a, b) => a.summary.backend.localeCompare(b.summary.backend) || a.summary.optimizer.localeCompare(b.summary.optimizer) || a.summary.seed - b.summary.seed);
-  for (const r of sorted) {
+  const rows = sorted.map((r) => {
     const s = r.summary;
     const adamw = runs.find((o) => o.summary.backend === s.backend && o.summary.optimizer === 'adamw' && o.file === r.file && o.summary.ms_optimizer > 0);
     const share = s.ms_fwd_bwd + s.ms_optimizer > 0 ? `${fixed((100 * s.ms_optimizer) / (s.ms_fwd_bwd + s.ms_optimizer), 1)}%` : '—';
     const vsAdamw = adamw ? (adamw === r ? '1.00×' : `${fixed(s.ms_optimizer / adamw.summary.ms_optimizer, 2)}×`) : '—';
-    lines.push(
-      `| ${cell(s.backend)} | ${cell(s.optimizer)} | ${s.seed} | ${fixed(s.tokens_per_s, 0)} | ${fixed(s.ms_fwd_bwd, 1)} | ${fixed(s.ms_optimizer, 1)} | ${share} | ${vsAdamw} | ${fixed(s.peak_rss_mb, 0)} |`,
-    );
-  }
-  return lines;
+    return [`\`${fileName(r.file)}\``, cell(s.backend), cell(s.optimizer), fixed(s.tokens_per_s, 0), `${fixed(s.ms_fwd_bwd, 1)} + ${fixed(s.ms_optimizer, 1)} (${share})`, vsAdamw, fixed(s.peak_rss_mb, 0)];
+  });
+  return distinctColumnsTable(head, rows);
 }
 
 /** An lr sweep: one row per optimizer, one column per lr, the final val loss (mean ± sd over seeds); the best lr in bold. */

@@ -38,6 +38,11 @@ function roundBf16(x: RefTensor): RefTensor {
 }
 
 const MUTANTS: [string, B, string[]][] = [
+  [
+    'an asynchronous dispose that frees at once, before the runs issued earlier',
+    asyncMutant(() => ({ dispose: (x) => void x.data.fill(Number.NaN) })),
+    ['effects.dispose.order'],
+  ],
   ['sign(0) = 1', mutant((b) => ({ sign: (x) => b.addScalar(b.scale(b.sign(b.addScalar(x, 1e-30)), 1), 0) })), ['elementwise.sign']],
   ['transposeB ignored', mutant((b) => ({ matmul: (x, y, o) => b.matmul(x, y, { transposeA: o?.transposeA ?? false }) })), ['matmul.square17.nt', 'matmul.square3.tt']],
   [
@@ -58,6 +63,29 @@ const MUTANTS: [string, B, string[]][] = [
       mul: (x, y) => (y.shape[0] === 1 && y.shape[1] !== 1 && x.shape[0] !== 1 ? b.mul(x, b.reshape(y, [y.shape[1]!, 1])) : b.mul(x, y)),
     })),
     ['elementwise.mul.cols'],
+  ],
+  [
+    'sumSquares reduces along the wrong axis of a square matrix',
+    mutant((b) => ({
+      sumSquares: (x, axis) => {
+        const [m, n] = x.shape as [number, number];
+        if (axis === undefined || m !== n) return axis === undefined ? b.sumSquares(x) : b.sumSquares(x, axis);
+        return b.reshape(b.sumSquares(x, axis === 0 ? 1 : 0), axis === 0 ? [1, n] : [m, 1]);
+      },
+    })),
+    ['reduce.sumSquares.axis0', 'reduce.sumSquares.axis1'],
+  ],
+  [
+    'mul broadcasts a [1, n] row down the columns of a square matrix',
+    mutant((b) => ({
+      mul: (x, y) => (x.shape[0] === x.shape[1] && x.shape[0] !== 1 && y.shape[0] === 1 && y.shape[1] !== 1 ? b.mul(x, b.reshape(y, [y.shape[1]!, 1])) : b.mul(x, y)),
+    })),
+    ['elementwise.mul.cols'],
+  ],
+  [
+    'fromArray pads or cuts data that does not fill the shape',
+    mutant(() => ({ fromArray: (data, shape) => new RefTensor(Float32Array.from({ length: shape.reduce((a, d) => a * Math.max(0, Math.floor(d) || 0), 1) }, (_, i) => data[i] ?? Number.NaN), shape.map((d) => Math.max(0, Math.floor(d) || 0))) })),
+    ['data.fromArray.checked'],
   ],
   ['sumSquares axes swapped', mutant((b) => ({ sumSquares: (x, axis) => (axis === undefined ? b.sumSquares(x) : b.transpose(b.sumSquares(b.transpose(x), axis))) })), ['reduce.sumSquares.axis0']],
   [
@@ -155,8 +183,8 @@ describe('the conformance suite catches broken backends', () => {
   it('every check passes on the reference backend, through the runner-agnostic runConformance', async () => {
     const report = await runConformance(createReferenceBackend());
     expect(report.failed).toEqual([]);
-    // Only the async-only call-order check is skipped on a synchronous backend.
-    expect(report.skipped.map((s) => s.id)).toEqual(['effects.run.order']);
+    // Only the async-only call-order checks are skipped on a synchronous backend.
+    expect(report.skipped.map((s) => s.id)).toEqual(['effects.run.order', 'effects.dispose.order']);
     expect(report.passed.length + report.skipped.length).toBe(conformanceCheckIds().length);
   });
 

@@ -138,7 +138,7 @@ describe('matchers', () => {
         { name: 'vec', norm: frobenius() },
       ],
     });
-    expect(opt.parameters.map((p) => [p.name, p.norm.kind, p.shape])).toEqual([
+    expect(opt.parameters.map((p) => [p.name, p.norm!.kind, p.shape])).toEqual([
       ['wte.weight', 'sign', [8, 4]],
       ['h.0.attn.b', 'frobenius', [4]],
     ]);

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { OptimizerState } from '../src/optimizer/state.js';
-import { muon, normalizedSGD, scion, scionLight, signSGD, unconstrainedScion, type PresetOptions } from '../src/optimizer/presets.js';
+import { muon, normalizedSGD, presetOptions, scion, scionLight, signSGD, unconstrainedScion, type PresetOptions } from '../src/optimizer/presets.js';
 import { frobenius } from '../src/norms/frobenius.js';
 import type { RefTensor } from '../src/reference/index.js';
 import { ref, tensor, values } from './helpers/backend.js';
@@ -34,7 +34,7 @@ describe('signSGD', () => {
     const layout: Layout = { v: [3], m: [2, 3], c: [2, 2, 2], s: [] };
     const { params } = makeParams(layout, start(1));
     const opt = signSGD(ref, params, { lr: 0.125 });
-    expect(syncState(opt.getState()).parameters.every((p) => p.momentum === undefined)).toBe(true);
+    expect(syncState(opt.getState()).parameters.every((p) => p.buffers === undefined)).toBe(true);
     const g = gradients(layout, 1);
     for (let k = 0; k < 3; k++) {
       const before = Object.fromEntries(Object.entries(params).map(([n, p]) => [n, values(p)]));
@@ -66,7 +66,7 @@ describe('signSGD', () => {
     const { params } = makeParams({ w: [2, 2] }, start(3));
     const opt = signSGD(ref, params, { lr: 0.1, momentum: 0.5 });
     opt.step({ w: tensor([1, -1, 2, -2], [2, 2]) });
-    expect(Array.from(syncState(opt.getState()).parameters[0]!.momentum!)).toEqual([0.5, -0.5, 1, -1]);
+    expect(Array.from(syncState(opt.getState()).parameters[0]!.buffers!.momentum!)).toEqual([0.5, -0.5, 1, -1]);
   });
 });
 
@@ -87,7 +87,7 @@ describe('normalizedSGD', () => {
         expect(relError(values(params[name]!), expected), `${name} step ${k}`).toBeLessThan(1e-6);
       }
     }
-    expect(syncState(opt.getState()).parameters.every((p) => p.momentum === undefined)).toBe(true);
+    expect(syncState(opt.getState()).parameters.every((p) => p.buffers === undefined)).toBe(true);
   });
 });
 
@@ -125,11 +125,11 @@ describe('muon', () => {
     const { params } = makeParams({ w: [2, 2] }, start(7));
     const a = muon(ref, params, { lr: 0.1, momentum: undefined } as PresetOptions);
     a.step({ w: tensor([2, -4, 6, -8], [2, 2]) });
-    expect(Array.from(syncState(a.getState()).parameters[0]!.momentum!)).toEqual([0.1, -0.2, 0.3, -0.4].map(Math.fround));
+    expect(Array.from(syncState(a.getState()).parameters[0]!.buffers!.momentum!)).toEqual([0.1, -0.2, 0.3, -0.4].map(Math.fround));
     const b = muon(ref, makeParams({ w: [2, 2] }, start(7)).params, { lr: 0.1, groups: [{ norm: frobenius() }] });
     b.step({ w: tensor([2, -4, 6, -8], [2, 2]) });
-    expect(Array.from(syncState(b.getState()).parameters[0]!.momentum!)).toEqual([0.1, -0.2, 0.3, -0.4].map(Math.fround));
-    expect(b.parameters[0]!.norm.kind).toBe('frobenius');
+    expect(Array.from(syncState(b.getState()).parameters[0]!.buffers!.momentum!)).toEqual([0.1, -0.2, 0.3, -0.4].map(Math.fround));
+    expect(b.parameters[0]!.norm!.kind).toBe('frobenius');
   });
 });
 
@@ -156,7 +156,7 @@ describe('scion, unconstrainedScion, scionLight', () => {
     const G = { w: tensor(g.w!, [2, 4]), b: tensor(g.b!, [3]) };
     const opt = scionLight(ref, params, { lr: 0.1, momentum: 0.25, unconstrained: true, gradients: G });
     expect(opt.ownedBytes).toBe(0);
-    expect(syncState(opt.getState()).parameters.map((p) => Array.from(p.momentum!))).toEqual([values(G.w), values(G.b)]);
+    expect(syncState(opt.getState()).parameters.map((p) => Array.from(p.buffers!.gradient!))).toEqual([values(G.w), values(G.b)]);
     opt.step();
     const h = { lr: 0.1, momentum: 0.25, rho: 1, unconstrained: true, light: true };
     const sw = simParam('w', x64.w!, { ...h, lmo: (d) => lmoSpectral(d, false) });
@@ -166,5 +166,19 @@ describe('scion, unconstrainedScion, scionLight', () => {
     expect(relError(values(params.w!), sw.x.data)).toBeLessThan(2e-4);
     expect(relError(values(params.b!), sb.x.data)).toBeLessThan(1e-6);
     expect(values(G.w)).toEqual(g.w!.map((v) => Math.fround(0.75 * Math.fround(v))));
+  });
+});
+
+describe('presetOptions: the one table of preset defaults', () => {
+  it('fills in what the options leave out (undefined included), keeps other keys, and fixes the rest', () => {
+    const muonLike = presetOptions('muon', { lr: 0.1, momentum: undefined, layout: 'keras' } as { lr: number; momentum?: number; layout: string });
+    expect(muonLike).toMatchObject({ lr: 0.1, momentum: 0.05, unconstrained: true, layout: 'keras' });
+    expect(muonLike.norm?.kind).toBe('muon');
+    const noNorm: PresetOptions = { lr: 1, norm: undefined };
+    expect(presetOptions('signSGD', noNorm).norm?.kind).toBe('signUnscaled');
+    expect(presetOptions('signSGD', { lr: 1, groups: [] })).not.toHaveProperty('norm');
+    expect(presetOptions('scion', { lr: 1, unconstrained: true }).unconstrained).toBe(false);
+    expect(presetOptions('scionLight', { lr: 1, unconstrained: true })).toMatchObject({ light: true, unconstrained: true });
+    expect(() => (presetOptions as (name: string, options: object) => unknown)('adam', { lr: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_HYPERPARAMETER', message: expect.stringContaining('unknown preset "adam"') }));
   });
 });

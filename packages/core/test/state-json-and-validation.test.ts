@@ -7,16 +7,15 @@ const matrix = () => new RefTensor(new Float32Array(6), [2, 3]);
 describe('stateToJSON / stateFromJSON', () => {
   const stateWith = (momentum: Float32Array): OptimizerState => ({
     format: 'lmo-optimizer-state',
-    version: 2,
+    version: 3,
     step: 3,
-    light: false,
-    parameters: [{ name: 'w', shape: [momentum.length], group: 'g', momentum }],
+    parameters: [{ name: 'w', shape: [momentum.length], group: 'g', buffers: { momentum } }],
   });
 
   it('round-trips −0, denormals and the float32 extremes bit-exactly through JSON text', () => {
     const momentum = new Float32Array([-0, 0, 1.1, -3.4028234663852886e38, 3.4028234663852886e38, 1e-45, -1.1754943508222875e-38]);
     const back = stateFromJSON(JSON.parse(JSON.stringify(stateToJSON(stateWith(momentum)))));
-    const m = back.parameters[0]!.momentum!;
+    const m = back.parameters[0]!.buffers!.momentum!;
     expect(m).toBeInstanceOf(Float32Array);
     expect(new Uint32Array(m.buffer)).toEqual(new Uint32Array(momentum.buffer));
   });
@@ -28,10 +27,10 @@ describe('stateToJSON / stateFromJSON', () => {
   });
 
   it('stateFromJSON rejects every value that is not a finite float32 number, naming the parameter and index', () => {
-    const json = stateToJSON(stateWith(Float32Array.of(1, 2, 3))) as { parameters: Array<{ momentum: unknown[] }> };
+    const json = stateToJSON(stateWith(Float32Array.of(1, 2, 3))) as { parameters: Array<{ buffers: { momentum: unknown[] } }> };
     for (const bad of ['NaN', 'Infinity', '1', 'x', null, {}, [], true, 1e39, -1e39, Number.NaN]) {
       const copy = structuredClone(json);
-      copy.parameters[0]!.momentum[1] = bad;
+      copy.parameters[0]!.buffers.momentum[1] = bad;
       let caught: unknown;
       try {
         stateFromJSON(copy);

@@ -66,14 +66,14 @@ describe('getState / loadState', () => {
     expect(s.version).toBe(STATE_VERSION);
     expect(s.step).toBe(3);
     expect(s.skippedSteps).toBe(1);
-    expect(s.parameters.map((p) => [p.name, p.shape, p.group, p.momentum?.length])).toEqual([
+    expect(s.parameters.map((p) => [p.name, p.shape, p.group, p.buffers?.momentum?.length])).toEqual([
       ['a', [3, 4], 'cols', 12],
       ['b', [5], 'plain', undefined],
       ['c', [2, 2], 'signs', 4],
     ]);
     // A snapshot, not a view: mutating it does not touch the optimizer.
     const before = plainState(s);
-    s.parameters[0]!.momentum!.fill(123);
+    s.parameters[0]!.buffers!.momentum!.fill(123);
     expect(plainState(sync(opt.getState()))).toEqual(before);
   });
 
@@ -123,10 +123,10 @@ describe('getState / loadState', () => {
     const text = JSON.stringify(stateToJSON(s));
     expect(text).not.toContain('"0":'); // Float32Arrays became arrays, not index-keyed objects
     const back = stateFromJSON(JSON.parse(text));
-    expect(back.parameters[0]!.momentum).toBeInstanceOf(Float32Array);
-    expect(back.parameters[1]!.momentum).toBeUndefined();
+    expect(back.parameters[0]!.buffers?.momentum).toBeInstanceOf(Float32Array);
+    expect(back.parameters[1]!.buffers).toBeUndefined();
     for (const [i, p] of s.parameters.entries()) {
-      if (p.momentum) expect(bits(back.parameters[i]!.momentum!), p.name).toBe(bits(p.momentum));
+      if (p.buffers?.momentum) expect(bits(back.parameters[i]!.buffers!.momentum!), p.name).toBe(bits(p.buffers.momentum));
     }
     expect(plainState(back)).toEqual(plainState(s));
 
@@ -136,9 +136,9 @@ describe('getState / loadState', () => {
     // Awkward float32 values survive too.
     // (−0 is left out: JSON has no −0, it comes back as +0; see the report.)
     const tricky = Float32Array.of(Math.fround(0.1), 0, 1e-45, 3.4028234663852886e38, Math.fround(1 / 3), -1.17549435e-38, 7, 8, 9, 10, 11, 12);
-    const patched: OptimizerState = { ...s, parameters: s.parameters.map((p) => (p.name === 'a' ? { ...p, momentum: tricky } : p)) };
+    const patched: OptimizerState = { ...s, parameters: s.parameters.map((p) => (p.name === 'a' ? { ...p, buffers: { momentum: tricky } } : p)) };
     const again = stateFromJSON(JSON.parse(JSON.stringify(stateToJSON(patched))));
-    expect(bits(again.parameters[0]!.momentum!)).toBe(bits(tricky));
+    expect(bits(again.parameters[0]!.buffers!.momentum!)).toBe(bits(tricky));
   });
 
   it('the parameter order inside a state does not matter (names do)', () => {
@@ -164,18 +164,20 @@ describe('loadState rejects mismatching states with STATE_MISMATCH and changes n
     ['transposed shape of the same size', withParam('a', (p) => ({ ...p, shape: [4, 3] })), '"a"'],
     ['other rank', withParam('c', (p) => ({ ...p, shape: [4] })), '"c"'],
     ['shape not an array', withParam('c', (p) => ({ ...p, shape: '2,2' })), '"c"'],
-    ['missing momentum', withParam('a', (p) => ({ ...p, momentum: undefined })), '"a"'],
-    ['extra momentum', withParam('b', (p) => ({ ...p, momentum: new Float32Array(5) })), '"b"'],
-    ['buffer too short', withParam('c', (p) => ({ ...p, momentum: new Float32Array(3) })), '"c"'],
-    ['buffer too long', withParam('a', (p) => ({ ...p, momentum: new Float32Array(13) })), '"a"'],
-    ['buffer as a plain array (forgot stateFromJSON)', withParam('a', (p) => ({ ...p, momentum: new Array<number>(12).fill(0) })), '"a"'],
-    ['buffer as a Float64Array', withParam('a', (p) => ({ ...p, momentum: new Float64Array(12) })), '"a"'],
-    ['buffer holding a NaN', withParam('a', (p) => ({ ...p, momentum: Float32Array.from({ length: 12 }, (_, i) => (i === 5 ? Number.NaN : 0)) })), '"a"'],
-    ['buffer holding 1e39 (Infinity in float32)', withParam('c', (p) => ({ ...p, momentum: Float32Array.from({ length: 4 }, (_, i) => (i === 2 ? 1e39 : 0)) })), '"c"'],
-    ['buffer holding −Infinity', withParam('a', (p) => ({ ...p, momentum: Float32Array.from({ length: 12 }, (_, i) => (i === 0 ? -Infinity : 1)) })), '"a"'],
-    ['buffer as a string', withParam('a', (p) => ({ ...p, momentum: 'zeros' })), '"a"'],
-    ['buffer as an object', withParam('a', (p) => ({ ...p, momentum: { length: 12 } })), '"a"'],
-    ['buffer as null', withParam('a', (p) => ({ ...p, momentum: null })), '"a"'],
+    ['missing momentum', withParam('a', (p) => ({ ...p, buffers: undefined })), '"a"'],
+    ['extra momentum', withParam('b', (p) => ({ ...p, buffers: { momentum: new Float32Array(5) } })), '"b"'],
+    ['a buffer of another kind (AdamW\'s)', withParam('a', (p) => ({ ...p, buffers: { exp_avg: new Float32Array(12) } })), '"a"'],
+    ['buffers not an object', withParam('a', (p) => ({ ...p, buffers: [new Float32Array(12)] })), '"a"'],
+    ['buffer too short', withParam('c', (p) => ({ ...p, buffers: { momentum: new Float32Array(3) } })), '"c"'],
+    ['buffer too long', withParam('a', (p) => ({ ...p, buffers: { momentum: new Float32Array(13) } })), '"a"'],
+    ['buffer as a plain array (forgot stateFromJSON)', withParam('a', (p) => ({ ...p, buffers: { momentum: new Array<number>(12).fill(0) } })), '"a"'],
+    ['buffer as a Float64Array', withParam('a', (p) => ({ ...p, buffers: { momentum: new Float64Array(12) } })), '"a"'],
+    ['buffer holding a NaN', withParam('a', (p) => ({ ...p, buffers: { momentum: Float32Array.from({ length: 12 }, (_, i) => (i === 5 ? Number.NaN : 0)) } })), '"a"'],
+    ['buffer holding 1e39 (Infinity in float32)', withParam('c', (p) => ({ ...p, buffers: { momentum: Float32Array.from({ length: 4 }, (_, i) => (i === 2 ? 1e39 : 0)) } })), '"c"'],
+    ['buffer holding −Infinity', withParam('a', (p) => ({ ...p, buffers: { momentum: Float32Array.from({ length: 12 }, (_, i) => (i === 0 ? -Infinity : 1)) } })), '"a"'],
+    ['buffer as a string', withParam('a', (p) => ({ ...p, buffers: { momentum: 'zeros' } })), '"a"'],
+    ['buffer as an object', withParam('a', (p) => ({ ...p, buffers: { momentum: { length: 12 } } })), '"a"'],
+    ['buffer as null', withParam('a', (p) => ({ ...p, buffers: { momentum: null } })), '"a"'],
     ['group not a string', withParam('a', (p) => ({ ...p, group: 3 })), '"a"'],
     ['a name that is not a string', (s) => ({ ...s, parameters: [{ ...s.parameters[0], name: 7 }, ...s.parameters.slice(1)] })],
     ['step as a string', (s) => ({ ...s, step: '4' }), 'step'],

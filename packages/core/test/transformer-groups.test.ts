@@ -28,7 +28,7 @@ function nanoGpt(): Record<string, RefTensor> {
 describe('transformerGroups', () => {
   it('routes nanoGPT with a tied head like the reference configuration (radius 3, 60× on the head)', () => {
     const opt = createOptimizer(ref, nanoGpt(), { lr: 1, groups: transformerGroups() });
-    const by = Object.fromEntries(opt.parameters.map((p) => [p.name, [p.group, p.norm.kind, JSON.stringify(p.norm.options)]]));
+    const by = Object.fromEntries(opt.parameters.map((p) => [p.name, [p.group, p.norm!.kind, JSON.stringify(p.norm!.options)]]));
     expect(by['transformer.wte.weight']).toEqual(['embedding', 'sign', '{"normalized":true,"zeroInit":false}']);
     expect(by['transformer.wpe.weight']).toEqual(['positions', 'colNorm', '{"normalized":false,"transpose":true}']);
     expect(by['transformer.h.1.ln_2.weight']?.slice(0, 2)).toEqual(['gains', 'biasRMS']);
@@ -49,7 +49,7 @@ describe('transformerGroups', () => {
       ['gains', 1],
       ['hidden', 2],
     ]);
-    expect(groups[2]!.norm.options).toMatchObject({ method: 'polar-express', steps: 8 });
+    expect(groups[2]!.norm!.options).toMatchObject({ method: 'polar-express', steps: 8 });
     expect(() => transformerGroups({ radii: { head: 3 } as never })).toThrow(/unknown radius "head"/);
   });
 

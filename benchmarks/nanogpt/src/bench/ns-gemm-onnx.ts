@@ -1,8 +1,9 @@
 import { Random } from '@lmo/core';
-import { QUINTIC } from '@lmo/core/backend';
+import { QUINTIC } from '@lmo/core/testing';
+import { sessionOptions } from '@lmo/onnxruntime';
 import type * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../model/onnxruntime/graph.js';
-import { loadOrt, modelSessionOptions } from '../model/onnxruntime/backend.js';
+import { loadOrt, modelThreads } from '../model/onnxruntime/backend.js';
 import { sampleIt, type Samples } from './timing.js';
 
 /** What the graph returns per matrix: the result, or only its sum of squares (no copy-out). */
@@ -70,7 +71,7 @@ export interface NsGemmTiming {
  */
 export async function timeNsGemmsOnnx(shapes: readonly (readonly [number, number])[], s: NsGemmTiming): Promise<Samples> {
   const api = await loadOrt();
-  const options = modelSessionOptions(s.threads === undefined ? {} : { intraOpNumThreads: s.threads });
+  const options = sessionOptions({ intraOpNumThreads: s.threads ?? modelThreads() });
   const session = await api.InferenceSession.create(nsGemmModel(shapes, s.steps, 'sumSquares'), options);
   try {
     const feeds: Record<string, ort.Tensor> = {};

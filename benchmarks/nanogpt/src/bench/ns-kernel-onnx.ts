@@ -1,6 +1,6 @@
-import { orthogonalizationPlan, gramSide } from '@lmo/core/backend';
+import { orthogonalizationPlan } from '@lmo/core/backend';
 import { onnxBackend, type OnnxTensor } from '@lmo/onnxruntime';
-import { modelSessionOptions } from '../model/onnxruntime/backend.js';
+import { modelThreads } from '../model/onnxruntime/backend.js';
 import { nsGemmInputs, type NsGemmTiming } from './ns-gemm-onnx.js';
 import { sampleIt, type Samples } from './timing.js';
 
@@ -11,14 +11,14 @@ import { sampleIt, type Samples } from './timing.js';
  * normalized random matrices; the five quintic steps of core's default plan.
  */
 export async function timeNsKernelOnnx(shapes: readonly (readonly [number, number])[], s: NsGemmTiming): Promise<Samples> {
-  const options = modelSessionOptions(s.threads === undefined ? {} : { intraOpNumThreads: s.threads });
-  const b = onnxBackend({ executionProviders: ['cpu'], intraOpNumThreads: options.intraOpNumThreads!, sessionOptions: { extra: options.extra as Record<string, unknown> } });
+  const b = onnxBackend({ intraOpNumThreads: s.threads ?? modelThreads() });
   const { coefficients } = orthogonalizationPlan('quintic', s.steps);
   const inputs = nsGemmInputs(shapes.map(([r, c]) => [Math.min(r, c), Math.max(r, c)] as const), s.seed);
   const groups = new Map<string, { xs: OnnxTensor[]; outs: OnnxTensor[]; side: 'left' | 'right' }>();
   shapes.forEach(([rows, cols], i) => {
     const key = `${rows}x${cols}`;
-    const g = groups.get(key) ?? { xs: [], outs: [], side: gramSide(rows, cols) };
+    // the smaller Gram matrix: X·Xᵀ for wide matrices, Xᵀ·X for tall ones
+    const g = groups.get(key) ?? { xs: [], outs: [], side: rows > cols ? ('right' as const) : ('left' as const) };
     // the wide-orientation input, laid out as the parameter is
     const wide = inputs[i]!;
     const data = rows <= cols ? wide : transpose(wide, cols, rows);

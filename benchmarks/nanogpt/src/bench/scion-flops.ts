@@ -1,5 +1,6 @@
-import { transformerGroups, type OrthogonalizationMethod } from '@lmo/core';
-import { GroupRouter, orthogonalizationPlan } from '@lmo/core/backend';
+import { scion, transformerGroups, type OrthogonalizationMethod } from '@lmo/core';
+import { orthogonalizationPlan } from '@lmo/core/backend';
+import { referenceBackend } from '@lmo/core/reference';
 import { newtonSchulzFlops as kernelFlops } from '@lmo/onnxruntime';
 import { paramSpecs, type GPTConfig } from '../model/config.js';
 
@@ -25,14 +26,16 @@ export interface SpectralMatrix {
 
 /** The parameters that Scion's groups for this model (core's `transformerGroups()`) route to a Spectral norm. */
 export function spectralMatrices(config: GPTConfig): SpectralMatrix[] {
-  const groups = transformerGroups();
-  const router = new GroupRouter(groups, groups.map((g, i) => g.name ?? `group${i}`));
-  return paramSpecs(config).flatMap((spec) => {
-    const norm = groups[router.route(spec.name, spec.shape)]!.norm;
-    if (norm.kind !== 'spectral') return [];
+  // routed as training routes them: an optimizer over zero tensors of the model's shapes
+  const params = new Map(paramSpecs(config).map((spec) => [spec.name, referenceBackend.fromArray(new Float32Array(spec.shape.reduce((a, d) => a * d, 1)), spec.shape)]));
+  const optimizer = scion(referenceBackend, params, { lr: 1, groups: transformerGroups() });
+  const matrices = optimizer.parameters.flatMap(({ name, shape, norm }) => {
+    if (norm?.kind !== 'spectral') return [];
     const o = norm.options;
-    return [{ name: spec.name, shape: [spec.shape[0]!, spec.shape[1]!] as const, steps: o['steps'] as number, method: o['method'] as OrthogonalizationMethod }];
+    return [{ name, shape: [shape[0]!, shape[1]!] as const, steps: o['steps'] as number, method: o['method'] as OrthogonalizationMethod }];
   });
+  optimizer.dispose();
+  return matrices;
 }
 
 /** Newton–Schulz flops of one Scion step on this model (≈ 2.35 GFLOP for nanoGPT's CPU config). */

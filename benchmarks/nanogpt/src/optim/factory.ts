@@ -1,4 +1,5 @@
 import {
+  adamw,
   muon,
   normalizedSGD,
   scionLight,
@@ -12,8 +13,6 @@ import {
   type TensorBackend,
 } from '@lmo/core';
 import type { ParamMap } from '../model/backend.js';
-import { AdamW } from './adamw.js';
-import { FlatAdamW, hasHostArrays } from './adamw-flat.js';
 import { PAPER_SCION, PAPER_USCION, recipeOptimizer, recipeSchedule, TUNED_USCION, type Recipe } from './recipe.js';
 import type { TrainOptimizer } from './types.js';
 
@@ -67,8 +66,8 @@ export function scheduleFor(name: OptimizerName, iters: number): Schedule {
 
 /**
  * Builds optimizer `name` over `params` on `backend` with base `lr` and `schedule`. A recipe preset
- * is its recipe ({@link recipeOptimizer}); AdamW is {@link FlatAdamW} where the backend hands out
- * host arrays (onnxruntime), else {@link AdamW}.
+ * is its recipe ({@link recipeOptimizer}); AdamW is core's `adamw` (one WebAssembly pass per step
+ * where the backend keeps host arrays, as onnxruntime does).
  */
 export function createTrainOptimizer<T>(
   name: OptimizerName,
@@ -77,8 +76,7 @@ export function createTrainOptimizer<T>(
   lr: number,
   schedule: Schedule,
 ): TrainOptimizer<T> {
-  // On a backend whose tensors live in host arrays (onnxruntime), AdamW is one fused pass over flat buffers.
-  if (name === 'adamw') return hasHostArrays(backend) ? new FlatAdamW(backend, params, { lr, schedule }) : new AdamW(backend, params, { lr, schedule });
+  if (name === 'adamw') return wrap(name, adamw(backend, params, { lr, schedule, nonFinite: 'ignore' }));
   const recipe = recipeOf(name);
   if (recipe) return recipeTrainOptimizer(name, recipe, backend, params, schedule, lr);
   const opts = { lr, schedule, nonFinite: 'ignore' as const };

@@ -29,14 +29,20 @@ export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const fmt = (v: number): string => (Math.abs(v) >= 1000 ? v.toFixed(0) : Number(v.toPrecision(3)).toString());
 
-/** "Nice" tick values covering [lo, hi]. */
-function ticks(lo: number, hi: number, count: number): number[] {
+/**
+ * "Nice" tick values in [lo, hi]: multiples of 1, 2, 2.5 or 5 × 10ᵏ, the coarsest such step that still
+ * gives at least `min` ticks (so a loss axis from 1.6 to 4.2 gets 2, 2.5, …, 4, not just 2, 3, 4).
+ */
+export function niceTicks(lo: number, hi: number, min = 5): number[] {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const count = (step: number): number => Math.floor(hi / step + 1e-9) - Math.ceil(lo / step - 1e-9) + 1;
+  let step = 10 ** Math.ceil(Math.log10(hi - lo));
+  for (let mag = step; count(step) < min; mag /= 10) {
+    const next = [5, 2.5, 2, 1].map((m) => (m * mag) / 10).find((s) => count(s) >= min);
+    step = next ?? mag / 10;
+  }
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) out.push(Number((k * step).toPrecision(12)));
   return out;
 }
 
@@ -48,31 +54,46 @@ function log2Ticks(lo: number, hi: number): number[] {
 }
 
 /**
- * Several charts (each a complete SVG from {@link lineChartSvg}) in one row, one SVG document.
+ * Several charts (each a complete SVG from {@link lineChartSvg}) one above the other, one SVG
+ * document: each keeps its full width, so its text stays readable where the figure is shown.
  */
-export function sideBySideSvg(charts: readonly string[]): string {
+export function stackSvg(charts: readonly string[]): string {
   const size = (svg: string): [number, number] => {
     const w = /width="(\d+(?:\.\d+)?)"/.exec(svg);
     const h = /height="(\d+(?:\.\d+)?)"/.exec(svg);
     return [Number(w?.[1] ?? 0), Number(h?.[1] ?? 0)];
   };
-  let x = 0;
-  let height = 0;
+  let y = 0;
+  let width = 0;
   const inner: string[] = [];
   for (const svg of charts) {
     const [w, h] = size(svg);
-    inner.push(svg.trim().replace(/^<svg /, `<svg x="${x}" y="0" `));
-    x += w;
-    height = Math.max(height, h);
+    inner.push(svg.trim().replace(/^<svg /, `<svg x="0" y="${y}" `));
+    y += h;
+    width = Math.max(width, w);
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${x}" height="${height}" viewBox="0 0 ${x} ${height}">\n${inner.join('\n')}\n</svg>\n`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}">\n${inner.join('\n')}\n</svg>\n`;
 }
 
-/** A self-contained SVG line chart (axes, grid, legend); no browser or library needed. */
+/** Font sizes (px at the chart's own size): the docs show charts about 700 px wide, so 14 px reads as ~13. */
+const FONT = 14;
+const TITLE_FONT = 16;
+/** A rough width of `text` in the chart's font (sans-serif averages about 0.55 em per character). */
+const textWidth = (text: string, size = FONT): number => Math.ceil(text.length * size * 0.56);
+
+/**
+ * A self-contained SVG line chart (axes, grid, legend); no browser or library needed. The legend
+ * sits right of the plot when its labels are short, else below it, one entry per line.
+ */
 export function lineChartSvg(series: readonly Series[], o: ChartOptions): string {
-  const W = o.width ?? 760;
-  const H = o.height ?? 440;
-  const m = { l: 64, r: 190, t: 40, b: 52 };
+  const W = o.width ?? 720;
+  const plotH = o.height ?? 420;
+  const legendW = 44 + Math.max(0, ...series.map((s) => textWidth(s.label)));
+  const legendRight = legendW + 16 <= W * 0.32;
+  const legendLine = 22;
+  const m = { l: 70, r: legendRight ? legendW + 16 : 20, t: 44, b: 58 };
+  const H = plotH + (legendRight ? 0 : series.length * legendLine + 8);
+  const bottom = plotH - m.b;
   const tx = (x: number): number => (o.xLog ? Math.log2(x) : x);
   const usable = ([x, y]: readonly [number, number]): boolean => Number.isFinite(tx(x)) && Number.isFinite(y);
   const pts = series.flatMap((s) => s.points).filter(usable);
@@ -92,29 +113,29 @@ export function lineChartSvg(series: readonly Series[], o: ChartOptions): string
     y1 += pad;
   }
   const sx = (x: number): number => m.l + ((tx(x) - x0) / (x1 - x0 || 1)) * (W - m.l - m.r);
-  const sy = (y: number): number => H - m.b - ((Math.min(y1, Math.max(y0, y)) - y0) / (y1 - y0 || 1)) * (H - m.t - m.b);
-  const xTicks = o.xTicks ?? (o.xLog ? log2Ticks(x0, x1) : ticks(x0, x1, 8));
+  const sy = (y: number): number => bottom - ((Math.min(y1, Math.max(y0, y)) - y0) / (y1 - y0 || 1)) * (bottom - m.t);
+  const xTicks = o.xTicks ?? (o.xLog ? log2Ticks(x0, x1) : niceTicks(x0, x1, 5));
   const xFormat = o.xFormat ?? (o.xLog ? (x: number) => `2^${Math.round(Math.log2(x) * 100) / 100}` : fmt);
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="${FONT}">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${m.l}" y="24" font-size="15" font-weight="bold">${esc(o.title)}</text>`,
+    `<text x="${m.l}" y="26" font-size="${TITLE_FONT}" font-weight="bold">${esc(o.title)}</text>`,
   ];
-  for (const t of ticks(y0, y1, 6)) {
+  for (const t of niceTicks(y0, y1, 5)) {
     const y = sy(t).toFixed(1);
     parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${m.l - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${fmt(t)}</text>`);
+    parts.push(`<text x="${m.l - 8}" y="${y}" text-anchor="end" dominant-baseline="middle">${fmt(t)}</text>`);
   }
   for (const t of xTicks) {
     if (!(tx(t) >= x0 - 1e-9 && tx(t) <= x1 + 1e-9)) continue;
     const x = sx(t).toFixed(1);
-    parts.push(`<line x1="${x}" x2="${x}" y1="${m.t}" y2="${H - m.b}" stroke="#f0f0f0"/>`);
-    parts.push(`<text x="${x}" y="${H - m.b + 16}" text-anchor="middle">${esc(xFormat(t))}</text>`);
+    parts.push(`<line x1="${x}" x2="${x}" y1="${m.t}" y2="${bottom}" stroke="#f0f0f0"/>`);
+    parts.push(`<text x="${x}" y="${bottom + 20}" text-anchor="middle">${esc(xFormat(t))}</text>`);
   }
   parts.push(
-    `<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#333"/>`,
-    `<text x="${(m.l + W - m.r) / 2}" y="${H - 12}" text-anchor="middle">${esc(o.xLabel)}</text>`,
-    `<text transform="translate(16 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`,
+    `<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${bottom - m.t}" fill="none" stroke="#333"/>`,
+    `<text x="${(m.l + W - m.r) / 2}" y="${plotH - 12}" text-anchor="middle">${esc(o.xLabel)}</text>`,
+    `<text transform="translate(20 ${(m.t + bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`,
   );
   series.forEach((s, i) => {
     const d = s.points
@@ -124,12 +145,12 @@ export function lineChartSvg(series: readonly Series[], o: ChartOptions): string
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${dash}/>`);
     for (const [x, y] of s.points) {
-      if (usable([x, y])) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${s.color}"/>`);
+      if (usable([x, y])) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${s.color}"/>`);
     }
-    const ly = m.t + 10 + i * 20;
+    const [lx, ly] = legendRight ? [W - m.r + 12, m.t + 12 + i * legendLine] : [m.l, plotH + 4 + i * legendLine];
     parts.push(
-      `<line x1="${W - m.r + 14}" x2="${W - m.r + 44}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`,
-      `<text x="${W - m.r + 50}" y="${ly}" dominant-baseline="middle">${esc(s.label)}</text>`,
+      `<line x1="${lx}" x2="${lx + 32}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`,
+      `<text x="${lx + 40}" y="${ly}" dominant-baseline="middle">${esc(s.label)}</text>`,
     );
   });
   parts.push('</svg>');

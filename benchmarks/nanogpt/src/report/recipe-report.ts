@@ -1,4 +1,4 @@
-import type { Recipe } from '../optim/recipe.js';
+import { recipeDiff, type Recipe } from '../optim/recipe.js';
 import { lineChartSvg, PALETTE, type Series } from './plot-svg.js';
 import { lossOf, sweepRecordFields } from './sweep-record.js';
 import { argminFinite, lrChartLabel, lrLabel, meanSd } from './transfer-report.js';
@@ -73,14 +73,26 @@ function valueText(k: keyof Recipe, r: Recipe): string {
   return String(v);
 }
 
-/** A markdown table of summaries: rank, the recipe's values, seeds, losses and mean ± sd. */
-export function recipeTable(rows: readonly RecipeSummary[], limit = rows.length): string {
-  const head = ['#', ...KEYS.map(String), 'seeds', 'final val loss', 'mean ± sd'];
+/** A recipe to write the others against: its name and its values. */
+export interface RecipeReference {
+  readonly name: string;
+  readonly recipe: Recipe;
+}
+
+/**
+ * A markdown table of summaries: rank, the recipe, seeds, losses and mean ± sd. The recipe is a column
+ * per key, or, given `relativeTo`, one column of the keys in which it differs from that recipe (a
+ * table narrow enough for a page, showing exactly what tells the recipes apart).
+ */
+export function recipeTable(rows: readonly RecipeSummary[], limit = rows.length, relativeTo?: RecipeReference): string {
+  const head = ['#', ...(relativeTo ? [`differs from ${relativeTo.name}`] : KEYS.map(String)), 'seeds', 'final val loss', 'mean ± sd'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   rows.slice(0, limit).forEach((s, i) => {
     const losses = s.losses.map((v) => (Number.isFinite(v) ? v.toFixed(4) : 'diverged')).join(', ');
     const mean = Number.isFinite(s.mean) ? (s.losses.length > 1 ? `**${s.mean.toFixed(4)}** ± ${s.sd.toFixed(4)}` : s.mean.toFixed(4)) : 'diverged';
-    lines.push(`| ${i + 1} | ${KEYS.map((k) => valueText(k, s.recipe)).join(' | ')} | ${s.seeds.join(', ')} | ${losses} | ${mean} |`);
+    const diff = relativeTo ? recipeDiff(s.recipe, relativeTo.recipe) : '';
+    const recipe = relativeTo ? [diff === '' ? `(${relativeTo.name} itself)` : diff.replace(/ /g, ', ')] : KEYS.map((k) => valueText(k, s.recipe));
+    lines.push(`| ${i + 1} | ${recipe.join(' | ')} | ${s.seeds.join(', ')} | ${losses} | ${mean} |`);
   });
   return lines.join('\n');
 }
@@ -143,8 +155,6 @@ export function recipeLrSvg(records: readonly RecipeRecord[], iters: number, see
     xTicks: lrs,
     xFormat: lrChartLabel,
     yRange: [lo - 0.02, hi + 0.02],
-    width: 900,
-    height: 460,
   });
 }
 
@@ -160,7 +170,7 @@ export function recipeCurvesSvg(
     color: PALETTE[i % PALETTE.length]!,
     points: r.record.evals!.filter((e) => e.iter > 0).map((e) => [e.iter, e.val_loss] as const),
   }));
-  return lineChartSvg(series, { title, xLabel: 'iteration', yLabel: 'val loss', width: 900, height: 460 });
+  return lineChartSvg(series, { title, xLabel: 'iteration', yLabel: 'val loss' });
 }
 
 /** The best summary with at least `minSeeds` seeds (lowest mean), if any. */

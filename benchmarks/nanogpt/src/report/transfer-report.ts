@@ -1,4 +1,4 @@
-import { lineChartSvg, PALETTE, sideBySideSvg, type Series } from './plot-svg.js';
+import { lineChartSvg, PALETTE, stackSvg, type Series } from './plot-svg.js';
 import { lossOf, lossOrNull, sweepRecordFields } from './sweep-record.js';
 
 /**
@@ -148,18 +148,21 @@ export function lrShift(best: readonly BestLr[]): { factor: number; octaves: num
   return { factor, octaves: Math.log2(factor) };
 }
 
-/** The markdown table: optimizer, width, best lr, its loss, the seeds' mean ± sd, and whether it is bracketed. */
+/**
+ * The markdown table: optimizer, width, best lr ("at the grid's edge" when not bracketed), the final
+ * val loss of every seed run there (base seed first), their mean ± sd, and the parabola's vertex.
+ */
 export function bestLrTable(best: readonly BestLr[]): string {
   const lines = [
-    '| optimizer | width | heads | best lr | val loss (base seed) | seeds at best lr | mean ± sd | bracketed | parabola through the minimum: log₂ lr |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| optimizer | width | best lr | final val loss per seed | mean ± sd | parabola vertex: log₂ lr |',
+    '|---|---|---|---|---|---|',
   ];
   for (const b of best) {
     const finite = b.seedLosses.filter(Number.isFinite);
     const { mean, sd } = meanSd(finite);
     const seeds = b.seedLosses.map((v) => (Number.isFinite(v) ? v.toFixed(4) : 'diverged')).join(', ');
     lines.push(
-      `| ${b.optimizer} | ${b.width} | ${b.nHead} | ${lrLabel(b.lr)} | ${b.loss.toFixed(4)} | ${seeds} | ${finite.length > 1 ? `${mean.toFixed(4)} ± ${sd.toFixed(4)}` : '–'} | ${b.bracketed ? 'yes' : 'no (edge of grid)'} | ${b.vertexLog2 !== undefined ? b.vertexLog2.toFixed(2) : '–'} |`,
+      `| ${b.optimizer} | ${b.width} | ${lrLabel(b.lr)}${b.bracketed ? '' : ' (at the grid\'s edge)'} | ${seeds} | ${finite.length > 1 ? `${mean.toFixed(4)} ± ${sd.toFixed(4)}` : '–'} | ${b.vertexLog2 !== undefined ? b.vertexLog2.toFixed(2) : '–'} |`,
     );
   }
   return lines.join('\n');
@@ -184,12 +187,12 @@ export function shiftSummary(best: readonly BestLr[]): string[] {
 
 /**
  * The paper's figure: one panel per optimizer (final val loss against lr on a log axis, one curve
- * per width, the base seed), panels side by side on a shared y range.
+ * per width, the base seed), panels one above the other on a shared y range.
  */
 export function transferSvg(records: readonly TransferRecord[], seed: number, title: (optimizer: string) => string): string {
   const curves = lrCurves(records, seed);
   const finite = curves.flatMap((c) => c.points.map((p) => p[1])).filter(Number.isFinite);
-  if (finite.length === 0) return sideBySideSvg([]);
+  if (finite.length === 0) return stackSvg([]);
   const lo = Math.min(...finite);
   const hi = Math.min(Math.max(...finite), lo + 1.2);
   const pad = (hi - lo) * 0.05 || 0.05;
@@ -208,9 +211,7 @@ export function transferSvg(records: readonly TransferRecord[], seed: number, ti
       xTicks: lrs,
       xFormat: lrChartLabel,
       yRange: [lo - pad, hi + pad],
-      width: 560,
-      height: 400,
     });
   });
-  return sideBySideSvg(panels);
+  return stackSvg(panels);
 }

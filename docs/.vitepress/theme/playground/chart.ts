@@ -8,16 +8,11 @@ export interface ChartSeries {
   readonly dots: ReadonlyArray<readonly [number, number]>;
 }
 
-/** About `count` round tick values (steps of 1, 2 or 5 × 10ᵏ) covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count: number): number[] {
-  const span = hi - lo || 1;
-  const raw = span / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
-  const out: number[] = [];
-  for (let i = Math.ceil(lo / step); i * step <= hi + step * 1e-9; i++) out.push(Number((i * step).toPrecision(12)));
-  return out;
-}
+/**
+ * Round tick values covering [lo, hi], at least `min` of them: the same axes as the benchmark's SVG
+ * charts (`niceTicks` of its report code).
+ */
+export { niceTicks } from '../../../../benchmarks/nanogpt/src/report/plot-svg.js';
 
 /** Exponential moving average (weight 0.9 on the past) of per-step values, as [step, value] from step 1. */
 export function smoothed(values: readonly number[]): Array<readonly [number, number]> {

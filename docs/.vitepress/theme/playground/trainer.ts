@@ -3,7 +3,8 @@
  * nanoGPT's AdamW — stepping on the batches it is given.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ScionOptimizer, transformerGroups } from '@lmo/tfjs';
+import { transformerGroups } from '@lmo/core';
+import { ScionOptimizer } from '@lmo/tfjs';
 import { AdamW, clipByGlobalNorm, sumAll } from './adamw.js';
 import type { Batch } from './data.js';
 import { CharGpt, type GptConfig } from './model.js';

@@ -91,6 +91,23 @@ export interface FusedKernels<T> {
   newtonSchulz?(xs: readonly T[], coefficients: readonly PolynomialCoefficients[], side: GramSide): T[];
 }
 
+/**
+ * Optional access to the host arrays of a backend whose tensors live in CPU memory (onnxruntime's
+ * persistent tensors): a host function runs over tensors' values in call order, without copies,
+ * and hands back new arrays for its targets, again without copies. Core runs work that is cheaper
+ * as one pass over flat memory than as a graph of primitives here (AdamW's WebAssembly kernel).
+ */
+export interface HostArrays<T, M extends ExecutionMode = ExecutionMode> {
+  /**
+   * When its turn comes (like {@link TensorBackend.run}: after everything issued before), calls
+   * `fn` with the current values of `inputs`, row-major (the backend's own arrays: `fn` must not
+   * change them), and makes each of `targets` (persistent tensors) hold the array `fn` returns for
+   * it, taken over without a copy (the caller must not change it afterwards). When `fn` returns
+   * `undefined` or throws, nothing is written. Yields whether the targets were written.
+   */
+  run(inputs: readonly T[], targets: readonly T[], fn: (arrays: readonly Float32Array[]) => readonly Float32Array[] | undefined): Result<M, boolean>;
+}
+
 /** The tensor contract. See the module documentation for the rules every primitive follows. */
 export interface TensorBackend<T, M extends ExecutionMode = ExecutionMode> {
   /** A short name for messages, e.g. `"reference"`, `"tfjs-wasm"`. */
@@ -101,7 +118,10 @@ export interface TensorBackend<T, M extends ExecutionMode = ExecutionMode> {
   // ---- data (any rank) -------------------------------------------------------------------------
   /** Whether `x` is a live tensor of this backend (not disposed, its data consistent with its shape). */
   isTensor(x: unknown): x is T;
-  /** A new persistent tensor holding a copy of `data` (row-major) with the given shape. */
+  /**
+   * A new persistent tensor holding a copy of `data` (row-major) with the given shape. Throws a
+   * `SHAPE_MISMATCH` `LmoError` when `data`'s length is not the size of `shape`.
+   */
   fromArray(data: Float32Array, shape: Shape): T;
   /** The tensor's values, row-major (a copy the caller may keep). */
   read(x: T): Result<M, Float32Array>;
@@ -151,7 +171,10 @@ export interface TensorBackend<T, M extends ExecutionMode = ExecutionMode> {
   // ---- memory and effects ----------------------------------------------------------------------
   /** Write `value`'s contents into the persistent tensor `target` (same shape). */
   assign(target: T, value: T): void;
-  /** Free a persistent tensor (state buffers, tensors made by `fromArray`/`zerosLike`). */
+  /**
+   * Free a persistent tensor (state buffers, tensors made by `fromArray`/`zerosLike`). On an
+   * `'async'` backend it takes effect in call order: a run or read issued before still sees `x`.
+   */
   dispose(x: T): void;
   /**
    * Runs `fn` as one all-or-nothing scope (tfjs: `tidy`; a compiling engine: record, compile once
@@ -163,4 +186,6 @@ export interface TensorBackend<T, M extends ExecutionMode = ExecutionMode> {
 
   /** Optional fused kernels. */
   readonly fused?: FusedKernels<T>;
+  /** Optional: host arrays, for a backend whose tensors live in CPU memory (see {@link HostArrays}). */
+  readonly host?: HostArrays<T, M>;
 }

@@ -1,6 +1,7 @@
 import type { Shape } from '../backend/contract.js';
 import { LmoError } from '../errors.js';
 import type { Norm } from '../norms/norm.js';
+import type { AdamWSettings } from './options.js';
 
 /**
  * Selects parameters: by name with a glob (`*` matches any run of characters, separators included;
@@ -10,7 +11,11 @@ import type { Norm } from '../norms/norm.js';
  */
 export type Matcher = string | RegExp | { readonly rank: number | readonly number[] } | ((name: string, shape: Shape) => boolean);
 
-/** A parameter group: the norm and hyperparameters for the parameters it matches. */
+/**
+ * A parameter group: how the parameters it matches are updated. An LMO group gives a `norm` (and
+ * optionally its radius, lr, momentum, uSCG); an AdamW group gives `adamw` (and optionally its lr)
+ * instead, so that one optimizer can run, e.g., Muon on the hidden matrices and AdamW on the rest.
+ */
 export interface GroupSpec {
   /** A label for messages and saved state. Default: `group<i>`. */
   readonly name?: string;
@@ -19,8 +24,14 @@ export interface GroupSpec {
    * that no other group matches (at most one group may omit it).
    */
   readonly match?: Matcher | readonly Matcher[];
-  /** The norm whose LMO gives this group's update direction. */
-  readonly norm: Norm;
+  /** The norm whose LMO gives this group's update direction. Required unless the group is AdamW's. */
+  readonly norm?: Norm;
+  /**
+   * Update this group with AdamW (see {@link AdamWSettings}; `{}` for nanoGPT's defaults) instead of
+   * an LMO. It then takes no `norm`, `scale`, `momentum` or `unconstrained`; the optimizer's `clip`
+   * clips the AdamW groups' gradients.
+   */
+  readonly adamw?: AdamWSettings;
   /** The radius ρ of the norm ball (multiplies the LMO). Default: the optimizer's `scale` (1). */
   readonly scale?: number;
   /** Base learning rate γ of this group, overriding the optimizer's `lr` (still multiplied by `schedule`). */

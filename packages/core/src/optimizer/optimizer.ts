@@ -1,21 +1,20 @@
-import type { ExecutionMode, Result, Shape, TensorBackend } from '../backend/contract.js';
+import { requireBackend } from '../backend/check.js';
+import type { ExecutionMode, MaybePromise, Result, Shape, TensorBackend } from '../backend/contract.js';
 import { andFinally, andThen, inMode } from '../backend/maybe.js';
-import type { MaybePromise } from '../backend/contract.js';
 import { LmoError } from '../errors.js';
 import type { Norm } from '../norms/norm.js';
 import { Random } from '../random.js';
-import { formatShape, sameShape, sizeOf } from '../shape.js';
-import { afterGuard } from '../update/finite.js';
-import { UpdateRule, applyWrites, type ParameterPlan, type UpdateItem } from '../update/rule.js';
+import { sizeOf } from '../shape.js';
 import { accumulate } from '../update/transforms.js';
 import { asMatrix, asShape } from '../update/views.js';
+import { afterGuard } from './finite.js';
+import { HostAdamW } from './host-adamw.js';
 import type { OptimizerOptions } from './options.js';
-import { STATE_FORMAT, STATE_VERSION, validateState, type OptimizerState } from './state.js';
+import { ParameterTable, entriesOf, type AddOptions, type BufferAllocator, type NamedTensors, type Slot } from './parameters.js';
+import { UpdateRule, applyWrites, type UpdateItem } from './rule.js';
+import { STATE_FORMAT, STATE_VERSION, validateState, type BufferName, type OptimizerState } from './state.js';
 
-/** Parameters or gradients by name: a plain object or a Map. Insertion order is the parameter order. */
-export type NamedTensors<T> = Readonly<Record<string, T>> | ReadonlyMap<string, T>;
-
-/** Options of {@link createOptimizer}: the rule's options, plus caller-owned gradient buffers for ScionLight. */
+/** Options of {@link createOptimizer}: the rule's options, and buffers the caller owns. */
 export interface LmoOptimizerOptions<T> extends OptimizerOptions {
   /**
    * Light mode only: persistent gradient buffers `G` (one per parameter, same names and shapes)
@@ -23,6 +22,12 @@ export interface LmoOptimizerOptions<T> extends OptimizerOptions {
    * them the optimizer allocates zero buffers of its own ({@link LmoOptimizer.gradients}).
    */
   readonly gradients?: NamedTensors<T>;
+  /**
+   * Caller-owned state: where every buffer of a parameter lives (see {@link BufferAllocator}), e.g.
+   * a framework's named variables that it saves with a model. Default: the optimizer allocates
+   * zeros (`zerosLike`) and frees them on `dispose()`.
+   */
+  readonly buffers?: BufferAllocator<T>;
 }
 
 /** One parameter as the optimizer sees it. */
@@ -31,28 +36,16 @@ export interface ParameterInfo {
   readonly shape: Shape;
   /** Name of its group. */
   readonly group: string;
-  readonly norm: Norm;
-}
-
-interface Slot<T> {
-  readonly plan: ParameterPlan;
-  readonly param: T;
-  /** The momentum buffer `d`, or in light mode the gradient buffer `G`. */
-  buffer: T | undefined;
-}
-
-function entriesOf<T>(tensors: NamedTensors<T>, what: string): Array<[string, T]> {
-  if (tensors instanceof Map) return [...tensors.entries()];
-  if (tensors === null || typeof tensors !== 'object') {
-    throw new LmoError('INVALID_HYPERPARAMETER', `${what} must be an object or a Map of tensors by name, got ${String(tensors)}`);
-  }
-  return Object.entries(tensors as Record<string, T>);
+  /** The norm whose LMO updates it (as seen from its storage); absent in an AdamW group. */
+  readonly norm?: Norm;
+  /** The buffers it keeps. */
+  readonly buffers: readonly BufferName[];
 }
 
 /**
- * The unified LMO optimizer (Pethick et al. 2025, arXiv 2502.07529) over a tensor backend: an
- * {@link UpdateRule} with the buffers it needs, a step counter and a versioned state. Per
- * parameter, with its group's lr γ (× schedule), momentum α and radius ρ:
+ * The optimizer (Pethick et al. 2025, arXiv 2502.07529) over a tensor backend: parameters routed to
+ * groups, the buffers they need, a step counter and a versioned state. Per parameter of an LMO
+ * group, with its lr γ (× schedule), momentum α and radius ρ:
  *
  * ```
  * d ← (1 − α)·d + α·g              (no buffer when α = 1; ScionLight: d is G)
@@ -61,76 +54,67 @@ function entriesOf<T>(tensors: NamedTensors<T>, what: string): Array<[string, T]
  * ScionLight: afterwards G ← (1 − α)·G
  * ```
  *
+ * and per parameter of an AdamW group nanoGPT's AdamW (see `AdamWSettings`).
+ *
  * On a synchronous backend (`mode: 'sync'`) `step`, `init`, `getState` and `loadState` return
  * plain values and throw; on an asynchronous one they return Promises and every error arrives as a
  * rejection. Steps apply in call order: overlapping calls give exactly what awaited calls give.
  * A step is all-or-nothing: one that fails writes nothing.
  *
- * Create it with {@link createOptimizer} or a preset (`scion`, `muon`, …).
+ * Create it with {@link createOptimizer}, a preset (`scion`, `muon`, …) or `adamw`.
  */
 export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
   readonly #backend: TensorBackend<T, M>;
   readonly #rule: UpdateRule;
-  readonly #slots: Slot<T>[];
-  readonly #byName: Map<string, Slot<T>>;
-  /** Buffers this optimizer allocated (and frees). */
-  readonly #owned = new Set<T>();
+  readonly #table: ParameterTable<T>;
+  /** AdamW on the backend's host arrays: one WebAssembly pass per step (pure AdamW, no caller-owned buffers). */
+  readonly #host: HostAdamW<T> | undefined;
   #step = 0;
   #skipped = 0;
   #disposed = false;
 
   constructor(backend: TensorBackend<T, M>, params: NamedTensors<T>, options: LmoOptimizerOptions<T>) {
-    if (backend === null || typeof backend !== 'object' || typeof backend.isTensor !== 'function') {
-      throw new LmoError('BACKEND', `backend must be a TensorBackend (e.g. referenceBackend from @lmo/core/reference), got ${String(backend)}`);
-    }
+    requireBackend<T>(backend);
     this.#backend = backend;
-    this.#rule = new UpdateRule(options);
-    const entries = entriesOf(params, 'params');
-    if (entries.length === 0) throw new LmoError('INVALID_HYPERPARAMETER', 'params is empty: give at least one parameter');
-    for (const [name, p] of entries) this.#requireTensor(p, `params["${name}"]`);
-    const plans = this.#rule.planAll(entries.map(([name, p]) => ({ name, shape: backend.shape(p) })));
-    this.#slots = plans.map((plan, i) => ({ plan, param: entries[i]![1], buffer: undefined }));
-    this.#byName = new Map(this.#slots.map((s) => [s.plan.name, s]));
+    this.#rule = new UpdateRule(options, ['gradients', 'buffers']);
+    if (options.buffers !== undefined && typeof options.buffers !== 'function') {
+      throw new LmoError('INVALID_HYPERPARAMETER', '"buffers" must be a function (name, buffer, param) => tensor');
+    }
+    this.#table = new ParameterTable(backend, this.#rule, options.buffers);
     if (options.gradients !== undefined && !this.#rule.light) {
       throw new LmoError('INVALID_HYPERPARAMETER', '"gradients" is for ScionLight (light: true), whose gradient buffers they are');
     }
-    const given = options.gradients === undefined ? undefined : this.#lookup(options.gradients, 'gradients');
-    for (const slot of this.#slots) {
-      if (given !== undefined) slot.buffer = given(slot);
-      else if (this.#rule.light || this.#rule.buffered(slot.plan)) slot.buffer = this.#own(backend.zerosLike(slot.param));
+    const names = new Set(entriesOf(params, 'params').map(([name]) => name));
+    const given = options.gradients === undefined ? undefined : new Map(entriesOf(options.gradients, 'gradients'));
+    for (const name of given?.keys() ?? []) if (!names.has(name)) throw new LmoError('UNKNOWN_PARAMETER', `gradients has an entry for unknown parameter "${name}"`);
+    for (const name of given === undefined ? [] : names) {
+      if (given!.get(name) == null) throw new LmoError('INVALID_HYPERPARAMETER', `gradients has no entry for parameter "${name}"`);
     }
+    const pureAdamW = this.#rule.groups.every((g) => g.adamw !== undefined);
+    this.#host = backend.host !== undefined && pureAdamW && options.buffers === undefined ? new HostAdamW(backend.host) : undefined;
+    this.#add(params, {}, given === undefined ? undefined : (name) => given.get(name)!);
   }
 
-  #own(x: T): T {
-    this.#owned.add(x);
-    return x;
+  #add(params: NamedTensors<T>, options: AddOptions, gradient?: (name: string) => T): void {
+    // on host arrays AdamW's moments live in the kernel's memory, not in tensors
+    this.#table.add(params, options, gradient, this.#host === undefined);
+    this.#host?.layout(this.#table.slots.map((s) => s.plan));
   }
 
-  #requireTensor(x: unknown, what: string): asserts x is T {
-    if (!this.#backend.isTensor(x)) {
-      const kind = x === null ? 'null' : x === undefined ? 'undefined' : (x as object).constructor?.name ?? typeof x;
-      throw new LmoError('BACKEND', `${what} is not a tensor of the ${this.#backend.name} backend (got ${kind}); create tensors with that backend, and do not use them after dispose()`);
-    }
+  /**
+   * Adds parameters after construction, e.g. as a framework first shows them (the tfjs optimizer
+   * adds each variable at the first `applyGradients` that names it). They are validated and routed
+   * like the constructor's (`options` may give each more names to match and a view of its norm);
+   * their buffers start at zero. Everything is checked before anything changes.
+   */
+  add(params: NamedTensors<T>, options: AddOptions = {}): void {
+    this.#alive();
+    this.#add(params, options);
   }
 
-  /** A lookup of `tensors` by slot that checks names (no unknown ones, none missing), tensors and shapes. */
-  #lookup(tensors: NamedTensors<T>, what: string, code: 'MISSING_GRADIENT' | 'INVALID_HYPERPARAMETER' = 'INVALID_HYPERPARAMETER'): (slot: Slot<T>) => T {
-    const entries = entriesOf(tensors, what);
-    const byName = new Map(entries);
-    for (const [name] of entries) {
-      if (!this.#byName.has(name)) throw new LmoError('UNKNOWN_PARAMETER', `${what} has an entry for unknown parameter "${name}"`);
-    }
-    for (const slot of this.#slots) {
-      const name = slot.plan.name;
-      const t = byName.get(name);
-      if (t === undefined || t === null) throw new LmoError(code, `${what} has no entry for parameter "${name}"`);
-      this.#requireTensor(t, `${what}["${name}"]`);
-      const shape = this.#backend.shape(t);
-      if (!sameShape(shape, slot.plan.shape)) {
-        throw new LmoError('SHAPE_MISMATCH', `${what}["${name}"] has shape ${formatShape(shape)}, expected ${formatShape(slot.plan.shape)}`);
-      }
-    }
-    return (slot) => byName.get(slot.plan.name)!;
+  /** Whether a parameter of this name is known. */
+  has(name: string): boolean {
+    return this.#table.byName.has(name);
   }
 
   /** The backend's execution mode. */
@@ -138,9 +122,18 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
     return this.#backend.mode;
   }
 
-  /** Steps taken so far (skipped steps not counted). The schedule is evaluated at this index. */
+  /**
+   * Steps taken so far (skipped steps not counted). The schedule is evaluated at this index. Set it
+   * to resume a schedule where you restore the buffers yourself (`buffers`), e.g. from a
+   * framework's own checkpoint; a saved state restores it with {@link loadState}.
+   */
   get stepCount(): number {
     return this.#step;
+  }
+
+  set stepCount(step: number) {
+    if (!Number.isSafeInteger(step) || step < 0) throw new LmoError('INVALID_HYPERPARAMETER', `stepCount must be an integer ≥ 0, got ${String(step)}`);
+    this.#step = step;
   }
 
   /** Steps skipped by the `nonFinite: 'skip'` policy. */
@@ -148,9 +141,15 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
     return this.#skipped;
   }
 
-  /** The parameters in order, with their group and norm. */
+  /** The parameters in order, with their group, norm and buffers. */
   get parameters(): readonly ParameterInfo[] {
-    return this.#slots.map(({ plan }) => ({ name: plan.name, shape: plan.shape, group: plan.group.name, norm: plan.norm }));
+    return this.#table.slots.map(({ plan }) => ({
+      name: plan.name,
+      shape: plan.shape,
+      group: plan.group.name,
+      ...(plan.norm !== undefined ? { norm: plan.norm } : {}),
+      buffers: plan.buffers,
+    }));
   }
 
   /**
@@ -160,27 +159,29 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
    */
   get gradients(): ReadonlyMap<string, T> {
     if (!this.#rule.light) return new Map();
-    return new Map(this.#slots.map((s) => [s.plan.name, s.buffer!]));
+    return new Map(this.#table.slots.map((s) => [s.plan.name, s.buffers.get('gradient')!]));
   }
 
-  /** Bytes of the buffers this optimizer allocated (momentum, or ScionLight gradient buffers it owns). */
+  /** Bytes of the buffers this optimizer allocated (momentum, moments, ScionLight gradient buffers it owns). */
   get ownedBytes(): number {
-    return this.#slots.reduce((sum, s) => sum + (s.buffer !== undefined && this.#owned.has(s.buffer) ? 4 * sizeOf(s.plan.shape) : 0), 0);
+    if (this.#host !== undefined) return this.#host.bytes;
+    return this.#table.slots.reduce((sum, s) => sum + [...s.buffers.values()].filter((t) => this.#table.owned.has(t)).length * 4 * sizeOf(s.plan.shape), 0);
   }
 
   /** The learning rate γ a parameter's group uses at the next step (base lr × schedule). */
   learningRate(name: string): number {
-    const slot = this.#byName.get(name);
+    const slot = this.#table.byName.get(name);
     if (!slot) throw new LmoError('UNKNOWN_PARAMETER', `no parameter named "${name}"`);
     return this.#rule.learningRate(slot.plan.group, this.#step);
   }
 
   #alive(): void {
-    if (this.#disposed) throw new LmoError('BACKEND', 'this optimizer has been disposed');
+    if (this.#disposed) throw new LmoError('BACKEND', 'this optimizer has been disposed; create a new one (its buffers are gone)');
   }
 
   /**
-   * Takes one step with the gradients (one per parameter, same names and shapes).
+   * Takes one step with the gradients: one entry per parameter, same names and shapes; an entry
+   * `null` leaves that parameter (and its buffers) unchanged this step.
    *
    * ScionLight: the direction is the gradient buffer `G` ({@link LmoOptimizer.gradients}); call
    * `step()` after your backward pass has accumulated into it, or `step(grads)` to add fresh
@@ -189,18 +190,31 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
    * Everything is validated first (names, shapes, tensors; NaN/Inf under the default policy; the
    * scheduled learning rate): a step that fails changes nothing.
    */
-  step(grads?: NamedTensors<T>): Result<M, void> {
+  step(grads?: NamedTensors<T | null>): Result<M, void> {
     return inMode(this.#backend.mode, () => {
       this.#alive();
       const light = this.#rule.light;
       if (grads === undefined && !light) throw new LmoError('MISSING_GRADIENT', 'step() needs the gradients: step(grads)');
-      const gradOf = grads === undefined ? undefined : this.#lookup(grads, 'grads', 'MISSING_GRADIENT');
-      const items: UpdateItem<T>[] = this.#slots.map((slot) => {
-        const g = gradOf?.(slot);
-        if (light) return { plan: slot.plan, param: slot.param, grad: slot.buffer!, ...(g !== undefined ? { fresh: g } : {}) };
-        return { plan: slot.plan, param: slot.param, grad: g!, ...(slot.buffer !== undefined ? { buffer: slot.buffer } : {}) };
-      });
-      const checked = items.map((item) => [item.plan.name, light ? item.fresh ?? item.grad : item.grad] as const);
+      if (this.#table.slots.length === 0) throw new LmoError('MISSING_GRADIENT', 'this optimizer has no parameters yet: give them when creating it, or add() them');
+      const gradOf = grads === undefined ? undefined : this.#table.lookup(grads, 'grads', 'MISSING_GRADIENT', true);
+      const items: UpdateItem<T>[] = [];
+      for (const slot of this.#table.slots) {
+        const g = gradOf?.(slot) ?? null;
+        if (gradOf !== undefined && g === null) continue;
+        const base = { plan: slot.plan, param: slot.param, buffers: slot.buffers };
+        items.push(light ? { ...base, grad: slot.buffers.get('gradient')!, ...(g !== null ? { fresh: g } : {}) } : { ...base, grad: g! });
+      }
+      if (this.#host !== undefined) {
+        return andThen(
+          this.#host.step(this.#rule, items, {
+            step: () => this.#step,
+            applied: () => this.#step++,
+            skipped: () => this.#skipped++,
+          }),
+          () => undefined,
+        );
+      }
+      const checked = items.map((item) => [item.plan.name, item.fresh ?? item.grad] as const);
       const policy = this.#rule.nonFinite;
       const b = this.#backend;
       const ran = b.run(() => applyWrites(b, this.#rule.update(b, items, this.#step)), {
@@ -219,21 +233,26 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
 
   /**
    * ScionLight: adds fresh gradients into the gradient buffers (`G ← G + g`), e.g. one micro-batch
-   * of several before a {@link step}. The non-finite policy applies to `grads`.
+   * of several before a {@link step}. The non-finite policy applies to `grads`; a `null` entry
+   * leaves that buffer unchanged.
    */
-  accumulate(grads: NamedTensors<T>): Result<M, void> {
+  accumulate(grads: NamedTensors<T | null>): Result<M, void> {
     return inMode(this.#backend.mode, () => {
       this.#alive();
       if (!this.#rule.light) throw new LmoError('INVALID_HYPERPARAMETER', 'accumulate() is for ScionLight (light: true); give the gradients to step() instead');
-      const gradOf = this.#lookup(grads, 'grads', 'MISSING_GRADIENT');
+      const gradOf = this.#table.lookup(grads, 'grads', 'MISSING_GRADIENT', true);
       const b = this.#backend;
-      const checked = this.#slots.map((s) => [s.plan.name, gradOf(s)] as const);
+      const work = this.#table.slots.flatMap((s) => {
+        const g = gradOf(s);
+        return g === null ? [] : [{ slot: s, g }];
+      });
+      const checked = work.map(({ slot, g }) => [slot.plan.name, g] as const);
       const policy = this.#rule.nonFinite;
       const ran = b.run(
         () => {
-          const sums = this.#slots.map(({ buffer, plan }, i) => {
-            const sum = accumulate(b, asMatrix(b, buffer!, plan.shape), asMatrix(b, checked[i]![1], plan.shape));
-            return [buffer!, asShape(b, sum, plan.shape)] as const;
+          const sums = work.map(({ slot: { buffers, plan }, g }) => {
+            const G = buffers.get('gradient')!;
+            return [G, asShape(b, accumulate(b, asMatrix(b, G, plan.shape), asMatrix(b, g, plan.shape)), plan.shape)] as const;
           });
           applyWrites(b, sums);
         },
@@ -248,107 +267,119 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
   }
 
   /**
-   * Re-initializes every parameter with its norm's init times its group's radius ρ
-   * (deterministic for a seed), and zeroes the buffers.
+   * Re-initializes parameters with their norm's init times their group's radius ρ (deterministic
+   * for a seed), and zeroes their buffers: every parameter, or those named in `names` (in that
+   * order). Parameters of AdamW groups have no norm to draw from: initialize them yourself.
    */
-  init(seed: number | Random = 0): Result<M, void> {
+  init(seed: number | Random = 0, names?: readonly string[]): Result<M, void> {
     return inMode(this.#backend.mode, () => {
       this.#alive();
       const rng = typeof seed === 'number' ? new Random(seed) : seed;
       const b = this.#backend;
-      const values = this.#slots.map(({ plan }) => b.fromArray(this.#rule.initialValues(plan, rng), plan.shape));
-      const zeros = this.#slots.map((s) => (s.buffer === undefined ? undefined : b.zerosLike(s.param)));
+      const slots = names === undefined ? this.#table.slots : names.map((n) => this.#slotNamed(n, 'init'));
+      const values = slots.map(({ plan }) => b.fromArray(this.#rule.initialValues(plan, rng), plan.shape));
+      const zeros = slots.map((s) => [...s.buffers.values()].map((t) => [t, b.zerosLike(s.param)] as const));
       return andFinally(
         () =>
           andThen(
             b.run(() => {
-              this.#slots.forEach((slot, i) => {
+              slots.forEach((slot, i) => {
                 b.assign(slot.param, values[i]!);
-                if (slot.buffer !== undefined) b.assign(slot.buffer, zeros[i]!);
+                for (const [t, z] of zeros[i]!) b.assign(t, z);
               });
             }) as MaybePromise<boolean>,
             () => undefined,
           ),
         () => {
-          for (const t of [...values, ...zeros]) if (t !== undefined) b.dispose(t);
+          for (const t of [...values, ...zeros.flat().map(([, z]) => z)]) b.dispose(t);
         },
       );
     }) as Result<M, void>;
+  }
+
+  #slotNamed(name: string, what: string): Slot<T> {
+    const slot = this.#table.byName.get(name);
+    if (slot === undefined) throw new LmoError('UNKNOWN_PARAMETER', `${what}: no parameter named "${name}"`);
+    return slot;
   }
 
   /** A snapshot of the optimizer state: versioned, JSON-safe but for its Float32Arrays. */
   getState(): Result<M, OptimizerState> {
     return inMode(this.#backend.mode, () => {
       this.#alive();
-      const reads = this.#slots.map((s) => (s.buffer === undefined ? undefined : (this.#backend.read(s.buffer) as MaybePromise<Float32Array>)));
-      const collect = (arrays: ReadonlyArray<Float32Array | undefined>): OptimizerState => ({
+      const slots = this.#table.slots;
+      const collect = (arrays: ReadonlyArray<ReadonlyMap<BufferName, Float32Array>>): OptimizerState => ({
         format: STATE_FORMAT,
         version: STATE_VERSION,
         step: this.#step,
         skippedSteps: this.#skipped,
-        light: this.#rule.light,
-        parameters: this.#slots.map((s, i) => ({
+        parameters: slots.map((s, i) => ({
           name: s.plan.name,
           shape: [...s.plan.shape],
           group: s.plan.group.name,
-          ...(arrays[i] ? { momentum: arrays[i] } : {}),
+          ...(s.plan.buffers.length > 0 ? { buffers: Object.fromEntries(arrays[i]!) } : {}),
         })),
       });
-      if (reads.some((r) => r instanceof Promise)) return Promise.all(reads).then(collect);
-      return collect(reads as Array<Float32Array | undefined>);
+      if (this.#host !== undefined) return andThen(this.#host.read(slots.map((s) => s.plan)), collect);
+      const reads = slots.map((s) => [...s.buffers].map(([name, t]) => [name, this.#backend.read(t) as MaybePromise<Float32Array>] as const));
+      const flat = reads.flat();
+      const gather = (values: readonly Float32Array[]): OptimizerState => {
+        let k = 0;
+        return collect(reads.map((r) => new Map(r.map(([name]) => [name, values[k++]!]))));
+      };
+      if (flat.some(([, r]) => r instanceof Promise)) return Promise.all(flat.map(([, r]) => r)).then(gather);
+      return gather(flat.map(([, r]) => r as Float32Array));
     }) as Result<M, OptimizerState>;
   }
 
   /**
    * Restores a state from {@link getState}. Everything is validated first (format, version, the
-   * same parameter names and shapes, each buffer's type, length and finiteness); on any mismatch it
-   * fails with a `STATE_MISMATCH` error naming the parameter, and changes nothing.
+   * same parameter names and shapes, the same buffers, each one's type, length and finiteness); on
+   * any mismatch it fails with a `STATE_MISMATCH` error naming the parameter, and changes nothing.
    */
   loadState(state: OptimizerState): Result<M, void> {
     return inMode(this.#backend.mode, () => {
       this.#alive();
-      const valid = validateState(state, {
-        light: this.#rule.light,
-        parameters: this.#slots.map((s) => ({ name: s.plan.name, shape: s.plan.shape, buffered: s.buffer !== undefined })),
-      });
+      const slots = this.#table.slots;
+      const valid = validateState(state, slots.map((s) => ({ name: s.plan.name, shape: s.plan.shape, buffers: s.plan.buffers })));
+      const restore = (): void => {
+        this.#step = valid.step;
+        this.#skipped = valid.skippedSteps;
+      };
+      if (this.#host !== undefined) return this.#host.write(slots.map((s) => s.plan), valid.buffers, restore);
       const b = this.#backend;
-      const temps = valid.buffers.map((m, i) => (m === undefined ? undefined : b.fromArray(m, this.#slots[i]!.plan.shape)));
+      const temps = slots.map((s, i) => [...s.buffers].map(([name, t]) => [t, b.fromArray(valid.buffers[i]!.get(name)!, s.plan.shape)] as const));
       return andFinally(
         () =>
           andThen(
             b.run(
               () => {
-                this.#slots.forEach((slot, i) => {
-                  if (slot.buffer !== undefined) b.assign(slot.buffer, temps[i]!);
-                });
+                for (const [t, v] of temps.flat()) b.assign(t, v);
               },
-              {
-                onCommit: () => {
-                  this.#step = valid.step;
-                  this.#skipped = valid.skippedSteps;
-                },
-              },
+              { onCommit: restore },
             ) as MaybePromise<boolean>,
             () => undefined,
           ),
         () => {
-          for (const t of temps) if (t !== undefined) b.dispose(t);
+          for (const [, v] of temps.flat()) b.dispose(v);
         },
       );
     }) as Result<M, void>;
   }
 
-  /** Frees the buffers this optimizer allocated. The optimizer cannot be used afterwards. */
+  /**
+   * Frees the buffers this optimizer allocated (not those given through `gradients` or `buffers`).
+   * The optimizer cannot be used afterwards: every call fails with a `BACKEND` error.
+   */
   dispose(): void {
     if (this.#disposed) return;
-    for (const t of this.#owned) this.#backend.dispose(t);
-    this.#owned.clear();
-    for (const slot of this.#slots) slot.buffer = undefined;
+    this.#table.dispose();
+    this.#host?.dispose();
     this.#disposed = true;
   }
 }
 
-/** Creates an {@link LmoOptimizer} (SCG by default; see the options for uSCG and ScionLight). */
+/** Creates an {@link LmoOptimizer} (SCG by default; see the options for uSCG, ScionLight and AdamW groups). */
 export function createOptimizer<T, M extends ExecutionMode>(
   backend: TensorBackend<T, M>,
   params: NamedTensors<T>,

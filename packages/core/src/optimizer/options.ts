@@ -2,6 +2,7 @@ import { LmoError } from '../errors.js';
 import { auto } from '../norms/auto.js';
 import type { Norm } from '../norms/norm.js';
 import type { Schedule } from '../schedules/schedules.js';
+import { checkKeys, fail } from './checks.js';
 import type { GroupSpec } from './groups.js';
 
 /** What to do with a gradient that holds NaN or ±Inf. */
@@ -13,7 +14,28 @@ export type NonFinitePolicy =
   /** Do not check (saves the check per step); NaN then flows into the parameters. */
   | 'ignore';
 
-/** Options of an LMO optimizer (`createOptimizer`, the presets, and adapters built on `UpdateRule`). */
+/**
+ * AdamW's settings for a group (`GroupSpec.adamw`) or for {@link adamw}: nanoGPT's AdamW
+ * (Loshchilov & Hutter 2019), per parameter at step `t` (from 1), with gradient `g`:
+ *
+ * ```
+ * m ← β₁·m + (1 − β₁)·g        v ← β₂·v + (1 − β₂)·g²
+ * x ← (1 − γλ)·x − γ/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)      (λ only on matrices: rank ≥ 2)
+ * ```
+ */
+export interface AdamWSettings {
+  /** `[β₁, β₂]`, each in [0, 1). Default `[0.9, 0.99]` (nanoGPT's; PyTorch's β₂ is 0.999). */
+  readonly betas?: readonly [number, number];
+  /** ε (finite, > 0). Default `1e-8`. */
+  readonly eps?: number;
+  /**
+   * Decoupled weight decay λ (finite, ≥ 0), applied to the group's parameters of rank ≥ 2 (matrices,
+   * kernels, embeddings) only, as nanoGPT does; biases and gains are never decayed. Default `0.1`.
+   */
+  readonly weightDecay?: number;
+}
+
+/** Options of an optimizer: `createOptimizer`, the presets, and `adamw` through its own options. */
 export interface OptimizerOptions {
   /** Base learning rate γ (finite, ≥ 0). */
   readonly lr: number;
@@ -37,6 +59,12 @@ export interface OptimizerOptions {
   readonly norm?: Norm;
   /** NaN/Inf gradient policy. Default `'throw'`. */
   readonly nonFinite?: NonFinitePolicy;
+  /**
+   * Global gradient-norm clipping of the AdamW groups (PyTorch's `clip_grad_norm_`): their
+   * gradients are scaled by `min(1, clip/(‖g‖ + 10⁻⁶))`, `‖g‖` taken over all of them together.
+   * Finite, > 0; default: no clipping (`adamw()` clips at 1).
+   */
+  readonly clip?: number;
 }
 
 /** A group with every hyperparameter settled. */
@@ -44,14 +72,17 @@ export interface ResolvedGroup {
   /** Its position in the options' `groups`. */
   readonly index: number;
   readonly name: string;
-  readonly norm: Norm;
-  /** Radius ρ. */
-  readonly scale: number;
   /** Base learning rate γ (before the schedule). */
   readonly lr: number;
-  /** Momentum α. */
+  /** The LMO of an LMO group; `undefined` for an AdamW group. */
+  readonly norm: Norm | undefined;
+  /** Radius ρ (LMO groups). */
+  readonly scale: number;
+  /** Momentum α (LMO groups). */
   readonly momentum: number;
   readonly unconstrained: boolean;
+  /** AdamW's settings, for an AdamW group. */
+  readonly adamw: Required<AdamWSettings> | undefined;
 }
 
 /** The options, validated, with defaults filled in. */
@@ -62,11 +93,16 @@ export interface ResolvedOptions {
   readonly schedule: Schedule | undefined;
   readonly light: boolean;
   readonly nonFinite: NonFinitePolicy;
+  /** The clipping threshold of the AdamW groups, if any. */
+  readonly clip: number | undefined;
 }
 
-function fail(message: string): never {
-  throw new LmoError('INVALID_HYPERPARAMETER', message);
-}
+/** The option names of {@link OptimizerOptions}, and of a group. */
+const OPTION_KEYS = ['lr', 'schedule', 'momentum', 'scale', 'unconstrained', 'light', 'groups', 'norm', 'nonFinite', 'clip'] as const;
+const GROUP_KEYS = ['name', 'match', 'norm', 'adamw', 'scale', 'lr', 'momentum', 'unconstrained'] as const;
+const ADAMW_KEYS = ['betas', 'eps', 'weightDecay'] as const;
+/** Options of an LMO group that an AdamW group does not take. */
+const LMO_ONLY = ['norm', 'scale', 'momentum', 'unconstrained'] as const;
 
 /** A learning rate must be a finite number ≥ 0. */
 export function checkLr(name: string, value: unknown): asserts value is number {
@@ -89,9 +125,60 @@ function checkBool(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'boolean') fail(`${name} must be a boolean, got ${String(value)}`);
 }
 
-/** Validates every option (throwing an `LmoError` that names the first bad one) and fills in defaults. */
-export function resolveOptions(options: OptimizerOptions): ResolvedOptions {
+/** AdamW's settings, validated, with nanoGPT's defaults. */
+export function resolveAdamW(settings: AdamWSettings, where: string): Required<AdamWSettings> {
+  if (settings === null || typeof settings !== 'object') fail(`${where} must be an object of AdamW settings ({} for the defaults), got ${String(settings)}`);
+  checkKeys(settings, ADAMW_KEYS, where, 'adamw');
+  const betas = settings.betas ?? [0.9, 0.99];
+  if (!Array.isArray(betas) || betas.length !== 2 || !betas.every((b) => typeof b === 'number' && b >= 0 && b < 1)) {
+    fail(`${where}.betas must be two numbers in [0, 1), e.g. [0.9, 0.99], got ${JSON.stringify(betas)}`);
+  }
+  const eps = settings.eps ?? 1e-8;
+  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0) fail(`${where}.eps must be a finite number > 0, got ${String(eps)}`);
+  const weightDecay = settings.weightDecay ?? 0.1;
+  checkLr(`${where}.weightDecay`, weightDecay);
+  return { betas: [betas[0], betas[1]], eps, weightDecay };
+}
+
+function resolveGroup(spec: GroupSpec, index: number, defaults: { lr: number; scale: number; momentum: number; unconstrained: boolean }): ResolvedGroup {
+  if (spec === null || typeof spec !== 'object') throw new LmoError('GROUP_ROUTING', `groups[${index}] must be an object, got ${String(spec)}`);
+  const name = spec.name ?? `group${index}`;
+  if (typeof name !== 'string') fail(`groups[${index}].name must be a string, got ${String(name)}`);
+  const where = `groups[${index}] (${name})`;
+  checkKeys(spec, GROUP_KEYS, where, 'group');
+  if (spec.lr !== undefined) checkLr(`${where}.lr`, spec.lr);
+  const lr = spec.lr ?? defaults.lr;
+  if (spec.adamw !== undefined) {
+    const extra = LMO_ONLY.find((k) => spec[k] !== undefined);
+    if (extra !== undefined) fail(`${where} is an AdamW group ("adamw"), which takes no "${extra}" (that is an LMO group's)`);
+    const adamw = resolveAdamW(spec.adamw, `${where}.adamw`);
+    return { index, name, lr, norm: undefined, scale: 1, momentum: 1, unconstrained: true, adamw };
+  }
+  if (!spec.norm || typeof spec.norm.lmo !== 'function') {
+    throw new LmoError('UNKNOWN_NORM', `${where}: "norm" must be a Norm, e.g. spectral() or sign() (or give "adamw" for an AdamW group)`);
+  }
+  if (spec.momentum !== undefined) checkMomentum(`${where}.momentum`, spec.momentum);
+  if (spec.scale !== undefined) checkScale(`${where}.scale`, spec.scale);
+  checkBool(`${where}.unconstrained`, spec.unconstrained);
+  return {
+    index,
+    name,
+    lr,
+    norm: spec.norm,
+    scale: spec.scale ?? defaults.scale,
+    momentum: spec.momentum ?? defaults.momentum,
+    unconstrained: spec.unconstrained ?? defaults.unconstrained,
+    adamw: undefined,
+  };
+}
+
+/**
+ * Validates every option (throwing an `LmoError` that names the first bad one, unknown ones
+ * included) and fills in defaults.
+ */
+export function resolveOptions(options: OptimizerOptions, extraKeys: readonly string[] = []): ResolvedOptions {
   if (options === null || typeof options !== 'object') fail('options must be an object with at least { lr }');
+  checkKeys(options, [...OPTION_KEYS, ...extraKeys], 'options', 'optimizer');
   if (options.lr === undefined) fail('lr is required (the base learning rate γ, e.g. 2 ** -8), got undefined');
   checkLr('lr', options.lr);
   const momentum = options.momentum ?? 0.1;
@@ -107,6 +194,9 @@ export function resolveOptions(options: OptimizerOptions): ResolvedOptions {
   if (nonFinite !== 'throw' && nonFinite !== 'skip' && nonFinite !== 'ignore') {
     fail(`nonFinite must be "throw", "skip" or "ignore", got "${String(nonFinite)}"`);
   }
+  if (options.clip !== undefined && (typeof options.clip !== 'number' || !Number.isFinite(options.clip) || options.clip <= 0)) {
+    fail(`clip must be a finite number > 0 (the largest global gradient norm of the AdamW groups), got ${String(options.clip)}`);
+  }
   if (options.groups !== undefined && options.norm !== undefined) {
     fail('give either "groups" or "norm", not both (set each group\'s norm instead)');
   }
@@ -117,32 +207,15 @@ export function resolveOptions(options: OptimizerOptions): ResolvedOptions {
   if (!Array.isArray(specs) || specs.length === 0) {
     throw new LmoError('GROUP_ROUTING', 'groups must be a non-empty array (omit it to put every parameter in one group)');
   }
-  const groups = specs.map((spec, index): ResolvedGroup => {
-    if (spec === null || typeof spec !== 'object') throw new LmoError('GROUP_ROUTING', `groups[${index}] must be an object, got ${String(spec)}`);
-    const name = spec.name ?? `group${index}`;
-    const where = `groups[${index}] (${name})`;
-    if (typeof name !== 'string') fail(`groups[${index}].name must be a string, got ${String(name)}`);
-    if (!spec.norm || typeof spec.norm.lmo !== 'function') {
-      throw new LmoError('UNKNOWN_NORM', `${where}: "norm" must be a Norm, e.g. spectral() or sign()`);
-    }
-    if (spec.lr !== undefined) checkLr(`${where}.lr`, spec.lr);
-    if (spec.momentum !== undefined) checkMomentum(`${where}.momentum`, spec.momentum);
-    if (spec.scale !== undefined) checkScale(`${where}.scale`, spec.scale);
-    checkBool(`${where}.unconstrained`, spec.unconstrained);
-    return {
-      index,
-      name,
-      norm: spec.norm,
-      scale: spec.scale ?? scale,
-      lr: spec.lr ?? options.lr,
-      momentum: spec.momentum ?? momentum,
-      unconstrained: spec.unconstrained ?? options.unconstrained ?? false,
-    };
-  });
+  const defaults = { lr: options.lr, scale, momentum, unconstrained: options.unconstrained ?? false };
+  const groups = specs.map((spec, index) => resolveGroup(spec, index, defaults));
   const seen = new Set<string>();
   for (const g of groups) {
     if (seen.has(g.name)) throw new LmoError('GROUP_ROUTING', `two groups are named "${g.name}"; group names must be unique`);
     seen.add(g.name);
   }
-  return { groups, specs, schedule: options.schedule, light: options.light ?? false, nonFinite };
+  const light = options.light ?? false;
+  const adamwGroup = groups.find((g) => g.adamw !== undefined);
+  if (light && adamwGroup !== undefined) fail(`ScionLight (light: true) has no AdamW groups; group "${adamwGroup.name}" is one`);
+  return { groups, specs, schedule: options.schedule, light, nonFinite, clip: options.clip };
 }

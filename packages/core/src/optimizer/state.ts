@@ -8,19 +8,25 @@ import { formatShape, sameShape, sizeOf } from '../shape.js';
 
 /** The `format` tag of a saved optimizer state. */
 export const STATE_FORMAT = 'lmo-optimizer-state';
-/** The state layout version this library writes. Version 1 (no `light` flag) is still read. */
-export const STATE_VERSION = 2;
+/**
+ * The state layout version this library writes: 3, buffers by name. Versions 1 and 2 (one
+ * `momentum` array per parameter, `light` marking ScionLight's gradient buffers) are still read.
+ */
+export const STATE_VERSION = 3;
+
+/**
+ * The name of a buffer an optimizer keeps per parameter: `'momentum'` (the LMO's `d`), `'gradient'`
+ * (ScionLight's `G`), `'exp_avg'` and `'exp_avg_sq'` (AdamW's `m` and `v`).
+ */
+export type BufferName = 'momentum' | 'gradient' | 'exp_avg' | 'exp_avg_sq';
 
 /** One parameter's saved state. */
 export interface ParameterState {
   readonly name: string;
   readonly shape: readonly number[];
   readonly group: string;
-  /**
-   * The optimizer's buffer for it, row-major: the momentum `d`, or in light mode the gradient
-   * buffer `G`. Absent when it keeps none (α = 1).
-   */
-  readonly momentum?: Float32Array;
+  /** Its buffers by {@link BufferName}, row-major. Absent when it keeps none (an LMO group with α = 1). */
+  readonly buffers?: Readonly<Partial<Record<BufferName, Float32Array>>>;
 }
 
 /**
@@ -33,22 +39,17 @@ export interface OptimizerState {
   /** Steps taken (the schedule's next index). */
   readonly step: number;
   readonly skippedSteps?: number;
-  /** Whether it was saved by a ScionLight optimizer (its buffers are then gradient buffers). */
-  readonly light?: boolean;
   readonly parameters: readonly ParameterState[];
 }
 
 /** What {@link validateState} checks a state against: the optimizer's own parameters. */
-export interface StateExpectation {
-  readonly light: boolean;
-  readonly parameters: ReadonlyArray<{ readonly name: string; readonly shape: Shape; readonly buffered: boolean }>;
-}
+export type StateExpectation = ReadonlyArray<{ readonly name: string; readonly shape: Shape; readonly buffers: readonly BufferName[] }>;
 
-/** A validated state: counters and one buffer (or none) per expected parameter, in its order. */
+/** A validated state: counters and, per expected parameter in its order, its buffers by name. */
 export interface ValidatedState {
   readonly step: number;
   readonly skippedSteps: number;
-  readonly buffers: ReadonlyArray<Float32Array | undefined>;
+  readonly buffers: ReadonlyArray<ReadonlyMap<BufferName, Float32Array>>;
 }
 
 function mismatch(why: string): never {
@@ -60,24 +61,34 @@ function count(value: unknown, what: string): number {
   return value;
 }
 
+const describeBuffers = (names: readonly string[]): string => (names.length === 0 ? 'none' : names.map((n) => `"${n}"`).join(', '));
+
+/** A saved parameter's buffers by name, whatever the version (1 and 2 kept one `momentum` array). */
+function savedBuffers(p: Record<string, unknown>, version: number, light: boolean, name: string): Record<string, unknown> {
+  if (version >= 3) {
+    const b = p['buffers'] ?? {};
+    if (b === null || typeof b !== 'object' || Array.isArray(b)) mismatch(`parameter "${name}": "buffers" is not an object`);
+    return b as Record<string, unknown>;
+  }
+  return p['momentum'] === undefined ? {} : { [light ? 'gradient' : 'momentum']: p['momentum'] };
+}
+
 /**
  * Checks a state against what the optimizer expects, changing nothing: format and version,
- * counters, the same parameter names (each once), shapes, whether each has a buffer, and every
- * buffer a Float32Array of the right length holding finite values.
+ * counters, the same parameter names (each once), shapes, the same buffers per parameter, and
+ * every buffer a Float32Array of the right length holding finite values.
  * @throws LmoError `STATE_MISMATCH` naming the parameter or field at fault.
  */
 export function validateState(state: unknown, expected: StateExpectation): ValidatedState {
   if (state === null || typeof state !== 'object') mismatch('expected the object returned by getState()');
-  const s = state as Partial<OptimizerState>;
+  const s = state as Partial<OptimizerState> & { light?: unknown };
   if (s.format !== STATE_FORMAT) mismatch(`format is ${JSON.stringify(s.format)}, expected "${STATE_FORMAT}"`);
-  if (s.version !== 1 && s.version !== STATE_VERSION) mismatch(`version ${String(s.version)} is not supported (this library reads 1 and ${STATE_VERSION})`);
+  const version = s.version;
+  if (version !== 1 && version !== 2 && version !== STATE_VERSION) mismatch(`version ${String(version)} is not supported (this library reads 1 to ${STATE_VERSION})`);
   const step = count(s.step, 'step');
   const skippedSteps = s.skippedSteps === undefined ? 0 : count(s.skippedSteps, 'skippedSteps');
   const light = s.light ?? false;
   if (typeof light !== 'boolean') mismatch(`light is ${String(light)}, expected a boolean`);
-  if (light !== expected.light) {
-    mismatch(light ? 'it was saved by a ScionLight optimizer and this one is not light' : 'this optimizer is ScionLight and the state was not saved by one');
-  }
   if (!Array.isArray(s.parameters)) mismatch('"parameters" is not an array');
   const saved = new Map<string, Record<string, unknown>>();
   s.parameters.forEach((p: unknown, i) => {
@@ -87,32 +98,37 @@ export function validateState(state: unknown, expected: StateExpectation): Valid
     if (saved.has(name)) mismatch(`parameter "${name}" appears more than once in it`);
     saved.set(name, p as Record<string, unknown>);
   });
-  for (const { name } of expected.parameters) if (!saved.has(name)) mismatch(`parameter "${name}" is missing from it`);
+  for (const { name } of expected) if (!saved.has(name)) mismatch(`parameter "${name}" is missing from it`);
   for (const name of saved.keys()) {
-    if (!expected.parameters.some((p) => p.name === name)) mismatch(`it holds parameter "${name}", which this optimizer does not have`);
+    if (!expected.some((p) => p.name === name)) mismatch(`it holds parameter "${name}", which this optimizer does not have`);
   }
-  const buffers = expected.parameters.map(({ name, shape, buffered }) => {
+  const buffers = expected.map(({ name, shape, buffers: wanted }) => {
     const p = saved.get(name)!;
     const savedShape = p['shape'];
     if (!Array.isArray(savedShape) || !sameShape(savedShape as number[], shape)) {
       mismatch(`parameter "${name}" has shape ${Array.isArray(savedShape) ? formatShape(savedShape as number[]) : String(savedShape)} in it, expected ${formatShape(shape)}`);
     }
     if (p['group'] !== undefined && typeof p['group'] !== 'string') mismatch(`parameter "${name}": group is ${String(p['group'])}, expected a string`);
-    const m = p['momentum'];
-    if (!buffered) {
-      if (m !== undefined) mismatch(`parameter "${name}" has a buffer in it, but this optimizer keeps none for it`);
-      return undefined;
+    const given = savedBuffers(p, version, light, name);
+    const have = Object.keys(given).filter((k) => given[k] !== undefined);
+    if (have.length !== wanted.length || !wanted.every((w) => have.includes(w))) {
+      const lightHint = have.includes('gradient') !== wanted.includes('gradient') ? ' (ScionLight keeps "gradient" buffers, other LMO optimizers "momentum")' : '';
+      mismatch(`parameter "${name}" has buffers ${describeBuffers(have)} in it, but this optimizer keeps ${describeBuffers(wanted)} for it${lightHint}`);
     }
-    if (m === undefined) mismatch(`parameter "${name}" has no buffer in it`);
     const size = sizeOf(shape);
-    if (!(m instanceof Float32Array) || m.length !== size) {
-      const got = m instanceof Float32Array ? `a Float32Array of length ${m.length}` : Object.prototype.toString.call(m);
-      mismatch(`the buffer of "${name}" must be a Float32Array of length ${size}, got ${got}`);
-    }
-    for (let i = 0; i < m.length; i++) {
-      if (!Number.isFinite(m[i]!)) mismatch(`the buffer of "${name}" holds ${String(m[i])} at index ${i}; expected finite values`);
-    }
-    return m;
+    return new Map(
+      wanted.map((buffer) => {
+        const m = given[buffer];
+        if (!(m instanceof Float32Array) || m.length !== size) {
+          const got = m instanceof Float32Array ? `a Float32Array of length ${m.length}` : Object.prototype.toString.call(m);
+          mismatch(`the "${buffer}" buffer of "${name}" must be a Float32Array of length ${size}, got ${got}`);
+        }
+        for (let i = 0; i < m.length; i++) {
+          if (!Number.isFinite(m[i]!)) mismatch(`the "${buffer}" buffer of "${name}" holds ${String(m[i])} at index ${i}; expected finite values`);
+        }
+        return [buffer, m] as const;
+      }),
+    );
   });
   return { step, skippedSteps, buffers };
 }

@@ -1,4 +1,5 @@
 import type { FusedKernels, MatmulOptions, RunOptions, Shape, TensorBackend } from '../backend/contract.js';
+import { ImmediateExecution } from '../backend/immediate.js';
 import { LmoError } from '../errors.js';
 import { matmul } from './matmul.js';
 import { newtonSchulz } from './newton-schulz.js';
@@ -30,8 +31,12 @@ export type ReferenceBackend = TensorBackend<RefTensor, 'sync'>;
  */
 export function createReferenceBackend(options: ReferenceBackendOptions = {}): ReferenceBackend {
   const fused: FusedKernels<RefTensor> = options.fusedNewtonSchulz === false ? {} : { newtonSchulz };
-  /** The scopes being recorded, innermost last: their writes and commit callbacks. */
-  const scopes: Array<{ writes: Array<readonly [RefTensor, RefTensor]>; commits: Array<() => void> }> = [];
+  const execution = new ImmediateExecution<RefTensor>({
+    allFinite: ops.allFinite,
+    commit: (writes) => {
+      for (const { target, value } of writes) ops.assign(target, value);
+    },
+  });
   const backend: ReferenceBackend = {
     name: options.name ?? 'reference',
     mode: 'sync',
@@ -72,31 +77,10 @@ export function createReferenceBackend(options: ReferenceBackendOptions = {}): R
       if (!sameShape(target.shape, value.shape)) {
         throw new LmoError('SHAPE_MISMATCH', `assign: value ${formatShape(value.shape)} does not have the target's shape ${formatShape(target.shape)}`);
       }
-      const scope = scopes[scopes.length - 1];
-      if (scope === undefined) ops.assign(target, value);
-      else scope.writes.push([target, value]);
+      execution.assign(target, value);
     },
     dispose: () => {},
-    run(fn: () => void, opts: RunOptions<RefTensor> = {}): boolean {
-      if (opts.guard !== undefined && !ops.allFinite(opts.guard)) return false;
-      const scope = { writes: [] as Array<readonly [RefTensor, RefTensor]>, commits: opts.onCommit ? [opts.onCommit] : [] };
-      scopes.push(scope);
-      try {
-        fn();
-      } finally {
-        scopes.pop();
-      }
-      const outer = scopes[scopes.length - 1];
-      if (outer !== undefined) {
-        // nested: applied with the outer scope
-        outer.writes.push(...scope.writes);
-        outer.commits.push(...scope.commits);
-        return true;
-      }
-      for (const [target, value] of scope.writes) ops.assign(target, value);
-      for (const commit of scope.commits) commit();
-      return true;
-    },
+    run: (fn: () => void, opts?: RunOptions<RefTensor>): boolean => execution.run(fn, opts),
 
     fused,
   };

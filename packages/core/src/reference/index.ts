@@ -12,8 +12,6 @@
  * @packageDocumentation
  * @module @lmo/core/reference
  */
-export { RefTensor, sizeOf, sameShape, formatShape } from './tensor.js';
-export { matmul } from './matmul.js';
-export type { MatmulArrayOptions } from './matmul.js';
-export { createReferenceBackend, referenceBackend } from './backend.js';
-export type { ReferenceBackend, ReferenceBackendOptions } from './backend.js';
+export { RefTensor } from './tensor.js';
+export { matmul, type MatmulArrayOptions } from './matmul.js';
+export { createReferenceBackend, referenceBackend, type ReferenceBackend, type ReferenceBackendOptions } from './backend.js';

@@ -73,7 +73,7 @@ function transpose64(a: Float64Array, m: number, n: number): Float64Array {
  *
  * @example
  * ```ts
- * import { QUINTIC } from '@lmo/core/backend';
+ * import { QUINTIC, polynomialSteps64 } from '@lmo/core/testing';
  * import { polynomialSteps64 } from '@lmo/core/testing';
  * const want = polynomialSteps64(x, 128, 512, Array(5).fill(QUINTIC));
  * ```

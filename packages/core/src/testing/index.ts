@@ -13,8 +13,7 @@
  * @packageDocumentation
  * @module @lmo/core/testing
  */
-export { conformanceCheckIds, prepareConformance, runConformance, type ConformanceOptions, type ConformanceReport, type PreparedCheck } from './suite.js';
-export { DEFAULT_TOLERANCES, type ConformanceTolerances } from './checks/index.js';
-export { ConformanceFailure } from './assert.js';
+export { conformanceCheckIds, runConformance, type ConformanceOptions, type ConformanceReport } from './suite.js';
 export { relativeError } from './relative-error.js';
 export { polynomialSteps64 } from './float64.js';
+export { POLAR_EXPRESS, QUINTIC } from '../orthogonalize/coefficients.js';

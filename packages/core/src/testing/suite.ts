@@ -8,7 +8,12 @@ import { rngFor } from './harness.js';
 
 /** Options of the suite. */
 export interface ConformanceOptions {
-  /** Loosen (or tighten) tolerances, e.g. `{ matmul: 1e-3 }` for a GPU backend. See {@link ConformanceTolerances}. */
+  /**
+   * Loosen (or tighten) tolerances, e.g. `{ matmul: 1e-3 }` for a GPU backend. Defaults:
+   * `elementwise` 1e-5 (`|got − want| ≤ tol·|want|`), `reduction` 1e-5 (`≤ tol·√n·|want|` over `n`
+   * values), `matmul` 1e-4 (`≤ tol·‖row of op(a)‖·‖column of op(b)‖`; TF32 or half-precision engines
+   * need about 1e-2), `newtonSchulz` 1e-4 (`‖got − want‖_F ≤ tol·‖want‖_F`).
+   */
   readonly tolerance?: Partial<ConformanceTolerances>;
   /**
    * Checks not to run, each with the reason. A key is a check id from {@link conformanceCheckIds}

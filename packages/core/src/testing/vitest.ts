@@ -19,8 +19,6 @@ import { beforeAll, describe, it } from 'vitest';
 import type { TensorBackend } from '../backend/contract.js';
 import { prepareConformance, type ConformanceOptions } from './suite.js';
 
-export type { ConformanceOptions } from './suite.js';
-
 /**
  * Registers the conformance suite for a backend: one `describe` named
  * `backend conformance: {name}`, one nested `describe` per group, one `it` per check.

@@ -24,7 +24,7 @@ export function values(x: RefTensor): number[] {
 export function plainState(state: OptimizerState): unknown {
   return {
     ...state,
-    parameters: state.parameters.map((p) => ({ ...p, shape: [...p.shape], momentum: p.momentum ? Array.from(p.momentum) : undefined })),
+    parameters: state.parameters.map((p) => ({ ...p, shape: [...p.shape], buffers: p.buffers === undefined ? undefined : Object.fromEntries(Object.entries(p.buffers).map(([k, v]) => [k, Array.from(v!)])) })),
   };
 }
 
@@ -116,9 +116,18 @@ export function asyncBackend<T>(inner: TensorBackend<T, 'sync'>): AsyncDouble<T>
         };
       }),
   });
+  const { host: _host, ...eager } = inner;
+  void _host;
+  const disposed = new Set<T>();
   const backend: TensorBackend<T, 'async'> = {
-    ...inner,
+    ...eager,
     mode: 'async',
+    isTensor: (x): x is T => inner.isTensor(x) && !disposed.has(x),
+    // in call order, like every other effect of an asynchronous backend
+    dispose: (x) => {
+      if (deferred.pending > 0) void deferred.enqueue(() => void disposed.add(x));
+      else disposed.add(x);
+    },
     name: `async(${inner.name})`,
     read: (x) => deferred.enqueue(() => later(() => inner.read(x))),
     allFinite: (xs) => deferred.enqueue(() => later(() => inner.allFinite(xs))),

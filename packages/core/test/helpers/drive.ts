@@ -69,10 +69,10 @@ export function driveSync(
       const saved = state.parameters.find((s) => s.name === p.name);
       expect(saved, p.name).toBeDefined();
       if (p.d === undefined) {
-        expect(saved!.momentum, `${p.name} keeps no buffer`).toBeUndefined();
+        expect(saved!.buffers, `${p.name} keeps no buffer`).toBeUndefined();
       } else {
-        expect(saved!.momentum, `${p.name} keeps a buffer`).toBeInstanceOf(Float32Array);
-        expect(relError(saved!.momentum!, p.d.data), `buffer of ${p.name} at step ${k}`).toBeLessThanOrEqual(tol);
+        expect(saved!.buffers?.momentum, `${p.name} keeps a buffer`).toBeInstanceOf(Float32Array);
+        expect(relError(saved!.buffers!.momentum!, p.d.data), `buffer of ${p.name} at step ${k}`).toBeLessThanOrEqual(tol);
       }
     }
     expect(opt.stepCount).toBe(k + 1);

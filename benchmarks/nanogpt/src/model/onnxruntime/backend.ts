@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { onnxBackend, type OnnxBackend, type OnnxTensor } from '@lmo/onnxruntime';
+import { onnxBackend, sessionOptions, type OnnxBackend, type OnnxTensor } from '@lmo/onnxruntime';
 import type * as ort from 'onnxruntime-node';
 import type { Batch } from '../../data/batch.js';
 import { createParamsFrom, type LossAndGrads, type ModelBackend, type ParamMap } from '../backend.js';
@@ -11,16 +11,10 @@ type Ort = typeof ort;
 /** Options of {@link OnnxModelBackend.create}. */
 export interface OnnxModelOptions {
   /**
-   * onnxruntime's `intraOpNumThreads` for the model and the optimizer sessions. Default: the
-   * `NANOGPT_ORT_THREADS` environment variable, else every core (`os.availableParallelism()`).
+   * onnxruntime's `intraOpNumThreads` for the model and the optimizer sessions. Default
+   * {@link modelThreads}.
    */
   readonly intraOpNumThreads?: number;
-  /**
-   * Let onnxruntime's intra-op worker threads spin while waiting for work. Default `false`: on a
-   * shared or loaded machine spinning workers steal the cores the other workers need (measured here on
-   * 2 busy cores: 136 ms per training step with spinning, 73 ms without).
-   */
-  readonly allowSpinning?: boolean;
 }
 
 /** Counters of the model's own sessions (the optimizer's are in `tensors.stats`). */
@@ -31,7 +25,8 @@ export interface OnnxModelStats {
   runs: number;
 }
 
-function defaultThreads(): number {
+/** The intra-op threads of the model's sessions: the `NANOGPT_ORT_THREADS` environment variable, else every core. */
+export function modelThreads(): number {
   const env = process.env['NANOGPT_ORT_THREADS'];
   const n = env === undefined ? NaN : Number(env);
   return Number.isInteger(n) && n > 0 ? n : availableParallelism();
@@ -41,23 +36,6 @@ function defaultThreads(): number {
 export async function loadOrt(): Promise<Ort> {
   const ortNode = (await import('onnxruntime-node')) as unknown as Ort & { default?: Ort };
   return ortNode.InferenceSession !== undefined ? ortNode : ortNode.default!;
-}
-
-/**
- * The session options of the model's graphs (and of other benchmark graphs that should run alike).
- * Without onnxruntime's memory pattern (one block per run, planned ahead) each session's tensors
- * come from its arena one by one: the training run's peak memory drops by about 60 MB, at the same
- * speed (measured on nanoGPT's CPU config).
- */
-export function modelSessionOptions(options: OnnxModelOptions = {}): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    enableMemPattern: false,
-    intraOpNumThreads: options.intraOpNumThreads ?? defaultThreads(),
-    extra: { session: { intra_op: { allow_spinning: options.allowSpinning === true ? '1' : '0' } } },
-  };
 }
 
 /**
@@ -94,11 +72,9 @@ export class OnnxModelBackend implements ModelBackend<OnnxTensor> {
   /** Loads onnxruntime-node and builds the backend (graphs are compiled on first use). */
   static async create(config: GPTConfig, options: OnnxModelOptions = {}): Promise<OnnxModelBackend> {
     const api = await loadOrt();
-    const sessionOptions = modelSessionOptions(options);
-    const threads = sessionOptions.intraOpNumThreads!;
-    const extra = sessionOptions.extra as Record<string, unknown>;
-    const optimizer = onnxBackend({ executionProviders: ['cpu'], intraOpNumThreads: threads, sessionOptions: { extra } });
-    return new OnnxModelBackend(api, config, sessionOptions, optimizer);
+    // the model's sessions run as the optimizer's do: @lmo/onnxruntime's settings (no spinning, no memory pattern)
+    const settings = { intraOpNumThreads: options.intraOpNumThreads ?? modelThreads() };
+    return new OnnxModelBackend(api, config, sessionOptions(settings), onnxBackend(settings));
   }
 
   /** Number of compiled model sessions (one per graph kind and batch size used so far). */

@@ -76,12 +76,17 @@ export function poke(h: Host, i: number, v: number): Host {
   return h;
 }
 
-/** The 2-D shapes the arithmetic checks run on (edge cases included). */
+/**
+ * The 2-D shapes the arithmetic checks run on (edge cases included). The square one catches a
+ * backend that confuses the two axes where the shapes alone cannot tell them apart (a reduction
+ * along the wrong axis, a row broadcast down the columns).
+ */
 export const SHAPES_2D: readonly Shape[] = [
   [1, 1],
   [1, 9],
   [9, 1],
   [3, 5],
+  [6, 6],
   [17, 33],
 ];
 

@@ -132,6 +132,33 @@ export function dataChecks(): Check[] {
       },
     },
     {
+      id: 'data.fromArray.checked',
+      async run({ b }) {
+        // A tensor whose data does not fill its shape would read past its values (NaN, garbage) in
+        // every later step: fromArray must refuse it where it enters.
+        const bad: Array<[Float32Array, Shape]> = [
+          [new Float32Array(3), [2, 2]],
+          [new Float32Array(5), [2, 2]],
+          [new Float32Array(4), [-2, -2]],
+          [new Float32Array(4), [2.5, 1.6]],
+          [new Float32Array(4), [4, Number.NaN]],
+        ];
+        for (const [data, shape] of bad) {
+          let thrown: unknown;
+          try {
+            b.dispose(b.fromArray(data, shape));
+          } catch (error) {
+            thrown = error;
+          }
+          const e = thrown as { name?: unknown; code?: unknown } | undefined;
+          check(
+            e?.name === 'LmoError' && e.code === 'SHAPE_MISMATCH',
+            `fromArray(${data.length} values, ${fmtShape(shape)}) must throw an LmoError with code SHAPE_MISMATCH, ${thrown === undefined ? 'but it returned a tensor' : `got ${String(thrown)}`}`,
+          );
+        }
+      },
+    },
+    {
       id: 'data.transpose',
       async run({ b, rng }) {
         for (const shape of [[1, 1], [1, 7], [7, 1], [3, 5], [33, 17]] as [number, number][]) {

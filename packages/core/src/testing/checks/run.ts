@@ -154,5 +154,22 @@ export function runChecks(): Check[] {
         });
       },
     },
+    {
+      id: 'effects.dispose.order',
+      needs: 'mode.async',
+      async run({ b, rng }) {
+        // A run issued without waiting, then its input disposed at once (what a caller who forgot
+        // `await` does): the run must still see the input; dispose takes effect in call order.
+        const h = randn(rng, [2, 3]);
+        await withTensors(b, [{ data: new Float32Array(6), shape: [2, 3] }], async (target) => {
+          const x = b.fromArray(h.data, h.shape);
+          const ran = b.run(() => b.assign(target, b.scale(x, 2)));
+          b.dispose(x);
+          await ran;
+          expectExact(await readValues(b, target, 6, 'target'), map64(h, (e) => Math.fround(2 * e)), 'a run issued before dispose(x) must still read x');
+          check(!b.isTensor(x), 'isTensor(x) must be false once the work issued before dispose(x) has finished');
+        });
+      },
+    },
   ];
 }

@@ -1,0 +1,147 @@
+// What is known of every value of a graph before training: its element type, its static shape,
+// and — for values that do not depend on the data or on trainable initializers (frozen
+// initializers, Constants, shapes, and what is computed from them) — its contents.
+// Shapes and types of computed values come from one run of the model on zero-filled inputs
+// (onnxruntime's own shape inference, whatever ops the graph uses), the "probe".
+// Internal.
+
+import type * as ort from 'onnxruntime-common';
+import type { ModelProto, ValueInfoProto } from '../onnx/schema.js';
+import { encodeModelProto } from '../onnx/schema.js';
+import { ELEM_TYPES, elementCount, numericValues, typeName } from '../onnx/tensor-data.js';
+import { numericValuesOfConstant } from './constants.js';
+import { trainingError } from './errors.js';
+import type { Graph } from './graph.js';
+
+/** A tensor's static description. */
+export interface ValueInfo {
+  readonly dtype: number;
+  readonly shape: readonly number[];
+}
+
+/** Types, shapes and static contents of a graph's values. */
+export class ValueFacts {
+  readonly #info = new Map<string, ValueInfo>();
+  readonly #contents = new Map<string, () => number[]>();
+  readonly #cache = new Map<string, number[]>();
+
+  set(name: string, info: ValueInfo, contents?: () => number[]): void {
+    this.#info.set(name, info);
+    if (contents !== undefined) this.#contents.set(name, contents);
+  }
+
+  has(name: string): boolean {
+    return this.#info.has(name);
+  }
+
+  info(name: string): ValueInfo {
+    const info = this.#info.get(name);
+    if (info === undefined) throw new Error(`no shape known for value "${name}"`);
+    return info;
+  }
+
+  /** The contents of a static value, or `undefined` when it depends on data or trainable weights. */
+  constant(name: string): number[] | undefined {
+    let values = this.#cache.get(name);
+    if (values === undefined) {
+      const read = this.#contents.get(name);
+      if (read === undefined) return undefined;
+      values = read();
+      this.#cache.set(name, values);
+    }
+    return values;
+  }
+}
+
+/** Ops whose outputs differ between runs on the same inputs: never static. */
+const RANDOM = new Set(['RandomNormal', 'RandomNormalLike', 'RandomUniform', 'RandomUniformLike', 'Multinomial', 'Bernoulli', 'Dropout']);
+/** Ops whose outputs depend on their input's shape only. */
+const SHAPE_ONLY = new Set(['Shape', 'Size']);
+
+/** The static shape of a graph input: every dimension a number, or an error naming the input. */
+export function staticShape(input: ValueInfoProto): ValueInfo {
+  const name = input.name ?? '';
+  const tensor = input.type?.tensorType;
+  if (tensor === undefined) throw trainingError('UNSUPPORTED_SHAPE', `input "${name}" is not a tensor`);
+  const dtype = tensor.elemType ?? 0;
+  const dims = tensor.shape?.dim;
+  if (dims === undefined) throw trainingError('UNSUPPORTED_SHAPE', `input "${name}" has no shape: export the model with static shapes`);
+  const shape = dims.map((d, i) => {
+    if (d.dimValue === undefined || d.dimValue <= 0) {
+      const what = d.dimParam !== undefined && d.dimParam !== '' ? `the dynamic dimension "${d.dimParam}"` : 'an unknown dimension';
+      throw trainingError('UNSUPPORTED_SHAPE', `input "${name}" has ${what} at axis ${i}; training needs static shapes (export without dynamic_axes, or fix the dimension)`);
+    }
+    return d.dimValue;
+  });
+  return { dtype, shape };
+}
+
+/** Runs a model on feeds and returns every output (the caller creates and releases the session). */
+export type ProbeRun = (model: Uint8Array, feeds: Record<string, ort.Tensor>, makeTensor: typeof ort.Tensor) => Promise<Record<string, ort.Tensor>>;
+
+function zeros(type: string, n: number): ort.Tensor['data'] {
+  switch (type) {
+    case 'float32':
+      return new Float32Array(n);
+    case 'float64':
+      return new Float64Array(n);
+    case 'int64':
+      return new BigInt64Array(n);
+    case 'int32':
+      return new Int32Array(n);
+    case 'bool':
+    case 'uint8':
+      return new Uint8Array(n);
+    case 'int8':
+      return new Int8Array(n);
+    default:
+      throw trainingError('BACKEND', `inputs of type ${type} are not supported`);
+  }
+}
+
+/**
+ * The facts of every value of `graph`: initializers and inputs from the file, computed values from a
+ * probe run. `frozen(name)` says which initializers keep their values (the others train).
+ */
+export async function probeFacts(model: ModelProto, graph: Graph, frozen: (name: string) => boolean, run: ProbeRun, Tensor: typeof ort.Tensor): Promise<ValueFacts> {
+  const facts = new ValueFacts();
+  const isStatic = new Set<string>();
+  for (const [name, t] of graph.initializers) {
+    const info = { dtype: t.dataType ?? 0, shape: [...t.dims] };
+    if (frozen(name)) {
+      isStatic.add(name);
+      facts.set(name, info, () => numericValues(t));
+    } else {
+      facts.set(name, info);
+    }
+  }
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [name, input] of graph.inputs) {
+    const info = staticShape(input);
+    facts.set(name, info);
+    feeds[name] = new Tensor(typeName(info.dtype) as 'float32', zeros(typeName(info.dtype), elementCount(info.shape)) as Float32Array, [...info.shape]);
+  }
+  const outputs = graph.nodes.flatMap((n) => n.outputs.filter((o) => o !== ''));
+  const probe: ModelProto = { ...model, graph: { ...model.graph!, output: outputs.map((name) => ({ name })) } };
+  const results = await run(encodeModelProto(probe), feeds, Tensor);
+  for (const node of graph.nodes) {
+    const constant = node.opType === 'Constant' && node.domain === '';
+    const fixed =
+      constant ||
+      (SHAPE_ONLY.has(node.opType) && node.domain === '') ||
+      (!RANDOM.has(node.opType) && node.inputs.length > 0 && node.inputs.every((i) => i === '' || isStatic.has(i)));
+    node.outputs.forEach((o, k) => {
+      if (o === '') return;
+      const tensor = results[o];
+      if (tensor === undefined) throw trainingError('BACKEND', `onnxruntime computed no value for "${o}" (node "${node.name}", ${node.opType})`);
+      const dtype = ELEM_TYPES[tensor.type] ?? 0;
+      const info = { dtype, shape: tensor.dims.map(Number) };
+      if (!fixed) return facts.set(o, info);
+      isStatic.add(o);
+      const fromAttribute = constant && k === 0 ? numericValuesOfConstant(node) : undefined;
+      const data = tensor.data;
+      facts.set(o, info, () => fromAttribute ?? Array.from(data as ArrayLike<number | bigint>, Number));
+    });
+  }
+  return facts;
+}

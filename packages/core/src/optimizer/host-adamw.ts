@@ -1,0 +1,206 @@
+/**
+ * AdamW on a backend's host arrays (`TensorBackend.host`): the same update as the AdamW groups of
+ * the tensor path, as one WebAssembly SIMD pass per parameter over flat memory instead of a graph
+ * of primitives. Four regions of one memory hold every parameter, its gradient and both moments
+ * (`exp_avg`, `exp_avg_sq`) back to back, each parameter at an offset that is a multiple of four
+ * floats. A step, in the backend's call order:
+ *
+ * 1. copies the gradients in (and the parameters, unless they are the arrays its last step made),
+ * 2. sums their squares in float64: the clip coefficient `c = min(1, clip/(‖g‖ + 10⁻⁶))`, and the
+ *    non-finite check (the sum is finite exactly when every gradient is),
+ * 3. updates every element, four lanes at a time (float32, as PyTorch's AdamW):
+ *    `m ← β₁m + (1 − β₁)c·g;  v ← β₂v + (1 − β₂)c²g²;  x ← (1 − γλ)x − γ/(1 − β₁ᵗ) · m/(√v/√(1 − β₂ᵗ) + ε)`,
+ * 4. hands each parameter a fresh array of its new values (one copy out; arrays already given out
+ *    are never written again).
+ *
+ * The moments change only once every check has passed, so a step that fails changes nothing.
+ */
+import type { HostArrays, MaybePromise } from '../backend/contract.js';
+import { andThen } from '../backend/maybe.js';
+import { LmoError } from '../errors.js';
+import { sizeOf } from '../shape.js';
+import { AdamWKernels } from '../wasm/adamw-kernels.js';
+import type { ParameterPlan, UpdateItem, UpdateRule } from './rule.js';
+import type { BufferName } from './state.js';
+
+interface Place {
+  readonly offset: number;
+  readonly size: number;
+}
+
+const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
+
+/** A stretch of neighbouring parameters (in memory) that one kernel call covers. */
+interface Run {
+  /** Offset and length in floats. */
+  offset: number;
+  length: number;
+  /** A parameter of the stretch: its group and rank give the stretch's numbers. */
+  readonly plan: ParameterPlan;
+}
+
+/** Whether a parameter is decayed, and its group: what its kernel numbers depend on. */
+const runKey = (plan: ParameterPlan): string => `${plan.group.index}:${plan.shape.length >= 2}`;
+
+/** Places merged into runs of neighbours with the same key (`same`: whether two plans may share a run). */
+function contiguous(places: ReadonlyArray<Place & { readonly plan: ParameterPlan }>, same: (a: ParameterPlan, b: ParameterPlan) => boolean): Run[] {
+  const runs: Run[] = [];
+  for (const p of [...places].sort((a, b) => a.offset - b.offset)) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && same(last.plan, p.plan) && last.offset + last.length === p.offset) last.length += roundUp4(p.size);
+    else runs.push({ offset: p.offset, length: roundUp4(p.size), plan: p.plan });
+  }
+  return runs;
+}
+
+const anyRun = (): boolean => true;
+const sameNumbers = (a: ParameterPlan, b: ParameterPlan): boolean => runKey(a) === runKey(b);
+
+/** The optimizer's counters, read and moved inside the step's turn. */
+export interface StepCounters {
+  step(): number;
+  applied(): void;
+  skipped(): void;
+}
+
+export class HostAdamW<T> {
+  readonly #host: HostArrays<T>;
+  #kernels: AdamWKernels | undefined;
+  #places = new Map<string, Place>();
+  /** Floats per region. */
+  #length = 0;
+  /** The runs of a step over every parameter: for the sum of squares, and for the update. */
+  #all: { readonly squares: Run[]; readonly update: Run[] } = { squares: [], update: [] };
+  /** The arrays the last step handed to each parameter (their values are still in the first region). */
+  readonly #given = new Map<string, Float32Array>();
+
+  constructor(host: HostArrays<T>) {
+    this.#host = host;
+  }
+
+  /** Bytes of its memory: the staging copies of parameters and gradients, and both moments. */
+  get bytes(): number {
+    return this.#kernels?.memory.buffer.byteLength ?? 0;
+  }
+
+  /**
+   * Lays the parameters out (again, after `add`), keeping the moments of those already placed: by
+   * group, the decayed matrices first, so that a whole step is a few long kernel runs.
+   */
+  layout(plans: readonly ParameterPlan[]): void {
+    const places = new Map<string, Place>();
+    let length = 0;
+    const order = (p: ParameterPlan): number => 2 * p.group.index + (p.shape.length >= 2 ? 0 : 1);
+    for (const plan of [...plans].sort((a, b) => order(a) - order(b))) {
+      const size = sizeOf(plan.shape);
+      places.set(plan.name, { offset: length, size });
+      length += roundUp4(size);
+    }
+    const kernels = new AdamWKernels(16 * Math.max(length, 4));
+    if (this.#kernels !== undefined) {
+      for (const [name, old] of this.#places) {
+        const place = places.get(name)!;
+        for (const k of [0, 2, 3]) this.#region(k, kernels, length).set(this.#region(k).subarray(old.offset, old.offset + old.size), place.offset);
+      }
+    }
+    this.#kernels = kernels;
+    this.#places = places;
+    this.#length = length;
+    const placed = plans.map((plan) => ({ ...places.get(plan.name)!, plan }));
+    this.#all = { squares: contiguous(placed, anyRun), update: contiguous(placed, sameNumbers) };
+  }
+
+  /** Region `k` of the memory: 0 parameters, 1 gradients, 2 first moments, 3 second moments. */
+  #region(k: number, kernels = this.#kernels!, length = this.#length): Float32Array {
+    return new Float32Array(kernels.memory.buffer, 4 * k * length, length);
+  }
+
+  /** One step of `items` (their gradients given), when its turn comes. */
+  step(rule: UpdateRule, items: readonly UpdateItem<T>[], counters: StepCounters): MaybePromise<void> {
+    const params = items.map((item) => item.param);
+    const ran = this.#host.run([...params, ...items.map((item) => item.grad)], params, (arrays) => {
+      const kernels = this.#kernels!;
+      const [p, g] = [this.#region(0), this.#region(1)];
+      const places = items.map((item) => this.#places.get(item.plan.name)!);
+      items.forEach((item, i) => {
+        const { offset, size } = places[i]!;
+        if (arrays[i] !== this.#given.get(item.plan.name)) p.set(arrays[i]!.subarray(0, size), offset);
+        g.set(arrays[items.length + i]!.subarray(0, size), offset);
+      });
+      // a step over every parameter uses the layout's runs; a step that skips some, runs of its own
+      const placed = items.length === this.#places.size ? undefined : places.map((place, i) => ({ ...place, plan: items[i]!.plan }));
+      const runs = placed === undefined ? this.#all : { squares: contiguous(placed, anyRun), update: contiguous(placed, sameNumbers) };
+      const total = runs.squares.reduce((sum, r) => sum + kernels.sumSquares(4 * (this.#length + r.offset), 4 * r.length), 0);
+      if (!Number.isFinite(total) && rule.nonFinite !== 'ignore') {
+        if (rule.nonFinite === 'skip') {
+          counters.skipped();
+          return undefined;
+        }
+        const names = items.flatMap((item, i) => (Number.isFinite(kernels.sumSquares(4 * (this.#length + places[i]!.offset), 4 * roundUp4(places[i]!.size))) ? [] : [`"${item.plan.name}"`]));
+        throw new LmoError('NON_FINITE_GRADIENT', `a gradient contains NaN or Inf (in ${names.join(', ')}); nothing was updated`);
+      }
+      const c = rule.clip === undefined ? 1 : Math.min(1, rule.clip / (Math.sqrt(total) + 1e-6));
+      const t = counters.step() + 1;
+      const lrs = new Map(runs.update.map((r) => [r.plan.group, 0]));
+      for (const group of lrs.keys()) lrs.set(group, rule.learningRate(group, t - 1));
+      const at = (offset: number): [number, number, number, number] => [4 * offset, 4 * (this.#length + offset), 4 * (2 * this.#length + offset), 4 * (3 * this.#length + offset)];
+      for (const r of runs.update) {
+        const { betas, eps, weightDecay } = r.plan.group.adamw!;
+        const lr = lrs.get(r.plan.group)!;
+        kernels.adamw(4 * r.length, ...at(r.offset), {
+          beta1: betas[0],
+          c1: (1 - betas[0]) * c,
+          beta2: betas[1],
+          c2: (1 - betas[1]) * c * c,
+          s2: 1 / Math.sqrt(1 - betas[1] ** t),
+          eps,
+          decay: r.plan.shape.length >= 2 ? 1 - lr * weightDecay : 1,
+          step: -lr / (1 - betas[0] ** t),
+        });
+      }
+      const fresh = items.map((item, i) => {
+        const values = p.slice(places[i]!.offset, places[i]!.offset + places[i]!.size);
+        this.#given.set(item.plan.name, values);
+        return values;
+      });
+      counters.applied();
+      return fresh;
+    });
+    return andThen(ran, () => undefined);
+  }
+
+  /** Both moments of every parameter, after every step issued before. */
+  read(plans: readonly ParameterPlan[]): MaybePromise<Array<ReadonlyMap<BufferName, Float32Array>>> {
+    let snapshot: Array<ReadonlyMap<BufferName, Float32Array>> = [];
+    const ran = this.#host.run([], [], () => {
+      snapshot = plans.map((plan) => {
+        const { offset, size } = this.#places.get(plan.name)!;
+        return new Map([
+          ['exp_avg', this.#region(2).slice(offset, offset + size)],
+          ['exp_avg_sq', this.#region(3).slice(offset, offset + size)],
+        ]);
+      });
+      return undefined;
+    });
+    return andThen(ran, () => snapshot);
+  }
+
+  /** Writes validated moments (per plan) and calls `restore`, in call order. */
+  write(plans: readonly ParameterPlan[], buffers: ReadonlyArray<ReadonlyMap<BufferName, Float32Array>>, restore: () => void): MaybePromise<void> {
+    const ran = this.#host.run([], [], () => {
+      plans.forEach((plan, i) => {
+        const { offset } = this.#places.get(plan.name)!;
+        this.#region(2).set(buffers[i]!.get('exp_avg')!, offset);
+        this.#region(3).set(buffers[i]!.get('exp_avg_sq')!, offset);
+      });
+      restore();
+      return undefined;
+    });
+    return andThen(ran, () => undefined);
+  }
+
+  dispose(): void {
+    this.#kernels = undefined;
+    this.#given.clear();
+  }
+}
