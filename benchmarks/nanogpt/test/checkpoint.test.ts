@@ -55,17 +55,17 @@ describe('the format', () => {
     const v = c.config.vocabSize;
     expect(st.tensors.get('transformer.wte.weight')).toMatchObject({ dtype: 'F32', shape: [v, 16] });
     expect(st.tensors.get('transformer.h.1.attn.c_attn.weight')).toMatchObject({ dtype: 'F32', shape: [48, 16] });
-    expect(st.tensors.get('optimizer.parameters.transformer.h.1.attn.c_attn.weight.momentum')).toMatchObject({ dtype: 'F32', shape: [48, 16] });
+    expect(st.tensors.get('optimizer.parameters.transformer.h.1.attn.c_attn.weight.buffers.momentum')).toMatchObject({ dtype: 'F32', shape: [48, 16] });
     expect([...st.tensors.keys()].every((k) => k.startsWith('transformer.') || k.startsWith('optimizer.'))).toBe(true);
     expect(Object.keys(st.metadata).sort()).toEqual(['checksum', 'format', 'optimizer_state', 'record', 'run', 'sha256', 'version']);
     expect(JSON.parse(st.metadata['run']!)).toMatchObject({ optimizer: 'uscion-tuned', backend: 'reference', config: c.config, data: c.data });
     expect(JSON.parse(st.metadata['record']!)).toMatchObject({ step: 2, finished: false });
   });
 
-  it('AdamW\'s moments are optimizer.m.<name> and optimizer.v.<name>, shaped as their parameters', async () => {
+  it('AdamW\'s moments are optimizer.parameters.<name>.buffers.exp_avg and ….exp_avg_sq, shaped as their parameters', async () => {
     const st = decodeSafetensors(encodeCheckpoint(await trainedCheckpoint('adamw', SMALL)));
-    expect(st.tensors.get('optimizer.m.transformer.h.0.mlp.c_fc.weight')).toMatchObject({ shape: [64, 16] });
-    expect(st.tensors.get('optimizer.v.transformer.h.0.mlp.c_fc.weight')).toMatchObject({ shape: [64, 16] });
+    expect(st.tensors.get('optimizer.parameters.transformer.h.0.mlp.c_fc.weight.buffers.exp_avg')).toMatchObject({ shape: [64, 16] });
+    expect(st.tensors.get('optimizer.parameters.transformer.h.0.mlp.c_fc.weight.buffers.exp_avg_sq')).toMatchObject({ shape: [64, 16] });
   });
 
   it('the default model\'s checkpoint is at most 1.1× its raw tensor bytes (version 1\'s JSON was several times that)', async () => {
@@ -100,7 +100,7 @@ describe('a changed file is refused, naming what disagrees', () => {
     meta[key] = JSON.stringify(v);
   };
   const WTE = 'transformer.wte.weight';
-  const MOMENTUM = 'optimizer.parameters.transformer.h.0.attn.c_attn.weight.momentum';
+  const MOMENTUM = 'optimizer.parameters.transformer.h.0.attn.c_attn.weight.buffers.momentum';
 
   it('the file as written is accepted', () => {
     expect(refusal(bytes)).toBe('accepted');
@@ -171,5 +171,20 @@ describe('version 1 (JSON)', () => {
     saveCheckpoint(v2, back);
     expect(loadCheckpoint(v2)).toMatchObject({ version: 2, file: v2 });
     expect(() => readFileSync(v1)).toThrow(/ENOENT/);
+  });
+
+  it('an AdamW checkpoint of version 1 (its own { t, m, v }) reads as core\'s AdamW state, the same numbers', async () => {
+    const c = await trainedCheckpoint('adamw', SMALL);
+    type Core = { step: number; parameters: Array<{ name: string; buffers: { exp_avg: number[]; exp_avg_sq: number[] } }> };
+    const state = c.optimizer_state as Core;
+    const f32 = (a: number[]): Float32Array => Float32Array.from(a, (x) => (x === ('-0' as unknown as number) ? -0 : x));
+    const local = {
+      t: state.step,
+      m: Object.fromEntries(state.parameters.map((p) => [p.name, f32(p.buffers.exp_avg)])),
+      v: Object.fromEntries(state.parameters.map((p) => [p.name, f32(p.buffers.exp_avg_sq)])),
+    };
+    const path = join(mkdtempSync(join(tmpdir(), 'nanogpt-v1-')), 'checkpoint-adamw.json');
+    writeFileSync(path, encodeVersion1({ ...c, optimizer_state: local }));
+    expect(loadCheckpoint(path)!.optimizer_state).toEqual(c.optimizer_state);
   });
 });

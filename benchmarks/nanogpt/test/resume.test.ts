@@ -109,7 +109,7 @@ describe('a checkpoint that does not hold together is damaged: one line naming t
     expect((await done).code).toBe(143);
   }, 90_000);
 
-  type State = { step: number; parameters: Array<{ name: string; momentum?: number[] }> };
+  type State = { step: number; parameters: Array<{ name: string; buffers?: { momentum?: number[] } }> };
   const cases: Array<[string, (c: Checkpoint) => Checkpoint, RegExp]> = [
     ['"finished": true on a mid-run file', (c) => ({ ...c, finished: true }), /it says finished at step (\d+) of 400/],
     ['step + 1', (c) => ({ ...c, step: c.step + 1 }), /its optimizer state has taken (\d+) steps, the checkpoint \d+/],
@@ -120,7 +120,7 @@ describe('a checkpoint that does not hold together is damaged: one line naming t
     ['an evaluation after the step', (c) => ({ ...c, evals: [...c.evals, { ...c.evals[0]!, iter: c.step + 3 }] }), /evaluation \d+ is at iteration \d+, not after \d+ and at most the step \d+/],
     ['a momentum buffer of the wrong length', (c) => {
       const s = c.optimizer_state as State;
-      return { ...c, optimizer_state: { ...s, parameters: s.parameters.map((p, i) => (i === 0 && p.momentum ? { ...p, momentum: p.momentum.slice(1) } : p)) } };
+      return { ...c, optimizer_state: { ...s, parameters: s.parameters.map((p, i) => (i === 0 && p.buffers?.momentum ? { ...p, buffers: { momentum: p.buffers.momentum.slice(1) } } : p)) } };
     }, /cannot load its optimizer state \(.*transformer\.wte\.weight.*\)/],
   ];
   it.each(cases)('%s', async (_what, damage, message) => {

@@ -21,14 +21,14 @@ export interface CheckpointRecord {
 }
 
 /**
- * The optimizer steps a saved optimizer state has taken, where its format tells: core's state counts
- * `step` plus the `skippedSteps` it skipped (non-finite gradients), AdamW's `t`; `undefined` otherwise.
+ * The optimizer steps a saved optimizer state (core's) has taken: its `step` plus the `skippedSteps`
+ * it skipped (non-finite gradients); `undefined` for a state of another format.
  */
 export function optimizerSteps(state: unknown): number | undefined {
   if (state === null || typeof state !== 'object') return undefined;
-  const s = state as { format?: unknown; step?: unknown; skippedSteps?: unknown; t?: unknown };
-  if (s.format === 'lmo-optimizer-state' && typeof s.step === 'number') return s.step + (typeof s.skippedSteps === 'number' ? s.skippedSteps : 0);
-  return typeof s.t === 'number' ? s.t : undefined;
+  const s = state as { format?: unknown; step?: unknown; skippedSteps?: unknown };
+  if (s.format !== 'lmo-optimizer-state' || typeof s.step !== 'number') return undefined;
+  return s.step + (typeof s.skippedSteps === 'number' ? s.skippedSteps : 0);
 }
 
 /** Why the fields that say what `c` was trained under (and its step) are not what a checkpoint holds; `undefined` when they are. */

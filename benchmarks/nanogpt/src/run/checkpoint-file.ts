@@ -5,9 +5,9 @@ import { joinState, splitState, type StateTensor } from './state-tensors.js';
 /**
  * A checkpoint file (version 2): safetensors, which PyTorch and Hugging Face read. The weights are
  * float32 tensors under their PyTorch names (`transformer.h.0.attn.c_attn.weight`), the optimizer's
- * buffers float32 tensors under `optimizer.…` (core's momentum as
- * `optimizer.parameters.<name>.momentum`, AdamW's moments as `optimizer.m.<name>` and
- * `optimizer.v.<name>`), and everything else JSON strings in the header's `__metadata__`:
+ * buffers float32 tensors under `optimizer.…` (core's state: `optimizer.parameters.<name>.buffers.momentum`,
+ * `….gradient` for ScionLight, `….exp_avg` and `….exp_avg_sq` for AdamW), and everything else JSON
+ * strings in the header's `__metadata__`:
  *
  * | key | what |
  * |---|---|

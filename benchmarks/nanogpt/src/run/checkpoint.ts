@@ -1,3 +1,4 @@
+import { STATE_FORMAT, STATE_VERSION, stateToJSON } from '@lmo/core';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { paramSpecs, sizeOf, type GPTConfig } from '../model/config.js';
 import type { SummaryRecord } from '../report/jsonl.js';
@@ -108,5 +109,24 @@ function decodeVersion1(bytes: Uint8Array): Checkpoint {
   if (c?.format !== FORMAT) throw new DamagedCheckpoint('it is not a nanogpt checkpoint');
   if (c.version !== 1) throw new DamagedCheckpoint(`it is JSON of version ${String(c.version)}; this nanogpt reads JSON of version 1`);
   const { format: _f, version: _v, ...rest } = c;
-  return rest;
+  return { ...rest, optimizer_state: fromLocalAdamW(rest.optimizer_state, rest.config) };
+}
+
+/**
+ * Version 1 kept AdamW's state as `{ t, m, v }` (its own AdamW, its moments by parameter); AdamW
+ * is core's now, whose versioned state holds the same numbers as `exp_avg` and `exp_avg_sq`.
+ */
+function fromLocalAdamW(state: unknown, config: GPTConfig): unknown {
+  const s = state as { t?: unknown; m?: Record<string, Float32Array>; v?: Record<string, Float32Array> } | null;
+  if (s === null || typeof s !== 'object' || typeof s.t !== 'number' || typeof s.m !== 'object' || typeof s.v !== 'object') return state;
+  let specs: ReturnType<typeof paramSpecs>;
+  try {
+    specs = paramSpecs(config);
+  } catch {
+    return state; // a config that is not one: reported as such
+  }
+  const buffers = (p: string): Record<string, Float32Array> | undefined => (s.m![p] instanceof Float32Array && s.v![p] instanceof Float32Array ? { exp_avg: s.m![p]!, exp_avg_sq: s.v![p]! } : undefined);
+  if (specs.some((p) => buffers(p.name) === undefined)) return state; // incomplete: reported when it does not load
+  // In the pure-JSON form that the optimizers' saveState() gives and their loadState() takes.
+  return stateToJSON({ format: STATE_FORMAT, version: STATE_VERSION, step: s.t, skippedSteps: 0, parameters: specs.map((p) => ({ name: p.name, shape: p.shape, group: 'adamw', buffers: buffers(p.name) })) });
 }

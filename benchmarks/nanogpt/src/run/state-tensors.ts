@@ -19,18 +19,20 @@ const isRef = (v: unknown): v is TensorRef => v !== null && typeof v === 'object
 /**
  * Splits an optimizer's saved state into JSON and float32 tensors. Every Float32Array becomes a
  * tensor named after its path in the state, with a list entry that has a `name` (a parameter's)
- * standing for its index: core's `parameters[i].momentum` is `optimizer.parameters.<name>.momentum`,
- * AdamW's `m.<name>` is `optimizer.m.<name>`. Its shape is the `shape` beside it where that holds its
- * size, else `shapeOf(last path component)` (a parameter's), else one dimension. Core's state in its
- * pure-JSON form (`stateToJSON`) is read back to its buffers first, so that they travel as tensors.
+ * standing for its index: core's `parameters[i].buffers.momentum` is
+ * `optimizer.parameters.<name>.buffers.momentum` (AdamW's `exp_avg` and `exp_avg_sq` likewise). Its
+ * shape is the nearest `shape` around it that holds its size, else `shapeOf(last path component)`
+ * (a parameter's), else one dimension. Core's state in its pure-JSON form (`stateToJSON`) is read
+ * back to its buffers first, so that they travel as tensors.
  */
 export function splitState(state: unknown, shapeOf: (name: string) => readonly number[] | undefined): { json: unknown; tensors: Map<string, StateTensor> } {
   const tensors = new Map<string, StateTensor>();
-  const walk = (v: unknown, path: readonly string[], sibling?: unknown): unknown => {
+  const walk = (v: unknown, path: readonly string[], around: unknown): unknown => {
     if (v instanceof Float32Array) {
       const name = OPTIMIZER_PREFIX + path.join('.');
-      const size = (s: unknown): s is number[] => Array.isArray(s) && s.every((d) => Number.isSafeInteger(d)) && s.reduce((a: number, d: number) => a * d, 1) === v.length;
-      const shape = size(sibling) ? sibling : size(shapeOf(path.at(-1)!)) ? shapeOf(path.at(-1)!)! : [v.length];
+      const fits = (s: unknown): s is number[] => Array.isArray(s) && s.every((d) => Number.isSafeInteger(d)) && s.reduce((a: number, d: number) => a * d, 1) === v.length;
+      const named = shapeOf(path.at(-1)!);
+      const shape = fits(around) ? around : fits(named) ? named : [v.length];
       if (tensors.has(name)) throw new Error(`optimizer state: two buffers at ${name}`);
       tensors.set(name, { shape, data: v });
       return { $tensor: name } satisfies TensorRef;
@@ -38,17 +40,18 @@ export function splitState(state: unknown, shapeOf: (name: string) => readonly n
     if (Array.isArray(v)) {
       return v.map((item, i) => {
         const key = item !== null && typeof item === 'object' && typeof (item as { name?: unknown }).name === 'string' ? (item as { name: string }).name : String(i);
-        return walk(item, [...path, key]);
+        return walk(item, [...path, key], around);
       });
     }
     if (v !== null && typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      return Object.fromEntries(Object.entries(o).map(([k, item]) => [k, walk(item, [...path, k], o['shape'])]));
+      const shape = Array.isArray(o['shape']) ? o['shape'] : around;
+      return Object.fromEntries(Object.entries(o).map(([k, item]) => [k, walk(item, [...path, k], shape)]));
     }
     return v;
   };
   const core = isCoreJson(state);
-  const json = walk(core ? stateFromJSON(state) : state, []);
+  const json = walk(core ? stateFromJSON(state) : state, [], undefined);
   return { json: core ? { ...(json as object), $json: true } : json, tensors };
 }
 
@@ -76,5 +79,6 @@ export function joinState(json: unknown, tensors: ReadonlyMap<string, StateTenso
 /** Whether `state` is core's optimizer state in its pure-JSON form (its buffers as lists of numbers). */
 function isCoreJson(state: unknown): boolean {
   const s = state as { format?: unknown; parameters?: unknown } | null;
-  return s !== null && typeof s === 'object' && s.format === 'lmo-optimizer-state' && Array.isArray(s.parameters) && s.parameters.some((p) => Array.isArray((p as { momentum?: unknown }).momentum));
+  if (s === null || typeof s !== 'object' || s.format !== 'lmo-optimizer-state' || !Array.isArray(s.parameters)) return false;
+  return s.parameters.some((p: { momentum?: unknown; buffers?: Record<string, unknown> } | null) => Array.isArray(p?.momentum) || Object.values(p?.buffers ?? {}).some((b) => Array.isArray(b)));
 }
