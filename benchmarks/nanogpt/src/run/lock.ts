@@ -3,6 +3,7 @@ import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync }
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../util/errors.js';
+import { processAlive } from '../util/process.js';
 
 /** The lock file in a run directory: present while a run works there. */
 export const LOCK_FILE = '.nanogpt.lock';
@@ -53,11 +54,7 @@ export function ownerState(owner: LockOwner): 'alive' | 'gone' | 'unknown' {
   if (owner.host !== hostname()) return 'unknown';
   const boot = bootId();
   if (owner.boot !== undefined && boot !== undefined && owner.boot !== boot) return 'gone';
-  try {
-    process.kill(owner.pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return 'gone';
-  }
+  if (!processAlive(owner.pid)) return 'gone';
   const started = startTicks(owner.pid);
   return owner.started !== undefined && started !== undefined && started !== owner.started ? 'gone' : 'alive';
 }

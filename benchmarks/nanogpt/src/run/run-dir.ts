@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { checkpointName } from './checkpoint.js';
 import { UsageError } from '../util/errors.js';
+import { processAlive } from '../util/process.js';
 
 /** Where one run's files go. Checkpoints and `run.json` always live in `dir`. */
 export interface RunPaths {
@@ -182,15 +183,6 @@ export function removeLeftovers(dir: string): string[] {
     removed.push(name);
   }
   return removed;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** `--force` on a directory that holds a run: its run files go (other files stay). */
