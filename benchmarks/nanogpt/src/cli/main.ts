@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { UsageError } from '../util/errors.js';
+import { shellQuote } from '../util/shell.js';
 import { runNanogpt } from './run.js';
 import { nanogptCommand, type RunOptions } from './options.js';
 
@@ -33,11 +34,6 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`nanogpt: ${process.env.NANOGPT_DEBUG ? ((e as Error).stack ?? String(e)) : (e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`);
     return 1;
   }
-}
-
-/** An argument as a POSIX shell reads it back (for the command recorded in run.json). */
-function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./^-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 main(process.argv.slice(2)).then(
