@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Random, scheduleToJSON, warmupStableDecay, constant, product, cosineDecay, type Schedule } from '@lmo/core';
 import { BatchSampler, charDataset } from '../src/data/char-dataset.js';
-import { corpusHash } from '../src/handoff/bundle.js';
 import type { RunSettings } from '../src/handoff/convert.js';
 import { lmoRun, torchRun, writeInitialBundle, type RunLog } from '../src/handoff/runs.js';
 import { createModelBackend } from '../src/model/registry.js';
+import { sha256 } from '../src/run/identity.js';
 import { scheduleFor, type OptimizerName } from '../src/optim/factory.js';
 
 // The PyTorch side of the handoff, where /usr/bin/python3 has torch (skipped elsewhere, e.g. in CI):
@@ -128,7 +128,7 @@ describe.skipIf(!hasTorch)('a run handed to PyTorch and back (needs python3-torc
   const data = charDataset(text);
   const config = { vocabSize: data.vocabSize, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 16 };
   const settings = { iters: 8, batchSize: 4, evalEvery: 4, evalIters: 2, seed: 5 };
-  const run = (optimizer: OptimizerName): RunSettings => ({ optimizer, lr: 2 ** -6, config, settings, dataHash: corpusHash(readFileSync(path)) });
+  const run = (optimizer: OptimizerName): RunSettings => ({ optimizer, lr: 2 ** -6, config, settings, dataHash: sha256(readFileSync(path)) });
   const tmp = (): string => mkdtempSync(join(tmpdir(), 'nanogpt-handoff-'));
 
   it.each(['uscion-tuned', 'scion', 'scionlight'] as const)('%s: lmo → PyTorch (one process) → lmo, the same losses as straight runs to 1e-4', async (optimizer) => {

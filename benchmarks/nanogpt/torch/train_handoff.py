@@ -5,6 +5,9 @@ trains with the same batches and schedule, and writes a bundle that `pnpm nanogp
     python3 torch/train_handoff.py BUNDLE --out OUT [--iters N] [--log FILE.jsonl]
     torchrun --nproc_per_node 2 torch/train_handoff.py BUNDLE --out OUT ...   (DDP on the CPU, gloo)
 
+(Debian's torch 1.13 under Python 3.11: give torchrun `--redirects 1 --tee 1`, whose defaults its
+argument parser cannot read there.)
+
 BUNDLE is a folder with model.safetensors, optimizer.safetensors (see handoff.py) and nanogpt.json
 (the run: model config, seed, batch size, iterations, evaluation settings, the evaluations so far).
 Each iteration draws the run's next batch (lmo's generator and sampler, handed-over steps skipped);
@@ -32,9 +35,13 @@ from model import GPT, GPTConfig
 RUN = "nanogpt.json"
 
 
-def corpus_path(given):
+def corpus_path(given, run):
+    """--data, else where the bundle says the corpus was (when it is there), else $LMO_DATA, else beside the checkout."""
     if given:
         return given
+    recorded = run.get("data", {}).get("path")
+    if recorded and os.path.exists(recorded):
+        return recorded
     if os.environ.get("LMO_DATA"):
         return os.environ["LMO_DATA"]
     here = os.path.dirname(os.path.abspath(__file__))
@@ -52,7 +59,7 @@ class Trainer:
             self.run = json.load(f)
         if self.run.get("format") != "lmo-nanogpt-handoff" or self.run.get("version") != 1:
             raise SystemExit(f"{args.bundle}/{RUN} is not a nanoGPT handoff of version 1")
-        path = corpus_path(args.data)
+        path = corpus_path(args.data, self.run)
         with open(path, "rb") as f:
             raw = f.read()
         expected = self.run.get("data", {}).get("sha256")
@@ -153,7 +160,7 @@ def main(argv):
     p.add_argument("--iters", type=int, help="train up to this iteration (default: the run's)")
     p.add_argument("--save-at", type=int, help="also write a bundle when this many steps are done ...")
     p.add_argument("--save-to", help="... into this folder")
-    p.add_argument("--data", help="the corpus (default: $LMO_DATA, else ../shared/data/tinyshakespeare.txt beside the checkout)")
+    p.add_argument("--data", help="the corpus (default: where nanogpt.json says it was, else $LMO_DATA, else ../shared/data/tinyshakespeare.txt beside the checkout)")
     p.add_argument("--log", help="append one JSON line per iteration and per evaluation to this file")
     p.add_argument("--ns-dtype", choices=["float32", "bfloat16"], default="float32", help="Newton–Schulz dtype (default float32, as lmo)")
     p.add_argument("--threads", type=int, help="torch threads per process (default: 1 under DDP)")

@@ -3,11 +3,11 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { PACKAGE_DIR } from '../data/locate.js';
-import { corpusHash } from '../handoff/bundle.js';
 import { CPU_CONFIG } from '../model/config.js';
 import { createModelBackend, DEFAULT_BACKEND } from '../model/registry.js';
 import { OPTIMIZERS, scionFamilyOptions, type OptimizerName } from '../optim/factory.js';
 import { handoffSvg, handoffTable, parseHandoffRecords, summarizeHandoff, type HandoffRecord } from '../report/handoff-report.js';
+import { sha256 } from '../run/identity.js';
 import { optimizerName, prepare } from '../train/experiment.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
@@ -87,7 +87,7 @@ export function handoffCommand(program: Command): Command {
       if (spawnSync(o.python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) throw new UsageError(`${o.python} has no torch: ${TORCH_INSTALL}`);
       const { data, config, source } = await prepare(o.data, { ...CPU_CONFIG });
       const model = await createModelBackend(o.backend, config);
-      const dataHash = corpusHash(readFileSync(source.path));
+      const dataHash = sha256(readFileSync(source.path));
       mkdirSync(out, { recursive: true });
       const records: HandoffRecord[] = [];
       const settings = (name: OptimizerName, seed: number) => ({
@@ -95,6 +95,7 @@ export function handoffCommand(program: Command): Command {
         lr: OPTIMIZERS[name].lr,
         config,
         dataHash,
+        dataPath: source.path,
         settings: { iters: o.iters, batchSize: o.batchSize, evalEvery: o.evalEvery, evalIters: o.evalIters, seed },
       });
       console.log(`handoff check: ${optimizers.join(', ')}; ${o.iters} iterations, handed over at ${o.handoffAt}; ${o.seeds} seeds of lmo straight; ${model.name} and PyTorch (${o.python})`);

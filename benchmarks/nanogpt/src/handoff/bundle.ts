@@ -5,7 +5,6 @@
  * stream's seed, the schedule's length, the evaluations so far), in the names of the PyTorch side
  * (`torch/train_handoff.py`), which reads and writes the same folder.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TorchHandoff } from '@lmo/core';
@@ -13,6 +12,7 @@ import type { GPTConfig } from '../model/config.js';
 import type { EvalRecord } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
+import { typedPath } from '../util/shell.js';
 
 /** The files of a bundle. */
 export const BUNDLE_FILES = { model: 'model.safetensors', optimizer: 'optimizer.safetensors', run: 'nanogpt.json' } as const;
@@ -36,15 +36,12 @@ export interface BundleRun {
   readonly eval_iters: number;
   /** nanoGPT's `GPTConfig` fields, as `model.py` takes them. */
   readonly config: { readonly vocab_size: number; readonly block_size: number; readonly n_layer: number; readonly n_head: number; readonly n_embd: number };
-  /** The corpus it trains on: the SHA-256 of its bytes. */
-  readonly data: { readonly sha256: string };
+  /** The corpus it trains on: the SHA-256 of its bytes, and where it was (the default place to look for it). */
+  readonly data: { readonly sha256: string; readonly path?: string };
   /** The evaluations so far. */
   readonly evals: readonly EvalRecord[];
-}
-
-/** The SHA-256 (hex) of a corpus's bytes. */
-export function corpusHash(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  /** lmo's model backend it trained on, which `--resume` continues on (PyTorch keeps the field as it is). */
+  readonly backend?: string;
 }
 
 export function torchConfig(c: GPTConfig): BundleRun['config'] {
@@ -73,7 +70,7 @@ const positive = (v: unknown): boolean => Number.isSafeInteger(v) && (v as numbe
 /** Checks `nanogpt.json`'s fields (a usage error naming the file and the field). */
 function checkRun(raw: unknown, path: string): BundleRun {
   const bad = (why: string): never => {
-    throw new UsageError(`${path}: ${why}`);
+    throw new UsageError(`${typedPath(path)}: ${why}`);
   };
   if (raw === null || typeof raw !== 'object') bad('not a JSON object');
   const r = raw as Record<string, unknown>;
@@ -87,6 +84,9 @@ function checkRun(raw: unknown, path: string): BundleRun {
   for (const key of ['vocab_size', 'block_size', 'n_layer', 'n_head', 'n_embd']) if (!positive(c[key])) bad(`"config.${key}" must be a positive integer`);
   const sha = (r['data'] as { sha256?: unknown } | undefined)?.sha256;
   if (typeof sha !== 'string' || !/^[0-9a-f]{64}$/.test(sha)) bad('"data.sha256" must be the corpus\'s SHA-256 in hex');
+  const where = (r['data'] as { path?: unknown }).path;
+  if (where !== undefined && typeof where !== 'string') bad('"data.path" must be a string');
+  if (r['backend'] !== undefined && typeof r['backend'] !== 'string') bad('"backend" must be a string');
   const evals = r['evals'];
   if (!Array.isArray(evals)) bad('"evals" must be a list');
   (evals as unknown[]).forEach((e, i) => {
@@ -100,14 +100,14 @@ function checkRun(raw: unknown, path: string): BundleRun {
 /** Reads a bundle: its run and the bytes of its safetensors files (checked when decoded). */
 export function readBundle(dir: string): { run: BundleRun; files: TorchHandoff } {
   for (const f of Object.values(BUNDLE_FILES)) {
-    if (!existsSync(join(dir, f))) throw new UsageError(`${dir} is not a handoff bundle: it has no ${f}`);
+    if (!existsSync(join(dir, f))) throw new UsageError(`${typedPath(dir)} is not a handoff bundle: it has no ${f}`);
   }
   const path = join(dir, BUNDLE_FILES.run);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new UsageError(`${path} cannot be read (${(e as Error).message.split('\n')[0]})`);
+    throw new UsageError(`${typedPath(path)} cannot be read (${(e as Error).message.split('\n')[0]})`);
   }
   const run = checkRun(raw, path);
   const files = { model: readFileSync(join(dir, BUNDLE_FILES.model)), optimizer: readFileSync(join(dir, BUNDLE_FILES.optimizer)) };

@@ -11,6 +11,7 @@ import type { TrainOptimizer } from '../optim/types.js';
 import type { Resume } from '../train/experiment.js';
 import { FRESH_START, type EvalRecord, type TrainSettings } from '../train/trainer.js';
 import { UsageError } from '../util/errors.js';
+import { typedPath } from '../util/shell.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, gptConfig, readBundle, torchConfig, type BundleRun } from './bundle.js';
 
 /** The options of optimizer `name` in a run of `iters` iterations with base learning rate `lr`. */
@@ -25,12 +26,14 @@ export interface RunSettings {
   readonly lr: number;
   readonly config: GPTConfig;
   readonly settings: TrainSettings;
-  /** The corpus's SHA-256 ({@link corpusHash}). */
+  /** The SHA-256 of the corpus's bytes (`sha256` of run/identity.ts). */
   readonly dataHash: string;
+  /** Where the corpus is (recorded in the bundle as the place to look first). */
+  readonly dataPath?: string;
 }
 
-/** `nanogpt.json` of a run at this point. */
-export function bundleRun(s: RunSettings, evals: readonly EvalRecord[]): BundleRun {
+/** `nanogpt.json` of a run at this point (on lmo's model backend `backend`). */
+export function bundleRun(s: RunSettings, evals: readonly EvalRecord[], backend?: string): BundleRun {
   const { settings: t } = s;
   return {
     format: BUNDLE_FORMAT,
@@ -43,8 +46,9 @@ export function bundleRun(s: RunSettings, evals: readonly EvalRecord[]): BundleR
     eval_every: t.evalEvery,
     eval_iters: t.evalIters,
     config: torchConfig(s.config),
-    data: { sha256: s.dataHash },
+    data: { sha256: s.dataHash, ...(s.dataPath !== undefined ? { path: s.dataPath } : {}) },
     evals: [...evals],
+    ...(backend !== undefined ? { backend } : {}),
   };
 }
 
@@ -59,6 +63,8 @@ export async function handoffOf<T>(model: ModelBackend<T>, params: ReadonlyMap<s
 /** A run read from a bundle: its settings and where to resume it. */
 export interface BundleResume extends RunSettings {
   readonly resume: Resume;
+  /** lmo's model backend the run trained on, when the bundle says. */
+  readonly backend: string | undefined;
 }
 
 /**
@@ -68,13 +74,14 @@ export interface BundleResume extends RunSettings {
  */
 export function resumeFromBundle(dir: string, dataHash: string): BundleResume {
   const { run, files } = readBundle(dir);
-  if (!isOptimizerName(run.optimizer)) throw new UsageError(`${dir}: optimizer "${run.optimizer}" is not one this nanogpt has`);
-  if (run.data.sha256 !== dataHash) throw new UsageError(`${dir}: the run trained on another corpus (its SHA-256 differs); give the same --data`);
+  const at = typedPath(dir);
+  if (!isOptimizerName(run.optimizer)) throw new UsageError(`${at}: optimizer "${run.optimizer}" is not one this nanogpt has`);
+  if (run.data.sha256 !== dataHash) throw new UsageError(`${at}: the run trained on another corpus (its SHA-256 differs); give the same --data`);
   let decoded;
   try {
     decoded = decodeTorchHandoff(files, runOptions(run.optimizer, run.lr, run.iters));
   } catch (e) {
-    if (e instanceof LmoError) throw new UsageError(`${dir}: ${e.message}`);
+    if (e instanceof LmoError) throw new UsageError(`${at}: ${e.message}`);
     throw e;
   }
   const config = gptConfig(run.config);
@@ -82,12 +89,12 @@ export function resumeFromBundle(dir: string, dataHash: string): BundleResume {
   const specs = paramSpecs(config);
   for (const spec of specs) {
     const shape = shapes.get(spec.name);
-    if (shape === undefined) throw new UsageError(`${dir}: it has no parameter "${spec.name}" of the GPT its nanogpt.json describes`);
-    if (shape.join() !== spec.shape.join()) throw new UsageError(`${dir}: parameter "${spec.name}" has shape [${shape.join(', ')}], the GPT of its nanogpt.json [${spec.shape.join(', ')}]`);
+    if (shape === undefined) throw new UsageError(`${at}: it has no parameter "${spec.name}" of the GPT its nanogpt.json describes`);
+    if (shape.join() !== spec.shape.join()) throw new UsageError(`${at}: parameter "${spec.name}" has shape [${shape.join(', ')}], the GPT of its nanogpt.json [${spec.shape.join(', ')}]`);
   }
-  if (shapes.size !== specs.length) throw new UsageError(`${dir}: it has ${shapes.size} parameters, the GPT of its nanogpt.json ${specs.length}`);
+  if (shapes.size !== specs.length) throw new UsageError(`${at}: it has ${shapes.size} parameters, the GPT of its nanogpt.json ${specs.length}`);
   const step = decoded.state.step;
-  if (step > run.iters) throw new UsageError(`${dir}: step ${step} is past the run's ${run.iters} iterations`);
+  if (step > run.iters) throw new UsageError(`${at}: step ${step} is past the run's ${run.iters} iterations`);
   const settings: TrainSettings = { iters: run.iters, batchSize: run.batch_size, evalEvery: run.eval_every, evalIters: run.eval_iters, seed: run.seed };
   return {
     optimizer: run.optimizer,
@@ -95,6 +102,8 @@ export function resumeFromBundle(dir: string, dataHash: string): BundleResume {
     config,
     settings,
     dataHash,
+    ...(run.data.path !== undefined ? { dataPath: run.data.path } : {}),
+    backend: run.backend,
     resume: {
       start: { ...FRESH_START, step, evals: run.evals.filter((e) => e.iter < step) },
       weights: Object.fromEntries(decoded.weights),

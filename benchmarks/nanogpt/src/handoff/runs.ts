@@ -4,6 +4,7 @@
  * under torchrun).
  */
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ export async function writeInitialBundle<T>(model: ModelBackend<T>, s: RunSettin
   const params = model.createParams(initParams(model.config, s.settings.seed));
   const optimizer = createTrainOptimizer(s.optimizer, model.tensors, params, s.lr, scheduleFor(s.optimizer, s.settings.iters));
   try {
-    writeBundle(dir, bundleRun(s, []), await handoffOf(model, params, optimizer, s));
+    writeBundle(dir, bundleRun(s, [], model.name), await handoffOf(model, params, optimizer, s));
   } finally {
     optimizer.dispose();
     disposeParams(model, params);
@@ -68,7 +69,7 @@ export async function lmoRun<T>(
       onIter: (iter, loss, lr) => iters.push({ iter, loss, lr }),
       afterStep: async (step, state) => {
         const dir = o.bundles?.[step];
-        if (dir !== undefined) writeBundle(dir, bundleRun(run, state.evals), await handoffOf(model, live.params, live.optimizer, run));
+        if (dir !== undefined) writeBundle(dir, bundleRun(run, state.evals, model.name), await handoffOf(model, live.params, live.optimizer, run));
       },
       shouldStop: () => o.stopAt !== undefined && iters.length > 0 && iters[iters.length - 1]!.iter + 1 >= o.stopAt,
     }),
@@ -98,8 +99,23 @@ export interface TorchRunOptions {
   readonly threads?: number;
 }
 
-/** The command line of a PyTorch run (`torchrun` for several processes). */
-export function torchCommand(o: TorchRunOptions, log: string): string[] {
+/** A TCP port free on this machine now (for the processes of one DDP run to meet on). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The command line of a PyTorch run: `torchrun` for several processes, meeting on `port` (torchrun's
+ * default port, and `--standalone`'s, are fixed, so two runs at once on one machine would collide).
+ */
+export function torchCommand(o: TorchRunOptions, log: string, port = 29500): string[] {
   const args = [TRAIN_SCRIPT, o.from, '--out', o.out, '--data', o.data, '--log', log];
   if (o.iters !== undefined) args.push('--iters', String(o.iters));
   if (o.saveAt !== undefined) args.push('--save-at', String(o.saveAt.step), '--save-to', o.saveAt.dir);
@@ -108,14 +124,14 @@ export function torchCommand(o: TorchRunOptions, log: string): string[] {
   const n = o.processes ?? 1;
   if (n === 1) return [o.python, ...args];
   // Debian's torchrun under Python 3.11 cannot parse its default "--redirects 0" / "--tee 0": give them explicitly.
-  return [o.python, '-m', 'torch.distributed.run', '--standalone', '--redirects', '1', '--tee', '1', '--nproc_per_node', String(n), ...args];
+  return [o.python, '-m', 'torch.distributed.run', '--master_addr', '127.0.0.1', '--master_port', String(port), '--redirects', '1', '--tee', '1', '--nproc_per_node', String(n), ...args];
 }
 
 /** Runs the PyTorch side and returns what it logged; a failure is an error with the end of its stderr. */
 export async function torchRun(o: TorchRunOptions): Promise<RunLog> {
   const dir = mkdtempSync(join(tmpdir(), 'nanogpt-torch-log-'));
   const log = join(dir, 'log.jsonl');
-  const [cmd, ...args] = torchCommand(o, log);
+  const [cmd, ...args] = torchCommand(o, log, (o.processes ?? 1) > 1 ? await freePort() : undefined);
   try {
     await new Promise<void>((resolve, reject) => {
       const child = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });

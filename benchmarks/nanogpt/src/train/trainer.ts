@@ -208,7 +208,7 @@ export async function train<T>(
     evals,
     finalValLoss: last?.val_loss ?? Number.NaN,
     bestValLoss: evals.length > 0 ? Math.min(...evals.map((e) => e.val_loss)) : Number.NaN,
-    tokensPerS: steps > 0 ? (steps * s.batchSize * T * 1000) / (fwdBwd + opt) : 0,
+    tokensPerS: steps > 0 && fwdBwd + opt > 0 ? (steps * s.batchSize * T * 1000) / (fwdBwd + opt) : 0,
     msFwdBwd: fwdBwd / n,
     msOptimizer: opt / n,
     trainSeconds: timing().seconds,
