@@ -45,10 +45,9 @@ describe('guide/torch-handoff.md holds the committed results (pnpm bench handoff
     expect(Math.min(...summaries.map((s) => s.range))).toBeGreaterThanOrEqual(0.0086);
     expect(guide).toContain('(0.0086 or more)');
     // the commands' run ends where the straight run does
-    const straight = records.find((r) => r.optimizer === 'uscion-tuned' && r.run === 'lmo' && r.seed === 1337)!;
-    expect(guide).toContain(`# uscion-tuned: final val loss ${straight.evals.at(-1)![2].toFixed(4)} (…)`);
-    const minutes = records.reduce((sum, r) => sum + r.seconds, 0) / 60;
-    expect(minutes).toBeGreaterThan(45);
-    expect(minutes).toBeLessThan(75); // "about an hour"
+    const mainJob = records.find((r) => r.optimizer === 'uscion-tuned' && r.run === 'lmo' && r.seed === 1337)!;
+    expect(guide).toContain(`# uscion-tuned: final val loss ${mainJob.evals.at(-1)![2].toFixed(4)} (…)`);
+    const minutes = Math.round(records.reduce((sum, r) => sum + r.seconds, 0) / 60);
+    expect(guide).toContain(`its runs took ${minutes} minutes`);
   });
 });
