@@ -99,6 +99,11 @@ class Trainer:
             self.log.write(json.dumps(record) + "\n")
             self.log.flush()
 
+    def say(self, line):
+        """A progress line on the first process's stdout."""
+        if self.rank == 0:
+            print(line, flush=True)
+
     @torch.no_grad()
     def estimate_loss(self):
         out = {}
@@ -124,6 +129,7 @@ class Trainer:
                 record = {"iter": self.step, "train_loss": losses["train"], "val_loss": losses["val"], "lr": self.lr(), "ms_per_iter": since / count if count else 0}
                 evals.append(record)
                 self.emit({"kind": "eval", **record})
+                self.say(f"step {self.step}: train loss {losses['train']:.4f}, val loss {losses['val']:.4f}, lr {record['lr']:.3e}")
                 since, count = 0.0, 0
             if self.step == iters:
                 return evals
@@ -138,8 +144,11 @@ class Trainer:
             self.scheduler.step()
             since += (time.perf_counter() - t0) * 1000
             count += 1
-            self.emit({"kind": "iter", "iter": self.step, "loss": self.mean(loss.item()), "lr": lr})
+            mean = self.mean(loss.item())
+            self.emit({"kind": "iter", "iter": self.step, "loss": mean, "lr": lr})
             self.step += 1
+            if self.step % 50 == 0:
+                self.say(f"iter {self.step}/{iters}: loss {mean:.4f}, lr {lr:.3e}")
 
     def lr(self):
         return self.optimizer.param_groups[0]["lr"]
@@ -169,8 +178,11 @@ def main(argv):
     iters = args.iters if args.iters is not None else trainer.run["iters"]
     if not trainer.step <= iters:
         raise SystemExit(f"the bundle is at step {trainer.step}, past --iters {iters}")
+    where = f"{trainer.world} processes (DDP)" if trainer.world > 1 else "one process"
+    trainer.say(f"train_handoff: {args.bundle} at step {trainer.step} of {trainer.run['iters']} ({trainer.run['optimizer']}, {trainer.bundle.optimizer_name}), to step {iters} on {where}")
     evals = trainer.train(iters, args.save_at, args.save_to)
     trainer.save(args.out, evals)
+    trainer.say(f"bundle at step {trainer.step}: {args.out} (model.safetensors, optimizer.safetensors, {RUN}); continue in lmo: pnpm nanogpt --resume {args.out}")
     if trainer.world > 1:
         dist.destroy_process_group()
 
