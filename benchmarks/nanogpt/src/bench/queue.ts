@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { processAlive } from '../util/process.js';
 
 /**
  * A resumable queue of training runs over a JSON-lines results file. Each finished run appends one
@@ -51,14 +52,6 @@ export function appendRecord(path: string, record: object): void {
   appendFileSync(path, `${endsMidLine(path) ? '\n' : ''}${JSON.stringify(record)}\n`);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Exclusive claims on keys, as lock files in `dir`. */
 export class Claims {
@@ -92,7 +85,7 @@ export class Claims {
         } catch {
           continue; // released meanwhile: try again
         }
-        if (Number.isInteger(pid) && pid > 0 && alive(pid)) return false;
+        if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) return false;
         try {
           unlinkSync(file); // its holder died
         } catch {

@@ -1,10 +1,13 @@
 import { CommanderError } from 'commander';
 import { UsageError } from '../util/errors.js';
+import { shellQuote } from '../util/shell.js';
+import { exportTorchCommand } from './export-torch.js';
 import { runNanogpt } from './run.js';
 import { nanogptCommand, type RunOptions } from './options.js';
 
 /** `pnpm nanogpt`: parse, validate (usage errors: one line on stderr, exit 2), train, report. */
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'export-torch') return exportTorch(argv.slice(1));
   const cmd = nanogptCommand()
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
@@ -35,9 +38,26 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** An argument as a POSIX shell reads it back (for the command recorded in run.json). */
-function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./^-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+/** `pnpm nanogpt export-torch DIR`: usage errors as for a run (one line, exit 2). */
+async function exportTorch(argv: string[]): Promise<number> {
+  const cmd = exportTorchCommand()
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
+  try {
+    await cmd.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0;
+      process.stderr.write(`nanogpt export-torch: ${e.message.replace(/^error: /, '')}\n`);
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`nanogpt export-torch: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
 }
 
 main(process.argv.slice(2)).then(

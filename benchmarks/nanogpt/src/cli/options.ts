@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { BACKENDS, DEFAULT_BACKEND } from '../model/registry.js';
 import { CPU_CONFIG } from '../model/config.js';
-import { DEFAULT_OPTIMIZER, OPTIMIZERS } from '../optim/factory.js';
+import { DEFAULT_OPTIMIZER, OPTIMIZERS, SCION_FAMILY } from '../optim/factory.js';
+import { CHANGEABLE_OPTIONS } from '../run/identity.js';
 import { parseInteger as int, parseLearningRate } from './numbers.js';
 
 /** Everything `pnpm nanogpt` accepts, parsed. */
@@ -27,11 +28,16 @@ export interface RunOptions {
   readonly out?: string;
   readonly resume?: string;
   readonly force?: boolean;
+  readonly acceptChanges?: boolean;
   readonly saveEvery: number;
+  readonly stopAt?: number;
 }
 
-/** Flags that `--resume` may come with: the rest come from the run's `run.json`. */
-export const RESUME_FLAGS = new Set(['resume', 'progress']);
+/**
+ * Options that `--resume` may come with: the rest come from the run's `run.json`. Besides these,
+ * the ones that set what a checkpoint may be continued with differently (see `run/identity.ts`).
+ */
+export const RESUME_OPTIONS: ReadonlySet<string> = new Set(['resume', 'progress', 'acceptChanges', 'saveEvery', 'sample', 'stopAt', ...CHANGEABLE_OPTIONS]);
 
 /** The `nanogpt` command (commander), with nanoGPT's CPU config as defaults. */
 export function nanogptCommand(): Command {
@@ -55,7 +61,9 @@ export function nanogptCommand(): Command {
     .option('--json <file>', 'write the JSON lines here (one per evaluation, a summary per run) instead of DIR/metrics.jsonl; the plot and sample go next to it')
     .option('--plot <file>', 'write the SVG loss plot here (default: beside --json, else DIR/loss.svg); the sample goes next to it')
     .option('--save-every <n>', 'write a checkpoint every n iterations (0: only at the end and when stopped)', int(0), 100)
-    .option('--resume <dir>', 'continue the run in DIR from its last checkpoint, with the options it was started with')
+    .option('--stop-at <n>', 'stop after n iterations with a checkpoint, as Ctrl-C does, the schedule still that of --iters (continue with --resume, or hand the run to PyTorch with export-torch)', int(1))
+    .option('--resume <dir>', 'continue the run in DIR from its last checkpoint, with the options it was started with (and any of --iters, --lr, --seed, --batch-size, --eval-every, --eval-iters, --backend, --data, --save-every, --sample, --stop-at given with it); DIR may be a handoff bundle that PyTorch wrote')
+    .option('--accept-changes', 'with --resume: continue although run.json or the corpus changed since the last checkpoint (the model, its vocabulary and the optimizer never may)')
     .option('--force', 'start over in a --out DIR that holds a run, and overwrite existing --json/--plot files')
     .option('--compare <optimizer>', 'also train with this optimizer (same seed, data and backend) and plot both')
     .option('--sample <n>', 'characters of text to generate at the end (0: none)', int(0), 500)
@@ -67,20 +75,37 @@ export function nanogptCommand(): Command {
 
 const HELP_AFTER = `
 Output (DIR is --out, else a new benchmarks/nanogpt/out/<optimizers>-<backend>-seed<seed>-<time>/):
-  DIR/run.json                 the options of the run (what --resume reads)
-  DIR/checkpoint-<opt>.json    weights, optimizer state, step (= position in the batch stream),
-                               evaluations; every --save-every iterations, at the end, when stopped
-  DIR/metrics.jsonl or --json  JSON lines: one per evaluation, a summary per optimizer
-  DIR/loss.svg or --plot       the loss plot (beside --json when given)
-  DIR/sample.txt               the generated text (x.sample.txt beside a --json or --plot x.svg)
+  DIR/run.json                   the options of the run (what --resume reads), and changes since
+  DIR/checkpoint-<opt>.safetensors  weights (PyTorch names), optimizer state, step (= position in
+                                 the batch stream), evaluations, the corpus's fingerprint, with
+                                 SHA-256 checksums; every --save-every iterations, at the end, when stopped
+  DIR/metrics.jsonl or --json    JSON lines: one per evaluation, a summary per optimizer
+  DIR/loss.svg or --plot         the loss plot (beside --json when given)
+  DIR/sample.txt                 the generated text (x.sample.txt beside a --json or --plot x.svg)
 Every file is written atomically: a kill at any moment leaves the previous version complete.
+One run at a time works in DIR (a lock; a killed run's lock is taken over).
 Relative paths are relative to the directory the command was run in.
 
 Stopping and resuming:
-  Ctrl-C, or SIGTERM to the process (pnpm nanogpt's PID included), stops at the next step
-  boundary after a final checkpoint and plot; a second signal stops at once. Continue with
+  Ctrl-C (also under pnpm, which forwards it as SIGTERM), or SIGTERM to the process, stops at the
+  next step boundary after a final checkpoint and plot; a second Ctrl-C or signal stops at once.
+  Continue with
     pnpm nanogpt --resume DIR
   which gives the same weights and losses as an uninterrupted run (same backend and threads).
+  A checkpoint that is damaged, or that disagrees with run.json or the corpus, is refused; give
+  --iters, --lr, --seed, --batch-size, --eval-every, --eval-iters, --backend or --data with --resume
+  to change them, or --accept-changes to continue with an edited run.json or corpus. The model's
+  shape, its vocabulary and the optimizer never change.
 
-Exit codes: 0 done, 1 diverged or failed (one line on stderr, earlier outputs kept),
-  2 bad input (one line on stderr, nothing written), 130 stopped by SIGINT, 143 stopped by SIGTERM.`;
+Handing a run to PyTorch and back (the guide "From lmo to PyTorch and back"):
+    pnpm nanogpt --iters 400 --stop-at 200 --out DIR   train the first 200 of 400 iterations
+    pnpm nanogpt export-torch DIR [--to BUNDLE]        its last checkpoint as a bundle (default DIR/torch-<step>):
+                                                       model.safetensors, optimizer.safetensors, nanogpt.json
+    python3 benchmarks/nanogpt/torch/train_handoff.py BUNDLE --out BACK   (or under torchrun, DDP)
+    pnpm nanogpt --resume BACK                         continue in lmo: BACK becomes a run directory
+  A bundle is checked completely (files, tensors, the optimizer's groups against the run, the corpus)
+  before anything is written. Scion-family optimizers only: ${SCION_FAMILY.join(', ')}.
+
+Exit codes: 0 done (or stopped at --stop-at), 1 diverged or failed (one line on stderr, earlier outputs kept),
+  2 bad input or a damaged checkpoint (one line on stderr, nothing written),
+  130 stopped by SIGINT, 143 stopped by SIGTERM.`;

@@ -1,21 +1,30 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PACKAGE_DIR } from '../data/locate.js';
+import { locateCorpus, PACKAGE_DIR } from '../data/locate.js';
+import { isBundle, readBundle } from '../handoff/bundle.js';
+import { resumeFromBundle } from '../handoff/convert.js';
+import { adoptBundle } from '../handoff/run-dir.js';
 import { paramCount, type GPTConfig } from '../model/config.js';
 import { createModelBackend, isBackendName, BACKENDS } from '../model/registry.js';
 import { readBuffers } from '../optim/buffers.js';
-import { OPTIMIZERS } from '../optim/factory.js';
+import { OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
 import { peakRssMb, type SummaryRecord } from '../report/jsonl.js';
-import { progressHooks } from '../report/progress.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../run/checkpoint.js';
+import { barStream, progressHooks } from '../report/progress.js';
+import { nonFinite } from '../run/checkpoint-check.js';
+import { saveCheckpoint, type Checkpoint } from '../run/checkpoint.js';
+import { CHANGEABLE_OPTIONS, dataFingerprint, describeDifference, sha256, type RunIdentity } from '../run/identity.js';
+import { lockRunDir } from '../run/lock.js';
 import { RunOutputs } from '../run/outputs.js';
-import { checkOutputs, claimNewRunDir, clearRun, defaultRunName, ensureDirectory, holdsRun, readRunRecord, runPaths, writeRunRecord } from '../run/run-dir.js';
+import { checkOutputs, claimNewRunDir, clearRun, defaultRunName, ensureDirectory, holdsRun, newRunRecord, removeLeftovers, runPaths, writeRunRecord, type RunPaths } from '../run/run-dir.js';
 import { checkFits } from '../run/size-check.js';
-import { exitCodeFor, restoreTerminal, StopRequests } from '../run/stop.js';
-import { disposeOutcome, optimizerName, prepare, trainWith, type LiveRun, type Resume, type RunOutcome } from '../train/experiment.js';
+import { exitCodeFor, StopRequests, type StopReason } from '../run/stop.js';
+import { checkLoads, disposeOutcome, optimizerName, prepare, trainWith, type LiveRun, type Resume, type RunOutcome } from '../train/experiment.js';
 import { sampleText } from '../train/sample.js';
 import { DivergedError, type TrainResult, type TrainSettings, type TrainStart } from '../train/trainer.js';
 import { UsageError } from '../util/errors.js';
-import { RESUME_FLAGS, type RunOptions } from './options.js';
+import { typedPath } from '../util/shell.js';
+import type { RunOptions } from './options.js';
+import { checkResume, identityFor, resumePlan, type ResumePlan, type Resumed } from './resume.js';
 
 /** The generated text goes beside the plot: `x.svg` → `x.sample.txt`. */
 export function samplePath(svg: string): string {
@@ -25,26 +34,48 @@ export function samplePath(svg: string): string {
 /** The options of a new run with every path absolute (relative to the working directory). */
 function absolutePaths(o: RunOptions): RunOptions {
   const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(p));
-  return { ...o, data: abs(o.data), json: abs(o.json), plot: abs(o.plot), out: abs(o.out), resume: undefined, force: undefined };
+  return { ...o, data: abs(o.data), json: abs(o.json), plot: abs(o.plot), out: abs(o.out), resume: undefined, force: undefined, acceptChanges: undefined };
 }
 
-/** With `--resume DIR`: the options the run was started with (only `--no-progress` may be added). */
-function resumedOptions(cli: RunOptions, explicit: ReadonlySet<string>): { o: RunOptions; dir: string } {
-  const dir = resolve(cli.resume!);
-  const extra = [...explicit].filter((k) => !RESUME_FLAGS.has(k));
-  if (extra.length > 0) {
-    const flag = `--${extra[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw new UsageError(`--resume continues a run with the options it was started with; ${flag} cannot be changed (drop it)`);
-  }
-  const record = readRunRecord<RunOptions>(dir);
-  return { o: { ...record.options, progress: cli.progress, out: dir }, dir };
-}
-
-/** Everything `pnpm nanogpt` does after parsing; returns the exit code. Bad input throws before anything is written. */
+/**
+ * Everything `pnpm nanogpt` does after parsing; returns the exit code. Bad input throws a
+ * {@link UsageError} before anything is written; signals stop the run at a step boundary.
+ */
 export async function runNanogpt(cli: RunOptions, explicit: ReadonlySet<string>, command: string): Promise<number> {
+  const bar = barStream(cli.progress);
+  const again = (reason: StopReason): string => (reason === 'SIGINT' ? 'a second Ctrl-C' : 'a second signal');
+  const ui = { stopProgress: (): void => {}, continueWith: undefined as string | undefined };
+  const stop = new StopRequests(
+    (reason) => {
+      ui.stopProgress();
+      process.stderr.write(`nanogpt: ${reason}: stopping after this step with a final checkpoint (${again(reason)} stops at once)\n`);
+    },
+    (reason) => {
+      ui.stopProgress();
+      const next = ui.continueWith ? `; continue with: ${ui.continueWith}` : '';
+      process.stderr.write(`nanogpt: ${reason} again: stopped at once (the last checkpoint stays)${next}\n`);
+    },
+  );
+  try {
+    return await run(cli, explicit, command, { stop, bar, ui });
+  } finally {
+    stop.dispose();
+  }
+}
+
+interface Session {
+  readonly stop: StopRequests;
+  readonly bar: NodeJS.WriteStream | undefined;
+  readonly ui: { stopProgress: () => void; continueWith: string | undefined };
+}
+
+async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: string, { stop, bar, ui }: Session): Promise<number> {
   // ---- validate everything first: nothing is written when the input is bad ----
-  const resuming = cli.resume !== undefined;
-  const { o, dir: resumeDir } = resuming ? resumedOptions(cli, explicit) : { o: absolutePaths(cli), dir: undefined };
+  // A handoff bundle PyTorch wrote becomes a run directory first (checked completely before).
+  if (cli.resume !== undefined && isBundle(resolve(cli.resume)) && !holdsRun(resolve(cli.resume))) await adopt(resolve(cli.resume), cli, explicit, command);
+  const plan: ResumePlan | undefined = cli.resume !== undefined ? resumePlan(cli, explicit) : undefined;
+  if (plan === undefined && cli.acceptChanges === true) throw new UsageError('--accept-changes goes with --resume (it accepts what changed since the last checkpoint)');
+  const o = plan?.options ?? absolutePaths(cli);
   if (!isBackendName(o.backend)) throw new UsageError(`unknown backend "${o.backend}" (choose one of: ${BACKENDS.join(', ')})`);
   const names = [optimizerName(o.optimizer)];
   if (o.compare !== undefined) {
@@ -55,139 +86,209 @@ export async function runNanogpt(cli: RunOptions, explicit: ReadonlySet<string>,
   if (o.compare !== undefined && o.lr !== undefined) {
     throw new UsageError('--lr applies to one optimizer; with --compare each uses its default lr (run them separately to set both)');
   }
-  let dir = resumeDir ?? o.out;
-  if (!resuming && dir !== undefined && holdsRun(dir) && cli.force !== true) {
-    throw new UsageError(`--out ${dir} already holds a run: --resume ${dir} continues it, --force starts it over`);
-  }
+  const force = plan === undefined && cli.force === true;
+  const refuseHeld = (dir: string): void => {
+    const d = typedPath(dir);
+    if (plan === undefined && !force && holdsRun(dir)) throw new UsageError(`--out ${d} already holds a run: --resume ${d} continues it, --force starts it over`);
+  };
+  if (o.out !== undefined) refuseHeld(o.out);
   const base = resolve(PACKAGE_DIR, 'out');
   const name = defaultRunName(names, o.backend, o.seed);
-  checkOutputs(runPaths(dir ?? resolve(base, name), o.json, o.plot), names, resuming || cli.force === true);
+  checkOutputs(runPaths(plan?.dir ?? o.out ?? resolve(base, name), o.json, o.plot), names, plan !== undefined || force);
   const { data, source, config } = await prepare(o.data, { nLayer: o.nLayer, nHead: o.nHead, nEmbd: o.nEmbd, blockSize: o.blockSize });
-  checkFits(config, o.batchSize);
+  const fingerprint = dataFingerprint(readFileSync(source.path), data.chars);
+  checkFits(config, o.batchSize, o.backend);
   const model = await createModelBackend(o.backend, config);
-
-  // ---- the run directory ----
-  if (dir === undefined) dir = claimNewRunDir(base, name);
-  else ensureDirectory(dir, `the run directory ${dir}`);
-  const paths = runPaths(dir, o.json, o.plot);
-  if (!resuming) {
-    if (cli.force === true && holdsRun(dir)) clearRun(paths);
-    writeRunRecord(paths, command, { ...o, out: dir });
-  }
-  const settings: TrainSettings = { iters: o.iters, batchSize: o.batchSize, evalEvery: o.evalEvery, evalIters: o.evalIters, seed: o.seed };
-  const outputs = new RunOutputs(paths, `nanoGPT shakespeare_char on ${model.name}: ${names.join(' vs ')} (seed ${o.seed})`, names);
-  let stopProgress = (): void => {};
-  const stop = new StopRequests(
-    (reason) => {
-      stopProgress();
-      restoreTerminal();
-      process.stderr.write(`nanogpt: ${reason}: stopping after this step (a second signal stops at once)\n`);
-    },
-    restoreTerminal,
-  );
-
-  console.log(
-    `nanogpt: ${data.train.length + data.val.length} characters from ${source.path} (${source.how}), vocab ${data.vocabSize}; ` +
-      `GPT ${config.nLayer} layers × ${config.nHead} heads × ${config.nEmbd} wide, block ${config.blockSize}, ` +
-      `${(paramCount(config) / 1e6).toFixed(2)}M parameters; batch ${o.batchSize}, ${o.iters} iterations; backend ${model.name}; run ${dir}`,
-  );
   const outcomes: RunOutcome<unknown>[] = [];
   const restored: Array<Map<string, unknown>> = [];
   try {
-    for (const opt of names) {
-      const ckPath = paths.checkpoint(opt);
-      const ck = resuming ? loadCheckpoint(ckPath) : undefined;
-      if (ck !== undefined) checkMatches(ck, opt, model.name, o, config);
-      if (ck?.finished === true) {
-        // Trained before the interruption: its outputs and final weights (for the sample) come back.
-        for (const e of ck.evals) outputs.addEval(opt, e);
-        if (ck.summary) outputs.addSummary(ck.summary);
-        restored.push(model.createParams(new Map(Object.entries(ck.weights))));
-        continue;
-      }
-      if (ck !== undefined) {
-        for (const e of ck.evals) outputs.addEval(opt, e);
-        console.log(`${opt}: resuming at step ${ck.step} of ${o.iters} from ${ckPath}`);
-      }
-      const resume: Resume | undefined = ck && { start: { step: ck.step, evals: ck.evals, timing: ck.timing }, weights: ck.weights, optimizerState: ck.optimizer_state };
-      const lr = names.length === 1 ? o.lr : undefined;
-      const progress = progressHooks(opt, o.iters, o.progress && process.stdout.isTTY === true, ck?.step ?? 0);
-      stopProgress = () => progress.stop();
-      let last: Omit<Checkpoint, 'finished' | 'evals' | 'timing' | 'summary'> | undefined;
-      const save = async (live: LiveRun<unknown>, state: TrainStart, baseLr: number): Promise<void> => {
-        last = {
-          format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, optimizer: opt, backend: model.name, lr: baseLr, seed: o.seed, iters: o.iters,
-          config, batch_size: o.batchSize, step: state.step, weights: await readBuffers(model.tensors, live.params), optimizer_state: await live.optimizer.saveState(),
-        };
-        saveCheckpoint(ckPath, { ...last, finished: false, evals: [...state.evals], timing: state.timing });
-      };
-      let outcome: RunOutcome<unknown>;
-      try {
-        outcome = await trainWith(model, data, opt, lr, settings, (live) => ({
-          ...progress,
-          onEval(r) {
-            progress.onEval?.(r);
-            outputs.addEval(opt, r);
-            outputs.flush();
-          },
-          async afterStep(step, state) {
-            // Let the event loop run once per step: a synchronous backend would otherwise never
-            // deliver a signal (or the parent check) while it trains.
-            await new Promise((r) => setImmediate(r));
-            if ((o.saveEvery > 0 && step % o.saveEvery === 0) || step === o.iters || stop.requested !== undefined) {
-              await save(live, state, lr ?? OPTIMIZERS[opt].lr);
-            }
-          },
-          shouldStop: () => stop.requested !== undefined,
-        }), resume).finally(() => progress.stop());
-      } catch (e) {
-        if (!(e instanceof DivergedError)) throw e;
-        outputs.flush();
-        process.stderr.write(`nanogpt: ${opt} diverged: ${e.message}; kept ${paths.metrics}, ${paths.plot} and the last checkpoint ${ckPath}\n`);
-        return 1;
-      }
-      outcomes.push(outcome);
-      const r = outcome.result;
-      if (r.stopped) {
-        outputs.flush();
-        const reason = stop.requested ?? 'SIGTERM';
-        console.log(`${opt}: stopped at step ${r.step} of ${o.iters} (${reason}); checkpoint ${ckPath}\ncontinue with: pnpm nanogpt --resume ${dir}`);
-        return exitCodeFor(reason);
-      }
-      const summary = summaryOf(model.name, opt, outcome.lr, o, config, r);
-      outputs.addSummary(summary);
-      outputs.flush();
-      if (last !== undefined) saveCheckpoint(ckPath, { ...last, finished: true, evals: r.evals, timing: r.timing, summary });
-      else await save({ params: outcome.params, optimizer: outcome.trained }, { step: r.step, evals: r.evals, timing: r.timing }, outcome.lr);
-      console.log(
-        `${opt}: final val loss ${r.finalValLoss.toFixed(4)} (best ${r.bestValLoss.toFixed(4)}), ` +
-          `${r.msFwdBwd.toFixed(1)} ms fwd+bwd + ${r.msOptimizer.toFixed(1)} ms optimizer per iteration, ` +
-          `${r.tokensPerS.toFixed(0)} tokens/s, ${r.trainSeconds.toFixed(0)} s in all`,
-      );
+    if (stop.requested !== undefined) {
+      stop.announce();
+      console.log('nanogpt: stopped before training began; nothing was written');
+      return exitCodeFor(stop.requested);
     }
 
-    const firstParams = restored[0] ?? outcomes[0]?.params;
-    if (o.sample > 0 && firstParams !== undefined && stop.requested === undefined) {
-      const text = await sampleText(model, firstParams, data, o.sample, o.seed);
-      console.log(`\n---- sample (${names[0]}, temperature 0.8) ----\n${text}\n----`);
-      outputs.writeSample(text);
+    // ---- the run directory, locked: no other run works in it until this one ends ----
+    const dir = plan?.dir ?? o.out ?? claimNewRunDir(base, name);
+    if (dir === o.out) ensureDirectory(dir, `the run directory ${dir}`);
+    const lock = lockRunDir(dir, plan !== undefined ? `--resume ${typedPath(dir)}` : o.out !== undefined ? `--out ${typedPath(dir)}` : 'the run directory');
+    try {
+      removeLeftovers(dir);
+      refuseHeld(dir); // again, holding the lock: a run started at the same instant may have claimed it
+      const paths = runPaths(dir, o.json, o.plot);
+      const lrOf = (opt: OptimizerName): number => (names.length === 1 ? o.lr : undefined) ?? OPTIMIZERS[opt].lr;
+      const identity = (opt: OptimizerName): RunIdentity => identityFor(o, opt, lrOf(opt), model.name, config, fingerprint);
+      // Every checkpoint is checked before anything trains or is written.
+      const resumed = new Map<OptimizerName, Resumed>();
+      if (plan !== undefined) {
+        for (const opt of names) {
+          const r = checkResume(paths.checkpoint(opt), identity(opt), plan, source.path);
+          if (r === undefined) continue;
+          const c = r.checkpoint;
+          if (o.stopAt !== undefined && o.stopAt <= c.step) throw new UsageError(`--stop-at ${o.stopAt}: ${typedPath(c.file)} is already at step ${c.step}`);
+          await checkLoads(model, opt, lrOf(opt), o.iters, { start: c, weights: c.weights, optimizerState: c.optimizer_state, source: typedPath(c.file) });
+          resumed.set(opt, r);
+        }
+        recordChanges(paths, plan, command, resumed);
+      } else {
+        if (force && holdsRun(dir)) clearRun(paths);
+        writeRunRecord(paths, newRunRecord(command, { ...o, out: dir, stopAt: undefined })); // --stop-at holds for this command only
+      }
+      ui.continueWith = `pnpm nanogpt --resume ${typedPath(dir)}`;
+
+      const settings: TrainSettings = { iters: o.iters, batchSize: o.batchSize, evalEvery: o.evalEvery, evalIters: o.evalIters, seed: o.seed };
+      const outputs = new RunOutputs(paths, `nanoGPT shakespeare_char on ${model.name}: ${names.join(' vs ')} (seed ${o.seed})`, names);
+      console.log(
+        `nanogpt: ${data.train.length + data.val.length} characters from ${source.path} (${source.how}), vocab ${data.vocabSize}; ` +
+          `GPT ${config.nLayer} layers × ${config.nHead} heads × ${config.nEmbd} wide, block ${config.blockSize}, ` +
+          `${(paramCount(config) / 1e6).toFixed(2)}M parameters; batch ${o.batchSize}, ${o.iters} iterations; backend ${model.name}; run ${dir}`,
+      );
+      for (const opt of names) {
+        const ckPath = paths.checkpoint(opt);
+        const found = resumed.get(opt);
+        const ck = found?.checkpoint;
+        if (ck?.finished === true && ck.step === o.iters) {
+          // Trained before the interruption: its outputs and final weights (for the sample) come back.
+          for (const e of ck.evals) outputs.addEval(opt, e);
+          if (ck.summary) outputs.addSummary(ck.summary);
+          restored.push(model.createParams(new Map(Object.entries(ck.weights))));
+          continue;
+        }
+        if (ck !== undefined) {
+          const changes = found!.changes.length > 0 ? ` with ${found!.changes.map(describeDifference).join(', ')}` : '';
+          const old = ck.version === 1 ? ` (a version 1 checkpoint, without checksums: from now on ${typedPath(ckPath)})` : '';
+          console.log(`${opt}: resuming at step ${ck.step} of ${o.iters}${changes} from ${typedPath(ck.file)}${old}`);
+        }
+        // A finished run continued to more iterations evaluates its last step again (the same
+        // numbers) where that step is on the evaluation schedule.
+        const evals = ck?.finished === true && ck.step % o.evalEvery === 0 ? ck.evals.filter((e) => e.iter < ck.step) : ck?.evals;
+        const resume: Resume | undefined = ck && { start: { step: ck.step, evals: evals!, timing: ck.timing }, weights: ck.weights, optimizerState: ck.optimizer_state, source: typedPath(ck.file) };
+        for (const e of resume?.start.evals ?? []) outputs.addEval(opt, e);
+        const progress = progressHooks(opt, o.iters, bar);
+        ui.stopProgress = () => progress.stop(true); // a signal: the bar stays as it was, the messages go below it
+        const id = identity(opt);
+        let last: Omit<Checkpoint, 'finished' | 'evals' | 'timing' | 'summary'> | undefined;
+        const save = async (live: LiveRun<unknown>, state: TrainStart): Promise<void> => {
+          const weights = await readBuffers(model.tensors, live.params);
+          // Weights that are no longer finite are a diverged run, not a checkpoint: the last good one stays.
+          const bad = nonFinite(weights);
+          if (bad !== undefined) throw new DivergedError(state.step, `${bad.name}[${bad.index}] (${bad.value})`);
+          last = {
+            optimizer: opt, backend: id.backend, lr: id.lr, seed: id.seed, iters: id.iters,
+            config, batch_size: id.batch_size, eval_every: id.eval_every, eval_iters: id.eval_iters, data: id.data,
+            step: state.step, weights, optimizer_state: await live.optimizer.saveState(),
+          };
+          saveCheckpoint(ckPath, { ...last, finished: false, evals: [...state.evals], timing: state.timing });
+        };
+        let outcome: RunOutcome<unknown>;
+        let stepsDone = resume?.start.step ?? 0;
+        try {
+          outcome = await trainWith(model, data, opt, lrOf(opt), settings, (live) => ({
+            ...progress,
+            onEval(r) {
+              progress.onEval?.(r);
+              outputs.addEval(opt, r);
+              outputs.flush();
+            },
+            async afterStep(step, state) {
+              // Let the event loop run once per step: a synchronous backend would otherwise never
+              // deliver a signal (or the parent check) while it trains.
+              await new Promise((r) => setImmediate(r));
+              stepsDone = step;
+              if ((o.saveEvery > 0 && step % o.saveEvery === 0) || step === o.iters || step === o.stopAt || stop.requested !== undefined) await save(live, state);
+            },
+            shouldStop: () => stop.requested !== undefined || stepsDone === o.stopAt,
+          }), resume).finally(() => progress.stop());
+        } catch (e) {
+          if (!(e instanceof DivergedError)) throw e;
+          outputs.flush();
+          process.stderr.write(`nanogpt: ${opt} diverged: ${e.message}; kept ${paths.metrics}, ${paths.plot} and the last checkpoint ${ckPath}\n`);
+          return 1;
+        }
+        outcomes.push(outcome);
+        const r = outcome.result;
+        if (r.stopped && stop.requested === undefined) {
+          outputs.flush();
+          console.log(`${opt}: stopped at step ${r.step} of ${o.iters} (--stop-at); checkpoint ${typedPath(ckPath)}\ncontinue with: ${ui.continueWith}, or hand the run to PyTorch: pnpm nanogpt export-torch ${typedPath(dir)}`);
+          continue;
+        }
+        if (r.stopped) {
+          outputs.flush();
+          stop.announce();
+          const reason = stop.requested ?? 'SIGTERM';
+          console.log(`${opt}: stopped at step ${r.step} of ${o.iters} (${reason}); checkpoint ${typedPath(ckPath)}\ncontinue with: ${ui.continueWith}`);
+          return exitCodeFor(reason);
+        }
+        const summary = summaryOf(model.name, opt, outcome.lr, o, config, r);
+        outputs.addSummary(summary);
+        outputs.flush();
+        if (last === undefined) await save({ params: outcome.params, optimizer: outcome.trained }, { step: r.step, evals: r.evals, timing: r.timing });
+        saveCheckpoint(ckPath, { ...last!, finished: true, evals: r.evals, timing: r.timing, summary });
+        console.log(
+          `${opt}: final val loss ${r.finalValLoss.toFixed(4)} (best ${r.bestValLoss.toFixed(4)}), ` +
+            `${r.msFwdBwd.toFixed(1)} ms fwd+bwd + ${r.msOptimizer.toFixed(1)} ms optimizer per iteration, ` +
+            `${r.tokensPerS.toFixed(0)} tokens/s, ${r.trainSeconds.toFixed(0)} s in all`,
+        );
+      }
+
+      const firstParams = restored[0] ?? outcomes[0]?.params;
+      const stoppedAt = outcomes.some((out) => out.result.stopped);
+      if (o.sample > 0 && firstParams !== undefined && stop.requested === undefined && !stoppedAt) {
+        const text = await sampleText(model, firstParams, data, o.sample, o.seed);
+        console.log(`\n---- sample (${names[0]}, temperature 0.8) ----\n${text}\n----`);
+        outputs.writeSample(text);
+      }
+      outputs.flush();
+      console.log(`plot: ${paths.plot}${o.sample > 0 && !stoppedAt ? `\nsample: ${paths.sample}` : ''}\njson: ${paths.metrics}\nrun: ${dir}`);
+      stop.announce();
+      return stop.requested !== undefined ? exitCodeFor(stop.requested) : 0;
+    } finally {
+      lock.release();
     }
-    outputs.flush();
-    console.log(`plot: ${paths.plot}${o.sample > 0 ? `\nsample: ${paths.sample}` : ''}\njson: ${paths.metrics}\nrun: ${dir}`);
-    return stop.requested !== undefined ? exitCodeFor(stop.requested) : 0;
   } finally {
-    stop.dispose();
     for (const out of outcomes) disposeOutcome(model, out);
     for (const p of restored) for (const t of p.values()) model.tensors.dispose(t);
     model.dispose();
   }
 }
 
-/** A checkpoint must belong to this run (it always does unless files were moved around). */
-function checkMatches(ck: Checkpoint, opt: string, backend: string, o: RunOptions, config: GPTConfig): void {
-  const same = ck.optimizer === opt && ck.backend === backend && ck.seed === o.seed && ck.iters === o.iters && ck.batch_size === o.batchSize &&
-    JSON.stringify(ck.config) === JSON.stringify(config);
-  if (!same) throw new UsageError(`checkpoint of ${ck.optimizer} on ${ck.backend} does not match this run (${opt} on ${backend}, its run.json): was it moved from another run?`);
+/**
+ * Makes the handoff bundle in `dir` a run directory (see {@link adoptBundle}): the bundle is read and
+ * checked against the run it describes and the corpus this command trains on, then `run.json` and
+ * the checkpoint are written beside its files, holding the directory's lock.
+ */
+async function adopt(dir: string, cli: RunOptions, explicit: ReadonlySet<string>, command: string): Promise<void> {
+  // The corpus: --data, else where the bundle says it was (when it is there), else the usual places.
+  const recorded = readBundle(dir).run.data.path;
+  const data = cli.data !== undefined ? resolve(cli.data) : recorded !== undefined && existsSync(recorded) ? recorded : undefined;
+  const corpus = await locateCorpus(data);
+  const bytes = readFileSync(corpus.path);
+  const b = resumeFromBundle(dir, sha256(bytes));
+  const { data: dataset } = await prepare(corpus.path, { nLayer: b.config.nLayer, nHead: b.config.nHead, nEmbd: b.config.nEmbd, blockSize: b.config.blockSize });
+  if (dataset.vocabSize !== b.config.vocabSize) throw new UsageError(`${typedPath(dir)}: its vocabulary has ${b.config.vocabSize} characters, the corpus ${dataset.vocabSize}`);
+  const lock = lockRunDir(dir, `--resume ${typedPath(dir)}`);
+  try {
+    removeLeftovers(dir);
+    if (holdsRun(dir)) return; // a run started at the same instant adopted it
+    const backend = explicit.has('backend') ? cli.backend : (b.backend ?? cli.backend);
+    adoptBundle(dir, b, { ...absolutePaths(cli), backend, data: corpus.path }, dataFingerprint(bytes, dataset.chars), command);
+  } finally {
+    lock.release();
+  }
+  console.log(`nanogpt: ${typedPath(dir)} is a handoff bundle at step ${b.resume.start.step} of ${b.settings.iters} (${b.optimizer}): it is now a run directory (run.json and ${typedPath(runPaths(dir).checkpoint(b.optimizer))} beside its files)`);
+}
+
+/** Records in run.json what `--resume` changed: the options it continues with, and each change. */
+function recordChanges(paths: RunPaths, plan: ResumePlan, command: string, resumed: ReadonlyMap<string, Resumed>): void {
+  const changed: Record<string, readonly [unknown, unknown]> = {};
+  for (const r of resumed.values()) for (const d of r.changes) changed[d.label] = [d.was, d.now];
+  const given = [...plan.given].filter((k) => !CHANGEABLE_OPTIONS.includes(k) && plan.record.options[k as keyof RunOptions] !== plan.options[k as keyof RunOptions]);
+  for (const k of given) changed[k] ??= [plan.record.options[k as keyof RunOptions], plan.options[k as keyof RunOptions]];
+  if (Object.keys(changed).length === 0) return;
+  const step = Math.min(...[...resumed.values()].map((r) => r.checkpoint.step), Infinity);
+  const options: RunOptions = { ...plan.options, progress: plan.record.options.progress, acceptChanges: undefined };
+  const change = { at: new Date().toISOString(), command, step: Number.isFinite(step) ? step : 0, changed };
+  writeRunRecord(paths, { ...plan.record, options, changes: [...(plan.record.changes ?? []), change] });
 }
 
 function summaryOf(backend: string, optimizer: string, lr: number, o: RunOptions, config: GPTConfig, r: TrainResult): SummaryRecord {

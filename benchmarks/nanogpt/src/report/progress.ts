@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress';
 import type { EvalRecord, TrainHooks } from '../train/trainer.js';
 
 const f3 = (v: number): string => v.toFixed(4);
@@ -24,61 +23,28 @@ function evalLine(label: string, r: EvalRecord): string {
 }
 
 /**
- * Progress for one run: a bar with iteration, loss, tokens/s and ETA on a terminal; plain log
- * lines (every `every` iterations or 30 s, and at each evaluation) otherwise.
+ * Where the progress bar can be seen: stderr (the results go to stdout), when it is a terminal and
+ * progress was not turned off; `undefined` means plain log lines on stdout instead.
  */
-export function progressHooks(label: string, iters: number, tty: boolean, startIter = 0, every = 50, stream?: NodeJS.WritableStream): TrainHooks & { stop(): void } {
-  if (tty) {
-    const bar = new cliProgress.SingleBar(
-      {
-        format: `${label} |{bar}| {value}/{total} | loss {loss} | {tps} tok/s | lr {lr} | ETA {eta_text} {status}`,
-        barsize: 24,
-        hideCursor: true,
-        etaBuffer: 50,
-        ...(stream ? { stream } : {}),
-        fps: 5,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(iters, startIter, { loss: '-', tps: '-', lr: '-', eta_text: '-', status: '' });
-    // Once stopped (the end, or a signal) the bar stays stopped: nothing hides the cursor again.
-    let stopped = false;
-    // The ETA is this run's mean time per training iteration so far (evaluations excluded) times
-    // the iterations left.
-    let trainMs = 0;
-    let trained = 0;
-    let last = performance.now();
-    return {
-      onIter(iter, loss, lr, tps) {
-        if (stopped) return;
-        const now = performance.now();
-        trainMs += now - last;
-        last = now;
-        trained++;
-        const eta = formatDuration(((iters - iter - 1) * trainMs) / trained / 1000);
-        bar.update(iter + 1, { loss: loss.toFixed(4), tps: tps.toFixed(0), lr: lr.toExponential(2), eta_text: eta, status: '' });
-      },
-      onEvalStart() {
-        if (!stopped) bar.update({ status: '(evaluating)' });
-      },
-      onEval(r) {
-        if (stopped) {
-          console.log(evalLine(label, r));
-          return;
-        }
-        bar.update({ status: '' });
-        // Print above the bar.
-        bar.stop();
-        console.log(evalLine(label, r));
-        if (r.iter < iters) bar.start(iters, r.iter, { loss: '-', tps: '-', lr: '-', eta_text: '-', status: '' });
-        last = performance.now(); // the evaluation's time is not training time
-      },
-      stop() {
-        if (!stopped) bar.stop();
-        stopped = true;
-      },
-    };
-  }
+export function barStream(progress: boolean, stderr: NodeJS.WriteStream = process.stderr): NodeJS.WriteStream | undefined {
+  return progress && stderr.isTTY === true ? stderr : undefined;
+}
+
+/** Shows the cursor and turns line wrap back on (what a progress bar switches off), on a terminal. */
+export function restoreTerminal(stream: NodeJS.WritableStream | undefined): void {
+  if (stream !== undefined) stream.write('\x1b[?25h\x1b[?7h');
+}
+
+/** Progress hooks, and how they end: `stop()` clears the bar, `stop(true)` keeps its last state (a stop on a signal). */
+export type Progress = TrainHooks & { stop(keep?: boolean): void };
+
+/**
+ * Progress for one run: with a `bar` stream, a bar with iteration, loss, tokens/s and ETA on it
+ * (cleared whenever a line is printed and at the end, so that the scrollback keeps only those
+ * lines); otherwise plain log lines (every `every` iterations or 30 s, and at each evaluation).
+ */
+export function progressHooks(label: string, iters: number, bar: NodeJS.WritableStream | undefined, every = 50): Progress {
+  if (bar !== undefined) return barHooks(label, iters, bar);
   let last = Date.now();
   return {
     onIter(iter, loss, lr, tps) {
@@ -92,5 +58,72 @@ export function progressHooks(label: string, iters: number, tty: boolean, startI
       console.log(evalLine(label, r));
     },
     stop() {},
+  };
+}
+
+const BAR_WIDTH = 24;
+/** Redraws at most this often. */
+const REDRAW_MS = 200;
+// Hide the cursor and turn line wrap off while the bar is drawn (a wrapped bar could not be redrawn in place).
+const BAR_ON = '\x1b[?25l\x1b[?7l';
+
+/**
+ * The bar, drawn on one line with a carriage return and erased with erase-in-line: no cursor saving
+ * and restoring, so it never moves to where it once was (over lines others printed since). It is
+ * drawn only while the process that started this one is still its parent: a wrapper such as pnpm
+ * exits at a Ctrl-C and gives the terminal back to the shell, whose prompt is then on that line.
+ */
+function barHooks(label: string, iters: number, stream: NodeJS.WritableStream): Progress {
+  const parent = process.ppid;
+  const ours = (): boolean => process.ppid === parent;
+  let drawn = false;
+  let stopped = false;
+  let lastDraw = -Infinity;
+  let fields = { iter: 0, loss: '-', tps: '-', lr: '-', eta: '-', status: '' };
+  const draw = (update: Partial<typeof fields>, now = false): void => {
+    fields = { ...fields, ...update };
+    if (stopped || !ours() || (!now && performance.now() - lastDraw < REDRAW_MS)) return;
+    lastDraw = performance.now();
+    const filled = Math.min(BAR_WIDTH, Math.round((BAR_WIDTH * fields.iter) / iters));
+    const f = fields;
+    const line = `${label} |${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}| ${f.iter}/${iters} | loss ${f.loss} | ${f.tps} tok/s | lr ${f.lr} | ETA ${f.eta}${f.status ? ` ${f.status}` : ''}`;
+    stream.write(`${drawn ? '' : BAR_ON}\r${line}\x1b[K`);
+    drawn = true;
+  };
+  /** Takes the bar off its line (`keep`: leaves it there as it is and moves to the next line). */
+  const hide = (keep: boolean): void => {
+    if (!drawn) return;
+    drawn = false;
+    restoreTerminal(stream);
+    if (keep || !ours()) stream.write('\n');
+    else stream.write('\r\x1b[2K');
+  };
+  // The ETA is this run's mean time per training iteration so far (evaluations excluded) times
+  // the iterations left.
+  let trainMs = 0;
+  let trained = 0;
+  let last = performance.now();
+  return {
+    onIter(iter, loss, lr, tps) {
+      const now = performance.now();
+      trainMs += now - last;
+      last = now;
+      trained++;
+      const eta = formatDuration(((iters - iter - 1) * trainMs) / trained / 1000);
+      draw({ iter: iter + 1, loss: loss.toFixed(4), tps: tps.toFixed(0), lr: lr.toExponential(2), eta, status: '' });
+    },
+    onEvalStart(iter) {
+      draw({ iter, status: '(evaluating)' }, true);
+    },
+    onEval(r) {
+      hide(false);
+      console.log(evalLine(label, r));
+      fields = { ...fields, status: '' };
+      last = performance.now(); // the evaluation's time is not training time
+    },
+    stop(keep = false) {
+      hide(keep);
+      stopped = true;
+    },
   };
 }

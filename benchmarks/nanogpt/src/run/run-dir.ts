@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { checkpointName } from './checkpoint.js';
 import { UsageError } from '../util/errors.js';
+import { processAlive } from '../util/process.js';
 
 /** Where one run's files go. Checkpoints and `run.json` always live in `dir`. */
 export interface RunPaths {
@@ -34,7 +36,7 @@ export function runPaths(dir: string, json?: string, plot?: string): RunPaths {
     metrics,
     plot: svg,
     sample: json !== undefined || plot !== undefined ? `${stem(svg)}.sample.txt` : join(dir, 'sample.txt'),
-    checkpoint: (optimizer) => join(dir, `checkpoint-${optimizer}.json`),
+    checkpoint: (optimizer) => join(dir, checkpointName(optimizer)),
   };
 }
 
@@ -126,17 +128,32 @@ export function checkOutputs(paths: RunPaths, optimizers: readonly string[], ove
   }
 }
 
-/** What `run.json` records: the options as parsed (paths absolute), for `--resume`. */
+/** A change accepted on `--resume` (a longer run, another learning rate, an edited corpus, ...). */
+export interface RunChange {
+  readonly at: string;
+  /** The command that continued the run with the change. */
+  readonly command: string;
+  /** The step of the first checkpoint continued with it. */
+  readonly step: number;
+  /** What changed, from → to. */
+  readonly changed: Readonly<Record<string, readonly [unknown, unknown]>>;
+}
+
+/** What `run.json` records: the options as parsed (paths absolute), for `--resume`, and the changes since. */
 export interface RunRecord<O> {
   readonly format: typeof RUN_FORMAT;
   readonly version: 1;
   readonly command: string;
   readonly started: string;
   readonly options: O;
+  readonly changes?: readonly RunChange[];
 }
 
-export function writeRunRecord<O>(paths: RunPaths, command: string, options: O): void {
-  const record: RunRecord<O> = { format: RUN_FORMAT, version: 1, command, started: new Date().toISOString(), options };
+export function newRunRecord<O>(command: string, options: O): RunRecord<O> {
+  return { format: RUN_FORMAT, version: 1, command, started: new Date().toISOString(), options };
+}
+
+export function writeRunRecord<O>(paths: RunPaths, record: RunRecord<O>): void {
   writeFileAtomic(paths.runFile, `${JSON.stringify(record, null, 2)}\n`);
 }
 
@@ -153,8 +170,23 @@ export function readRunRecord<O>(dir: string): RunRecord<O> {
   return record;
 }
 
+/**
+ * Removes what killed writes left in run directory `dir` (call it holding the directory's lock):
+ * the temporary files of atomic writes and of locks whose process is gone. Returns their names.
+ */
+export function removeLeftovers(dir: string): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const m = /^\..+\.(\d+)\.[0-9a-z]+\.tmp$/.exec(name) ?? /^\.nanogpt\.lock\.stale\.(\d+)\.[0-9a-f]+$/.exec(name);
+    if (m === null || processAlive(Number(m[1]))) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
 /** `--force` on a directory that holds a run: its run files go (other files stay). */
 export function clearRun(paths: RunPaths): void {
-  const checkpoints = readdirSync(paths.dir).filter((f) => /^checkpoint-[\w-]+\.json$/.test(f)).map((f) => join(paths.dir, f));
+  const checkpoints = readdirSync(paths.dir).filter((f) => /^checkpoint-[\w-]+\.(safetensors|json)$/.test(f)).map((f) => join(paths.dir, f));
   for (const f of [paths.runFile, paths.metrics, paths.plot, paths.sample, ...checkpoints]) rmSync(f, { force: true });
 }

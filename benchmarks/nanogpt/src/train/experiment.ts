@@ -59,6 +59,8 @@ export interface Resume {
   readonly start: TrainStart;
   readonly weights: Record<string, Float32Array>;
   readonly optimizerState: unknown;
+  /** The checkpoint file, for messages: weights or a state that do not load are a usage error naming it. */
+  readonly source?: string;
 }
 
 /** The live parameters and optimizer of a run, for hooks that save them. */
@@ -99,7 +101,7 @@ export async function trainBuilt<T>(
   hooks?: TrainHooks | ((live: LiveRun<T>) => TrainHooks),
   resume?: Resume,
 ): Promise<Pick<RunOutcome<T>, 'result' | 'params' | 'trained'>> {
-  const params = model.createParams(resume ? new Map(Object.entries(resume.weights)) : initParams(model.config, settings.seed));
+  const params = fromCheckpoint(resume, 'weights', () => model.createParams(resume ? new Map(Object.entries(resume.weights)) : initParams(model.config, settings.seed)));
   let optimizer: TrainOptimizer<T>;
   try {
     optimizer = build(params);
@@ -108,7 +110,7 @@ export async function trainBuilt<T>(
     throw e;
   }
   try {
-    if (resume) await optimizer.loadState(resume.optimizerState);
+    if (resume) await fromCheckpoint(resume, 'optimizer state', () => optimizer.loadState(resume.optimizerState));
     const h = typeof hooks === 'function' ? hooks({ params, optimizer }) : hooks;
     const result = await train(model, params, optimizer, data, settings, h, resume?.start);
     return { result, params, trained: optimizer };
@@ -116,6 +118,38 @@ export async function trainBuilt<T>(
     optimizer.dispose();
     disposeParams(model, params);
     throw e;
+  }
+}
+
+/**
+ * Loads a checkpoint's weights and optimizer state into a model and optimizer that are then freed:
+ * a checkpoint that does not load is refused (a usage error naming it) before anything is written.
+ */
+export async function checkLoads<T>(model: ModelBackend<T>, name: OptimizerName, lr: number | undefined, iters: number, resume: Resume): Promise<void> {
+  const params = fromCheckpoint(resume, 'weights', () => model.createParams(new Map(Object.entries(resume.weights))));
+  try {
+    const optimizer = createTrainOptimizer(name, model.tensors, params, lr ?? OPTIMIZERS[name].lr, scheduleFor(name, iters));
+    try {
+      await fromCheckpoint(resume, 'optimizer state', () => optimizer.loadState(resume.optimizerState));
+    } finally {
+      optimizer.dispose();
+    }
+  } finally {
+    disposeParams(model, params);
+  }
+}
+
+/** Runs `load` (of a checkpoint's `what`); its failure is a usage error naming the checkpoint. */
+function fromCheckpoint<R>(resume: Resume | undefined, what: string, load: () => R): R {
+  const named = (e: unknown): never => {
+    if (resume?.source === undefined) throw e;
+    throw new UsageError(`checkpoint ${resume.source}: cannot load its ${what} (${(e as Error).message.split('\n')[0]})`);
+  };
+  try {
+    const out = load();
+    return out instanceof Promise ? (out.catch(named) as R) : out;
+  } catch (e) {
+    return named(e);
   }
 }
 

@@ -10,8 +10,9 @@ import { basename, dirname, join } from 'node:path';
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
-  let fd: number | undefined = openSync(tmp, 'w', 0o644);
+  let fd: number | undefined;
   try {
+    fd = openSync(tmp, 'w', 0o644);
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
@@ -22,9 +23,26 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
-    throw e;
+    throw new WriteError(path, e);
   }
   syncDir(dir);
+}
+
+/**
+ * A failed write, naming the file: `cannot write PATH: no space left on device (ENOSPC)`. The
+ * system's own error is the `cause`.
+ */
+export class WriteError extends Error {
+  override readonly name = 'WriteError';
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    const e = cause as NodeJS.ErrnoException;
+    // Node's message is `ENOSPC: no space left on device, write`: keep the reason, name the file.
+    const reason = e.code !== undefined ? `${e.message.replace(/^[A-Z]+: /, '').replace(/, \w+( '[^']*')*$/, '')} (${e.code})` : String(e);
+    super(`cannot write ${path}: ${reason}`, { cause });
+  }
 }
 
 /** fsync of a directory (persists renames and new entries); not supported everywhere, hence best effort. */

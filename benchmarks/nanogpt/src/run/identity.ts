@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import type { GPTConfig } from '../model/config.js';
+
+/** SHA-256 of bytes or text, in hex. */
+export function sha256(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * The corpus a run trains on, as its checkpoints record it: a hash of its bytes (any edit changes
+ * it) and a hash of its vocabulary — the characters in token-id order, which the embedding rows
+ * and the logits are indexed by.
+ */
+export interface DataFingerprint {
+  readonly sha256: string;
+  readonly vocab_sha256: string;
+  readonly bytes: number;
+}
+
+export function dataFingerprint(bytes: Uint8Array, chars: readonly string[]): DataFingerprint {
+  return { sha256: sha256(bytes), vocab_sha256: sha256(JSON.stringify(chars)), bytes: bytes.length };
+}
+
+/** What one optimizer's training depends on: everything a checkpoint must agree with to be continued. */
+export interface RunIdentity {
+  readonly optimizer: string;
+  readonly backend: string;
+  readonly lr: number;
+  readonly seed: number;
+  readonly iters: number;
+  readonly batch_size: number;
+  readonly eval_every: number;
+  readonly eval_iters: number;
+  readonly config: GPTConfig;
+  readonly data: DataFingerprint;
+}
+
+/**
+ * One field of the identity: how it is read, named and shown, the option that sets it (the flag that
+ * may change it on `--resume`), and whether it may change at all. The model's shape, its vocabulary
+ * and the optimizer never may (the weights and the optimizer state would not fit); the rest may, as
+ * a deliberate change: a longer run (`--iters`), another learning rate, batch size, seed (the batch
+ * stream from here on), evaluation, backend, or an edited corpus with the same characters.
+ */
+interface Field {
+  readonly label: string;
+  readonly get: (id: Partial<RunIdentity>) => unknown;
+  readonly option?: string;
+  readonly fixed: boolean;
+}
+
+const FIELDS: readonly Field[] = [
+  { label: 'optimizer', get: (id) => id.optimizer, fixed: true },
+  { label: 'n_layer', get: (id) => id.config?.nLayer, fixed: true },
+  { label: 'n_head', get: (id) => id.config?.nHead, fixed: true },
+  { label: 'n_embd', get: (id) => id.config?.nEmbd, fixed: true },
+  { label: 'block_size', get: (id) => id.config?.blockSize, fixed: true },
+  { label: 'vocabulary', get: (id) => id.config && `${id.config.vocabSize} characters${id.data ? ` (sha256 ${id.data.vocab_sha256})` : ''}`, fixed: true },
+  { label: 'backend', get: (id) => id.backend, option: 'backend', fixed: false },
+  { label: 'lr', get: (id) => id.lr, option: 'lr', fixed: false },
+  { label: 'seed', get: (id) => id.seed, option: 'seed', fixed: false },
+  { label: 'iters', get: (id) => id.iters, option: 'iters', fixed: false },
+  { label: 'batch_size', get: (id) => id.batch_size, option: 'batchSize', fixed: false },
+  { label: 'eval_every', get: (id) => id.eval_every, option: 'evalEvery', fixed: false },
+  { label: 'eval_iters', get: (id) => id.eval_iters, option: 'evalIters', fixed: false },
+  { label: 'corpus', get: (id) => id.data?.sha256, option: 'data', fixed: false },
+];
+
+/** The options (as commander names them) that set the fields that may change. */
+export const CHANGEABLE_OPTIONS: readonly string[] = FIELDS.filter((f) => !f.fixed).map((f) => f.option!);
+
+/** A field whose value differs between a checkpoint and the run that would continue it. */
+export interface Difference {
+  readonly label: string;
+  readonly was: unknown;
+  readonly now: unknown;
+  /** The option that sets it (undefined for the fixed fields). */
+  readonly option?: string;
+  readonly fixed: boolean;
+}
+
+/**
+ * The fields in which `saved` (a checkpoint's identity; an old checkpoint may lack some, which are
+ * then not compared) differs from `now`.
+ */
+export function differences(saved: Partial<RunIdentity>, now: RunIdentity): Difference[] {
+  const out: Difference[] = [];
+  for (const f of FIELDS) {
+    const was = f.get(saved);
+    const is = f.get(now);
+    if (was === undefined || was === is) continue;
+    // An old checkpoint records the vocabulary only by its size.
+    if (f.label === 'vocabulary' && saved.data === undefined && saved.config?.vocabSize === now.config.vocabSize) continue;
+    out.push({ label: f.label, was, now: is, ...(f.option ? { option: f.option } : {}), fixed: f.fixed });
+  }
+  return out;
+}
+
+/** `lr 0.00390625 → 0.01`; hashes shortened to 12 hex digits. */
+export function describeDifference(d: Difference): string {
+  const show = (v: unknown): string => String(v).replace(/\b([0-9a-f]{12})[0-9a-f]{52}\b/g, '$1…');
+  return `${d.label} ${show(d.was)} → ${show(d.now)}`;
+}

@@ -1,0 +1,42 @@
+import { charDataset } from '../../src/data/char-dataset.js';
+import type { GPTConfig } from '../../src/model/config.js';
+import { createModelBackend } from '../../src/model/registry.js';
+import { readBuffers } from '../../src/optim/buffers.js';
+import { OPTIMIZERS, type OptimizerName } from '../../src/optim/factory.js';
+import type { Checkpoint } from '../../src/run/checkpoint.js';
+import { dataFingerprint } from '../../src/run/identity.js';
+import { disposeOutcome, trainWith } from '../../src/train/experiment.js';
+
+export const TEXT = 'to be or not to be, that is the question\n'.repeat(40);
+
+/** A real checkpoint: `optimizer` trained `iters` steps on the reference backend (a model of `config`'s shape). */
+export async function trainedCheckpoint(optimizer: OptimizerName, shape: Omit<GPTConfig, 'vocabSize'>, iters = 2, batchSize = 2): Promise<Checkpoint> {
+  const data = charDataset(TEXT);
+  const config = { ...shape, vocabSize: data.vocabSize };
+  const model = await createModelBackend('reference', config);
+  try {
+    const settings = { iters, batchSize, evalEvery: iters, evalIters: 1, seed: 7 };
+    const out = await trainWith(model, data, optimizer, undefined, settings);
+    try {
+      return {
+        optimizer, backend: model.name, lr: OPTIMIZERS[optimizer].lr, seed: 7, iters, config, batch_size: batchSize, eval_every: iters, eval_iters: 1,
+        data: dataFingerprint(Buffer.from(TEXT), data.chars), step: iters, finished: false, evals: out.result.evals, timing: out.result.timing,
+        weights: await readBuffers(model.tensors, out.params), optimizer_state: await out.trained.saveState(),
+      };
+    } finally {
+      disposeOutcome(model, out);
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+/** A checkpoint as version 1 wrote it: JSON, float32 arrays as `{ "$f32": base64 }`, no checksums. */
+export function encodeVersion1(c: Checkpoint): string {
+  const { eval_every: _e, eval_iters: _i, data: _d, ...rest } = c;
+  delete (rest as { version?: number }).version; // what a loaded checkpoint adds
+  delete (rest as { file?: string }).file;
+  return JSON.stringify({ format: 'lmo-nanogpt-checkpoint', version: 1, ...rest }, (_key, value: unknown) =>
+    value instanceof Float32Array ? { $f32: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') } : value,
+  );
+}
