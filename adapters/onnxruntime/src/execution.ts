@@ -50,8 +50,14 @@ export function outputData(data: unknown, dtype: StorageDtype, size: number): Ho
   return data instanceof Uint16Array ? data : new Uint16Array(data.buffer, data.byteOffset, size);
 }
 
-/** A stochastic `Round` node: rounded on the host once its input is computed. */
-const stochastic = (n: Resolved): n is OpNode => n instanceof OpNode && n.op === 'Round' && n.attributes.round?.seed !== undefined;
+/**
+ * The stochastic `Round` node that `n` is, or reshapes (the same row-major values): rounded on the
+ * host once its input is computed.
+ */
+function stochastic(n: Resolved): OpNode | undefined {
+  while (n instanceof OpNode && n.op === 'Reshape') n = n.inputs[0]!;
+  return n instanceof OpNode && n.op === 'Round' && n.attributes.round?.seed !== undefined ? n : undefined;
+}
 
 /** Runs graphs for one backend: evaluation of nodes, and the deferred engine of its scopes. */
 export class GraphRunner implements DeferredEngine<OnnxTensor, undefined> {
@@ -115,7 +121,8 @@ export class GraphRunner implements DeferredEngine<OnnxTensor, undefined> {
     const dtypeOf = (k: number): StorageDtype => dtypes[k] ?? 'float32';
     // what the graph computes: each op node (a stochastic Round: its input) once per dtype asked of it
     const wanted = nodes.map((n, k): [OpNode, StorageDtype] | undefined => {
-      if (stochastic(n)) return n.inputs[0] instanceof OpNode ? [n.inputs[0], 'float32'] : undefined;
+      const round = stochastic(n);
+      if (round !== undefined) return round.inputs[0] instanceof OpNode ? [round.inputs[0], 'float32'] : undefined;
       return n instanceof OpNode ? [n, dtypeOf(k)] : undefined;
     });
     const pairs = new Map<string, [OpNode, StorageDtype]>();
@@ -150,10 +157,11 @@ export class GraphRunner implements DeferredEngine<OnnxTensor, undefined> {
     }
     return nodes.map((n, k) => {
       if (n instanceof Leaf) return convert(n.data, n.dtype, dtypeOf(k));
-      if (!stochastic(n)) return results.get(keyOf([n, dtypeOf(k)]))!;
-      const input = n.inputs[0]!;
+      const round = stochastic(n);
+      if (round === undefined) return results.get(keyOf([n, dtypeOf(k)]))!;
+      const input = round.inputs[0]!;
       const values = input instanceof Leaf ? (convert(input.data, input.dtype, 'float32') as Float32Array) : (results.get(keyOf([input as OpNode, 'float32'])) as Float32Array);
-      const { dtype, seed } = n.attributes.round!;
+      const { dtype, seed } = round.attributes.round!;
       return convert(roundStochastic(values, dtype, seed!), 'float32', dtypeOf(k));
     });
   }

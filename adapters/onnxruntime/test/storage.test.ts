@@ -84,6 +84,29 @@ describe('the optimizer on onnxruntime with 16-bit weights', () => {
     await b.close();
   });
 
+  it('stochastic rounding of weights of any rank (a vector is updated as a 1×n matrix): seeded, every weight a bfloat16 value, near float32', async () => {
+    const b = onnxBackend({ intraOpNumThreads: 1 });
+    const shapes = { w: [8, 6], gain: [6], k: [2, 3, 4] } as const;
+    const init = (n: number): Float32Array => Float32Array.from({ length: n }, (_, i) => 1 + Math.sin(i) / 4);
+    const size = (s: readonly number[]): number => s.reduce((a, d) => a * d, 1);
+    const run = async (dtype: StorageDtype, seed: number): Promise<Float32Array[]> => {
+      const params = Object.fromEntries(Object.entries(shapes).map(([n, s]) => [n, b.fromArray(init(size(s)), [...s], dtype)]));
+      const opt = signSGD(b, params, { lr: 1e-3, ...(dtype === 'float32' ? {} : { compensation: 'stochastic' as const, roundingSeed: seed }) });
+      const grads = Object.fromEntries(Object.entries(shapes).map(([n, s]) => [n, b.fromArray(Float32Array.from({ length: size(s) }, (_, i) => Math.cos(i)), [...s])]));
+      for (let k = 0; k < 20; k++) await opt.step(grads);
+      return Promise.all(Object.keys(shapes).map((n) => b.read(params[n]!)));
+    };
+    const [wide, once, again] = [await run('float32', 0), await run('bfloat16', 7), await run('bfloat16', 7)];
+    once.forEach((x, p) => {
+      expect(Array.from(x)).toEqual(Array.from(again[p]!));
+      x.forEach((v, i) => {
+        expect(new Uint32Array(Float32Array.of(v).buffer)[0]! & 0xffff).toBe(0);
+        expect(Math.abs(v - wide[p]![i]!)).toBeLessThan(0.03);
+      });
+    });
+    await b.close();
+  });
+
   it('a state of bfloat16 buffers round-trips on onnxruntime and loads on the reference backend', async () => {
     const b = onnxBackend({ intraOpNumThreads: 1 });
     const w = b.fromArray(Float32Array.from({ length: 12 }, (_, i) => i / 7), [3, 4], 'float16');

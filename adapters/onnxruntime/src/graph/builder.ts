@@ -229,7 +229,7 @@ export function traceGraph(outputs: readonly OpNode[], dtypes: readonly StorageD
         }
         case 'Round': {
           const round = node.attributes.round!;
-          if (round.seed !== undefined) throw new Error('a stochastic Round is rounded on the host: it must be an output of the run, not an input of another operation');
+          if (round.seed !== undefined) throw new Error('a stochastic Round is rounded on the host: it must be an output of the run (or reshaped into one), not an input of another operation');
           if (round.dtype === 'float32') nodes.push({ opType: 'Identity', inputs: ins, outputs: [name] });
           else {
             // to nearest even by a Cast into the dtype and back (bfloat16 needs no BitCast here)
