@@ -33,6 +33,7 @@ import { encodeHalf } from '@lmo/core/backend';
 import { decodeModelProto, encodeModelProto, ElemType, type ModelProto, type NodeProto, type ValueInfoProto } from '../src/onnx/schema.js';
 import { floatTensor } from '../src/onnx/tensor-data.js';
 import { buildTrainingGraph } from '../src/training/training-graph.js';
+import { measureFrom, memory } from './proc-memory.js';
 import { createOnnxTrainer, onnxBackend, sessionOptions, OnnxModel, type OnnxBackend, type OnnxTensor } from '../src/index.js';
 
 const { values } = parseArgs({
@@ -121,20 +122,6 @@ const data = (): { x: Float32Array; y: Float32Array } => {
   const rng = new Random(2);
   return { x: Float32Array.from({ length: batch * width }, () => rng.normal()), y: Float32Array.from({ length: batch * width }, () => rng.normal()) };
 };
-
-/** Resident and peak resident memory (MiB) from /proc/self/status. */
-function memory(): { rss: number; peak: number } {
-  const status = readFileSync('/proc/self/status', 'utf8');
-  const kib = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)![1]) / 1024;
-  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
-}
-
-/** Starts a peak measurement: the resident memory now, and VmHWM reset to it. */
-function measureFrom(): { rss: number } {
-  const now = memory();
-  writeFileSync('/proc/self/clear_refs', '5');
-  return now;
-}
 
 /** The training graph `createOnnxTrainer` builds for ScionLight over `dtype` (one cast per weight: its backward inputs folded into the forward ones). */
 async function trainingGraph(config: Config): Promise<{ bytes: Uint8Array; inputs: Map<string, string[]>; accumulators: Map<string, string> }> {

@@ -6,7 +6,7 @@ import { LmoError, type Shape, type StorageDtype } from '@lmo/core';
 import { decodeHalf, encodeHalf, roundStochastic, type DeferredEngine, type Execution, type RecordedWrite } from '@lmo/core/backend';
 import type * as ort from 'onnxruntime-common';
 import { SCALARS_INPUT, traceGraph } from './graph/builder.js';
-import { Leaf, OpNode, Variable, sizeOf, type HostData, type OnnxTensor } from './graph/nodes.js';
+import { Leaf, OpNode, Variable, sizeOf, type GraphNode, type HostData, type OnnxTensor } from './graph/nodes.js';
 import { encodeModel } from './onnx/model.js';
 import type { OnnxBackendStats, OrtApi, SessionCache } from './session-cache.js';
 
@@ -55,8 +55,9 @@ export function outputData(data: unknown, dtype: StorageDtype, size: number): Ho
  * host once its input is computed.
  */
 function stochastic(n: Resolved): OpNode | undefined {
-  while (n instanceof OpNode && n.op === 'Reshape') n = n.inputs[0]!;
-  return n instanceof OpNode && n.op === 'Round' && n.attributes.round?.seed !== undefined ? n : undefined;
+  let x: GraphNode = n;
+  while (x instanceof OpNode && x.op === 'Reshape') x = x.inputs[0]!;
+  return x instanceof OpNode && x.op === 'Round' && x.attributes.round?.seed !== undefined ? x : undefined;
 }
 
 /** Runs graphs for one backend: evaluation of nodes, and the deferred engine of its scopes. */
