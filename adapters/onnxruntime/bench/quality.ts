@@ -134,7 +134,7 @@ try {
 const base = results[0]!.val.at(-1)!;
 for (const r of results) console.log(`${r.label.padEnd(22)} final val ${r.val.at(-1)!.toFixed(4)} (${r.val.at(-1)! - base >= 0 ? '+' : ''}${(r.val.at(-1)! - base).toFixed(4)} vs float32)`);
 if (values.json !== undefined) {
-  const command = 'LMO_DATA=… pnpm --filter @lmo/onnxruntime bench:quality -- --json bench/results/quality.json';
+  const command = `LMO_DATA=… pnpm --filter @lmo/onnxruntime bench:quality -- ${values.lr === String(2 ** -8) ? '' : `--lr ${values.lr} `}--json ${values.json}`;
   const config = { layers: Number(values.layers), width: Number(values.width), heads: Number(values.heads), block: T, batch: B, lr, schedule: 'linear decay to 0', steps, evalBatches: held.length };
   writeFileSync(values.json, `${JSON.stringify({ command, config, runs: results }, null, 2)}\n`);
 }
