@@ -5,11 +5,13 @@
  * createOnnxTrainer on onnxruntime-web's wasm backend (one thread), with AdamW float32, ScionLight
  * with bfloat16 weights and G, and the same with the Kahan compensation buffer (the sign LMO, signUnscaled(), so that
  * Newton–Schulz's time does not make the large models' steps take minutes). Each run gets a fresh
- * browser; a configuration stops at its first failure. Reports, per run, the peak resident memory of
+ * browser; a configuration stops at its first failure. A run whose renderer passes `--budget` MiB of
+ * resident memory (default 8 GiB) is stopped there and counts as not fitting: the budget of a tab on
+ * a laptop, and what a machine shared with others can spare. Reports, per run, the peak resident memory of
  * the tab's renderer process (Linux VmHWM, sampled), every WebAssembly memory's size after each
  * phase (fetch, createOnnxTrainer, each step) and the JS heap in use.
  *
- *   pnpm --filter @lmo/browser-tests memory [-- --sizes 8x512,12x768,... --steps 2 --json results/memory.json]
+ *   pnpm --filter @lmo/browser-tests memory [-- --sizes 8x512,12x768,... --steps 2 --budget 8192 --json results/memory.json]
  *
  * Not part of the browser tests (it takes many minutes).
  */
@@ -25,7 +27,8 @@ import type { MemoryResult, MemoryRun } from './page.js';
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
-    sizes: { type: 'string', default: '8x512,12x768,12x1024,16x1024,20x1152,24x1280' },
+    sizes: { type: 'string', default: '8x512,12x768,12x1024,16x1024,18x1152,20x1152,24x1280' },
+    budget: { type: 'string', default: '8192' },
     optimizers: { type: 'string', default: 'adamw-float32,scionlight-bfloat16,scionlight-bfloat16-kahan' },
     steps: { type: 'string', default: '2' },
     timeout: { type: 'string', default: '900' },
@@ -33,6 +36,8 @@ const { values } = parseArgs({
   },
 });
 const steps = Number(values.steps);
+/** The tab's budget (MiB of the renderer's resident memory): a run that passes it is stopped there and counts as not fitting. */
+const budget = Number(values.budget);
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
 const exporter = fileURLToPath(new URL('../../adapters/onnxruntime/bench/export-gpt.py', import.meta.url));
 if (!existsSync(join(dist, 'memory.html'))) throw new Error(`${dist}/memory.html is missing: run \`vite build\` in browser/ first`);
@@ -48,11 +53,13 @@ const INIT = `(() => {
 })();`;
 
 const mib = (kib: number): number => Math.round(kib / 1024);
-function vmHWM(pid: number): number {
+/** A process's peak and current resident memory (KiB; 0 once it is gone). */
+function residentKiB(pid: number): { peak: number; now: number } {
   try {
-    return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return { peak: Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]), now: Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) };
   } catch {
-    return 0;
+    return { peak: 0, now: 0 };
   }
 }
 
@@ -70,6 +77,7 @@ interface Row {
 async function runOne(size: string, optimizer: MemoryRun['optimizer'], origin: string): Promise<Omit<Row, 'size' | 'parameters' | 'onnxMiB'>> {
   const browser = await launchChromium({ webgpu: false, extraFlags: ['--js-flags=--max-old-space-size=16384'] });
   let peak = 0;
+  let over: string | undefined;
   const renderers = new Set<number>();
   const cdp = await browser.newBrowserCDPSession();
   const poll = setInterval(() => {
@@ -79,7 +87,14 @@ async function runOne(size: string, optimizer: MemoryRun['optimizer'], origin: s
         for (const p of (info as { processInfo: Array<{ type: string; id: number }> }).processInfo) if (p.type === 'renderer') renderers.add(p.id);
       })
       .catch(() => {});
-    for (const pid of renderers) peak = Math.max(peak, vmHWM(pid));
+    for (const pid of renderers) {
+      const { peak: hwm, now } = residentKiB(pid);
+      peak = Math.max(peak, hwm);
+      if (now > budget * 1024 && over === undefined) {
+        over = `the tab passed the ${budget} MiB budget (${mib(now)} MiB resident)`;
+        process.kill(pid, 'SIGKILL');
+      }
+    }
   }, 250);
   try {
     const page = await browser.newPage();
@@ -92,10 +107,10 @@ async function runOne(size: string, optimizer: MemoryRun['optimizer'], origin: s
     const spec: MemoryRun = { modelUrl: `${origin}/models/${size}.onnx`, optimizer, steps };
     try {
       const result = await page.evaluate((s) => window.lmoMemory!.run(s), spec);
-      for (const pid of renderers) peak = Math.max(peak, vmHWM(pid));
+      for (const pid of renderers) peak = Math.max(peak, residentKiB(pid).peak);
       return { optimizer, ok: true, rendererPeakMiB: mib(peak), result };
     } catch (e) {
-      const message = `${e instanceof Error ? e.message.split('\n')[0] : String(e)}${errors.length > 0 ? ` (${errors.join('; ')})` : ''}`;
+      const message = over ?? `${e instanceof Error ? e.message.split('\n')[0] : String(e)}${errors.length > 0 ? ` (${errors.join('; ')})` : ''}`;
       return { optimizer, ok: false, error: message, rendererPeakMiB: mib(peak) };
     }
   } finally {
@@ -149,5 +164,5 @@ try {
 const largest = Object.fromEntries(values.optimizers!.split(',').map((o) => [o, Math.max(0, ...rows.filter((r) => r.optimizer === o && r.ok).map((r) => r.parameters))]));
 console.log('largest trained:', Object.entries(largest).map(([o, n]) => `${o} ${(n / 1e6).toFixed(1)}M`).join(', '));
 if (values.json !== undefined) {
-  writeFileSync(values.json, `${JSON.stringify({ command: 'pnpm --filter @lmo/browser-tests memory -- --json results/memory.json', block: 64, batch: 1, steps, largest, rows }, null, 2)}\n`);
+  writeFileSync(values.json, `${JSON.stringify({ command: 'pnpm --filter @lmo/browser-tests memory -- --json results/memory.json', block: 64, batch: 1, steps, budgetMiB: budget, largest, rows }, null, 2)}\n`);
 }
