@@ -40,7 +40,7 @@ export interface StorageInputs {
   readonly tab?: { readonly path: string; readonly file: TabMemoryFile };
 }
 
-const millions = (n: number): string => `${(n / 1e6).toFixed(1)}M`;
+const millions = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n.toLocaleString('en-US'));
 
 function memorySection(memory: StorageInputs['memory']): string[] {
   if (memory === undefined) return ['No memory results yet.', ''];
@@ -91,6 +91,22 @@ function tabSection(tab: StorageInputs['tab'], svgs: Map<string, string>): strin
   const optimizers = [...new Set(rows.map((r) => r.optimizer))];
   const largest = optimizers.map((o) => [o, Math.max(0, ...rows.filter((r) => r.optimizer === o && r.ok).map((r) => r.parameters))] as const);
   md.push('', `Largest trained: ${largest.map(([o, n]) => `${o} ${millions(n)}`).join(', ')}.`);
+  // where the memory of each optimizer's largest run went, per parameter
+  const perParam = (mib: number, n: number): string => ((mib * 2 ** 20) / n).toFixed(1);
+  for (const [o, n] of largest) {
+    const r = rows.find((x) => x.optimizer === o && x.ok && x.parameters === n);
+    const phases = r?.result?.phases;
+    if (r === undefined || phases === undefined) continue;
+    const made = phases.find((p) => p.name === 'trainer made')!;
+    const last = phases.at(-1)!;
+    const sum = (xs: readonly number[]): number => xs.reduce((a, v) => a + v, 0);
+    md.push(
+      '',
+      `${o} at ${millions(n)}, in bytes per parameter: persistent state ${r.result!.persistentBytesPerParameter.toFixed(1)}; the tab's peak ${perParam(r.rendererPeakMiB, n)}; ` +
+        `WebAssembly memory ${perParam(sum(last.wasmMiB), n)} (${last.wasmMiB.filter((w) => w > 0).map((w) => perParam(w, n)).join(' + ')}), ${perParam(sum(made.wasmMiB), n)} of it by the end of \`createOnnxTrainer\`, before any step; ` +
+        `the JS heap ${perParam(made.heapMiB, n)} once the trainer was made, ${perParam(last.heapMiB, n)} after the last step.`,
+    );
+  }
   const series: Series[] = optimizers.map((o, i) => ({ label: o, color: PALETTE[i % PALETTE.length]!, points: rows.filter((r) => r.optimizer === o && r.ok).map((r) => [r.parameters / 1e6, r.rendererPeakMiB] as const) }));
   svgs.set('tab.svg', lineChartSvg(series, { title: `Peak memory of a tab training a GPT (${tab.file.steps} steps, wasm)`, xLabel: 'parameters (millions)', yLabel: 'renderer peak (MiB)' }));
   md.push('', '![Peak memory of the tab against the GPT size, one line per optimizer](/storage-results/tab.svg)', '', `Written to \`${tab.path}\` by:`, '', '```sh', tab.file.command, '```', '');
