@@ -46,6 +46,8 @@ const entries = <V>(m: ReadonlyMap<string, V> | Readonly<Record<string, V>>): [s
  * `training=TrainingMode.TRAINING` or `PRESERVE`): then every initializer is a parameter or buffer
  * under its own key. Runs after the steps already called, like {@link OnnxTrainer.weights}.
  *
+ * Initializers the exporter merged because their values were equal (with `training=EVAL`: the
+ * others become `Identity` nodes of the one kept, named after their keys) are written under each key.
  * What the exporter leaves out is not in the file: a tied weight is one initializer under its first
  * key (nanoGPT's `transformer.wte.weight`, not `lm_head.weight`), and BatchNorm's
  * `num_batches_tracked` is not exported; `load_state_dict(…, strict=False)` lists them as missing.
@@ -78,8 +80,25 @@ export async function exportSafetensors(trainer: OnnxTrainer, options: ExportSaf
   const stateDict = options.stateDict === undefined ? undefined : new Map(entries(options.stateDict));
 
   const trainable = new Set(trainer.parameters.keys());
-  const written = new Map<string, string>(); // key → initializer
+  const written = new Map<string, string>(); // key → what it holds, for messages
   const plan: { readonly name: string; readonly key: string; readonly dims: number[] }[] = [];
+  /** Takes `key` for `what` (`initializer "…"`), checking that it is new and, given a state_dict, one of its keys with the shape `dims`. */
+  const take = (key: string, what: string, dims: readonly number[]): void => {
+    const other = written.get(key);
+    if (other !== undefined) fail('UNKNOWN_PARAMETER', `${other} and ${what} would both be written as "${key}"`);
+    if (stateDict !== undefined) {
+      const expected = stateDict.get(key);
+      const from = what === `initializer "${key}"` ? '' : ` (${what})`;
+      if (expected === undefined) fail('UNKNOWN_PARAMETER', `"${key}"${from} is not a key of the state_dict (its keys are ${listNames([...stateDict.keys()])})`);
+      if (expected.shape.length !== dims.length || expected.shape.some((d, i) => d !== dims[i])) {
+        const transposed = dims.length === 2 && expected.shape[0] === dims[1] && expected.shape[1] === dims[0];
+        fail('SHAPE_MISMATCH', `"${key}"${from} is [${dims.join(', ')}] but the state_dict's is [${expected.shape.join(', ')}]${transposed ? ' (a transposed weight: export with do_constant_folding=False)' : ''}`);
+      }
+    }
+    written.set(key, what);
+  };
+
+  const sources = new Map<string, (typeof plan)[number]>(); // value name → what the file holds for it
   for (const [name, t] of initializers) {
     if (!trainable.has(name) && options.frozen === false) continue;
     const mapped = names.get(name);
@@ -93,18 +112,22 @@ export async function exportSafetensors(trainer: OnnxTrainer, options: ExportSaf
       );
     }
     if (t.dataType !== ElemType.FLOAT) fail('UNKNOWN_PARAMETER', `initializer "${name}" is ${typeName(t.dataType)}; only float32 initializers are written (names: { "${name}": null } leaves it out)`);
-    const other = written.get(key);
-    if (other !== undefined) fail('UNKNOWN_PARAMETER', `initializers "${other}" and "${name}" would both be written as "${key}"`);
-    if (stateDict !== undefined) {
-      const expected = stateDict.get(key);
-      const from = key === name ? '' : ` (initializer "${name}")`;
-      if (expected === undefined) fail('UNKNOWN_PARAMETER', `"${key}"${from} is not a key of the state_dict (its keys are ${listNames([...stateDict.keys()])})`);
-      if (expected.shape.length !== dims.length || expected.shape.some((d, i) => d !== dims[i])) {
-        fail('SHAPE_MISMATCH', `"${key}"${from} is [${dims.join(', ')}] but the state_dict's is [${expected.shape.join(', ')}]${dims.length === 2 && expected.shape[0] === dims[1] && expected.shape[1] === dims[0] ? ' (a transposed weight: export with do_constant_folding=False)' : ''}`);
-      }
-    }
-    written.set(key, name);
-    plan.push({ name, key, dims });
+    take(key, `initializer "${name}"`, dims);
+    const entry = { name, key, dims };
+    plan.push(entry);
+    sources.set(name, entry);
+  }
+  // Initializers the exporter merged because their values were equal (training=EVAL): the others are
+  // Identity nodes of the one kept, whose outputs have their keys; they get its values. (Values of
+  // the graph proper are named "/…" or by the exporter.)
+  for (const n of trainer.model.proto.graph!.node) {
+    const source = n.opType === 'Identity' && (n.domain ?? '') === '' ? sources.get(n.input[0] ?? '') : undefined;
+    const key = n.output[0] ?? '';
+    if (source === undefined || key === '' || key.startsWith('/') || MADE_UP.test(key)) continue;
+    take(key, `initializer "${source.name}" through Identity "${n.name ?? ''}"`, source.dims);
+    const entry = { name: source.name, key, dims: source.dims };
+    plan.push(entry);
+    sources.set(key, entry);
   }
 
   const weights = await trainer.weights();

@@ -1,16 +1,18 @@
 """PyTorch's half of torch-roundtrip.test.ts: pretrain a module, export it to ONNX; later, load lmo's fine-tuned weights back.
 
-    python3 torch_roundtrip.py pretrain mlp|gpt OUT   # OUT/model.onnx, pretrained.safetensors, batches.safetensors
-    python3 torch_roundtrip.py check mlp|gpt OUT      # loads OUT/finetuned.safetensors, prints a JSON report
-    python3 torch_roundtrip.py folded mlp|gpt OUT     # OUT/folded.onnx: exported with constant folding
+    python3 torch_roundtrip.py pretrain mlp|gpt|gpt-merged OUT   # OUT/model.onnx, pretrained.safetensors, batches.safetensors
+    python3 torch_roundtrip.py check mlp|gpt|gpt-merged OUT      # loads OUT/finetuned.safetensors, prints a JSON report
+    python3 torch_roundtrip.py folded mlp|gpt OUT                # OUT/folded.onnx: exported with constant folding
 
-`pretrain` trains the module a few hundred steps with AdamW on a task of its own (the MLP: a fixed random
-function, fine-tuned to a nearby one; the GPT, the architecture of the fixtures': sequences of a fixed random Markov chain), exports it as
-the ONNX training guide says (opset 17, TrainingMode.PRESERVE, no constant folding), and writes its state_dict
-and the batches lmo fine-tunes on (and a held batch). `check` makes the module again, loads the pretrained
-state_dict (strict: the module as it was exported), then lmo's file with `load_state_dict(strict=False)`, and
-reports the missing and unexpected keys, which keys changed, whether the module now holds the file's values
-bit for bit, and the loss on the held batch. Safetensors are read and written with the repository's numpy
+`pretrain` trains the module a few hundred steps with AdamW on a task of its own (the MLP: a fixed
+random function, fine-tuned to a nearby one; the GPT, the architecture of the fixtures': sequences of a
+fixed random Markov chain), exports it as the ONNX training guide says (opset 17, TrainingMode.PRESERVE,
+no constant folding), and writes its state_dict and the batches lmo fine-tunes on (and a held batch);
+`gpt-merged` is the GPT untrained and exported with TrainingMode.EVAL, which merges its equal LayerNorm
+gains into one initializer. `check` makes the module again, loads the pretrained state_dict (strict: the
+module as it was exported), then lmo's file with `load_state_dict(strict=False)`, and reports the
+missing and unexpected keys, which keys changed, whether the module now holds the file's values bit for
+bit, and the loss on the held batch. Safetensors are read and written with the repository's numpy
 reader/writer (benchmarks/nanogpt/torch/safetensors_io.py).
 """
 
@@ -71,7 +73,8 @@ def pretrain(kind, out):
     model = make(kind)
     a, b = (mlp_batches if kind == "mlp" else gpt_batches)(PRETRAIN_STEPS + FINETUNE_STEPS + 1)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    for step in range(PRETRAIN_STEPS):
+    merged = kind == "gpt-merged"  # untrained, its LayerNorm gains all ones: an EVAL export merges them into one initializer
+    for step in range(0 if merged else PRETRAIN_STEPS):
         loss = loss_of(kind, model, a[step], b[step])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -80,7 +83,7 @@ def pretrain(kind, out):
     example = (a[0],) if kind == "mlp" else (a[0], b[0])
     torch.onnx.export(
         model, example, str(out / "model.onnx"), input_names=names[0], output_names=names[1], opset_version=17,
-        training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False,
+        training=torch.onnx.TrainingMode.EVAL if merged else torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False,
     )
     safetensors_io.save_file(model.state_dict(), out / "pretrained.safetensors")
     rest = slice(PRETRAIN_STEPS, None)  # fine-tuning batches, then the held one
