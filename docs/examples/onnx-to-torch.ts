@@ -35,7 +35,7 @@ export const after = await trainer.evaluate(held);
 // Back to PyTorch: every initializer under its state_dict key, checked against the module's shapes.
 export const dir = mkdtempSync(join(tmpdir(), 'lmo-onnx-torch-'));
 const file = join(dir, 'mlp-finetuned.safetensors');
-writeFileSync(file, await exportSafetensors(trainer, { stateDict, metadata: { format: 'pt' } }));
+writeFileSync(file, await exportSafetensors(trainer, { stateDict }));
 await trainer.dispose();
 
 export const written = [...decodeSafetensors(readFileSync(file)).tensors.keys()];

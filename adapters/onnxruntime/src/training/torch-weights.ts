@@ -23,7 +23,7 @@ export interface ExportSafetensorsOptions {
    * pretrained weights: then every key written must be one of it, with the same shape.
    */
   readonly stateDict?: ReadonlyMap<string, { readonly shape: readonly number[] }> | Readonly<Record<string, { readonly shape: readonly number[] }>>;
-  /** String metadata for the file's `__metadata__`. */
+  /** String metadata for the file's `__metadata__`, over `{ format: 'pt' }` (what Hugging Face tools expect of PyTorch weights). */
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
@@ -144,7 +144,7 @@ export async function exportSafetensors(trainer: OnnxTrainer, options: ExportSaf
     tensors.set(key, { dtype: 'F32', shape: dims, data });
   }
   try {
-    return encodeSafetensors(tensors, options.metadata);
+    return encodeSafetensors(tensors, { format: 'pt', ...options.metadata });
   } catch (error) {
     throw error instanceof LmoError ? error : trainingError('BACKEND', String(error), error);
   }

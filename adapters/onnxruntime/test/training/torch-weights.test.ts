@@ -49,8 +49,8 @@ describe('exportSafetensors', () => {
 
   it('writes every initializer under its name: trained ones as trainer.weights(), frozen ones as the file holds them', async () => {
     const weights = await t.weights();
-    const file = decodeSafetensors(await exportSafetensors(t, { stateDict, metadata: { format: 'pt' } }));
-    expect(file.metadata).toEqual({ format: 'pt' });
+    const file = decodeSafetensors(await exportSafetensors(t, { stateDict, metadata: { source: 'lmo' } }));
+    expect(file.metadata).toEqual({ format: 'pt', source: 'lmo' });
     expect(Object.fromEntries([...file.tensors].map(([k, v]) => [k, v.shape]))).toEqual(mlpShapes);
     for (const [key, tensor] of file.tensors) {
       expect(tensor.dtype).toBe('F32');
@@ -62,6 +62,7 @@ describe('exportSafetensors', () => {
 
   it('frozen: false writes the trainable ones only; names renames, null leaves out', async () => {
     const only = decodeSafetensors(await exportSafetensors(t, { frozen: false }));
+    expect(only.metadata).toEqual({ format: 'pt' });
     expect([...only.tensors.keys()].sort()).toEqual(['fc2.bias', 'fc2.weight', 'head.weight']);
     const renamed = decodeSafetensors(await exportSafetensors(t, { names: { 'fc2.weight': 'encoder.fc2.weight', 'fc1.bias': null }, frozen: true }));
     expect([...renamed.tensors.keys()].sort()).toEqual(['encoder.fc2.weight', 'fc1.weight', 'fc2.bias', 'head.bias', 'head.weight']);
