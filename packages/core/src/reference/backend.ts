@@ -1,6 +1,6 @@
 import type { FusedKernels, MatmulOptions, RunOptions, Shape, StorageDtype, StorageSupport, TensorBackend } from '../backend/contract.js';
 import { ImmediateExecution } from '../backend/immediate.js';
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
 import { requireDtype } from '../storage/dtypes.js';
 import { roundNearest, roundStochastic } from '../storage/rounding.js';
 import { matmul } from './matmul.js';
@@ -51,7 +51,7 @@ export function createReferenceBackend(options: ReferenceBackendOptions = {}): R
     round(x: RefTensor, dtype: StorageDtype, seed?: number): RefTensor {
       requireDtype(backend, dtype, 'storage.round(dtype)');
       if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) {
-        throw new LmoError('INVALID_HYPERPARAMETER', `storage.round: seed must be an integer in [0, 2³²), got ${String(seed)}`);
+        throw new LmoError('INVALID_HYPERPARAMETER', `storage.round: seed must be an integer in [0, 2³²), got ${shown(seed)}`);
       }
       return new RefTensor(seed === undefined ? roundNearest(x.data, dtype) : roundStochastic(x.data, dtype, seed), x.shape);
     },

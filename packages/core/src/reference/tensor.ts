@@ -1,5 +1,5 @@
 import type { Shape, StorageDtype } from '../backend/contract.js';
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { decodeHalf, type HalfDtype } from '../storage/rounding.js';
 
@@ -31,7 +31,7 @@ export class RefTensor {
     if (!(data instanceof kind)) {
       throw new LmoError('SHAPE_MISMATCH', `RefTensor: ${dtype} data must be a ${kind.name}, got ${Object.prototype.toString.call(data)}`);
     }
-    if (!Array.isArray(shape)) throw new LmoError('SHAPE_MISMATCH', `RefTensor: shape must be an array of dimensions, got ${String(shape)}`);
+    if (!Array.isArray(shape)) throw new LmoError('SHAPE_MISMATCH', `RefTensor: shape must be an array of dimensions, got ${shown(shape)}`);
     const size = sizeOf(shape);
     if (data.length !== size) {
       throw new LmoError(
