@@ -15,7 +15,7 @@ export default defineConfig({
     // tfjs and gpu.js are large; that is expected here.
     chunkSizeWarningLimit: 8192,
     rolldownOptions: {
-      input: { tfjs: page('tfjs'), gpujs: page('gpujs'), onnxruntime: page('onnxruntime'), training: page('training'), examples: page('examples') },
+      input: { tfjs: page('tfjs'), gpujs: page('gpujs'), onnxruntime: page('onnxruntime'), training: page('training'), examples: page('examples'), memory: page('memory') },
     },
   },
 });

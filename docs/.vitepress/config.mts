@@ -36,6 +36,7 @@ const guide: DefaultTheme.SidebarItem[] = [
   section('Concepts', [
     ['The unified update rule', '/concepts/update-rule'],
     ['Newton–Schulz and Polar Express', '/concepts/orthogonalization'],
+    ['16-bit storage', '/concepts/16-bit-storage'],
     ['Architecture', '/concepts/architecture'],
   ]),
   { text: 'Playground', link: '/playground' },

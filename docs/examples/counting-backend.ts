@@ -11,10 +11,10 @@ export function countingBackend<T, M extends ExecutionMode>(inner: TensorBackend
     name: `counting(${inner.name})`,
     mode: inner.mode,
     isTensor: (x): x is T => inner.isTensor(x), // a check, not counted
-    fromArray: (data, shape) => (count('fromArray'), inner.fromArray(data, shape)),
+    fromArray: (data, shape, dtype) => (count('fromArray'), inner.fromArray(data, shape, dtype)),
     read: (x) => (count('read'), inner.read(x)),
     shape: (x) => inner.shape(x), // metadata, not counted
-    zerosLike: (x) => (count('zerosLike'), inner.zerosLike(x)),
+    zerosLike: (x, dtype) => (count('zerosLike'), inner.zerosLike(x, dtype)),
     reshape: (x, shape) => (count('reshape'), inner.reshape(x, shape)),
     transpose: (x) => (count('transpose'), inner.transpose(x)),
     add: (a, b) => (count('add'), inner.add(a, b)),
@@ -34,6 +34,8 @@ export function countingBackend<T, M extends ExecutionMode>(inner: TensorBackend
     assign: (target, value) => (count('assign'), inner.assign(target, value)),
     dispose: (x) => (count('dispose'), inner.dispose(x)),
     run: (fn, options) => (count('run'), inner.run(fn, options)),
+    // 16-bit storage, when the inner backend has it (fromArray and zerosLike pass the dtype on)
+    ...(inner.storage ? { storage: inner.storage } : {}),
   };
   // Optional fused kernels: pass them through when the inner backend has them.
   const newtonSchulz = inner.fused?.newtonSchulz;

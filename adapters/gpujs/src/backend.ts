@@ -1,5 +1,5 @@
-import { LmoError, type ExecutionMode, type Result, type Shape, type TensorBackend } from '@lmo/core';
-import { formatShape, inMode, sameShape, sizeOf, type Axis, type MatmulOptions, type MaybePromise, type RunOptions } from '@lmo/core/backend';
+import { LmoError, type ExecutionMode, type Result, type Shape, type StorageDtype, type TensorBackend } from '@lmo/core';
+import { formatShape, inMode, requireFloat32, sameShape, sizeOf, type Axis, type MatmulOptions, type MaybePromise, type RunOptions } from '@lmo/core/backend';
 import { AsyncExecution } from './async.js';
 import { Engine } from './engine.js';
 import { checkMode } from './modes.js';
@@ -103,8 +103,9 @@ export class GpujsBackend<M extends ExecutionMode = ExecutionMode> implements Te
     return this.#rt.owns(x);
   }
 
-  fromArray(data: Float32Array, shape: Shape): GpujsTensor {
+  fromArray(data: Float32Array, shape: Shape, dtype?: StorageDtype): GpujsTensor {
     this.#rt.engine.alive();
+    requireFloat32('@lmo/gpujs', dtype, 'fromArray');
     if (!(data instanceof Float32Array)) throw new LmoError('BACKEND', '@lmo/gpujs: fromArray(data) needs a Float32Array');
     if (!Array.isArray(shape)) throw new LmoError('SHAPE_MISMATCH', `@lmo/gpujs: fromArray(shape) needs an array of dimensions, got ${String(shape)}`);
     if (data.length !== sizeOf(shape)) {
@@ -125,8 +126,9 @@ export class GpujsBackend<M extends ExecutionMode = ExecutionMode> implements Te
     return x.shape;
   }
 
-  zerosLike(x: GpujsTensor): GpujsTensor {
+  zerosLike(x: GpujsTensor, dtype?: StorageDtype): GpujsTensor {
     this.#rt.check(x, 'zerosLike(x)');
+    requireFloat32('@lmo/gpujs', dtype, 'zerosLike');
     return this.#rt.zeros(x.shape, false);
   }
 

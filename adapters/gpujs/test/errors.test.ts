@@ -3,7 +3,7 @@
  * does not load here, WebGPU without an adapter, and any use of a backend after `destroy()`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { LmoError, scion } from '@lmo/core';
+import { LmoError, scion, scionLight } from '@lmo/core';
 import { createGpujsBackend, type GpujsBackend } from '../src/index.js';
 import { modes } from './modes.js';
 
@@ -40,6 +40,17 @@ describe('gpu.js failures are LmoErrors that say what to do', () => {
     expect(e.message).toMatch(/there is no WebGPU adapter here/);
     expect(e.message).toMatch(/probeMode\('webgpu'\)/);
     expect(e.message).not.toMatch(/not computed/);
+  });
+
+  it('16-bit storage: gpu.js stores float32 only, and says so at construction (never a silent float32 fallback)', async () => {
+    const b = createGpujsBackend({ mode: 'cpu' });
+    const w = b.fromArray(Float32Array.of(1, 2, 3, 4), [2, 2]);
+    expect((await failure(() => b.fromArray(Float32Array.of(1, 2), [2], 'bfloat16'))).message).toMatch(/@lmo\/gpujs: fromArray cannot store "bfloat16": this backend stores float32 only/);
+    expect((await failure(() => b.zerosLike(w, 'float16'))).code).toBe('BACKEND');
+    const e = await failure(() => scionLight(b, { w }, { lr: 0.1, bufferDtype: 'bfloat16' }));
+    expect(e.code).toBe('BACKEND');
+    expect(e.message).toMatch(/bufferDtype: the gpujs-cpu backend does not store bfloat16 \(it stores float32\)/);
+    b.destroy();
   });
 
   it("mode 'headlessgl' where headless-gl does not load: an LmoError naming it", async () => {

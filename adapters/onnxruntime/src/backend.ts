@@ -3,25 +3,25 @@
  * `DeferredExecution` runs the scopes in call order; {@link GraphRunner} compiles and runs them.
  */
 import type * as ort from 'onnxruntime-common';
-import { LmoError, type Shape, type TensorBackend } from '@lmo/core';
-import { DeferredExecution, type Axis, type FusedKernels, type GramSide, type HostArrays, type MatmulOptions, type PolynomialCoefficients, type RunOptions } from '@lmo/core/backend';
+import type { Shape, StorageDtype, TensorBackend } from '@lmo/core';
+import {
+  DeferredExecution,
+  STORAGE_DTYPES,
+  encodeHalf,
+  type Axis,
+  type FusedKernels,
+  type GramSide,
+  type HostArrays,
+  type MatmulOptions,
+  type PolynomialCoefficients,
+  type RunOptions,
+  type StorageSupport,
+} from '@lmo/core/backend';
+import { checkDtype, newtonSchulzSteps, require2d, roundAttributes, sameShape, shapeError } from './arguments.js';
 import { GraphRunner, backendError, describe, type Resolved } from './execution.js';
-import { Leaf, OnnxTensor, OpNode, ScalarInput, Variable, sizeOf, type GraphNode, type OpAttributes, type OpType } from './graph/nodes.js';
+import { Leaf, OnnxTensor, OpNode, ScalarInput, Variable, sizeOf, type GraphNode, type HostData, type OpAttributes, type OpType } from './graph/nodes.js';
 import { sessionOptions, type OnnxBackendOptions } from './options.js';
 import { SessionCache, type OnnxBackendStats, type OrtApi } from './session-cache.js';
-
-function shapeError(message: string): LmoError {
-  return new LmoError('SHAPE_MISMATCH', `onnxruntime backend: ${message}`);
-}
-
-function sameShape(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-function require2d(x: OnnxTensor, op: string): readonly [number, number] {
-  if (x.shape.length !== 2) throw shapeError(`${op} expects a 2-D tensor, got ${describe(x.shape)}`);
-  return [x.shape[0]!, x.shape[1]!];
-}
 
 /**
  * A lazy, asynchronous tensor backend over onnxruntime.
@@ -33,6 +33,12 @@ function require2d(x: OnnxTensor, op: string): readonly [number, number] {
  *   sequence, attributes, shapes), run, and written into their targets only when that succeeds.
  * - Persistent tensors (`fromArray`, `zerosLike`) keep their values in CPU `Float32Array`s fed to
  *   onnxruntime without copying; an assignment swaps in the output buffer.
+ * - 16-bit storage (`storage`): a bfloat16 or float16 tensor keeps its bits in a `Uint16Array`,
+ *   fed as an onnxruntime `float16` tensor, or for bfloat16 as `uint16` that the graph `BitCast`s
+ *   (opset 26: onnxruntime's JavaScript API has no bfloat16 tensors); the graph `Cast`s it to
+ *   float32 where it is read and a value written into it back (to nearest even), so no float32
+ *   copy of it is ever kept. Stochastic rounding (`storage.round` with a seed) runs on the host,
+ *   from the stream of `roundStochastic` in `@lmo/core/backend`, like the reference backend's.
  */
 export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
   readonly name: string;
@@ -50,6 +56,13 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
    * here as one WebAssembly pass instead of a graph): see `HostArrays` in `@lmo/core/backend`.
    */
   readonly host: HostArrays<OnnxTensor, 'async'> = { run: (inputs, targets, fn) => this.#hostRun(inputs, targets, fn) };
+  /** 16-bit storage: bfloat16 and float16, and stochastic rounding (see the class documentation). */
+  readonly storage: StorageSupport<OnnxTensor> = {
+    dtypes: STORAGE_DTYPES,
+    stochasticRounding: true,
+    dtype: (x) => (x instanceof Variable || x instanceof Leaf ? x.dtype : 'float32'),
+    round: (x, dtype, seed) => this.#op('Round', [x], require2d(x, 'storage.round'), roundAttributes(dtype, seed)),
+  };
 
   /** Use `onnxBackend()` from `@lmo/onnxruntime` or `@lmo/onnxruntime/web`. */
   constructor(options: OnnxBackendOptions & { readonly ort: OrtApi }) {
@@ -93,30 +106,36 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
     return x instanceof OnnxTensor && !(x instanceof Variable && x.data === null);
   }
 
-  fromArray(data: Float32Array, shape: Shape): OnnxTensor {
+  fromArray(data: Float32Array, shape: Shape, dtype: StorageDtype = 'float32'): OnnxTensor {
     const dims = this.#checkShape(shape, 'fromArray');
+    checkDtype(dtype, 'fromArray');
     if (!(data instanceof Float32Array)) throw shapeError(`fromArray needs a Float32Array, got ${Object.prototype.toString.call(data)}`);
     if (data.length !== sizeOf(dims)) throw shapeError(`fromArray got ${data.length} values for shape ${describe(dims)} (${sizeOf(dims)} expected)`);
-    return new Variable(Float32Array.from(data), dims);
+    return new Variable(dtype === 'float32' ? Float32Array.from(data) : encodeHalf(data, dtype), dims, dtype);
   }
 
   /**
    * A persistent tensor over `data` itself, without the copy `fromArray` makes: the caller hands
    * the array over (an onnxruntime output, say) and must not change it afterwards. Assigning such
-   * a tensor into another one inside `run` swaps the array in, again without a copy.
+   * a tensor into another one inside `run` swaps the array in, again without a copy. A 16-bit
+   * tensor adopts its raw bits: a `Uint16Array` with `dtype` `'bfloat16'` or `'float16'`.
    */
-  adopt(data: Float32Array, shape: Shape): OnnxTensor {
+  adopt(data: Float32Array | Uint16Array, shape: Shape, dtype: StorageDtype = 'float32'): OnnxTensor {
     const dims = this.#checkShape(shape, 'adopt');
-    if (!(data instanceof Float32Array)) throw shapeError(`adopt needs a Float32Array, got ${Object.prototype.toString.call(data)}`);
+    checkDtype(dtype, 'adopt');
+    const kind = dtype === 'float32' ? Float32Array : Uint16Array;
+    if (!(data instanceof kind)) throw shapeError(`adopt needs a ${kind.name} for ${dtype} data, got ${Object.prototype.toString.call(data)}`);
     if (data.length !== sizeOf(dims)) throw shapeError(`adopt got ${data.length} values for shape ${describe(dims)} (${sizeOf(dims)} expected)`);
-    return new Variable(data, dims);
+    return new Variable(data, dims, dtype);
   }
 
   read(x: OnnxTensor): Promise<Float32Array> {
     this.#own(x, 'read');
     return this.#deferred.enqueue(async () => {
-      const [values] = await this.#runner.evaluate([this.#resolve(x)]);
-      return values!.slice();
+      const r = this.#resolve(x);
+      const [values] = await this.#runner.evaluate([r]);
+      // a float32 array is the tensor's own (or a graph output): copy it; a widened one is new
+      return r instanceof Leaf && r.dtype !== 'float32' ? (values as Float32Array) : (values as Float32Array).slice();
     });
   }
 
@@ -126,20 +145,38 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
    * all of them. Feed them to another onnxruntime session as they are (`new ort.Tensor('float32',
    * array, shape)` wraps an array without copying it). The arrays must not be changed: this backend
    * never writes an array in place (an assignment swaps in a new one), so each is an immutable
-   * snapshot of the tensor at this point of the call order.
+   * snapshot of the tensor at this point of the call order. A 16-bit tensor yields its values
+   * widened into a new array (see {@link OnnxBackend.stored} for its own bits).
    */
   arrays(xs: readonly OnnxTensor[]): Promise<Float32Array[]> {
     xs.forEach((x, i) => this.#own(x, `arrays(xs[${i}])`));
-    return this.#deferred.enqueue(() => this.#runner.evaluate(xs.map((x) => this.#resolve(x))));
+    return this.#deferred.enqueue(() => this.#runner.evaluate(xs.map((x) => this.#resolve(x)))) as Promise<Float32Array[]>;
+  }
+
+  /**
+   * Like {@link OnnxBackend.arrays}, but each tensor as it is stored, without copies: a float32
+   * array, or a 16-bit tensor's own bits (a `Uint16Array`, fed to onnxruntime as `float16`, or for
+   * bfloat16 as `uint16` that a graph `BitCast`s to `bfloat16`). Lazy tensors are float32.
+   */
+  stored(xs: readonly OnnxTensor[]): Promise<Array<{ readonly dtype: StorageDtype; readonly data: HostData }>> {
+    xs.forEach((x, i) => this.#own(x, `stored(xs[${i}])`));
+    return this.#deferred.enqueue(async () => {
+      const nodes = xs.map((x) => this.#resolve(x));
+      const dtypes = nodes.map((n) => (n instanceof Leaf ? n.dtype : 'float32'));
+      const data = await this.#runner.evaluate(nodes, dtypes);
+      return data.map((d, i) => ({ dtype: dtypes[i]!, data: d }));
+    });
   }
 
   shape(x: OnnxTensor): Shape {
     return x.shape;
   }
 
-  zerosLike(x: OnnxTensor): OnnxTensor {
+  zerosLike(x: OnnxTensor, dtype: StorageDtype = this.storage.dtype(x)): OnnxTensor {
     this.#own(x, 'zerosLike');
-    return new Variable(new Float32Array(sizeOf(x.shape)), x.shape);
+    checkDtype(dtype, 'zerosLike');
+    const size = sizeOf(x.shape);
+    return new Variable(dtype === 'float32' ? new Float32Array(size) : new Uint16Array(size), x.shape, dtype);
   }
 
   reshape(x: OnnxTensor, shape: Shape): OnnxTensor {
@@ -148,8 +185,8 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
     if (sizeOf(dims) !== size) throw shapeError(`cannot reshape ${describe(x.shape)} to ${describe(shape)}`);
     const r = this.#resolve(x);
     if (sameShape(r.shape, dims)) return r;
-    // A reshape of CPU data is a view of the same (immutable) buffer.
-    if (r instanceof Leaf) return new Leaf(r.data, dims);
+    // A reshape of CPU data is a view of the same (immutable) buffer, in the same dtype.
+    if (r instanceof Leaf) return new Leaf(r.data, dims, r.dtype);
     return new OpNode('Reshape', [r], dims);
   }
 
@@ -295,28 +332,12 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#deferred.enqueue(async () => {
-      const arrays = await this.#runner.evaluate(inputs.map((x) => this.#resolve(x)));
-      const out = fn(arrays);
-      if (out === undefined) return false;
-      if (out.length !== targets.length) throw backendError(`host.run: the function returned ${out.length} arrays for ${targets.length} targets`);
-      out.forEach((a, i) => {
-        if (!(a instanceof Float32Array) || a.length !== sizeOf(targets[i]!.shape)) {
-          throw shapeError(`host.run: the array for targets[${i}] must be a Float32Array of ${sizeOf(targets[i]!.shape)} values`);
-        }
-      });
-      targets.forEach((t, i) => (t as Variable).replace(out[i]!));
-      return true;
-    });
+    return this.#deferred.enqueue(() => this.#runner.runOnHost(inputs.map((x) => this.#resolve(x)), targets as Variable[], fn));
   }
 
   /** One `NewtonSchulz` composite per matrix: its GEMMs and their folded tails (see graph/newton-schulz.ts). */
   #newtonSchulz(xs: readonly OnnxTensor[], coefficients: readonly PolynomialCoefficients[], side: GramSide): OnnxTensor[] {
-    if (side !== 'left' && side !== 'right') throw backendError(`newtonSchulz: side must be "left" or "right", got ${String(side)}`);
-    const steps = coefficients.map((t, k) => {
-      if (t.length !== 3 || !t.every(Number.isFinite)) throw backendError(`newtonSchulz: coefficients[${k}] must be three finite numbers`);
-      return [t[0], t[1], t[2]] as const;
-    });
+    const steps = newtonSchulzSteps(coefficients, side);
     const shape = xs[0] === undefined ? undefined : require2d(xs[0], 'newtonSchulz');
     return xs.map((x, i) => {
       this.#own(x, `newtonSchulz(xs[${i}])`);

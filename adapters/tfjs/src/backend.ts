@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LmoError, type Shape, type TensorBackend } from '@lmo/core';
-import { ImmediateExecution, formatShape, sizeOf, type Axis, type FusedKernels, type MatmulOptions, type RunOptions } from '@lmo/core/backend';
+import { LmoError, type Shape, type StorageDtype, type TensorBackend } from '@lmo/core';
+import { ImmediateExecution, formatShape, requireFloat32, sizeOf, type Axis, type FusedKernels, type MatmulOptions, type RunOptions } from '@lmo/core/backend';
 import { tfjsNewtonSchulz } from './newton-schulz.js';
 
 /** The tensor handle of the tfjs binding: any `tf.Tensor` (persistent ones are `tf.Variable`s). */
@@ -8,6 +8,9 @@ export type TfTensor = tf.Tensor;
 
 /** Most inputs one `tf.addN` gets (see `allFinite`). */
 const ADD_N_FAN_IN = 7;
+
+/** The backend's name: tfjs's own backend at this moment. */
+const backendName = (): string => `tfjs-${tf.getBackend()}`;
 
 /** Options of {@link createTfjsBackend}. */
 export interface TfjsBackendOptions {
@@ -61,7 +64,7 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBacke
   });
   const backend: TensorBackend<TfTensor, 'sync'> = {
     get name(): string {
-      return `tfjs-${tf.getBackend()}`;
+      return backendName();
     },
     mode: 'sync',
 
@@ -69,7 +72,8 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBacke
       return x instanceof tf.Tensor && !x.isDisposed;
     },
 
-    fromArray(data: Float32Array, shape: Shape): TfTensor {
+    fromArray(data: Float32Array, shape: Shape, dtype?: StorageDtype): TfTensor {
+      requireFloat32(backendName(), dtype, 'fromArray');
       if (!(data instanceof Float32Array)) {
         throw new LmoError('SHAPE_MISMATCH', `fromArray needs a Float32Array, got ${Object.prototype.toString.call(data)}`);
       }
@@ -88,7 +92,8 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): TensorBacke
     shape(x: TfTensor): Shape {
       return x.shape;
     },
-    zerosLike(x: TfTensor): TfTensor {
+    zerosLike(x: TfTensor, dtype?: StorageDtype): TfTensor {
+      requireFloat32(backendName(), dtype, 'zerosLike');
       return tf.tidy(() => tf.variable(tf.zeros(x.shape, 'float32'), false));
     },
     reshape(x: TfTensor, shape: Shape): TfTensor {

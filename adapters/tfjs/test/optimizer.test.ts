@@ -179,6 +179,11 @@ describe.each(ENGINES)('ScionOptimizer as a tf.Optimizer on tfjs-%s', (engine) =
     tf.dispose([kernel, bias]);
   });
 
+  it('16-bit buffers are refused at construction: tfjs stores float32 only', () => {
+    expect(code(() => new ScionOptimizer({ lr: 0.1, bufferDtype: 'bfloat16' }))).toBe('BACKEND');
+    expect(() => new ScionOptimizer({ lr: 0.1, bufferDtype: 'float16' })).toThrow(/bufferDtype: the tfjs-\w+ backend does not store float16 \(it stores float32\)/);
+  });
+
   it('is registered with tf.serialization under "LmoScion"', () => {
     expect(registerScionOptimizer()).toBe(ScionOptimizer);
     const map = tf.serialization.SerializationMap.getMap().classNameMap;

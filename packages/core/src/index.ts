@@ -8,7 +8,7 @@
  * @packageDocumentation
  * @module @lmo/core
  */
-export type { ExecutionMode, Result, Shape, TensorBackend } from './backend/contract.js';
+export type { ExecutionMode, Result, Shape, StorageDtype, TensorBackend } from './backend/contract.js';
 export { LmoError, type LmoErrorCode } from './errors.js';
 export { Random } from './random.js';
 export type { Norm } from './norms/norm.js';

@@ -3,10 +3,12 @@
  * contract and must fail the named checks while passing the others.
  */
 import { describe, expect, it } from 'vitest';
-import type { TensorBackend } from '../src/backend/contract.js';
+import type { StorageDtype, TensorBackend } from '../src/backend/contract.js';
+import { toBfloat16Bits, toFloat16Bits } from '../src/io/half-precision.js';
 import { createReferenceBackend, RefTensor } from '../src/reference/index.js';
 import { allChecks, DEFAULT_TOLERANCES, type ConformanceTolerances } from '../src/testing/checks/index.js';
 import { rngFor } from '../src/testing/harness.js';
+import { spacing } from '../src/testing/checks/storage.js';
 import { conformanceCheckIds, runConformance } from '../src/testing/index.js';
 import { asyncBackend } from './helpers/backend.js';
 
@@ -37,7 +39,50 @@ function roundBf16(x: RefTensor): RefTensor {
   return new RefTensor(new Float32Array(u.buffer), x.shape);
 }
 
+/** float32 values cut (rounded toward zero) to bfloat16's or float16's values: the rounding a careless emulation does. */
+function truncate(values: Float32Array, dtype: StorageDtype): Float32Array {
+  if (dtype === 'bfloat16') return new Float32Array(new Uint32Array(values.slice().buffer).map((u) => u & 0xffff0000).buffer);
+  return values.map((x) => (x === 0 || !Number.isFinite(x) ? x : Math.sign(x) * Math.floor(Math.abs(x) / spacing(Math.abs(x), 'float16')) * spacing(Math.abs(x), 'float16')));
+}
+
+/** The reference backend storing 16-bit values truncated instead of rounded to nearest, ties to even. */
+function truncating(): B {
+  return mutant((b) => {
+    const store = (values: Float32Array, dtype: StorageDtype): Uint16Array => (dtype === 'bfloat16' ? toBfloat16Bits : toFloat16Bits)(truncate(values, dtype));
+    return {
+      fromArray: (data, shape, dtype = 'float32') => (dtype === 'float32' ? b.fromArray(data, shape) : new RefTensor(store(data, dtype), shape, dtype)),
+      assign: (t, v) => (t.bits === undefined ? b.assign(t, v) : t.bits.set(store(v.data, t.dtype))),
+      storage: { ...b.storage!, round: (x, dtype, seed) => (seed === undefined && dtype !== 'float32' ? new RefTensor(truncate(x.data, dtype), x.shape) : b.storage!.round(x, dtype, seed)) },
+    };
+  });
+}
+
 const MUTANTS: [string, B, string[]][] = [
+  [
+    '16-bit storage truncated instead of rounded to nearest, ties to even',
+    truncating(),
+    ['storage.bfloat16.fromArray', 'storage.bfloat16.assign', 'storage.bfloat16.round', 'storage.float16.fromArray', 'storage.float16.assign', 'storage.float16.round'],
+  ],
+  [
+    'stochastic rounding that rounds to nearest',
+    mutant((b) => ({ storage: { ...b.storage!, round: (x, dtype) => b.storage!.round(x, dtype) } })),
+    ['storage.bfloat16.stochastic', 'storage.float16.stochastic'],
+  ],
+  [
+    'stochastic rounding that ignores the seed',
+    mutant((b) => ({ storage: { ...b.storage!, round: (x, dtype, seed) => b.storage!.round(x, dtype, seed === undefined ? undefined : 7) } })),
+    ['storage.bfloat16.stochastic'],
+  ],
+  [
+    'a float32-only backend that stores a 16-bit request as float32',
+    mutant((b) => ({ storage: undefined, fromArray: (data, shape) => b.fromArray(data, shape), zerosLike: (x) => b.zerosLike(x, 'float32') })),
+    ['storage.declared'],
+  ],
+  [
+    'reshape widens a 16-bit tensor to float32',
+    mutant(() => ({ reshape: (x, shape) => new RefTensor(x.data, shape) })),
+    ['storage.bfloat16.operands', 'storage.float16.operands'],
+  ],
   [
     'an asynchronous dispose that frees at once, before the runs issued earlier',
     asyncMutant(() => ({ dispose: (x) => void x.data.fill(Number.NaN) })),
@@ -200,6 +245,6 @@ describe('the conformance suite catches broken backends', () => {
   it('check ids are unique and grouped', () => {
     const ids = conformanceCheckIds();
     expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ids) expect(id).toMatch(/^(data|elementwise|reduce|matmul|effects|fused)\.[A-Za-z0-9.]+$/);
+    for (const id of ids) expect(id).toMatch(/^(data|elementwise|reduce|matmul|effects|fused|storage)\.[A-Za-z0-9.]+$/);
   });
 });

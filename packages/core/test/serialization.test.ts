@@ -121,6 +121,11 @@ describe('optimizer options as JSON', () => {
     ],
   };
 
+  it('keeps the 16-bit storage options', () => {
+    const half = { lr: 0.01, bufferDtype: 'bfloat16', compensation: 'stochastic', roundingSeed: 7 } as const;
+    expect(optionsFromJSON(JSON.parse(JSON.stringify(optionsToJSON(half))))).toEqual(half);
+  });
+
   it('round-trips through JSON text and trains identically', () => {
     const back = optionsFromJSON(JSON.parse(JSON.stringify(optionsToJSON(options))));
     const make = () => ({ 'x.wte.w': tensor(gaussian(12, 1), [3, 4]), 'Head.B': tensor(gaussian(6, 2), [2, 3]), ln: tensor(gaussian(3, 3), [3]), h: tensor(gaussian(20, 4), [4, 5]) });

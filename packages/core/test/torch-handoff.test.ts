@@ -136,6 +136,23 @@ describe('the bundle follows the format', () => {
     expect(decodeSafetensors(encodeTorchHandoff(none).optimizer).metadata).not.toHaveProperty('schedule');
   });
 
+  it('a state of 16-bit buffers hands over as its exact float32 values; a Kahan compensation buffer, which scion.py lacks, is refused', () => {
+    const shapes = { w: [4, 3] };
+    const rng = new Random(9);
+    const options: OptimizerOptions = { lr: 0.01, light: true, norm: spectral(), bufferDtype: 'bfloat16' };
+    const params = new Map([...randoms(shapes, rng)].map(([k, v]) => [k, ref.fromArray(v, [4, 3], 'bfloat16')]));
+    const opt = createOptimizer(ref, params, options);
+    opt.step(new Map([...randoms(shapes, rng)].map(([k, v]) => [k, ref.fromArray(v, [4, 3])])));
+    const state = opt.getState() as OptimizerState;
+    expect(state.parameters[0]!.dtypes).toEqual({ gradient: 'bfloat16' });
+    const weights = new Map([...params].map(([k, p]) => [k, ref.read(p) as Float32Array]));
+    const o = decodeSafetensors(encodeTorchHandoff({ weights, options: { ...options, bufferDtype: 'float32' }, state }).optimizer);
+    expect(bits(o.tensors.get('state.w.grad_state')!.data as Float32Array)).toEqual(bits(state.parameters[0]!.buffers!.gradient!));
+    const kahanOptions: OptimizerOptions = { ...options, compensation: 'kahan' };
+    const kahan = createOptimizer(ref, new Map([['w', ref.fromArray(weights.get('w')!, [4, 3], 'bfloat16')]]), kahanOptions);
+    expect(() => encodeTorchHandoff({ weights, options: kahanOptions, state: kahan.getState() as OptimizerState })).toThrow(LmoError);
+  });
+
   it('a transposed(…) parameter is written in PyTorch layout, with its buffer, under the inner norm', () => {
     const shapes = { kernel: [3, 5], bias: [5] }; // a Keras Dense kernel [d_in, d_out]
     const options: OptimizerOptions = { lr: 0.05, groups: [{ match: 'kernel', norm: transposed(spectral()) }, { norm: biasRMS() }] };

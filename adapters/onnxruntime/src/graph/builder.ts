@@ -8,7 +8,8 @@
 // - the ONNX graph itself (built only when the key is not cached yet).
 // Internal: not part of the package exports.
 
-import { DataType, type GraphDef, type InitializerDef, type NodeDef, type ValueInfoDef } from '../onnx/model.js';
+import type { StorageDtype } from '@lmo/core';
+import { BFLOAT16_OPSET, DataType, OPSET_VERSION, type GraphDef, type InitializerDef, type NodeDef, type ValueInfoDef } from '../onnx/model.js';
 import { newtonSchulzKey, newtonSchulzNodes } from './newton-schulz.js';
 import { Leaf, OpNode, ScalarInput, type GraphNode } from './nodes.js';
 
@@ -28,8 +29,40 @@ export interface TracedGraph {
   readonly scalars: Float32Array;
   /** Names of the graph outputs, parallel to the requested outputs. */
   readonly outputNames: readonly string[];
+  /** The default-domain opset: 17, or 26 when bfloat16 goes in or out (its `BitCast`). */
+  readonly opset: typeof OPSET_VERSION | typeof BFLOAT16_OPSET;
   /** The ONNX graph (built on demand: only needed on a cache miss). */
   build(): GraphDef;
+}
+
+/** One letter per storage dtype, for structural keys. */
+const DTYPE_KEY: Readonly<Record<StorageDtype, string>> = { float32: '', bfloat16: 'b', float16: 'h' };
+
+/** The ONNX element types of a 16-bit dtype: the graph's own, and what JavaScript feeds it as. */
+const HALF_TYPES = {
+  float16: { elem: DataType.FLOAT16, feed: DataType.FLOAT16 },
+  bfloat16: { elem: DataType.BFLOAT16, feed: DataType.UINT16 },
+} as const;
+
+/**
+ * Nodes that widen a 16-bit input `input` (as fed: float16, or bfloat16's bits as uint16) into the
+ * float32 value `name`.
+ */
+function widen(input: string, name: string, dtype: 'bfloat16' | 'float16'): NodeDef[] {
+  if (dtype === 'float16') return [{ opType: 'Cast', inputs: [input], outputs: [name], attributes: { to: { int: DataType.FLOAT } } }];
+  return [
+    { opType: 'BitCast', inputs: [input], outputs: [`${name}_bf16`], attributes: { to: { int: DataType.BFLOAT16 } } },
+    { opType: 'Cast', inputs: [`${name}_bf16`], outputs: [name], attributes: { to: { int: DataType.FLOAT } } },
+  ];
+}
+
+/** Nodes that round the float32 value `input` to nearest even into a 16-bit output `name` (bfloat16 as its uint16 bits). */
+function narrow(input: string, name: string, dtype: 'bfloat16' | 'float16'): NodeDef[] {
+  if (dtype === 'float16') return [{ opType: 'Cast', inputs: [input], outputs: [name], attributes: { to: { int: DataType.FLOAT16 } } }];
+  return [
+    { opType: 'Cast', inputs: [input], outputs: [`${name}_bf16`], attributes: { to: { int: DataType.BFLOAT16 } } },
+    { opType: 'BitCast', inputs: [`${name}_bf16`], outputs: [name], attributes: { to: { int: DataType.UINT16 } } },
+  ];
 }
 
 /** Name of the packed scalar input. */
@@ -70,6 +103,7 @@ function attributeKey(node: OpNode): string {
   if (a.transB) key += 'tB';
   if (node.op === 'Reshape') key += `[${node.shape.join('x')}]`;
   if (a.newtonSchulz !== undefined) key += newtonSchulzKey(a.newtonSchulz.side, a.newtonSchulz.coefficients);
+  if (a.round !== undefined) key += `:${a.round.dtype}`;
   return key;
 }
 
@@ -100,9 +134,16 @@ function splitTree(input: string, pieces: readonly string[], nodes: NodeDef[], i
   });
 }
 
-/** Trace the graph computing `outputs` (each an op node; distinct). */
-export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
+/**
+ * Trace the graph computing `outputs` (op nodes), each as the dtype of `dtypes` (float32 when
+ * absent: a 16-bit output is rounded to nearest even by a `Cast`). An output may appear twice
+ * with two dtypes, never twice with one. A `Round` node with a seed may not be part of the graph
+ * (its rounding runs on the host).
+ */
+export function traceGraph(outputs: readonly OpNode[], dtypes: readonly StorageDtype[] = []): TracedGraph {
   const order = topologicalOrder(outputs);
+  const outputDtype = (k: number): StorageDtype => dtypes[k] ?? 'float32';
+  let bfloat16 = outputs.some((_, k) => outputDtype(k) === 'bfloat16');
   const index = new Map<GraphNode, number>();
   const feeds: Leaf[] = [];
   const inputNames: string[] = [];
@@ -119,8 +160,9 @@ export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
       }
     } else if (node instanceof Leaf) {
       feeds.push(node);
-      inputNames.push(`v${i}`);
-      parts.push(`L${node.shape.join('x')}`);
+      inputNames.push(node.dtype === 'float32' ? `v${i}` : `v${i}_in`);
+      parts.push(`L${DTYPE_KEY[node.dtype]}${node.shape.join('x')}`);
+      if (node.dtype === 'bfloat16') bfloat16 = true;
     } else {
       scalarNodes.push(node);
       parts.push('S');
@@ -129,8 +171,9 @@ export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
   if (rank0Scalars.size > 0) parts.push(`s0:${scalarNodes.map((x) => (rank0Scalars.has(x) ? 1 : 0)).join('')}`);
   const scalars = Float32Array.from(scalarNodes, (x) => x.value);
   const outputIndices = outputs.map((o) => index.get(o)!);
-  parts.push(`=>${outputIndices.join(',')}`);
-  const outputNames = outputIndices.map((i) => `v${i}`);
+  parts.push(`=>${outputIndices.map((i, k) => `${i}${DTYPE_KEY[outputDtype(k)]}`).join(',')}`);
+  const outputNames = outputIndices.map((i, k) => (outputDtype(k) === 'float32' ? `v${i}` : `v${i}_out${DTYPE_KEY[outputDtype(k)]}`));
+  const opset = bfloat16 ? BFLOAT16_OPSET : OPSET_VERSION;
 
   const build = (): GraphDef => {
     const nodes: NodeDef[] = [];
@@ -152,7 +195,12 @@ export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
       const name = `v${i}`;
       if (node instanceof ScalarInput) return;
       if (node instanceof Leaf) {
-        inputs.push({ name, elemType: DataType.FLOAT, shape: node.shape });
+        if (node.dtype === 'float32') {
+          inputs.push({ name, elemType: DataType.FLOAT, shape: node.shape });
+          return;
+        }
+        inputs.push({ name: `${name}_in`, elemType: HALF_TYPES[node.dtype].feed, shape: node.shape });
+        nodes.push(...widen(`${name}_in`, name, node.dtype));
         return;
       }
       const ins = node.inputs.map((x) => `v${index.get(x)!}`);
@@ -166,17 +214,32 @@ export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
           nodes.push({ opType: 'Reshape', inputs: [...ins, shapeName], outputs: [name] });
           break;
         }
-        case 'ReduceSumSquare':
+        case 'ReduceSumSquare': {
+          const axis = node.attributes.axis;
+          // the axes: an attribute through opset 17, an input from 18
+          const axesInput = axis !== undefined && opset !== OPSET_VERSION ? `axes${axis}` : undefined;
+          if (axesInput !== undefined && !initializers.some((t) => t.name === axesInput)) initializers.push({ name: axesInput, dataType: DataType.INT64, dims: [1], values: [axis!] });
           nodes.push({
             opType: 'ReduceSumSquare',
-            inputs: ins,
+            inputs: axesInput === undefined ? ins : [...ins, axesInput],
             outputs: [name],
-            attributes:
-              node.attributes.axis === undefined
-                ? { keepdims: { int: 1 } }
-                : { keepdims: { int: 1 }, axes: { ints: [node.attributes.axis] } },
+            attributes: axis === undefined || axesInput !== undefined ? { keepdims: { int: 1 } } : { keepdims: { int: 1 }, axes: { ints: [axis] } },
           });
           break;
+        }
+        case 'Round': {
+          const round = node.attributes.round!;
+          if (round.seed !== undefined) throw new Error('a stochastic Round is rounded on the host: it must be an output of the run (or reshaped into one), not an input of another operation');
+          if (round.dtype === 'float32') nodes.push({ opType: 'Identity', inputs: ins, outputs: [name] });
+          else {
+            // to nearest even by a Cast into the dtype and back (bfloat16 needs no BitCast here)
+            nodes.push(
+              { opType: 'Cast', inputs: ins, outputs: [`${name}_r`], attributes: { to: { int: HALF_TYPES[round.dtype].elem } } },
+              { opType: 'Cast', inputs: [`${name}_r`], outputs: [name], attributes: { to: { int: DataType.FLOAT } } },
+            );
+          }
+          break;
+        }
         case 'MaxAbs': {
           // max|x| = max(max x, −min x): two read-only reductions, no |x| written. onnxruntime's
           // ReduceMax skips NaN; the contract propagates it: Σx² is NaN exactly when x holds a NaN
@@ -213,13 +276,14 @@ export function traceGraph(outputs: readonly OpNode[]): TracedGraph {
           nodes.push({ opType: node.op, inputs: ins, outputs: [name] });
       }
     });
-    const outputsInfo: ValueInfoDef[] = outputs.map((o, k) => ({
-      name: outputNames[k]!,
-      elemType: DataType.FLOAT,
-      shape: o.shape,
-    }));
+    const outputsInfo: ValueInfoDef[] = outputs.map((o, k) => {
+      const dtype = outputDtype(k);
+      if (dtype === 'float32') return { name: outputNames[k]!, elemType: DataType.FLOAT, shape: o.shape };
+      nodes.push(...narrow(`v${outputIndices[k]!}`, outputNames[k]!, dtype));
+      return { name: outputNames[k]!, elemType: HALF_TYPES[dtype].feed, shape: o.shape };
+    });
     return { name: 'lmo_step', nodes, inputs, outputs: outputsInfo, initializers };
   };
 
-  return { key: parts.join(';'), feeds, inputNames, scalars, outputNames, build };
+  return { key: `${parts.join(';')}${opset === OPSET_VERSION ? '' : `@${opset}`}`, feeds, inputNames, scalars, outputNames, opset, build };
 }

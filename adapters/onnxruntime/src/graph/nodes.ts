@@ -1,8 +1,9 @@
 // The symbolic tensors of the lazy backend.
 //
 // - {@link OnnxTensor} is the handle users and core see. A *persistent* tensor ({@link Variable},
-//   made by `fromArray`/`zerosLike`) owns a CPU `Float32Array`; every other handle is a node of
-//   a DAG ({@link OpNode}) evaluated by onnxruntime when a step runs or a value is read.
+//   made by `fromArray`/`zerosLike`) owns a CPU array: a `Float32Array`, or the raw bits of a
+//   bfloat16 or float16 tensor in a `Uint16Array`; every other handle is a node of a DAG
+//   ({@link OpNode}, float32) evaluated by onnxruntime when a step runs or a value is read.
 // - When an op takes a persistent tensor as input it captures a {@link Leaf}: an immutable
 //   snapshot of the tensor's current data. Buffers are never written in place (assignments swap in
 //   the new output buffer), so a snapshot stays valid and ops see exactly the values they would have
@@ -11,8 +12,11 @@
 //   structure (and its compiled session) never depends on numeric values.
 // Internal: not part of the package exports.
 
-import { LmoError, type Shape } from '@lmo/core';
+import { LmoError, type Shape, type StorageDtype } from '@lmo/core';
 import type { GramSide, PolynomialCoefficients } from '@lmo/core/backend';
+
+/** A persistent tensor's array: float32 values, or a 16-bit dtype's raw bits. */
+export type HostData = Float32Array | Uint16Array;
 
 /**
  * ONNX operators the backend emits. Two are composites: `MaxAbs` (NaN-propagating `max |x|`) and
@@ -32,7 +36,8 @@ export type OpType =
   | 'MaxAbs'
   | 'Gemm'
   | 'MatMul'
-  | 'NewtonSchulz';
+  | 'NewtonSchulz'
+  | 'Round';
 
 /** Structural node attributes (part of the graph's cache key). */
 export interface OpAttributes {
@@ -43,6 +48,11 @@ export interface OpAttributes {
   readonly transB?: boolean;
   /** NewtonSchulz: the Gram side and one coefficient triple per step (graph constants). */
   readonly newtonSchulz?: { readonly side: GramSide; readonly coefficients: readonly PolynomialCoefficients[] };
+  /**
+   * Round: the dtype whose values the float32 result takes (to nearest even, by two `Cast`s), or
+   * with a seed stochastically (on the host, after the graph: such a node is only a run's output).
+   */
+  readonly round?: { readonly dtype: StorageDtype; readonly seed?: number };
 }
 
 let nextId = 1;
@@ -62,11 +72,16 @@ export type GraphNode = Leaf | ScalarInput | OpNode;
 
 /** A persistent tensor: owns a CPU buffer that `assign` replaces after a successful run. */
 export class Variable extends OnnxTensor {
-  /** The current values; `null` once disposed. Never mutated in place. */
-  data: Float32Array | null;
+  /** The current values (a `Uint16Array` of bits for a 16-bit {@link Variable.dtype}); `null` once disposed. Never mutated in place. */
+  data: HostData | null;
   private leaf: Leaf | null = null;
 
-  constructor(data: Float32Array, shape: Shape) {
+  constructor(
+    data: HostData,
+    shape: Shape,
+    /** How the values are stored. */
+    readonly dtype: StorageDtype = 'float32',
+  ) {
     super(shape);
     this.data = data;
   }
@@ -75,23 +90,24 @@ export class Variable extends OnnxTensor {
   snapshot(): Leaf {
     const data = this.data;
     if (data === null) throw new LmoError('BACKEND', 'onnxruntime backend: tensor used after dispose()');
-    if (this.leaf === null || this.leaf.data !== data) this.leaf = new Leaf(data, this.shape);
+    if (this.leaf === null || this.leaf.data !== data) this.leaf = new Leaf(data, this.shape, this.dtype);
     return this.leaf;
   }
 
-  /** Replace the data (after a successful run). */
-  replace(data: Float32Array): void {
+  /** Replace the data (after a successful run), an array of the variable's own dtype. */
+  replace(data: HostData): void {
     if (this.data === null) return;
     this.data = data;
     this.leaf = null;
   }
 }
 
-/** An immutable data snapshot, fed to the graph as an input. */
+/** An immutable data snapshot, fed to the graph as an input (a 16-bit one is widened in the graph). */
 export class Leaf extends OnnxTensor {
   constructor(
-    readonly data: Float32Array,
+    readonly data: HostData,
     shape: Shape,
+    readonly dtype: StorageDtype = 'float32',
   ) {
     super(shape);
   }

@@ -7,5 +7,5 @@
  * @packageDocumentation
  * @module @lmo/onnxruntime/onnx
  */
-export { DataType, IR_VERSION, OPSET_VERSION, encodeModel, type AttributeValue, type GraphDef, type InitializerDef, type NodeDef, type ValueInfoDef } from './model.js';
+export { BFLOAT16_IR_VERSION, BFLOAT16_OPSET, DataType, IR_VERSION, OPSET_VERSION, encodeModel, type AttributeValue, type GraphDef, type InitializerDef, type NodeDef, type ValueInfoDef } from './model.js';
 export { ProtoWriter } from './proto.js';

@@ -6,13 +6,21 @@
 import { ProtoWriter } from './proto.js';
 
 /** `TensorProto.DataType` values used here. */
-export const DataType = { FLOAT: 1, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT16: 4, INT64: 7, FLOAT16: 10, BFLOAT16: 16 } as const;
 export type DataType = (typeof DataType)[keyof typeof DataType];
 
 /** ONNX IR version 8 goes with opset 17 (ONNX 1.12). */
 export const IR_VERSION = 8;
 /** The default-domain opset this adapter targets (ReduceSumSquare/ReduceMax still take `axes` as an attribute). */
 export const OPSET_VERSION = 17;
+/**
+ * The opset of graphs that move bfloat16 in or out: 26 brings `BitCast`, which turns the `uint16`
+ * arrays that JavaScript can hand onnxruntime into `bfloat16` tensors and back (onnxruntime's
+ * JavaScript API has no bfloat16 tensors). Reductions take `axes` as an input from opset 18.
+ */
+export const BFLOAT16_OPSET = 26;
+/** The IR version written with {@link BFLOAT16_OPSET}. */
+export const BFLOAT16_IR_VERSION = 11;
 
 /** A node attribute: `int`, `ints` or `float`. */
 export type AttributeValue = { readonly int: number } | { readonly ints: readonly number[] } | { readonly float: number };
@@ -98,10 +106,13 @@ function writeInitializer(w: ProtoWriter, t: InitializerDef): void {
   w.string(8, t.name);
 }
 
-/** Serialize a single-graph ONNX model (default domain, opset {@link OPSET_VERSION}). */
-export function encodeModel(graph: GraphDef, producerVersion: string): Uint8Array {
+/**
+ * Serialize a single-graph ONNX model (default domain, opset {@link OPSET_VERSION}, or
+ * {@link BFLOAT16_OPSET} with its IR version).
+ */
+export function encodeModel(graph: GraphDef, producerVersion: string, opset: typeof OPSET_VERSION | typeof BFLOAT16_OPSET = OPSET_VERSION): Uint8Array {
   const w = new ProtoWriter();
-  w.int(1, IR_VERSION);
+  w.int(1, opset === OPSET_VERSION ? IR_VERSION : BFLOAT16_IR_VERSION);
   w.string(2, '@lmo/onnxruntime');
   w.string(3, producerVersion);
   w.message(7, (g) => {
@@ -111,6 +122,6 @@ export function encodeModel(graph: GraphDef, producerVersion: string): Uint8Arra
     for (const input of graph.inputs) g.message(11, (m) => writeValueInfo(m, input));
     for (const output of graph.outputs) g.message(12, (m) => writeValueInfo(m, output));
   });
-  w.message(8, (opset) => opset.string(1, '').int(2, OPSET_VERSION));
+  w.message(8, (o) => o.string(1, '').int(2, opset));
   return w.finish().slice();
 }

@@ -3,9 +3,11 @@
  * optimizer's step on the parameters, which stay resident as {@link OnnxBackend} tensors (fed to
  * the training session without copies; the gradients adopted without copies).
  */
-import { LmoError } from '@lmo/core';
+import { LmoError, type StorageDtype } from '@lmo/core';
+import { STORAGE_DTYPES, isStorageDtype } from '@lmo/core/backend';
 import type * as ort from 'onnxruntime-common';
 import type { OnnxBackend } from '../backend.js';
+import { FEED_TYPE, outputData } from '../execution.js';
 import type { OnnxTensor } from '../graph/nodes.js';
 import { floatTensor, floatValues, typeName } from '../onnx/tensor-data.js';
 import { replaceInitializers } from '../onnx/splice.js';
@@ -47,7 +49,20 @@ export interface OnnxTrainerOptions<O extends TrainerOptimizer> {
   readonly backend?: OnnxBackend;
   /** Session options of the training session, over the backend's. */
   readonly sessionOptions?: ort.InferenceSession.SessionOptions;
+  /**
+   * How the trainable weights are stored: `'float32'` (default), or `'bfloat16'`/`'float16'`
+   * (half the bytes; the initializers' values rounded to nearest even). The training session takes
+   * them as they are stored and casts them to float32 inside the graph, separately for the forward
+   * and the backward pass, so that no float32 copy of a weight is held across the whole step; a
+   * ScionLight optimizer's gradient buffers `G` may be 16-bit too (its `bufferDtype`), and the
+   * graph adds the step's gradients into them and rounds the sums back. Give the optimizer a
+   * `compensation` so that updates below a weight's last bit are not lost. bfloat16 raises the
+   * training graph to opset 26 (for its `BitCast`; onnxruntime's JavaScript API has no bfloat16
+   * tensors).
+   */
+  readonly dtype?: StorageDtype;
 }
+
 
 /** How the entry point (`@lmo/onnxruntime` or `/web`) runs the shape probe. @internal */
 export interface TrainerEnvironment {
@@ -87,6 +102,8 @@ export class OnnxTrainer<O extends TrainerOptimizer = TrainerOptimizer> {
   static async create<O extends TrainerOptimizer>(model: OnnxModel, options: OnnxTrainerOptions<O>, backend: OnnxBackend, ownsBackend: boolean, env: TrainerEnvironment): Promise<OnnxTrainer<O>> {
     if (typeof options?.optimizer !== 'function') throw trainingError('INVALID_HYPERPARAMETER', 'optimizer must be a function (params, backend) => optimizer, e.g. (params, backend) => scion(backend, params, { lr })');
     const trainable = selectTrainable(model, options.trainable);
+    const dtype = options.dtype ?? 'float32';
+    if (!isStorageDtype(dtype)) throw trainingError('INVALID_HYPERPARAMETER', `dtype must be one of ${STORAGE_DTYPES.map((d) => `"${d}"`).join(', ')}, got ${JSON.stringify(dtype)}`);
     const probe: ProbeRun = async (bytes, feeds) => {
       const s = await backend.createSession(bytes, { graphOptimizationLevel: 'disabled', executionProviders: [...env.probeProviders] });
       try {
@@ -100,7 +117,7 @@ export class OnnxTrainer<O extends TrainerOptimizer = TrainerOptimizer> {
     try {
       for (const name of trainable) {
         const t = model.graph.initializers.get(name)!;
-        parameters.set(name, backend.adopt(floatValues(t), [...t.dims]));
+        parameters.set(name, dtype === 'float32' ? backend.adopt(floatValues(t), [...t.dims]) : backend.fromArray(floatValues(t), [...t.dims], dtype));
       }
       optimizer = options.optimizer(parameters, backend);
       if (optimizer === null || typeof optimizer !== 'object' || typeof optimizer.step !== 'function') {
@@ -115,7 +132,9 @@ export class OnnxTrainer<O extends TrainerOptimizer = TrainerOptimizer> {
           }
         }
       }
-      const graph = await buildTrainingGraph(model, { trainable, loss: options.loss, accumulate }, probe, backend.ort.Tensor);
+      const dtypes = new Map(trainable.map((n) => [n, dtype]));
+      const accumulatorDtypes = new Map(accumulate ? trainable.map((n) => [n, backend.storage.dtype(optimizer!.gradients!.get(n)!)]) : []);
+      const graph = await buildTrainingGraph(model, { trainable, loss: options.loss, accumulate, dtypes, accumulatorDtypes }, probe, backend.ort.Tensor);
       let session: ort.InferenceSession;
       try {
         session = await backend.createSession(graph.training, options.sessionOptions);
@@ -147,16 +166,26 @@ export class OnnxTrainer<O extends TrainerOptimizer = TrainerOptimizer> {
       const names = [...this.parameters.keys()];
       const params = names.map((n) => this.parameters.get(n)!);
       const buffers = this.accumulates ? names.map((n) => this.optimizer.gradients!.get(n)!) : [];
-      const arrays = await this.backend.arrays([...params, ...buffers]);
+      const stored = await this.backend.stored([...params, ...buffers]);
       const { Tensor } = this.backend.ort;
+      const feed = (i: number, shape: number[]): ort.Tensor => new Tensor(FEED_TYPE[stored[i]!.dtype], stored[i]!.data as Float32Array, shape);
       names.forEach((n, i) => {
         const shape = [...this.graph.shapes.get(n)!];
-        inputs[n] = new Tensor('float32', arrays[i]!, shape);
-        if (this.accumulates) inputs[this.graph.accumulators.get(n)!] = new Tensor('float32', arrays[names.length + i]!, shape);
+        for (const input of this.graph.parameterInputs.get(n)!) inputs[input] = feed(i, shape);
+        if (this.accumulates) inputs[this.graph.accumulators.get(n)!] = feed(names.length + i, shape);
       });
       const out = await this.session.run(inputs);
       const loss = Number((out[this.graph.loss]!.data as Float32Array)[0]);
-      const grads = new Map(names.map((n) => [n, this.backend.adopt(out[this.graph.grads.get(n)!]!.data as Float32Array, this.graph.shapes.get(n)!)]));
+      // the gradients come as float32, or as the sums stored like the gradient buffers they replace
+      const gradDtype = (i: number): StorageDtype => (this.accumulates ? stored[names.length + i]!.dtype : 'float32');
+      const grads = new Map(
+        names.map((n, i) => {
+          const shape = this.graph.shapes.get(n)!;
+          const data = outputData(out[this.graph.grads.get(n)!]?.data, gradDtype(i), shape.reduce((a, d) => a * d, 1));
+          if (data === undefined) throw trainingError('BACKEND', `the training session's gradient of "${n}" is missing or malformed`);
+          return [n, this.backend.adopt(data, shape, gradDtype(i))];
+        }),
+      );
       try {
         if (this.accumulates) {
           const buffersByName = this.optimizer.gradients!;
@@ -179,8 +208,8 @@ export class OnnxTrainer<O extends TrainerOptimizer = TrainerOptimizer> {
       this.#evaluation ??= this.backend.createSession(this.graph.evaluation);
       const session = await this.#evaluation;
       const names = [...this.parameters.keys()];
-      const arrays = await this.backend.arrays(names.map((n) => this.parameters.get(n)!));
-      names.forEach((n, i) => (inputs[n] = new this.backend.ort.Tensor('float32', arrays[i]!, [...this.graph.shapes.get(n)!])));
+      const stored = await this.backend.stored(names.map((n) => this.parameters.get(n)!));
+      names.forEach((n, i) => (inputs[this.graph.parameterInputs.get(n)![0]!] = new this.backend.ort.Tensor(FEED_TYPE[stored[i]!.dtype], stored[i]!.data as Float32Array, [...this.graph.shapes.get(n)!])));
       const out = await session.run(inputs);
       return Number((out[this.graph.loss]!.data as Float32Array)[0]);
     });

@@ -4,6 +4,7 @@
 // buffers (ScionLight), `acc + ∂L` for an `acc` input each. Also the forward-only evaluation graph.
 // Internal.
 
+import type { StorageDtype } from '@lmo/core';
 import type * as ort from 'onnxruntime-common';
 import { encodeModelProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/schema.js';
 import { nodeProto } from './attributes.js';
@@ -13,6 +14,8 @@ import { probeFacts, type ProbeRun, type ValueFacts, type ValueInfo } from './fa
 import { Graph } from './graph.js';
 import { withLoss, type LossSpec } from './loss.js';
 import type { OnnxModel } from './model.js';
+import { FEED_ELEM, beforeFirstUse, narrowNodes, widenNodes } from './half.js';
+import { upgradeToBitCastOpset } from './opset-upgrade.js';
 import { OPSETS } from './rules/index.js';
 
 export interface TrainingGraphOptions {
@@ -20,6 +23,10 @@ export interface TrainingGraphOptions {
   readonly loss: LossSpec;
   /** Take an `acc` input per trainable initializer and output `acc + ∂L` instead of `∂L`. */
   readonly accumulate: boolean;
+  /** How each trainable initializer is fed (float32 when absent). */
+  readonly dtypes?: ReadonlyMap<string, StorageDtype>;
+  /** How each accumulator is fed and fetched (float32 when absent). */
+  readonly accumulatorDtypes?: ReadonlyMap<string, StorageDtype>;
 }
 
 /** A built training graph: the serialized models and the names to feed and read. */
@@ -34,6 +41,11 @@ export interface TrainingGraph {
   readonly grads: ReadonlyMap<string, string>;
   /** Trainable initializer → its accumulator input (only with `accumulate`). */
   readonly accumulators: ReadonlyMap<string, string>;
+  /**
+   * Trainable initializer → the inputs it is fed as, each the same array: its own name in float32;
+   * a 16-bit one one input for the forward pass and one for the backward pass (see below).
+   */
+  readonly parameterInputs: ReadonlyMap<string, readonly string[]>;
   /** The inputs a step feeds (the model's data inputs and the appended loss's labels or targets). */
   readonly inputs: ReadonlyMap<string, ValueInfo>;
   /** Trainable initializer → its shape. */
@@ -44,15 +56,27 @@ function typed(name: string, info: ValueInfo): ValueInfoProto {
   return { name, type: { tensorType: { elemType: info.dtype, shape: { dim: info.shape.map((d) => ({ dimValue: d })) } } } };
 }
 
-/** Checks the opset, probes the model, appends the loss and emits the gradients. */
+/**
+ * Checks the opset, probes the model, appends the loss and emits the gradients. A trainable
+ * initializer stored in 16 bits is fed as such and widened to float32 twice, once for the forward
+ * pass and once for the backward pass, each just before its first use, so that no float32 copy of
+ * it need live across both: it is fed as two inputs (the same array, without a copy), for
+ * onnxruntime would merge two casts of one input into one. A 16-bit accumulator is widened, added
+ * to and rounded back inside the graph. bfloat16 raises the graph to opset 26 (see opset-upgrade.ts).
+ */
 export async function buildTrainingGraph(model: OnnxModel, options: TrainingGraphOptions, run: ProbeRun, Tensor: typeof ort.Tensor): Promise<TrainingGraph> {
   const opset = model.opset;
   if (opset < OPSETS.min || opset > OPSETS.max) {
     throw trainingError('BACKEND', `the model uses opset ${opset}; training supports opsets ${OPSETS.min}–${OPSETS.max} (torch.onnx.export(..., opset_version=17))`);
   }
+  const dtypeOf = (name: string): StorageDtype => options.dtypes?.get(name) ?? 'float32';
+  const accDtypeOf = (name: string): StorageDtype => options.accumulatorDtypes?.get(name) ?? 'float32';
+  const bitcast = options.trainable.some((n) => dtypeOf(n) === 'bfloat16' || (options.accumulate && accDtypeOf(n) === 'bfloat16'));
+  const source = bitcast ? upgradeToBitCastOpset(model.proto, opset) : model.proto;
+  const sourceGraph = bitcast ? new Graph(source) : model.graph;
   const trainable = new Set(options.trainable);
-  const facts: ValueFacts = await probeFacts(model.proto, model.graph, (name) => !trainable.has(name), run, Tensor);
-  const { model: proto, loss } = withLoss(model.proto, model.graph, facts, options.loss);
+  const facts: ValueFacts = await probeFacts(source, sourceGraph, (name) => !trainable.has(name), run, Tensor);
+  const { model: proto, loss } = withLoss(source, sourceGraph, facts, options.loss);
   const graph = new Graph(proto);
   const g = proto.graph!;
   const lossInfo = facts.info(loss);
@@ -62,13 +86,20 @@ export async function buildTrainingGraph(model: OnnxModel, options: TrainingGrap
   const gradOutputs = new Map<string, string>();
   const accumulators = new Map<string, string>();
   const tail: NodeProto[] = [];
+  const fresh = (hint: string): string => e.fresh(hint);
   for (const [name, grad] of grads) {
     const out = e.fresh(`grad:${name}`);
     gradOutputs.set(name, out);
     if (options.accumulate) {
       const acc = e.fresh(`acc:${name}`);
       accumulators.set(name, acc);
-      tail.push(nodeProto('Add', [acc, grad], [out], e.fresh(`${out}/accumulate`)));
+      const dtype = accDtypeOf(name);
+      if (dtype === 'float32') {
+        tail.push(nodeProto('Add', [acc, grad], [out], e.fresh(`${out}/accumulate`)));
+        continue;
+      }
+      const [wide, sum] = [e.fresh(`${acc}/float32`), e.fresh(`${out}/float32`)];
+      tail.push(...widenNodes(acc, wide, dtype, fresh), nodeProto('Add', [wide, grad], [sum], e.fresh(`${out}/accumulate`)), ...narrowNodes(sum, out, dtype, fresh));
       continue;
     }
     // Rename the node computing the gradient when nothing else reads it; else copy it out.
@@ -83,20 +114,41 @@ export async function buildTrainingGraph(model: OnnxModel, options: TrainingGrap
     const name = i.name ?? '';
     if (!graph.initializers.has(name)) inputs.set(name, facts.info(name));
   }
-  const parameterInputs = options.trainable.map((name) => typed(name, facts.info(name)));
+  // 16-bit parameters: fed as stored, widened for the forward nodes (under their own name) and,
+  // from a second input, for the gradient nodes
+  const parameterNames = new Map<string, string[]>();
+  const forwardWidening = new Map<string, NodeProto[]>();
+  const backwardWidening = new Map<string, NodeProto[]>();
+  for (const name of options.trainable) {
+    const dtype = dtypeOf(name);
+    if (dtype === 'float32') {
+      parameterNames.set(name, [name]);
+      continue;
+    }
+    const stored = e.fresh(`${name}:stored`);
+    forwardWidening.set(name, widenNodes(stored, name, dtype, fresh));
+    parameterNames.set(name, [stored]);
+    if (!e.nodes.some((n) => n.input.includes(name))) continue;
+    const [storedBackward, backward] = [e.fresh(`${name}:stored:backward`), e.fresh(`${name}:backward`)];
+    for (const n of e.nodes) n.input = n.input.map((x) => (x === name ? backward : x));
+    backwardWidening.set(backward, widenNodes(storedBackward, backward, dtype, fresh));
+    parameterNames.get(name)!.push(storedBackward);
+  }
+  const parameterInputs = options.trainable.flatMap((name) => parameterNames.get(name)!.map((input) => typed(input, { ...facts.info(name), dtype: FEED_ELEM[dtypeOf(name)] })));
   const dataInputs = [...inputs].map(([name, info]) => typed(name, info));
   const initializers: TensorProto[] = g.initializer.filter((t) => !trainable.has(t.name ?? ''));
   const opsetImport = [...proto.opsetImport.filter((o) => (o.domain ?? '') !== '' && o.domain !== 'ai.onnx'), { domain: '', version: trainingOpset }];
-  const encode = (name: string, nodes: NodeProto[], extraInputs: ValueInfoProto[], outputs: ValueInfoProto[], extraInitializers: TensorProto[]): Uint8Array => {
+  const encode = (name: string, nodes: NodeProto[], extraInputs: ValueInfoProto[], outputs: ValueInfoProto[], extraInitializers: TensorProto[], inputsOf = (p: string) => parameterNames.get(p)!): Uint8Array => {
+    const wanted = new Set(options.trainable.flatMap(inputsOf));
     const all: ModelProto = {
       ...proto,
-      irVersion: Math.max(proto.irVersion ?? 0, 8),
+      irVersion: Math.max(proto.irVersion ?? 0, bitcast ? 11 : 8),
       opsetImport,
       graph: {
         ...g,
         name,
         node: prune(nodes, outputs.map((o) => o.name!)),
-        input: [...dataInputs, ...parameterInputs, ...extraInputs],
+        input: [...dataInputs, ...parameterInputs.filter((i) => wanted.has(i.name!)), ...extraInputs],
         output: outputs,
         initializer: [...initializers, ...extraInitializers],
         valueInfo: [],
@@ -107,11 +159,19 @@ export async function buildTrainingGraph(model: OnnxModel, options: TrainingGrap
   const lossOutput = typed(loss, lossInfo);
   const training = encode(
     `${g.name ?? 'model'}_training`,
-    [...forward, ...e.nodes, ...tail],
-    [...accumulators].map(([name, acc]) => typed(acc, facts.info(name))),
-    [lossOutput, ...[...gradOutputs].map(([name, out]) => typed(out, facts.info(name)))],
+    [...beforeFirstUse(forward, forwardWidening), ...beforeFirstUse(e.nodes, backwardWidening), ...tail],
+    [...accumulators].map(([name, acc]) => typed(acc, { ...facts.info(name), dtype: FEED_ELEM[accDtypeOf(name)] })),
+    [lossOutput, ...[...gradOutputs].map(([name, out]) => typed(out, { ...facts.info(name), dtype: FEED_ELEM[options.accumulate ? accDtypeOf(name) : 'float32'] }))],
     e.initializers,
   );
-  const evaluation = encode(`${g.name ?? 'model'}_evaluation`, graph.nodes.map((n) => ({ ...n.proto, input: withoutTrailingGaps(n.proto.input) })), [], [lossOutput], []);
-  return { training, evaluation, loss, grads: gradOutputs, accumulators, inputs, shapes };
+  const evaluationNodes = graph.nodes.map((n) => ({ ...n.proto, input: withoutTrailingGaps(n.proto.input) }));
+  const evaluation = encode(
+    `${g.name ?? 'model'}_evaluation`,
+    beforeFirstUse(evaluationNodes, forwardWidening),
+    [],
+    [lossOutput],
+    [],
+    (name) => parameterNames.get(name)!.slice(0, 1),
+  );
+  return { training, evaluation, loss, grads: gradOutputs, accumulators, parameterInputs: parameterNames, inputs, shapes };
 }

@@ -9,6 +9,12 @@
  * {@link TensorBackend.assign} writes. Results of operations are temporaries of the current
  * {@link TensorBackend.run} scope (an eager engine may free them when the scope ends).
  *
+ * **Storage.** A backend that declares {@link TensorBackend.storage} may also store persistent
+ * tensors in bfloat16 or float16 (`fromArray`/`zerosLike` with a dtype). The arithmetic stays
+ * float32: a 16-bit tensor enters every operation as its exact float32 value, `read` widens it,
+ * and an `assign` into it rounds to nearest, ties to even (overflow to ±Inf, NaN kept, float16's
+ * subnormals). A backend without `storage` stores float32 only and refuses any other dtype.
+ *
  * **Ranks.** Exactly these primitives see tensors of any rank, the scalar `[]` included:
  * `isTensor`, `fromArray`, `read`, `shape`, `zerosLike`, `reshape`, `assign`, `dispose` and
  * `allFinite`. Every other primitive (the arithmetic, the reductions, `transpose`, `matmul`, the
@@ -39,6 +45,37 @@ export type Result<M extends ExecutionMode, V> = M extends 'sync' ? V : Promise<
 
 /** A value or a promise of it. */
 export type MaybePromise<V> = V | Promise<V>;
+
+/**
+ * What a persistent tensor stores its values in: `'float32'` (every backend), or a 16-bit format
+ * where the engine has it: `'bfloat16'` (float32's upper half: 8 exponent bits, 7 mantissa bits)
+ * or `'float16'` (IEEE binary16: 5 exponent bits, 10 mantissa bits, subnormals down to 2⁻²⁴).
+ */
+export type StorageDtype = 'float32' | 'bfloat16' | 'float16';
+
+/**
+ * Optional 16-bit storage ({@link TensorBackend.storage}). The arithmetic is float32 throughout;
+ * only persistent tensors are stored narrower, and a write rounds into them.
+ */
+export interface StorageSupport<T> {
+  /** The dtypes persistent tensors may be stored in, `'float32'` among them. */
+  readonly dtypes: readonly StorageDtype[];
+  /** Whether {@link StorageSupport.round} takes a seed (stochastic rounding). */
+  readonly stochasticRounding: boolean;
+  /**
+   * A tensor's storage dtype: a persistent tensor's own, `reshape` keeps its input's, and every
+   * other operation's result is `'float32'`.
+   */
+  dtype(x: T): StorageDtype;
+  /**
+   * `x` (2-D, any dtype) rounded to the values `dtype` holds, as a float32 result: to nearest, ties
+   * to even (as `assign` rounds); or, with `seed` (when {@link StorageSupport.stochasticRounding}),
+   * stochastically: each `lo < x < hi` between neighbours of `dtype` becomes `hi` with probability
+   * `(x − lo)/(hi − lo)`, so `E[round(x)] = x`, drawn from a stream fixed by the seed (the same
+   * seed and shape give the same result). `'float32'` returns `x`'s values.
+   */
+  round(x: T, dtype: StorageDtype, seed?: number): T;
+}
 
 /** Options for {@link TensorBackend.matmul}. */
 export interface MatmulOptions {
@@ -103,7 +140,8 @@ export interface HostArrays<T, M extends ExecutionMode = ExecutionMode> {
    * `fn` with the current values of `inputs`, row-major (the backend's own arrays: `fn` must not
    * change them), and makes each of `targets` (persistent tensors) hold the array `fn` returns for
    * it, taken over without a copy (the caller must not change it afterwards). When `fn` returns
-   * `undefined` or throws, nothing is written. Yields whether the targets were written.
+   * `undefined` or throws, nothing is written. Yields whether the targets were written. A 16-bit
+   * input comes widened to float32 (a copy), and a 16-bit target rounds its array as `assign` does.
    */
   run(inputs: readonly T[], targets: readonly T[], fn: (arrays: readonly Float32Array[]) => readonly Float32Array[] | undefined): Result<M, boolean>;
 }
@@ -119,17 +157,22 @@ export interface TensorBackend<T, M extends ExecutionMode = ExecutionMode> {
   /** Whether `x` is a live tensor of this backend (not disposed, its data consistent with its shape). */
   isTensor(x: unknown): x is T;
   /**
-   * A new persistent tensor holding a copy of `data` (row-major) with the given shape. Throws a
-   * `SHAPE_MISMATCH` `LmoError` when `data`'s length is not the size of `shape`.
+   * A new persistent tensor holding a copy of `data` (row-major) with the given shape, stored in
+   * `dtype` (default `'float32'`; a 16-bit dtype rounds to nearest, ties to even). Throws a
+   * `SHAPE_MISMATCH` `LmoError` when `data`'s length is not the size of `shape`, and a `BACKEND`
+   * one for a dtype the backend does not store (never a silent float32 fallback).
    */
-  fromArray(data: Float32Array, shape: Shape): T;
-  /** The tensor's values, row-major (a copy the caller may keep). */
+  fromArray(data: Float32Array, shape: Shape, dtype?: StorageDtype): T;
+  /** The tensor's values, row-major, as float32 (a copy the caller may keep; 16-bit ones widened exactly). */
   read(x: T): Result<M, Float32Array>;
   /** The tensor's shape. */
   shape(x: T): Shape;
-  /** A new persistent, assignable tensor of zeros with `x`'s shape (optimizer state lives in these). */
-  zerosLike(x: T): T;
-  /** The same values viewed with another shape of equal size. */
+  /**
+   * A new persistent, assignable tensor of zeros with `x`'s shape, stored in `dtype` (default: `x`'s
+   * storage dtype); optimizer state lives in these. Refuses a dtype it does not store, like `fromArray`.
+   */
+  zerosLike(x: T, dtype?: StorageDtype): T;
+  /** The same values viewed with another shape of equal size (and the same storage dtype). */
   reshape(x: T, shape: Shape): T;
 
   // ---- elementwise (2-D) -----------------------------------------------------------------------
@@ -169,7 +212,11 @@ export interface TensorBackend<T, M extends ExecutionMode = ExecutionMode> {
   matmul(a: T, b: T, options?: MatmulOptions): T;
 
   // ---- memory and effects ----------------------------------------------------------------------
-  /** Write `value`'s contents into the persistent tensor `target` (same shape). */
+  /**
+   * Write `value`'s contents into the persistent tensor `target` (same shape), rounded to nearest,
+   * ties to even, into `target`'s storage dtype (exact for float32, and for values already rounded
+   * with `storage.round`).
+   */
   assign(target: T, value: T): void;
   /**
    * Free a persistent tensor (state buffers, tensors made by `fromArray`/`zerosLike`). On an
@@ -188,4 +235,6 @@ export interface TensorBackend<T, M extends ExecutionMode = ExecutionMode> {
   readonly fused?: FusedKernels<T>;
   /** Optional: host arrays, for a backend whose tensors live in CPU memory (see {@link HostArrays}). */
   readonly host?: HostArrays<T, M>;
+  /** Optional: 16-bit storage of persistent tensors (see {@link StorageSupport}). Absent: float32 only. */
+  readonly storage?: StorageSupport<T>;
 }

@@ -1,9 +1,9 @@
-import type { ExecutionMode, TensorBackend } from '../backend/contract.js';
+import type { ExecutionMode, StorageDtype, TensorBackend } from '../backend/contract.js';
 import { LmoError } from '../errors.js';
 import type { Schedule } from '../schedules/schedules.js';
 import { checkKeys } from './checks.js';
 import { createOptimizer, type LmoOptimizer } from './optimizer.js';
-import type { AdamWSettings, NonFinitePolicy } from './options.js';
+import type { AdamWSettings, Compensation, NonFinitePolicy } from './options.js';
 import type { NamedTensors } from './parameters.js';
 
 /** Options of {@link adamw}: nanoGPT's AdamW settings, the learning rate and schedule, and clipping. */
@@ -20,9 +20,15 @@ export interface AdamWOptions extends AdamWSettings {
   readonly clip?: number;
   /** NaN/Inf gradient policy, as for the LMO optimizers. Default `'throw'`. */
   readonly nonFinite?: NonFinitePolicy;
+  /** The storage dtype of the moments `m` and `v` (see `OptimizerOptions.bufferDtype`). Default `'float32'`. */
+  readonly bufferDtype?: StorageDtype;
+  /** How 16-bit parameters take their updates (see `OptimizerOptions.compensation`). */
+  readonly compensation?: Compensation;
+  /** The seed of `compensation: 'stochastic'` (see `OptimizerOptions.roundingSeed`). */
+  readonly roundingSeed?: number;
 }
 
-const KEYS = ['lr', 'schedule', 'clip', 'nonFinite', 'betas', 'eps', 'weightDecay'] as const;
+const KEYS = ['lr', 'schedule', 'clip', 'nonFinite', 'betas', 'eps', 'weightDecay', 'bufferDtype', 'compensation', 'roundingSeed'] as const;
 
 /**
  * AdamW as nanoGPT trains with it (PyTorch's `AdamW` after `clip_grad_norm_`): per parameter at
@@ -37,18 +43,22 @@ const KEYS = ['lr', 'schedule', 'clip', 'nonFinite', 'betas', 'eps', 'weightDeca
  * {@link LmoOptimizer} with one AdamW group: the same `step`, state format, validation and
  * non-finite policy as Scion, so the two compare (or pair: give a Scion optimizer an AdamW group,
  * `{ match, adamw: {} }`) on equal terms. On a backend that keeps host arrays (`@lmo/onnxruntime`)
- * each step is one WebAssembly SIMD pass over flat memory instead of a graph.
+ * each step is one WebAssembly SIMD pass over flat memory instead of a graph (float32 moments and
+ * no compensation; 16-bit moments or a compensation run as a graph).
  */
 export function adamw<T, M extends ExecutionMode>(backend: TensorBackend<T, M>, params: NamedTensors<T>, options: AdamWOptions): LmoOptimizer<T, M> {
   if (options === null || typeof options !== 'object') throw new LmoError('INVALID_HYPERPARAMETER', 'adamw options must be an object with at least { lr }');
   checkKeys(options, KEYS, 'adamw options', 'adamw');
-  const { lr, schedule, clip = 1, nonFinite, betas, eps, weightDecay } = options;
+  const { lr, schedule, clip = 1, nonFinite, betas, eps, weightDecay, bufferDtype, compensation, roundingSeed } = options;
   const settings = { ...(betas !== undefined ? { betas } : {}), ...(eps !== undefined ? { eps } : {}), ...(weightDecay !== undefined ? { weightDecay } : {}) };
   return createOptimizer(backend, params, {
     lr,
     ...(schedule !== undefined ? { schedule } : {}),
     ...(nonFinite !== undefined ? { nonFinite } : {}),
     ...(clip !== Infinity ? { clip } : {}),
+    ...(bufferDtype !== undefined ? { bufferDtype } : {}),
+    ...(compensation !== undefined ? { compensation } : {}),
+    ...(roundingSeed !== undefined ? { roundingSeed } : {}),
     groups: [{ name: 'adamw', adamw: settings }],
   });
 }

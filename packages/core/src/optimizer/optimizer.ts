@@ -1,10 +1,9 @@
 import { requireBackend } from '../backend/check.js';
-import type { ExecutionMode, MaybePromise, Result, Shape, TensorBackend } from '../backend/contract.js';
+import type { ExecutionMode, MaybePromise, Result, Shape, StorageDtype, TensorBackend } from '../backend/contract.js';
 import { andFinally, andThen, inMode } from '../backend/maybe.js';
 import { LmoError, shown } from '../errors.js';
 import type { Norm } from '../norms/norm.js';
 import { Random } from '../random.js';
-import { sizeOf } from '../shape.js';
 import { accumulate } from '../update/transforms.js';
 import { asMatrix, asShape } from '../update/views.js';
 import { afterGuard } from './finite.js';
@@ -40,6 +39,8 @@ export interface ParameterInfo {
   readonly norm?: Norm;
   /** The buffers it keeps. */
   readonly buffers: readonly BufferName[];
+  /** Its storage dtype (the backend's, see `StorageDtype`). */
+  readonly dtype: StorageDtype;
 }
 
 /**
@@ -55,6 +56,10 @@ export interface ParameterInfo {
  * ```
  *
  * and per parameter of an AdamW group nanoGPT's AdamW (see `AdamWSettings`).
+ *
+ * Parameters may be stored in bfloat16 or float16 where the backend stores them (`storage`): the
+ * arithmetic stays float32, each new value rounds into the parameter's storage, and `compensation`
+ * keeps small updates from being lost; `bufferDtype` stores the optimizer's own buffers in 16 bits.
  *
  * On a synchronous backend (`mode: 'sync'`) `step`, `init`, `getState` and `loadState` return
  * plain values and throw; on an asynchronous one they return Promises and every error arrives as a
@@ -91,7 +96,9 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
       if (given!.get(name) == null) throw new LmoError('INVALID_HYPERPARAMETER', `gradients has no entry for parameter "${name}"`);
     }
     const pureAdamW = this.#rule.groups.every((g) => g.adamw !== undefined);
-    this.#host = backend.host !== undefined && pureAdamW && options.buffers === undefined ? new HostAdamW(backend.host) : undefined;
+    // the host pass keeps float32 moments and rounds parameters to nearest: no 16-bit buffers, no compensation
+    const plain = this.#rule.bufferDtype === 'float32' && this.#rule.compensation === undefined;
+    this.#host = backend.host !== undefined && pureAdamW && plain && options.buffers === undefined ? new HostAdamW(backend.host) : undefined;
     this.#add(params, {}, given === undefined ? undefined : (name) => given.get(name)!);
   }
 
@@ -149,6 +156,7 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
       group: plan.group.name,
       ...(plan.norm !== undefined ? { norm: plan.norm } : {}),
       buffers: plan.buffers,
+      dtype: plan.dtype,
     }));
   }
 
@@ -162,10 +170,18 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
     return new Map(this.#table.slots.map((s) => [s.plan.name, s.buffers.get('gradient')!]));
   }
 
-  /** Bytes of the buffers this optimizer allocated (momentum, moments, ScionLight gradient buffers it owns). */
+  /**
+   * Bytes of the buffers this optimizer allocated (momentum, moments, ScionLight gradient buffers it
+   * owns, compensation buffers), as stored: 4 per element in float32, 2 in bfloat16 or float16. On
+   * host arrays, AdamW's memory: both moments and its staging copies of parameters and gradients.
+   */
   get ownedBytes(): number {
-    if (this.#host !== undefined) return this.#host.bytes;
-    return this.#table.slots.reduce((sum, s) => sum + [...s.buffers.values()].filter((t) => this.#table.owned.has(t)).length * 4 * sizeOf(s.plan.shape), 0);
+    return this.#host !== undefined ? this.#host.bytes : this.#table.ownedBytes;
+  }
+
+  /** Bytes of the parameters' own storage (yours, not the optimizer's): 4 per element in float32, 2 in 16 bits. */
+  get parameterBytes(): number {
+    return this.#table.parameterBytes;
   }
 
   /** The learning rate γ a parameter's group uses at the next step (base lr × schedule). */
@@ -303,11 +319,15 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
     return slot;
   }
 
-  /** A snapshot of the optimizer state: versioned, JSON-safe but for its Float32Arrays. */
+  /**
+   * A snapshot of the optimizer state: versioned, JSON-safe but for its Float32Arrays. A buffer
+   * stored in 16 bits is saved as its exact float32 values, with its dtype in `dtypes`.
+   */
   getState(): Result<M, OptimizerState> {
     return inMode(this.#backend.mode, () => {
       this.#alive();
       const slots = this.#table.slots;
+      const dtypes = slots.map((s) => Object.fromEntries([...this.#table.bufferDtypes(s)].filter(([, dtype]) => dtype !== 'float32')));
       const collect = (arrays: ReadonlyArray<ReadonlyMap<BufferName, Float32Array>>): OptimizerState => ({
         format: STATE_FORMAT,
         version: STATE_VERSION,
@@ -318,52 +338,34 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
           shape: [...s.plan.shape],
           group: s.plan.group.name,
           ...(s.plan.buffers.length > 0 ? { buffers: Object.fromEntries(arrays[i]!) } : {}),
+          ...(Object.keys(dtypes[i]!).length > 0 ? { dtypes: dtypes[i]! } : {}),
         })),
       });
-      if (this.#host !== undefined) return andThen(this.#host.read(slots.map((s) => s.plan)), collect);
-      const reads = slots.map((s) => [...s.buffers].map(([name, t]) => [name, this.#backend.read(t) as MaybePromise<Float32Array>] as const));
-      const flat = reads.flat();
-      const gather = (values: readonly Float32Array[]): OptimizerState => {
-        let k = 0;
-        return collect(reads.map((r) => new Map(r.map(([name]) => [name, values[k++]!]))));
-      };
-      if (flat.some(([, r]) => r instanceof Promise)) return Promise.all(flat.map(([, r]) => r)).then(gather);
-      return gather(flat.map(([, r]) => r as Float32Array));
+      return andThen(this.#host !== undefined ? this.#host.read(slots.map((s) => s.plan)) : this.#table.readBuffers(), collect);
     }) as Result<M, OptimizerState>;
   }
 
   /**
    * Restores a state from {@link getState}. Everything is validated first (format, version, the
-   * same parameter names and shapes, the same buffers, each one's type, length and finiteness); on
-   * any mismatch it fails with a `STATE_MISMATCH` error naming the parameter, and changes nothing.
+   * same parameter names and shapes, the same buffers, each one's type, length and finiteness, and
+   * its dtype: a 16-bit buffer loads into one of its own dtype or into a float32 one, both exactly;
+   * loading that would round is refused); on any mismatch it fails with a `STATE_MISMATCH` error
+   * naming the parameter, and changes nothing.
    */
   loadState(state: OptimizerState): Result<M, void> {
     return inMode(this.#backend.mode, () => {
       this.#alive();
       const slots = this.#table.slots;
-      const valid = validateState(state, slots.map((s) => ({ name: s.plan.name, shape: s.plan.shape, buffers: s.plan.buffers })));
+      const valid = validateState(
+        state,
+        slots.map((s) => ({ name: s.plan.name, shape: s.plan.shape, buffers: s.plan.buffers, dtypes: this.#table.bufferDtypes(s) })),
+      );
       const restore = (): void => {
         this.#step = valid.step;
         this.#skipped = valid.skippedSteps;
       };
       if (this.#host !== undefined) return this.#host.write(slots.map((s) => s.plan), valid.buffers, restore);
-      const b = this.#backend;
-      const temps = slots.map((s, i) => [...s.buffers].map(([name, t]) => [t, b.fromArray(valid.buffers[i]!.get(name)!, s.plan.shape)] as const));
-      return andFinally(
-        () =>
-          andThen(
-            b.run(
-              () => {
-                for (const [t, v] of temps.flat()) b.assign(t, v);
-              },
-              { onCommit: restore },
-            ) as MaybePromise<boolean>,
-            () => undefined,
-          ),
-        () => {
-          for (const [, v] of temps.flat()) b.dispose(v);
-        },
-      );
+      return this.#table.writeBuffers(valid.buffers, restore);
     }) as Result<M, void>;
   }
 

@@ -4,7 +4,8 @@ import { normFromJSON, normToJSON, type NormJSON } from '../norms/registry.js';
 import type { Schedule } from '../schedules/schedules.js';
 import { scheduleFromJSON, scheduleToJSON, type ScheduleSpec } from '../schedules/spec.js';
 import type { Matcher } from './groups.js';
-import type { NonFinitePolicy, OptimizerOptions } from './options.js';
+import type { StorageDtype } from '../backend/contract.js';
+import type { Compensation, NonFinitePolicy, OptimizerOptions } from './options.js';
 
 /** A matcher as JSON: a glob, or a RegExp's source and flags. Functions cannot be saved. */
 export type MatcherJSON = { readonly glob: string } | { readonly regexp: string; readonly flags: string } | { readonly rank: number | readonly number[] };
@@ -31,6 +32,9 @@ export interface OptionsJSON {
   readonly schedule?: ScheduleSpec;
   readonly norm?: NormJSON;
   readonly groups?: readonly GroupJSON[];
+  readonly bufferDtype?: StorageDtype;
+  readonly compensation?: Compensation;
+  readonly roundingSeed?: number;
 }
 
 function matcherToJSON(m: Matcher, where: string): MatcherJSON {
@@ -55,7 +59,7 @@ function plain<K extends string>(source: Partial<Record<K, unknown>>, keys: read
 
 /** A group's or the options' values that JSON holds as they are. */
 const GROUP_VALUES = ['name', 'scale', 'lr', 'momentum', 'unconstrained'] as const;
-const OPTION_VALUES = ['momentum', 'scale', 'unconstrained', 'light', 'nonFinite'] as const;
+const OPTION_VALUES = ['momentum', 'scale', 'unconstrained', 'light', 'nonFinite', 'bufferDtype', 'compensation', 'roundingSeed'] as const;
 
 /** Converts what needs converting (matchers, norms, schedules) one way or the other. */
 interface Codec {

@@ -1,4 +1,6 @@
+import type { StorageDtype } from '../backend/contract.js';
 import { LmoError, shown } from '../errors.js';
+import { STORAGE_DTYPES, isStorageDtype } from '../storage/dtypes.js';
 import { auto } from '../norms/auto.js';
 import type { Norm } from '../norms/norm.js';
 import type { Schedule } from '../schedules/schedules.js';
@@ -35,6 +37,28 @@ export interface AdamWSettings {
   readonly weightDecay?: number;
 }
 
+/**
+ * How parameters stored in 16 bits take their updates (`OptimizerOptions.compensation`). Without
+ * it the new value `x'` (computed in float32) rounds to nearest into `x`'s storage, and an update
+ * smaller than half of `x`'s last bit is lost, every step.
+ *
+ * - `'kahan'`: Kahan-compensated updates (as in Zamirai et al. 2020, "Revisiting BFloat16
+ *   Training"): a compensation buffer `c`, stored like the parameter (2 more bytes per parameter),
+ *   keeps what the rounding dropped, and the step sees the weights `w = x + c`:
+ *   ```
+ *   w = x + c;   w' = update(w);   x ← round(w');   c ← round_c(w' − round(w'))
+ *   ```
+ *   (`round` to nearest into `x`'s dtype; `w' − round(w')` is exact in float32, and `round_c`
+ *   rounds it into `c`'s 16 bits), so updates far below `x`'s last bit accumulate in `c` until
+ *   they move `x`.
+ * - `'stochastic'`: stochastic rounding (Gupta et al. 2015): `x ← round_s(w')`, each value
+ *   rounding up with probability equal to its distance from the lower neighbour over the gap, so
+ *   that `E[x] = w'` and small updates move `x` on average; no extra memory. Needs a backend with
+ *   `storage.stochasticRounding`; the draws come from `roundingSeed`, the step and the
+ *   parameter's name, so a run is reproducible.
+ */
+export type Compensation = 'kahan' | 'stochastic';
+
 /** Options of an optimizer: `createOptimizer`, the presets, and `adamw` through its own options. */
 export interface OptimizerOptions {
   /** Base learning rate γ (finite, ≥ 0). */
@@ -65,6 +89,22 @@ export interface OptimizerOptions {
    * Finite, > 0; default: no clipping (`adamw()` clips at 1).
    */
   readonly clip?: number;
+  /**
+   * The storage dtype of the buffers the optimizer allocates: the momentum `d`, ScionLight's `G`,
+   * AdamW's `m` and `v`. `'float32'` (default), or `'bfloat16'`/`'float16'` on a backend that
+   * stores them (`storage.dtypes`; any other backend refuses at construction). The arithmetic stays
+   * float32; each write rounds to nearest, ties to even. Buffers you pass (`gradients`,
+   * `buffers`) keep their own dtype.
+   */
+  readonly bufferDtype?: StorageDtype;
+  /**
+   * How parameters stored in 16 bits take their updates: `'kahan'` (a 16-bit compensation buffer)
+   * or `'stochastic'` (stochastic rounding); see {@link Compensation}. Default: round to nearest.
+   * float32 parameters are unaffected.
+   */
+  readonly compensation?: Compensation;
+  /** The seed of `compensation: 'stochastic'`'s draws, an integer in [0, 2³²). Default `0`. */
+  readonly roundingSeed?: number;
 }
 
 /** A group with every hyperparameter settled. */
@@ -95,10 +135,13 @@ export interface ResolvedOptions {
   readonly nonFinite: NonFinitePolicy;
   /** The clipping threshold of the AdamW groups, if any. */
   readonly clip: number | undefined;
+  readonly bufferDtype: StorageDtype;
+  readonly compensation: Compensation | undefined;
+  readonly roundingSeed: number;
 }
 
 /** The option names of {@link OptimizerOptions}, and of a group. */
-const OPTION_KEYS = ['lr', 'schedule', 'momentum', 'scale', 'unconstrained', 'light', 'groups', 'norm', 'nonFinite', 'clip'] as const;
+const OPTION_KEYS = ['lr', 'schedule', 'momentum', 'scale', 'unconstrained', 'light', 'groups', 'norm', 'nonFinite', 'clip', 'bufferDtype', 'compensation', 'roundingSeed'] as const;
 const GROUP_KEYS = ['name', 'match', 'norm', 'adamw', 'scale', 'lr', 'momentum', 'unconstrained'] as const;
 const ADAMW_KEYS = ['betas', 'eps', 'weightDecay'] as const;
 /** Options of an LMO group that an AdamW group does not take. */
@@ -217,5 +260,13 @@ export function resolveOptions(options: OptimizerOptions, extraKeys: readonly st
   const light = options.light ?? false;
   const adamwGroup = groups.find((g) => g.adamw !== undefined);
   if (light && adamwGroup !== undefined) fail(`ScionLight (light: true) has no AdamW groups; group "${adamwGroup.name}" is one`);
-  return { groups, specs, schedule: options.schedule, light, nonFinite, clip: options.clip };
+  const bufferDtype = options.bufferDtype ?? 'float32';
+  if (!isStorageDtype(bufferDtype)) fail(`bufferDtype must be one of ${STORAGE_DTYPES.map((d) => `"${d}"`).join(', ')}, got ${JSON.stringify(bufferDtype)}`);
+  const compensation = options.compensation;
+  if (compensation !== undefined && compensation !== 'kahan' && compensation !== 'stochastic') {
+    fail(`compensation must be "kahan" (a 16-bit compensation buffer) or "stochastic" (stochastic rounding), got ${JSON.stringify(compensation)}`);
+  }
+  const roundingSeed = options.roundingSeed ?? 0;
+  if (!Number.isInteger(roundingSeed) || roundingSeed < 0 || roundingSeed >= 2 ** 32) fail(`roundingSeed must be an integer in [0, 2³²), got ${shown(roundingSeed)}`);
+  return { groups, specs, schedule: options.schedule, light, nonFinite, clip: options.clip, bufferDtype, compensation, roundingSeed };
 }

@@ -3,9 +3,11 @@
  * added (validated first, then all at once), and how named tensors given to a step are checked
  * against it.
  */
-import type { TensorBackend } from '../backend/contract.js';
+import type { MaybePromise, StorageDtype, TensorBackend } from '../backend/contract.js';
+import { andFinally, andThen } from '../backend/maybe.js';
 import { LmoError, type LmoErrorCode, shown } from '../errors.js';
-import { formatShape, sameShape } from '../shape.js';
+import { formatShape, sameShape, sizeOf } from '../shape.js';
+import { bytesPerElement, dtypeOf, requireDtype } from '../storage/dtypes.js';
 import type { NormView, ParameterPlan, UpdateRule } from './rule.js';
 import type { BufferName } from './state.js';
 
@@ -54,6 +56,7 @@ export class ParameterTable<T> {
     this.#backend = backend;
     this.#rule = rule;
     this.#allocate = allocate;
+    requireDtype(backend, rule.bufferDtype, 'bufferDtype');
   }
 
   requireTensor(x: unknown, what: string | (() => string)): asserts x is T {
@@ -84,7 +87,11 @@ export class ParameterTable<T> {
       }
       used.set(p, `parameter "${name}"`);
     }
-    const plans = entries.map(([name, p]) => this.#rule.plan(name, this.#backend.shape(p), options.aliases?.(name) ?? [], options.view?.(name)));
+    const plans = entries.map(([name, p]) => this.#rule.plan(name, this.#backend.shape(p), options.aliases?.(name) ?? [], options.view?.(name), dtypeOf(this.#backend, p)));
+    const half = plans.find((plan) => plan.dtype !== 'float32');
+    if (half !== undefined && this.#rule.compensation === 'stochastic' && this.#backend.storage?.stochasticRounding !== true) {
+      throw new LmoError('BACKEND', `compensation "stochastic": the ${this.#backend.name} backend has no stochastic rounding (storage.stochasticRounding), and parameter "${half.name}" is ${half.dtype}; use compensation "kahan"`);
+    }
     if (this.slots.length + plans.length > 0) this.#rule.requireAllUsed([...this.slots.map((s) => s.plan), ...plans]);
     const added = plans.map((plan, i): Slot<T> => ({ plan, param: entries[i]![1], buffers: new Map() }));
     const made: T[] = [];
@@ -103,11 +110,18 @@ export class ParameterTable<T> {
     }
   }
 
+  /** The dtype of a buffer the optimizer allocates: a compensation buffer is stored like its parameter, the others in `bufferDtype`. */
+  #dtype(slot: Slot<T>, buffer: BufferName): StorageDtype {
+    return buffer === 'compensation' ? slot.plan.dtype : this.#rule.bufferDtype;
+  }
+
   #buffer(slot: Slot<T>, buffer: BufferName, gradient: ((name: string) => T) | undefined, made: T[], used: Map<T, string>): T {
     const { name, shape } = slot.plan;
     const given = buffer === 'gradient' && gradient !== undefined ? gradient(name) : this.#allocate?.(name, buffer, slot.param);
     if (given === undefined) {
-      const zeros = this.#backend.zerosLike(slot.param);
+      const dtype = this.#dtype(slot, buffer);
+      // a float32-only backend is asked exactly as before; one with storage gets the dtype it must use
+      const zeros = this.#backend.storage === undefined ? this.#backend.zerosLike(slot.param) : this.#backend.zerosLike(slot.param, dtype);
       made.push(zeros);
       return zeros;
     }
@@ -145,6 +159,53 @@ export class ParameterTable<T> {
       }
     }
     return (slot) => byName.get(slot.plan.name) ?? null;
+  }
+
+  /** A slot's buffers' storage dtypes, by name. */
+  bufferDtypes(slot: Slot<T>): Map<BufferName, StorageDtype> {
+    return new Map([...slot.buffers].map(([name, t]) => [name, dtypeOf(this.#backend, t)]));
+  }
+
+  /** Bytes of the buffers this table allocated, as stored. */
+  get ownedBytes(): number {
+    let bytes = 0;
+    for (const s of this.slots) for (const t of s.buffers.values()) if (this.owned.has(t)) bytes += bytesPerElement(dtypeOf(this.#backend, t)) * sizeOf(s.plan.shape);
+    return bytes;
+  }
+
+  /** Bytes of the parameters' storage. */
+  get parameterBytes(): number {
+    return this.slots.reduce((sum, s) => sum + bytesPerElement(s.plan.dtype) * sizeOf(s.plan.shape), 0);
+  }
+
+  /** Every slot's buffers' values by name (float32; 16-bit ones widened), in call order. */
+  readBuffers(): MaybePromise<Array<Map<BufferName, Float32Array>>> {
+    const reads = this.slots.map((s) => [...s.buffers].map(([name, t]) => [name, this.#backend.read(t) as MaybePromise<Float32Array>] as const));
+    const flat = reads.flat();
+    const gather = (values: readonly Float32Array[]): Array<Map<BufferName, Float32Array>> => {
+      let k = 0;
+      return reads.map((r) => new Map(r.map(([name]) => [name, values[k++]!])));
+    };
+    if (flat.some(([, r]) => r instanceof Promise)) return Promise.all(flat.map(([, r]) => r)).then(gather);
+    return gather(flat.map(([, r]) => r as Float32Array));
+  }
+
+  /** Writes validated buffer values (per slot, by name) in one all-or-nothing run, then `onCommit`. */
+  writeBuffers(buffers: ReadonlyArray<ReadonlyMap<BufferName, Float32Array>>, onCommit: () => void): MaybePromise<void> {
+    const b = this.#backend;
+    const temps = this.slots.map((s, i) => [...s.buffers].map(([name, t]) => [t, b.fromArray(buffers[i]!.get(name)!, s.plan.shape)] as const)).flat();
+    return andFinally(
+      () =>
+        andThen(
+          b.run(() => {
+            for (const [t, v] of temps) b.assign(t, v);
+          }, { onCommit }) as MaybePromise<boolean>,
+          () => undefined,
+        ),
+      () => {
+        for (const [, v] of temps) b.dispose(v);
+      },
+    );
   }
 
   /** Frees the buffers this table allocated. */

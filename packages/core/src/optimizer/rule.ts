@@ -1,13 +1,14 @@
-import type { Shape, TensorBackend } from '../backend/contract.js';
+import type { Shape, StorageDtype, TensorBackend } from '../backend/contract.js';
 import { LmoError, shown } from '../errors.js';
 import type { Norm } from '../norms/norm.js';
 import type { Random } from '../random.js';
 import type { Schedule } from '../schedules/schedules.js';
+import { mixSeed } from '../storage/rounding.js';
 import { lmoDirections } from '../update/directions.js';
 import { accumulate, adamMoments, adamStep, clipDivisor, decay, ema, lmoStep } from '../update/transforms.js';
 import { asMatrix, asShape } from '../update/views.js';
 import { GroupRouter } from './groups.js';
-import { resolveOptions, type NonFinitePolicy, type OptimizerOptions, type ResolvedGroup } from './options.js';
+import { resolveOptions, type Compensation, type NonFinitePolicy, type OptimizerOptions, type ResolvedGroup } from './options.js';
 import type { BufferName } from './state.js';
 
 /** Where one parameter was routed, and how its update is computed. */
@@ -20,6 +21,8 @@ export interface ParameterPlan {
   readonly norm: Norm | undefined;
   /** The buffers it keeps, in order. */
   readonly buffers: readonly BufferName[];
+  /** The parameter's storage dtype. */
+  readonly dtype: StorageDtype;
 }
 
 /** One parameter's inputs to a step. Every tensor has the parameter's shape. */
@@ -52,7 +55,9 @@ export type NormView = (norm: Norm, group: { readonly name: string; readonly ind
  * light: afterwards G ← (1 − α)·G
  * ```
  *
- * and per AdamW parameter nanoGPT's AdamW (see `AdamWSettings`).
+ * and per AdamW parameter nanoGPT's AdamW (see `AdamWSettings`). A parameter stored in 16 bits
+ * takes its new value as `compensation` says (see `Compensation`): rounded to nearest, through a
+ * Kahan compensation buffer, or stochastically rounded.
  */
 export class UpdateRule {
   readonly #groups: readonly ResolvedGroup[];
@@ -63,6 +68,11 @@ export class UpdateRule {
   readonly nonFinite: NonFinitePolicy;
   /** The clipping threshold of the AdamW groups. */
   readonly clip: number | undefined;
+  /** The storage dtype of the buffers the optimizer allocates. */
+  readonly bufferDtype: StorageDtype;
+  /** How 16-bit parameters take their updates (none: round to nearest). */
+  readonly compensation: Compensation | undefined;
+  readonly #roundingSeed: number;
 
   /** Validates `options` (throwing an `LmoError` naming the first bad one). */
   constructor(options: OptimizerOptions, extraKeys: readonly string[] = []) {
@@ -73,6 +83,9 @@ export class UpdateRule {
     this.light = resolved.light;
     this.nonFinite = resolved.nonFinite;
     this.clip = resolved.clip;
+    this.bufferDtype = resolved.bufferDtype;
+    this.compensation = resolved.compensation;
+    this.#roundingSeed = resolved.roundingSeed;
   }
 
   /** The groups, in the order given. */
@@ -82,15 +95,17 @@ export class UpdateRule {
 
   /**
    * Routes one parameter (its name first, then `aliases`), sees its group's norm through `view`
-   * and checks that the norm accepts its shape.
+   * and checks that the norm accepts its shape. A 16-bit parameter (`dtype`) with Kahan
+   * compensation keeps a `compensation` buffer too.
    */
-  plan(name: string, shape: Shape, aliases: readonly string[] = [], view?: NormView): ParameterPlan {
+  plan(name: string, shape: Shape, aliases: readonly string[] = [], view?: NormView, dtype: StorageDtype = 'float32'): ParameterPlan {
     const group = this.#groups[this.#router.route([name, ...aliases], shape)]!;
     const norm = group.norm === undefined ? undefined : view === undefined ? group.norm : view(group.norm, group);
     norm?.check(shape, name);
     const buffers: BufferName[] =
       group.adamw !== undefined ? ['exp_avg', 'exp_avg_sq'] : this.light ? ['gradient'] : group.momentum < 1 ? ['momentum'] : [];
-    return { name, shape: [...shape], group, norm, buffers };
+    if (this.compensation === 'kahan' && dtype !== 'float32') buffers.push('compensation');
+    return { name, shape: [...shape], group, norm, buffers, dtype };
   }
 
   /** Throws `GROUP_ROUTING` naming the first group with a `match` that none of `plans` belongs to. */
@@ -125,14 +140,35 @@ export class UpdateRule {
    * The writes of one step at index `step`, computed for every item and returned (nothing is
    * assigned here: apply them last, all together, so that a step that throws writes nothing).
    * With `clip`, the AdamW gradients are clipped by their global norm first. Arithmetic runs on
-   * each parameter's 2-D matrix view.
+   * each parameter's 2-D matrix view. The writes come grouped by parameter, in the items' order,
+   * so that a compiling backend computes one parameter's whole update before the next one's (and
+   * can free its temporaries first).
    */
   update<T>(b: TensorBackend<T>, items: readonly UpdateItem<T>[], step: number): Write<T>[] {
     const lrs = new Map<ResolvedGroup, number>();
     for (const { plan } of items) if (!lrs.has(plan.group)) lrs.set(plan.group, this.learningRate(plan.group, step));
-    const writes: Write<T>[] = [];
-    const write = (target: T, value: T, shape: Shape): void => {
-      writes.push([target, asShape(b, value, shape)]);
+    const writes = new Map<UpdateItem<T>, Write<T>[]>(items.map((item) => [item, []]));
+    const write = (item: UpdateItem<T>, target: T, value: T): void => {
+      writes.get(item)!.push([target, asShape(b, value, item.plan.shape)]);
+    };
+    // the weights a step sees (with Kahan compensation x + c), and how their new values are stored
+    const weights = (item: UpdateItem<T>): T => {
+      const x = asMatrix(b, item.param, item.plan.shape);
+      const c = item.buffers.get('compensation');
+      return c === undefined ? x : b.add(x, asMatrix(b, c, item.plan.shape));
+    };
+    const writeWeights = (item: UpdateItem<T>, next: T): void => {
+      const { dtype, name } = item.plan;
+      const c = item.buffers.get('compensation');
+      if (this.compensation === 'stochastic' && dtype !== 'float32') {
+        write(item, item.param, b.storage!.round(next, dtype, mixSeed(this.#roundingSeed, step, nameHash(name))));
+      } else if (c !== undefined) {
+        const stored = b.storage!.round(next, dtype);
+        write(item, item.param, stored);
+        write(item, c, b.sub(next, stored));
+      } else {
+        write(item, item.param, next);
+      }
     };
     const lmo = items.filter((item) => item.plan.norm !== undefined);
     const ds = lmo.map((item) => {
@@ -141,19 +177,19 @@ export class UpdateRule {
       const g = asMatrix(b, item.grad, shape);
       if (this.light) {
         const d = item.fresh === undefined ? g : accumulate(b, g, asMatrix(b, item.fresh, shape));
-        write(item.grad, decay(b, d, alpha), shape);
+        write(item, item.grad, decay(b, d, alpha));
         return d;
       }
       const buffer = item.buffers.get('momentum');
       if (buffer === undefined) return g;
       const d = ema(b, asMatrix(b, buffer, shape), g, alpha);
-      write(buffer, d, shape);
+      write(item, buffer, d);
       return d;
     });
     const us = lmoDirections(b, lmo.map((item, i) => ({ norm: item.plan.norm!, shape: item.plan.shape, d: ds[i]! })));
     lmo.forEach((item, i) => {
-      const { group, shape } = item.plan;
-      write(item.param, lmoStep(b, asMatrix(b, item.param, shape), us[i]!, lrs.get(group)!, group.scale, !group.unconstrained), shape);
+      const { group } = item.plan;
+      writeWeights(item, lmoStep(b, weights(item), us[i]!, lrs.get(group)!, group.scale, !group.unconstrained));
     });
     const adam = items.filter((item) => item.plan.group.adamw !== undefined);
     const grads = adam.map((item) => asMatrix(b, item.grad, item.plan.shape));
@@ -167,13 +203,20 @@ export class UpdateRule {
       const [m0, v0] = [item.buffers.get('exp_avg')!, item.buffers.get('exp_avg_sq')!];
       const [m, v] = adamMoments(b, asMatrix(b, m0, shape), asMatrix(b, v0, shape), grads[i]!, group.adamw.betas);
       const weightDecay = shape.length >= 2 ? group.adamw.weightDecay : 0;
-      const x = adamStep(b, asMatrix(b, item.param, shape), m, v, { lr: lrs.get(group)!, t: step + 1, betas: group.adamw.betas, eps: group.adamw.eps, weightDecay });
-      write(m0, m, shape);
-      write(v0, v, shape);
-      write(item.param, x, shape);
+      const x = adamStep(b, weights(item), m, v, { lr: lrs.get(group)!, t: step + 1, betas: group.adamw.betas, eps: group.adamw.eps, weightDecay });
+      write(item, m0, m);
+      write(item, v0, v);
+      writeWeights(item, x);
     });
-    return writes;
+    return items.flatMap((item) => writes.get(item)!);
   }
+}
+
+/** FNV-1a of a parameter's name: its part of a stochastic-rounding seed, whatever the parameter order. */
+function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 /** Applies writes (assigns them in order). */

@@ -2,9 +2,11 @@
  * The versioned optimizer state: what `getState()` returns and `loadState()` accepts, and its
  * validation (every value: type, length, finiteness).
  */
-import type { Shape } from '../backend/contract.js';
+import type { Shape, StorageDtype } from '../backend/contract.js';
 import { LmoError, shown } from '../errors.js';
 import { formatShape, sameShape, sizeOf } from '../shape.js';
+import { isStorageDtype } from '../storage/dtypes.js';
+import { roundNearest } from '../storage/rounding.js';
 
 /** The `format` tag of a saved optimizer state. */
 export const STATE_FORMAT = 'lmo-optimizer-state';
@@ -16,9 +18,10 @@ export const STATE_VERSION = 3;
 
 /**
  * The name of a buffer an optimizer keeps per parameter: `'momentum'` (the LMO's `d`), `'gradient'`
- * (ScionLight's `G`), `'exp_avg'` and `'exp_avg_sq'` (AdamW's `m` and `v`).
+ * (ScionLight's `G`), `'exp_avg'` and `'exp_avg_sq'` (AdamW's `m` and `v`), `'compensation'` (the
+ * Kahan compensation `c` of a 16-bit parameter, see `Compensation`).
  */
-export type BufferName = 'momentum' | 'gradient' | 'exp_avg' | 'exp_avg_sq';
+export type BufferName = 'momentum' | 'gradient' | 'exp_avg' | 'exp_avg_sq' | 'compensation';
 
 /** One parameter's saved state. */
 export interface ParameterState {
@@ -27,6 +30,11 @@ export interface ParameterState {
   readonly group: string;
   /** Its buffers by {@link BufferName}, row-major. Absent when it keeps none (an LMO group with α = 1). */
   readonly buffers?: Readonly<Partial<Record<BufferName, Float32Array>>>;
+  /**
+   * The storage dtype of each buffer kept in 16 bits (its values, in `buffers`, are exactly those
+   * of that dtype, widened); a buffer not named here is float32. Absent when every one is float32.
+   */
+  readonly dtypes?: Readonly<Partial<Record<BufferName, StorageDtype>>>;
 }
 
 /**
@@ -42,8 +50,8 @@ export interface OptimizerState {
   readonly parameters: readonly ParameterState[];
 }
 
-/** What {@link validateState} checks a state against: the optimizer's own parameters. */
-export type StateExpectation = ReadonlyArray<{ readonly name: string; readonly shape: Shape; readonly buffers: readonly BufferName[] }>;
+/** What {@link validateState} checks a state against: the optimizer's own parameters, with their buffers' dtypes (float32 when absent). */
+export type StateExpectation = ReadonlyArray<{ readonly name: string; readonly shape: Shape; readonly buffers: readonly BufferName[]; readonly dtypes?: ReadonlyMap<BufferName, StorageDtype> }>;
 
 /** A validated state: counters and, per expected parameter in its order, its buffers by name. */
 export interface ValidatedState {
@@ -73,10 +81,37 @@ function savedBuffers(p: Record<string, unknown>, version: number, light: boolea
   return p['momentum'] === undefined ? {} : { [light ? 'gradient' : 'momentum']: p['momentum'] };
 }
 
+/** A saved parameter's buffer dtypes (`dtypes`, float32 when absent), validated. */
+function savedDtypes(p: Record<string, unknown>, name: string): Readonly<Record<string, StorageDtype>> {
+  const d = p['dtypes'] ?? {};
+  if (d === null || typeof d !== 'object' || Array.isArray(d)) mismatch(`parameter "${name}": "dtypes" is not an object`);
+  for (const [buffer, dtype] of Object.entries(d)) {
+    if (!isStorageDtype(dtype)) mismatch(`parameter "${name}": the dtype of its "${buffer}" buffer is ${JSON.stringify(dtype)}, expected "float32", "bfloat16" or "float16"`);
+  }
+  return d as Record<string, StorageDtype>;
+}
+
+/**
+ * A saved buffer's values against the dtype it was saved from and the one it loads into: values of
+ * its own dtype, and loaded only without rounding (into that dtype, or widened into float32).
+ */
+function checkDtype(values: Float32Array, saved: StorageDtype, target: StorageDtype, buffer: string, name: string): void {
+  if (saved !== target && target !== 'float32') {
+    mismatch(`the "${buffer}" buffer of "${name}" was saved as ${saved} and this optimizer stores it as ${target}: loading would round it (a state loads into buffers of its own dtype, or into float32 ones, exactly)`);
+  }
+  if (saved === 'float32') return;
+  const exact = roundNearest(values, saved);
+  for (let i = 0; i < values.length; i++) {
+    if (!Object.is(exact[i], values[i])) mismatch(`the "${buffer}" buffer of "${name}" is marked ${saved} but holds ${values[i]} at index ${i}, which ${saved} cannot hold`);
+  }
+}
+
 /**
  * Checks a state against what the optimizer expects, changing nothing: format and version,
- * counters, the same parameter names (each once), shapes, the same buffers per parameter, and
- * every buffer a Float32Array of the right length holding finite values.
+ * counters, the same parameter names (each once), shapes, the same buffers per parameter, every
+ * buffer a Float32Array of the right length holding finite values, and each buffer's dtype: a
+ * state saved from 16-bit buffers loads into buffers of the same dtype or into float32 ones (both
+ * exact); loading into a narrower or other 16-bit dtype, which would round, is refused.
  * @throws LmoError `STATE_MISMATCH` naming the parameter or field at fault.
  */
 export function validateState(state: unknown, expected: StateExpectation): ValidatedState {
@@ -102,7 +137,7 @@ export function validateState(state: unknown, expected: StateExpectation): Valid
   for (const name of saved.keys()) {
     if (!expected.some((p) => p.name === name)) mismatch(`it holds parameter "${name}", which this optimizer does not have`);
   }
-  const buffers = expected.map(({ name, shape, buffers: wanted }) => {
+  const buffers = expected.map(({ name, shape, buffers: wanted, dtypes }) => {
     const p = saved.get(name)!;
     const savedShape = p['shape'];
     if (!Array.isArray(savedShape) || !sameShape(savedShape as number[], shape)) {
@@ -111,8 +146,16 @@ export function validateState(state: unknown, expected: StateExpectation): Valid
     if (p['group'] !== undefined && typeof p['group'] !== 'string') mismatch(`parameter "${name}": group is ${shown(p['group'])}, expected a string`);
     const given = savedBuffers(p, version, light, name);
     const have = Object.keys(given).filter((k) => given[k] !== undefined);
+    const kept = savedDtypes(p, name);
+    const stray = Object.keys(kept).find((k) => !have.includes(k));
+    if (stray !== undefined) mismatch(`parameter "${name}" gives a dtype for a "${stray}" buffer it does not hold`);
     if (have.length !== wanted.length || !wanted.every((w) => have.includes(w))) {
-      const lightHint = have.includes('gradient') !== wanted.includes('gradient') ? ' (ScionLight keeps "gradient" buffers, other LMO optimizers "momentum")' : '';
+      const lightHint =
+        have.includes('gradient') !== wanted.includes('gradient')
+          ? ' (ScionLight keeps "gradient" buffers, other LMO optimizers "momentum")'
+          : have.includes('compensation') !== wanted.includes('compensation')
+            ? ' (a 16-bit parameter with compensation "kahan" keeps a "compensation" buffer)'
+            : '';
       mismatch(`parameter "${name}" has buffers ${describeBuffers(have)} in it, but this optimizer keeps ${describeBuffers(wanted)} for it${lightHint}`);
     }
     const size = sizeOf(shape);
@@ -126,6 +169,7 @@ export function validateState(state: unknown, expected: StateExpectation): Valid
         for (let i = 0; i < m.length; i++) {
           if (!Number.isFinite(m[i]!)) mismatch(`the "${buffer}" buffer of "${name}" holds ${shown(m[i])} at index ${i}; expected finite values`);
         }
+        checkDtype(m, kept[buffer] ?? 'float32', dtypes?.get(buffer) ?? 'float32', buffer, name);
         return [buffer, m] as const;
       }),
     );

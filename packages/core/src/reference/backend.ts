@@ -1,6 +1,8 @@
-import type { FusedKernels, MatmulOptions, RunOptions, Shape, TensorBackend } from '../backend/contract.js';
+import type { FusedKernels, MatmulOptions, RunOptions, Shape, StorageDtype, StorageSupport, TensorBackend } from '../backend/contract.js';
 import { ImmediateExecution } from '../backend/immediate.js';
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
+import { requireDtype } from '../storage/dtypes.js';
+import { roundNearest, roundStochastic } from '../storage/rounding.js';
 import { matmul } from './matmul.js';
 import { newtonSchulz } from './newton-schulz.js';
 import * as ops from './ops.js';
@@ -28,6 +30,11 @@ export type ReferenceBackend = TensorBackend<RefTensor, 'sync'>;
  * copies into the target, at once outside `run` and when the scope ends inside it (so a scope
  * that throws writes nothing). Elementwise work is done in float64 and rounded to float32 once
  * per result; reductions accumulate in float64; `matmul` is the blocked kernel of {@link matmul}.
+ *
+ * 16-bit storage (`storage`): bfloat16 and float16 tensors keep their raw bits in `Uint16Array`s
+ * and enter every operation widened exactly to float32; writes into them round to nearest, ties to
+ * even, as engines' casts do; `storage.round` also rounds stochastically from a seed (the stream of
+ * `roundStochastic` in `@lmo/core/backend`).
  */
 export function createReferenceBackend(options: ReferenceBackendOptions = {}): ReferenceBackend {
   const fused: FusedKernels<RefTensor> = options.fusedNewtonSchulz === false ? {} : { newtonSchulz };
@@ -37,15 +44,33 @@ export function createReferenceBackend(options: ReferenceBackendOptions = {}): R
       for (const { target, value } of writes) ops.assign(target, value);
     },
   });
+  const storage: StorageSupport<RefTensor> = {
+    dtypes: ['float32', 'bfloat16', 'float16'],
+    stochasticRounding: true,
+    dtype: (x) => x.dtype,
+    round(x: RefTensor, dtype: StorageDtype, seed?: number): RefTensor {
+      requireDtype(backend, dtype, 'storage.round(dtype)');
+      if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) {
+        throw new LmoError('INVALID_HYPERPARAMETER', `storage.round: seed must be an integer in [0, 2³²), got ${shown(seed)}`);
+      }
+      return new RefTensor(seed === undefined ? roundNearest(x.data, dtype) : roundStochastic(x.data, dtype, seed), x.shape);
+    },
+  };
   const backend: ReferenceBackend = {
     name: options.name ?? 'reference',
     mode: 'sync',
 
     isTensor: (x: unknown): x is RefTensor => x instanceof RefTensor,
-    fromArray: (data: Float32Array, shape: Shape) => ops.fromArray(data, shape),
-    read: (x) => x.data.slice(),
+    fromArray(data: Float32Array, shape: Shape, dtype: StorageDtype = 'float32'): RefTensor {
+      requireDtype(backend, dtype, 'fromArray(dtype)');
+      return ops.fromArray(data, shape, dtype);
+    },
+    read: (x) => (x.bits === undefined ? x.data.slice() : x.data),
     shape: (x) => x.shape,
-    zerosLike: (x) => ops.zeros(x.shape),
+    zerosLike(x: RefTensor, dtype: StorageDtype = x.dtype): RefTensor {
+      requireDtype(backend, dtype, 'zerosLike(dtype)');
+      return ops.zeros(x.shape, dtype);
+    },
     reshape: ops.reshape,
     transpose: ops.transpose,
 
@@ -83,6 +108,7 @@ export function createReferenceBackend(options: ReferenceBackendOptions = {}): R
     run: (fn: () => void, opts?: RunOptions<RefTensor>): boolean => execution.run(fn, opts),
 
     fused,
+    storage,
   };
   return backend;
 }

@@ -2,28 +2,31 @@
  * The reference backend's primitives as plain functions over {@link RefTensor}: each reads its
  * inputs, allocates a fresh result and never writes to an input.
  */
-import type { Axis, Shape } from '../backend/contract.js';
+import type { Axis, Shape, StorageDtype } from '../backend/contract.js';
 import { LmoError, shown } from '../errors.js';
+import { encodeHalf, type HalfDtype } from '../storage/rounding.js';
 import { RefTensor, dims2, formatShape, sameShape, sizeOf } from './tensor.js';
 
 // ---- data ----------------------------------------------------------------------------------------
 
-/** A new tensor holding a copy of `data` with `shape`. */
-export function fromArray(data: Float32Array, shape: Shape): RefTensor {
-  return new RefTensor(data.slice(), shape);
+/** A new tensor holding a copy of `data` with `shape`, stored in `dtype` (rounded to nearest even). */
+export function fromArray(data: Float32Array, shape: Shape, dtype: StorageDtype = 'float32'): RefTensor {
+  if (dtype === 'float32' || !(data instanceof Float32Array)) return new RefTensor(data.slice(), shape); // the constructor names what is wrong
+  return new RefTensor(encodeHalf(data, dtype), shape, dtype);
 }
 
-/** Zeros with `shape`. */
-export function zeros(shape: Shape): RefTensor {
-  return new RefTensor(new Float32Array(sizeOf(shape)), shape);
+/** Zeros with `shape`, stored in `dtype`. */
+export function zeros(shape: Shape, dtype: StorageDtype = 'float32'): RefTensor {
+  const size = sizeOf(shape);
+  return dtype === 'float32' ? new RefTensor(new Float32Array(size), shape) : new RefTensor(new Uint16Array(size), shape, dtype);
 }
 
-/** The same values (copied) with another shape of equal size. */
+/** The same values (copied) with another shape of equal size, in the same storage dtype. */
 export function reshape(x: RefTensor, shape: Shape): RefTensor {
   if (sizeOf(shape) !== x.size) {
     throw new LmoError('SHAPE_MISMATCH', `reshape: cannot view ${formatShape(x.shape)} (${x.size} values) as ${formatShape(shape)}`);
   }
-  return new RefTensor(x.data.slice(), shape);
+  return x.bits === undefined ? new RefTensor(x.data.slice(), shape) : new RefTensor(x.bits.slice(), shape, x.dtype);
 }
 
 /** `xᵀ` of a 2-D tensor. */
@@ -233,7 +236,10 @@ export function allFinite(xs: readonly RefTensor[]): boolean {
 
 // ---- effects -------------------------------------------------------------------------------------
 
-/** Copies `value`'s values into `target` (equal sizes; shapes may differ only by a reshape). */
+/**
+ * Copies `value`'s values into `target` (equal sizes; shapes may differ only by a reshape),
+ * rounded to nearest, ties to even, into a 16-bit target's storage.
+ */
 export function assign(target: RefTensor, value: RefTensor): void {
   if (target.size !== value.size) {
     throw new LmoError(
@@ -241,5 +247,8 @@ export function assign(target: RefTensor, value: RefTensor): void {
       `assign: target ${formatShape(target.shape)} and value ${formatShape(value.shape)} differ in size`,
     );
   }
-  if (target.data !== value.data) target.data.set(value.data);
+  if (target === value) return;
+  if (target.bits === undefined) target.data.set(value.data);
+  else if (value.dtype === target.dtype) target.bits.set(value.bits!);
+  else target.bits.set(encodeHalf(value.data, target.dtype as HalfDtype));
 }

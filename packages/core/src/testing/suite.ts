@@ -5,6 +5,7 @@
 import type { TensorBackend } from '../backend/contract.js';
 import { allChecks, DEFAULT_TOLERANCES, type ConformanceTolerances } from './checks/index.js';
 import { rngFor } from './harness.js';
+import { lacksStorage } from './checks/storage.js';
 
 /** Options of the suite. */
 export interface ConformanceOptions {
@@ -39,7 +40,7 @@ export interface PreparedCheck {
   run<T>(backend: TensorBackend<T>): Promise<string | undefined>;
 }
 
-/** The ids of every check, in order, grouped by their first segment (`data`, `elementwise`, `reduce`, `matmul`, `effects`, `fused`). */
+/** The ids of every check, in order, grouped by their first segment (`data`, `elementwise`, `reduce`, `matmul`, `effects`, `fused`, `storage`). */
 export function conformanceCheckIds(): string[] {
   return allChecks().map((c) => c.id);
 }
@@ -71,6 +72,8 @@ export function prepareConformance(options: ConformanceOptions = {}): { readonly
         async run<T>(b: TensorBackend<T>): Promise<string | undefined> {
           if (c.needs === 'fused.newtonSchulz' && b.fused?.newtonSchulz === undefined) return `${b.name} has no fused.newtonSchulz`;
           if (c.needs === 'mode.async' && b.mode !== 'async') return 'only asynchronous backends order their runs';
+          const lacks = c.needs?.startsWith('storage.') === true ? lacksStorage(b, c.needs) : undefined;
+          if (lacks !== undefined) return lacks;
           await c.run({ b, tol, rng: rngFor(c.id, seed), id: c.id });
           return undefined;
         },

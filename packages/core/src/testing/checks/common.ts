@@ -36,10 +36,14 @@ export interface CheckContext<T> {
   readonly id: string;
 }
 
-/** One check. `needs` names an optional capability; without it the check is skipped. */
+/**
+ * One check. `needs` names an optional capability; without it the check is skipped: a fused
+ * kernel, asynchronous mode, or a storage dtype (`storage.bfloat16`, `storage.float16`, with
+ * `.stochastic` for stochastic rounding into it).
+ */
 export interface Check {
   readonly id: string;
-  readonly needs?: 'fused.newtonSchulz' | 'mode.async';
+  readonly needs?: 'fused.newtonSchulz' | 'mode.async' | `storage.${'bfloat16' | 'float16'}` | `storage.${'bfloat16' | 'float16'}.stochastic`;
   run<T>(ctx: CheckContext<T>): Promise<void>;
 }
 

@@ -6,10 +6,11 @@ import { elementwiseChecks } from './elementwise.js';
 import { fusedChecks } from './fused.js';
 import { matmulChecks } from './matmul.js';
 import { reductionChecks } from './reduce.js';
+import { storageChecks } from './storage.js';
 
 export { DEFAULT_TOLERANCES, type Check, type CheckContext, type ConformanceTolerances } from './common.js';
 
 /** Every check, in registration order. */
 export function allChecks(): Check[] {
-  return [...dataChecks(), ...elementwiseChecks(), ...reductionChecks(), ...matmulChecks(), ...effectChecks(), ...fusedChecks()];
+  return [...dataChecks(), ...elementwiseChecks(), ...reductionChecks(), ...matmulChecks(), ...effectChecks(), ...fusedChecks(), ...storageChecks()];
 }

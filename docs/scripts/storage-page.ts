@@ -1,0 +1,133 @@
+/**
+ * The measured part of concepts/16-bit-storage.md: tables and plots rendered from the results files
+ * of the memory and quality benches (adapters/onnxruntime/bench/results/gpt-memory.json,
+ * quality*.json) and of the browser-tab experiment (browser/results/memory.json), each with the
+ * command that writes it. Pure: scripts/storage.ts reads the files and writes the page.
+ */
+import { lineChartSvg, PALETTE, type Series } from '../../benchmarks/nanogpt/src/report/plot-svg.js';
+
+type Row = Record<string, number | string>;
+/** bench/gpt-memory.ts's file. */
+export interface GptMemoryFile {
+  readonly command: string;
+  readonly steps: number;
+  readonly models: ReadonlyArray<{ readonly model: string; readonly description: string; readonly rows: readonly Row[] }>;
+}
+/** bench/quality.ts's file. */
+export interface QualityFile {
+  readonly command: string;
+  readonly config: { readonly layers: number; readonly width: number; readonly batch: number; readonly block: number; readonly lr: number; readonly steps: number; readonly evalBatches: number };
+  readonly runs: ReadonlyArray<{ readonly label: string; readonly steps: readonly number[]; readonly val: readonly number[] }>;
+}
+/** browser/memory/run.ts's file. */
+export interface TabMemoryFile {
+  readonly command: string;
+  readonly steps: number;
+  readonly rows: ReadonlyArray<{
+    readonly size: string;
+    readonly optimizer: string;
+    readonly parameters: number;
+    readonly onnxMiB: number;
+    readonly ok: boolean;
+    readonly error?: string;
+    readonly rendererPeakMiB: number;
+    readonly result?: { readonly persistentBytesPerParameter: number; readonly phases: ReadonlyArray<{ readonly name: string; readonly ms: number; readonly wasmMiB: readonly number[]; readonly heapMiB: number }> };
+  }>;
+}
+export interface StorageInputs {
+  readonly memory?: { readonly path: string; readonly file: GptMemoryFile };
+  readonly quality: ReadonlyArray<{ readonly path: string; readonly file: QualityFile }>;
+  readonly tab?: { readonly path: string; readonly file: TabMemoryFile };
+}
+
+const millions = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n.toLocaleString('en-US'));
+
+function memorySection(memory: StorageInputs['memory']): string[] {
+  if (memory === undefined) return ['No memory results yet.', ''];
+  const md: string[] = [];
+  for (const m of memory.file.models) {
+    md.push(`**${m.model}** (${m.description}; ${millions(Number(m.rows[0]?.['parameters'] ?? 0))} parameters, ${memory.file.steps} steps):`, '');
+    md.push('| optimizer, storage | weights | optimizer buffers | gradients | **persistent** | peak over the steps (above before them) |', '|---|---:|---:|---:|---:|---:|');
+    for (const r of m.rows) {
+      md.push(`| ${r['config']} | ${r['weights']} | ${r['optimizer']} | ${r['gradients']} | **${r['persistent']}** | ${r['stepsPeakMiB']} MiB (${r['stepsPeakBytesPerParameter']} B/param) |`);
+    }
+    md.push('');
+  }
+  md.push(`Bytes per parameter. Written to \`${memory.path}\` by:`, '', '```sh', memory.file.command, '```', '');
+  return md;
+}
+
+function qualitySection(quality: StorageInputs['quality'], svgs: Map<string, string>): string[] {
+  if (quality.length === 0) return ['No quality results yet.', ''];
+  const md: string[] = [];
+  quality.forEach(({ path, file }, k) => {
+    const c = file.config;
+    const base = file.runs[0]!.val.at(-1)!;
+    md.push(`**lr ${c.lr}** (linearly decayed to 0 over ${c.steps} steps; GPT ${c.layers} layers, width ${c.width}, block ${c.block}, batch ${c.batch}; val loss over ${c.evalBatches} held-out batches):`, '');
+    md.push('| weights and G | val loss at the start | at the end | vs float32 |', '|---|---:|---:|---:|');
+    for (const r of file.runs) {
+      const end = r.val.at(-1)!;
+      md.push(`| ${r.label} | ${r.val[0]!.toFixed(4)} | ${end.toFixed(4)} | ${r === file.runs[0] ? '' : `${end - base >= 0 ? '+' : ''}${(end - base).toFixed(4)}`} |`);
+    }
+    const name = `quality-${k}.svg`;
+    const series: Series[] = file.runs.map((r, i) => ({ label: r.label, color: PALETTE[i % PALETTE.length]!, points: r.steps.map((s, j) => [s, r.val[j]!] as const).filter(([s]) => s > 0) }));
+    svgs.set(name, lineChartSvg(series, { title: `ScionLight, lr ${c.lr} → 0: val loss by storage`, xLabel: 'step', yLabel: 'val loss' }));
+    md.push('', `![Val loss along the run for each storage, lr ${c.lr}](/storage-results/${name})`, '', `Written to \`${path}\` by:`, '', '```sh', file.command, '```', '');
+  });
+  return md;
+}
+
+function tabSection(tab: StorageInputs['tab'], svgs: Map<string, string>): string[] {
+  if (tab === undefined) return ['No browser results yet.', ''];
+  const rows = tab.file.rows;
+  const md: string[] = [];
+  md.push('| model | parameters | ONNX file | optimizer | trained? | tab peak (renderer VmHWM) | WebAssembly memories at the end | JS heap |', '|---|---:|---:|---|---|---:|---:|---:|');
+  for (const r of rows) {
+    const last = r.result?.phases.at(-1);
+    md.push(
+      `| ${r.size} | ${millions(r.parameters)} | ${r.onnxMiB} MiB | ${r.optimizer} | ${r.ok ? 'yes' : `no: ${(r.error ?? '').replace(/\|/g, '\\|').slice(0, 160)}`} | ${r.rendererPeakMiB} MiB | ${last === undefined ? '' : `${last.wasmMiB.filter((w) => w > 0).join(' + ')} MiB`} | ${last === undefined ? '' : `${last.heapMiB} MiB`} |`,
+    );
+  }
+  const optimizers = [...new Set(rows.map((r) => r.optimizer))];
+  const largest = optimizers.map((o) => [o, Math.max(0, ...rows.filter((r) => r.optimizer === o && r.ok).map((r) => r.parameters))] as const);
+  md.push('', `Largest trained: ${largest.map(([o, n]) => `${o} ${millions(n)}`).join(', ')}.`);
+  // where the memory of each optimizer's largest run went, per parameter
+  const perParam = (mib: number, n: number): string => ((mib * 2 ** 20) / n).toFixed(1);
+  for (const [o, n] of largest) {
+    const r = rows.find((x) => x.optimizer === o && x.ok && x.parameters === n);
+    const phases = r?.result?.phases;
+    if (r === undefined || phases === undefined) continue;
+    const made = phases.find((p) => p.name === 'trainer made')!;
+    const last = phases.at(-1)!;
+    const sum = (xs: readonly number[]): number => xs.reduce((a, v) => a + v, 0);
+    md.push(
+      '',
+      `${o} at ${millions(n)}, in bytes per parameter: persistent state ${r.result!.persistentBytesPerParameter.toFixed(1)}; the tab's peak ${perParam(r.rendererPeakMiB, n)}; ` +
+        `WebAssembly memory ${perParam(sum(last.wasmMiB), n)} (${last.wasmMiB.filter((w) => w > 0).map((w) => perParam(w, n)).join(' + ')}), ${perParam(sum(made.wasmMiB), n)} of it by the end of \`createOnnxTrainer\`, before any step; ` +
+        `the JS heap ${perParam(made.heapMiB, n)} once the trainer was made, ${perParam(last.heapMiB, n)} after the last step.`,
+    );
+  }
+  const series: Series[] = optimizers.map((o, i) => ({ label: o, color: PALETTE[i % PALETTE.length]!, points: rows.filter((r) => r.optimizer === o && r.ok).map((r) => [r.parameters / 1e6, r.rendererPeakMiB] as const) }));
+  svgs.set('tab.svg', lineChartSvg(series, { title: `Peak memory of a tab training a GPT (${tab.file.steps} steps, wasm)`, xLabel: 'parameters (millions)', yLabel: 'renderer peak (MiB)' }));
+  md.push('', '![Peak memory of the tab against the GPT size, one line per optimizer](/storage-results/tab.svg)', '', `Written to \`${tab.path}\` by:`, '', '```sh', tab.file.command, '```', '');
+  return md;
+}
+
+/** The page fragment (markdown) and its plots. */
+export function renderStorageResults(inputs: StorageInputs): { markdown: string; svgs: Map<string, string> } {
+  const svgs = new Map<string, string>();
+  const md = [
+    '<!-- generated by docs/scripts/storage.ts from the results files named below; do not edit -->',
+    '',
+    '### Bytes per parameter, on onnxruntime-node',
+    '',
+    ...memorySection(inputs.memory),
+    '### Quality against float32',
+    '',
+    ...qualitySection(inputs.quality, svgs),
+    '### In a browser tab',
+    '',
+    ...tabSection(inputs.tab, svgs),
+  ];
+  return { markdown: md.join('\n'), svgs };
+}

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { renderStorageResults, type GptMemoryFile, type QualityFile, type TabMemoryFile } from '../scripts/storage-page.js';
+import { runExample } from './run-example.js';
+
+describe('examples/16-bit-storage.ts', () => {
+  it('trains an ONNX MLP with bfloat16 weights, G and compensation: 6 bytes per parameter, the loss falls', async () => {
+    const { module, printed } = await runExample(() => import('../examples/16-bit-storage.js'));
+    const { losses, bytesPerParameter, state } = module;
+    const mean = (xs: number[]) => xs.reduce((a, v) => a + v, 0) / xs.length;
+    expect(mean(losses.slice(-20))).toBeLessThan(0.5 * mean(losses.slice(0, 20)));
+    expect(bytesPerParameter).toBe(6);
+    expect(state.parameters.every((p) => p.dtypes?.gradient === 'bfloat16' && p.dtypes.compensation === 'bfloat16')).toBe(true);
+    expect(printed[0]).toMatch(/^\d+ parameters, 6 bytes each; loss \d\.\d{3} → \d\.\d{3}$/);
+  });
+});
+
+describe('the measured part of the 16-bit storage page', () => {
+  const json = <F>(path: string): F => JSON.parse(readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')) as F;
+  it('renders every results file with its command, and a plot per quality run and for the tab', () => {
+    const memory = { path: 'adapters/onnxruntime/bench/results/gpt-memory.json', file: json<GptMemoryFile>('adapters/onnxruntime/bench/results/gpt-memory.json') };
+    const quality = [{ path: 'adapters/onnxruntime/bench/results/quality.json', file: json<QualityFile>('adapters/onnxruntime/bench/results/quality.json') }];
+    const tab = { path: 'browser/results/memory.json', file: json<TabMemoryFile>('browser/results/memory.json') };
+    const { markdown, svgs } = renderStorageResults({ memory, quality, tab });
+    for (const f of [memory, ...quality, tab]) expect(markdown).toContain(f.file.command);
+    expect([...svgs.keys()]).toEqual(['quality-0.svg', 'tab.svg']);
+    // the persistent bytes per parameter as the packages count them, for every model
+    for (const m of memory.file.models) {
+      const persistent = Object.fromEntries(m.rows.map((r) => [r['config'], r['persistent']]));
+      expect(persistent).toMatchObject({ 'Scion float32': 12, 'ScionLight float32': 8, 'ScionLight bfloat16': 4, 'ScionLight bfloat16 + Kahan': 6, 'ScionLight bfloat16 stochastic': 4 });
+    }
+    expect(renderStorageResults({ quality: [] }).markdown).toContain('No memory results yet.');
+  });
+});
