@@ -26,8 +26,7 @@ import {
   type RecipeRecord,
   type RecipeSummary,
 } from '../../benchmarks/nanogpt/src/report/recipe-report.js';
-import { DEFAULT_OPTIMIZER, recipeOf } from '../../benchmarks/nanogpt/src/optim/factory.js';
-import { recipeId } from '../../benchmarks/nanogpt/src/optim/recipe.js';
+import { DEFAULT_OPTIMIZER, recipeId, recipeOf } from '@lmo/gpt';
 import type { ResultFile } from './benchmarks-page.js';
 import type { Headline, HeadlineRow } from './benchmarks/headline.js';
 import { headlineTable } from './benchmarks/headline-section.js';

@@ -6,9 +6,9 @@
 import { decodeModelProto, encodeModelProto } from '../src/onnx/schema.js';
 import { floatTensor } from '../src/onnx/tensor-data.js';
 import { OnnxModel } from '../src/index.js';
-import { dimsOf, emitForward, emitLoss } from '../../../benchmarks/nanogpt/src/model/onnxruntime/forward.js';
-import { GraphBuilder } from '../../../benchmarks/nanogpt/src/model/onnxruntime/graph.js';
-import { paramSpecs, type GPTConfig } from '../../../benchmarks/nanogpt/src/model/config.js';
+import { dimsOf, emitForward, emitLoss } from '../../../models/gpt/src/onnxruntime/forward.js';
+import { GraphBuilder } from '../../../models/gpt/src/onnxruntime/graph.js';
+import { paramSpecs, type GPTConfig } from '../../../models/gpt/src/config.js';
 
 export function builtForwardModel(cfg: GPTConfig, B: number, init: ReadonlyMap<string, Float32Array>): OnnxModel {
   const g = new GraphBuilder(`nanogpt_forward_${B}x${cfg.blockSize}`);

@@ -1,7 +1,7 @@
 import { QUINTIC } from '@lmo/core/testing';
 import { polynomialSteps64 } from '@lmo/core/testing';
 import { describe, expect, it } from 'vitest';
-import { loadOrt } from '../src/model/onnxruntime/backend.js';
+import { loadOrt } from '@lmo/gpt/onnxruntime';
 import { nsGemmInputs, nsGemmModel, timeNsGemmsOnnx } from '../src/bench/ns-gemm-onnx.js';
 
 // Keller Jordan's quintic, five times: the graph's steps, checked against them in float64.

@@ -6,9 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Claims, readRecords, runQueue } from '../src/bench/queue.js';
 import { runRecipePoint } from '../src/bench/recipe.js';
 import { runTransferPoint, type TransferPlan } from '../src/bench/transfer.js';
-import { charDataset } from '../src/data/char-dataset.js';
-import { ReferenceModelBackend } from '../src/model/reference/backend.js';
-import { PAPER_SCION } from '../src/optim/recipe.js';
+import { charDataset, PAPER_SCION } from '@lmo/gpt';
+import { ReferenceModelBackend } from '@lmo/gpt';
 
 interface Rec {
   readonly key: string;

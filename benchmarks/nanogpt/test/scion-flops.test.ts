@@ -2,9 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Random, type TensorBackend } from '@lmo/core';
 import type { MatmulOptions } from '@lmo/core/backend';
 import { createReferenceBackend, type RefTensor } from '@lmo/core/reference';
-import { paramSpecs, sizeOf, type GPTConfig } from '../src/model/config.js';
-import { initParams } from '../src/model/init.js';
-import { createTrainOptimizer, nanoGptSchedule } from '../src/optim/factory.js';
+import { paramSpecs, sizeOf, type GPTConfig, initParams, createTrainOptimizer, nanoGptSchedule } from '@lmo/gpt';
 import { newtonSchulzFlops, scionStepFlops, scionStepKernelFlops, spectralMatrices } from '../src/bench/scion-flops.js';
 import { timeNsKernelOnnx } from '../src/bench/ns-kernel-onnx.js';
 

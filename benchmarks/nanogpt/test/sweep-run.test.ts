@@ -1,9 +1,8 @@
 // One sweep run: what it reports, that it frees the parameters and the optimizer, and that only a
 // diverged run becomes a result (NaN losses) while any other failure stops the sweep.
 import { describe, expect, it } from 'vitest';
-import type { ModelBackend } from '../src/model/backend.js';
+import { type ModelBackend, type RunOutcome } from '@lmo/gpt';
 import { sweepRun } from '../src/bench/sweep-run.js';
-import type { RunOutcome } from '../src/train/experiment.js';
 
 function fakeModel(name: string) {
   const disposed: string[] = [];

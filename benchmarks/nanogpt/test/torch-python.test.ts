@@ -6,10 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Random } from '@lmo/core';
 import type { RefTensor } from '@lmo/core/reference';
-import type { ModelBackend } from '../src/model/backend.js';
-import { paramSpecs, sizeOf, type GPTConfig } from '../src/model/config.js';
-import { initParams } from '../src/model/init.js';
-import { createModelBackend } from '../src/model/registry.js';
+import { type ModelBackend, paramSpecs, sizeOf, type GPTConfig, initParams } from '@lmo/gpt';
+import { createModelBackend } from '@lmo/gpt/node';
 import { parseSideRecords } from '../src/bench/side-records.js';
 import { runTorchScript } from '../src/bench/torch-python.js';
 

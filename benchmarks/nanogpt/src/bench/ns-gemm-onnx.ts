@@ -2,8 +2,7 @@ import { Random } from '@lmo/core';
 import { QUINTIC } from '@lmo/core/testing';
 import { sessionOptions } from '@lmo/onnxruntime';
 import type * as ort from 'onnxruntime-node';
-import { GraphBuilder } from '../model/onnxruntime/graph.js';
-import { loadOrt, modelThreads } from '../model/onnxruntime/backend.js';
+import { GraphBuilder, loadOrt, modelThreads } from '@lmo/gpt/onnxruntime';
 import { sampleIt, type Samples } from './timing.js';
 
 /** What the graph returns per matrix: the result, or only its sum of squares (no copy-out). */

@@ -1,6 +1,6 @@
 import { orthogonalizationPlan } from '@lmo/core/backend';
 import { onnxBackend, type OnnxTensor } from '@lmo/onnxruntime';
-import { modelThreads } from '../model/onnxruntime/backend.js';
+import { modelThreads } from '@lmo/gpt/onnxruntime';
 import { nsGemmInputs, type NsGemmTiming } from './ns-gemm-onnx.js';
 import { sampleIt, type Samples } from './timing.js';
 

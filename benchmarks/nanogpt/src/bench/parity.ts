@@ -1,10 +1,6 @@
 import { relativeError } from '@lmo/core/testing';
-import type { GPTConfig } from '../model/config.js';
-import { initParams } from '../model/init.js';
-import { createModelBackend, type BackendName } from '../model/registry.js';
-import { BatchSampler, type CharDataset } from '../data/char-dataset.js';
-import { createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
-import { batchSeeds } from '../train/trainer.js';
+import { type GPTConfig, initParams, BatchSampler, type CharDataset, createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, type OptimizerName, batchSeeds } from '@lmo/gpt';
+import { createModelBackend, type BackendName } from '@lmo/gpt/node';
 
 /** Per-step record of one backend's trajectory. */
 interface Trajectory {

@@ -1,9 +1,4 @@
-import { BatchSampler, type CharDataset } from '../data/char-dataset.js';
-import type { ModelBackend, ParamMap } from '../model/backend.js';
-import { initParams } from '../model/init.js';
-import { createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
-import type { TrainOptimizer } from '../optim/types.js';
-import { batchSeeds } from '../train/trainer.js';
+import { BatchSampler, type CharDataset, type ModelBackend, type ParamMap, initParams, createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, type OptimizerName, type TrainOptimizer, batchSeeds } from '@lmo/gpt';
 import { sampleIt, type Samples } from './timing.js';
 
 /** What the part timers time, and how often. */

@@ -1,8 +1,4 @@
-import type { CharDataset } from '../data/char-dataset.js';
-import type { ModelBackend } from '../model/backend.js';
-import { recipeTrainOptimizer } from '../optim/factory.js';
-import { applySettings, recipeId, recipeSchedule, type Recipe } from '../optim/recipe.js';
-import { trainBuilt } from '../train/experiment.js';
+import { type CharDataset, type ModelBackend, recipeTrainOptimizer, applySettings, recipeId, recipeSchedule, type Recipe, trainBuilt } from '@lmo/gpt';
 import { sweepRun } from './sweep-run.js';
 import type { RecipeRecord } from '../report/recipe-report.js';
 import { UsageError } from '../util/errors.js';

@@ -2,7 +2,7 @@ import { scion, transformerGroups, type OrthogonalizationMethod } from '@lmo/cor
 import { orthogonalizationPlan } from '@lmo/core/backend';
 import { referenceBackend } from '@lmo/core/reference';
 import { newtonSchulzFlops as kernelFlops } from '@lmo/onnxruntime';
-import { paramSpecs, type GPTConfig } from '../model/config.js';
+import { paramSpecs, type GPTConfig } from '@lmo/gpt';
 
 /**
  * Floating-point operations of `steps` Newton–Schulz iterations on a `rows × cols` matrix. The

@@ -1,9 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { GPTConfig } from '../model/config.js';
-import { createModelBackend, type BackendName } from '../model/registry.js';
-import type { CharDataset } from '../data/char-dataset.js';
-import type { OptimizerName } from '../optim/factory.js';
+import { type GPTConfig, type CharDataset, type OptimizerName } from '@lmo/gpt';
+import { createModelBackend, type BackendName } from '@lmo/gpt/node';
 import { markdownTable } from '../report/table.js';
 import { timeParts, type PartSamples } from './parts.js';
 import { summarize } from './timing.js';

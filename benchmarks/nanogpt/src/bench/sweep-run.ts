@@ -1,5 +1,4 @@
-import type { ModelBackend } from '../model/backend.js';
-import { disposeOutcome, type RunOutcome } from '../train/experiment.js';
+import { type ModelBackend, disposeOutcome, type RunOutcome } from '@lmo/gpt';
 
 /** One evaluation of a sweep run's curve, losses rounded to 4 decimals. */
 export interface SweepEval {

@@ -1,7 +1,4 @@
-import type { ModelBackend } from '../model/backend.js';
-import type { CharDataset } from '../data/char-dataset.js';
-import type { OptimizerName } from '../optim/factory.js';
-import { disposeOutcome, trainWith } from '../train/experiment.js';
+import { type ModelBackend, type CharDataset, type OptimizerName, disposeOutcome, trainWith } from '@lmo/gpt';
 
 export interface SweepSettings {
   readonly optimizers: readonly OptimizerName[];

@@ -1,8 +1,6 @@
 import { loadavg } from 'node:os';
-import type { CharDataset } from '../data/char-dataset.js';
-import type { GPTConfig } from '../model/config.js';
-import type { ModelBackend } from '../model/backend.js';
-import { createModelBackend, type BackendName } from '../model/registry.js';
+import { type CharDataset, type GPTConfig, type ModelBackend } from '@lmo/gpt';
+import { createModelBackend, type BackendName } from '@lmo/gpt/node';
 import { peakRssMb } from '../report/jsonl.js';
 import { UsageError } from '../util/errors.js';
 import { timeNsGemmsOnnx } from './ns-gemm-onnx.js';

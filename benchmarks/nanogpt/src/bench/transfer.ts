@@ -1,10 +1,6 @@
-import type { CharDataset } from '../data/char-dataset.js';
-import type { ModelBackend } from '../model/backend.js';
-import type { GPTConfig } from '../model/config.js';
-import type { OptimizerName } from '../optim/factory.js';
+import { type CharDataset, type ModelBackend, type GPTConfig, type OptimizerName, trainWith } from '@lmo/gpt';
 import { lossOf } from '../report/sweep-record.js';
 import { argminFinite, type TransferRecord } from '../report/transfer-report.js';
-import { trainWith } from '../train/experiment.js';
 import { sweepRun } from './sweep-run.js';
 
 /**

@@ -1,6 +1,6 @@
 import { constants } from 'node:buffer';
 import { totalmem } from 'node:os';
-import { paramCount, type GPTConfig } from '../model/config.js';
+import { paramCount, type GPTConfig } from '@lmo/gpt';
 import { UsageError } from '../util/errors.js';
 
 const GiB = 1024 ** 3;

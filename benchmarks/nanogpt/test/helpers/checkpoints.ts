@@ -1,11 +1,7 @@
-import { charDataset } from '../../src/data/char-dataset.js';
-import type { GPTConfig } from '../../src/model/config.js';
-import { createModelBackend } from '../../src/model/registry.js';
-import { readBuffers } from '../../src/optim/buffers.js';
-import { OPTIMIZERS, type OptimizerName } from '../../src/optim/factory.js';
+import { charDataset, type GPTConfig, readBuffers, OPTIMIZERS, type OptimizerName, disposeOutcome, trainWith } from '@lmo/gpt';
+import { createModelBackend } from '@lmo/gpt/node';
 import type { Checkpoint } from '../../src/run/checkpoint.js';
 import { dataFingerprint } from '../../src/run/identity.js';
-import { disposeOutcome, trainWith } from '../../src/train/experiment.js';
 
 export const TEXT = 'to be or not to be, that is the question\n'.repeat(40);
 

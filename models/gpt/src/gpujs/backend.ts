@@ -1,0 +1,118 @@
+import { createGpujsBackend, probeMode, type GpujsBackend, type GpujsBackendOptions, type GpujsMode, type GpujsTensor } from '@lmo/gpujs';
+import { GPU } from 'gpu.js';
+import type { Batch } from '../data/batch.js';
+import { createParamsFrom, type LossAndGrads, type ModelBackend, type ParamMap } from '../model.js';
+import { paramSpecs, type GPTConfig } from '../config.js';
+import { GpujsGPT } from './gpt.js';
+import { KernelRunner, type DeviceValue, type GpuLike } from './runner.js';
+
+/**
+ * nanoGPT's GPT as gpu.js kernels (`./kernels.ts`) in one gpu.js mode. The model's kernels and the
+ * optimizer's (`@lmo/gpujs`) run on one shared gpu.js instance, so parameters are `@lmo/gpujs`
+ * tensors whose device values the model reads directly (`deviceValue`), and each gradient the
+ * backward pass produces (an array in host modes, a texture/buffer in GPU modes) becomes a
+ * gradient tensor as it is (`adopt`), without copies.
+ */
+export class GpujsModelBackend implements ModelBackend<GpujsTensor> {
+  readonly name: string;
+  readonly tensors: GpujsBackend;
+  private readonly runner: KernelRunner;
+  private readonly model: GpujsGPT;
+  /** The gradients of the last pass (valid until the next one, see {@link LossAndGrads}). */
+  private grads = new Map<string, GpujsTensor>();
+
+  private constructor(
+    readonly mode: GpujsMode,
+    readonly config: GPTConfig,
+    gpu: GpuLike,
+    tensors: GpujsBackend,
+  ) {
+    this.name = `gpujs-${mode}`;
+    this.tensors = tensors;
+    this.runner = new KernelRunner(gpu, mode);
+    this.model = new GpujsGPT(config, this.runner);
+  }
+
+  /**
+   * Builds the model on gpu.js `mode`. GPU modes are probed first (a small matmul) and refused with
+   * the probe's reason when they do not work here (`webgpu` needs a `navigator.gpu`, or
+   * `options.navigatorGpu` in Node).
+   */
+  static async create(mode: GpujsMode, config: GPTConfig, options: Omit<GpujsBackendOptions, 'mode' | 'gpu'> = {}): Promise<GpujsModelBackend> {
+    if (mode !== 'cpu' && mode !== 'webasm') {
+      const probe = await probeMode(mode, options);
+      if (!probe.available) throw new Error(`gpu.js mode ${mode} is not available here: ${probe.reason ?? 'unknown reason'}`);
+    }
+    const gpu = new GPU({ mode } as ConstructorParameters<typeof GPU>[0]) as unknown as GpuLike;
+    const tensors = createGpujsBackend({ ...options, mode, gpu });
+    return new GpujsModelBackend(mode, config, gpu, tensors);
+  }
+
+  createParams(init: ParamMap<Float32Array>): Map<string, GpujsTensor> {
+    return createParamsFrom(paramSpecs(this.config), init, (data, shape) => this.tensors.fromArray(data, shape));
+  }
+
+  /** Lets pending optimizer work finish (webgpu carries it out later) and frees the previous pass. */
+  private async begin(params: ParamMap<GpujsTensor>): Promise<(name: string) => DeviceValue> {
+    await this.tensors.run(() => undefined);
+    this.runner.releaseTemps();
+    return (name) => {
+      const t = params.get(name);
+      if (t === undefined) throw new Error(`missing parameter ${name}`);
+      return this.tensors.deviceValue(t);
+    };
+  }
+
+  async lossAndGrads(params: ParamMap<GpujsTensor>, batch: Batch): Promise<LossAndGrads<GpujsTensor>> {
+    this.checkBatch(batch);
+    const p = await this.begin(params);
+    const r = await this.model.lossAndGrads(p, Float32Array.from(batch.x), Float32Array.from(batch.y), batch.batchSize);
+    this.disposeGrads();
+    const shapes = new Map(paramSpecs(this.config).map((s) => [s.name, s.shape]));
+    for (const [name, v] of r.grads) {
+      const shape = shapes.get(name);
+      if (shape === undefined) throw new Error(`gradient of unknown parameter ${name}`);
+      // the backend owns it from here (it frees it when the tensor is disposed)
+      this.runner.keep(v);
+      this.grads.set(name, this.tensors.adopt(v, shape));
+    }
+    return { loss: r.loss, grads: this.grads };
+  }
+
+  private disposeGrads(): void {
+    for (const g of this.grads.values()) this.tensors.dispose(g);
+    this.grads = new Map();
+  }
+
+  async loss(params: ParamMap<GpujsTensor>, batch: Batch): Promise<number> {
+    this.checkBatch(batch);
+    const p = await this.begin(params);
+    return this.model.loss(p, Float32Array.from(batch.x), Float32Array.from(batch.y), batch.batchSize);
+  }
+
+  async lastLogits(params: ParamMap<GpujsTensor>, tokens: Int32Array): Promise<Float32Array> {
+    const T = tokens.length;
+    if (T < 1 || T > this.config.blockSize) throw new RangeError(`need 1…${this.config.blockSize} tokens, got ${T}`);
+    const p = await this.begin(params);
+    const logits = await this.model.logits(p, Float32Array.from(tokens));
+    const V = this.config.vocabSize;
+    return Float32Array.from(logits.subarray((T - 1) * V, T * V));
+  }
+
+  /** Kernels compiled and launched by the model (the optimizer's are in `tensors.stats()`). */
+  stats(): { kernels: number; launches: number } {
+    return { kernels: this.runner.kernels, launches: this.runner.launches };
+  }
+
+  dispose(): void {
+    this.disposeGrads();
+    this.runner.destroy();
+    this.tensors.destroy();
+  }
+
+  private checkBatch(batch: Batch): void {
+    if (batch.blockSize !== this.config.blockSize) {
+      throw new RangeError(`batch block size ${batch.blockSize} != model block size ${this.config.blockSize}`);
+    }
+  }
+}
