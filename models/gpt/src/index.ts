@@ -15,8 +15,20 @@ export { CPU_CONFIG, LN_F, WPE, WTE, layerNames, paramCount, paramSpecs, sizeOf,
 export { initParams } from './init.js';
 export type { Batch } from './data/batch.js';
 export { BatchSampler, charDataset, type CharDataset } from './data/char-dataset.js';
-export { createParamsFrom, type LossAndGrads, type ModelBackend, type ParamMap } from './model.js';
-export { ReferenceModelBackend, type ReferenceGemm } from './reference/backend.js';
+export {
+  GradientModel,
+  accumulates,
+  createParamsFrom,
+  disposeAll,
+  type DifferentiableGpt,
+  type GptModel,
+  type GptSession,
+  type GptTraining,
+  type LossAndGrads,
+  type ParamMap,
+  type StepOptimizer,
+} from './model.js';
+export { ReferenceModel, referenceGpt, type ReferenceGemm } from './reference/backend.js';
 export { readBuffers, writeBuffers } from './optim/buffers.js';
 export type { TrainOptimizer } from './optim/types.js';
 export {
@@ -34,3 +46,4 @@ export * from './optim/recipe.js';
 export * from './train/trainer.js';
 export * from './train/experiment.js';
 export { sampleText } from './train/sample.js';
+export { recording, type RecordingOptimizer } from './train/record.js';

@@ -2,16 +2,18 @@ import { GPU } from 'gpu.js';
 import { describe, expect, it } from 'vitest';
 import { relativeError } from '@lmo/core/testing';
 import { BatchSampler } from '../src/data/char-dataset.js';
-import type { ModelBackend } from '../src/model.js';
+import { GpujsModel } from '../src/gpujs/backend.js';
 import { erfStatements } from '../src/gpujs/erf.js';
 import { gelu, geluBackward } from '../src/gpujs/kernels.js';
 import { toFloat32 } from '../src/gpujs/runner.js';
-import { vulkanLoaderPresent } from '../src/node/dawn.js';
+import { vulkanLoaderPresent, webgpuNavigatorOptions } from '../src/node/dawn.js';
 import { initParams } from '../src/init.js';
 import { erf } from '../src/reference/kernels/gelu.js';
-import { createModelBackend } from '../src/node/registry.js';
+import { createModel } from '../src/node/registry.js';
 import { createTrainOptimizer, nanoGptSchedule } from '../src/optim/optimizers.js';
+import { runSteps, type Run } from './helpers/runs.js';
 import { tinyConfig, tinyData } from './helpers/tiny-gpt.js';
+import { ReferenceModel } from '../src/reference/backend.js';
 
 // A tiny GPT on a small corpus: two Scion steps; loss and every gradient against the reference.
 const data = tinyData;
@@ -19,33 +21,9 @@ const cfg = tinyConfig(8, 16);
 const B = 2;
 const STEPS = 2;
 
-interface Run {
-  losses: number[];
-  grads: Array<Map<string, Float32Array>>;
-  evalLoss: number;
-  logits: Float32Array;
-}
-
 async function run(name: string): Promise<Run> {
-  const model = (await createModelBackend(name, cfg)) as ModelBackend<unknown>;
-  const params = model.createParams(initParams(cfg, 7));
-  const opt = createTrainOptimizer('scion', model.tensors, params, 2 ** -6, nanoGptSchedule(STEPS, 0));
-  const sampler = new BatchSampler(data.train, B, cfg.blockSize, 11);
-  const out: Run = { losses: [], grads: [], evalLoss: 0, logits: new Float32Array(0) };
-  for (let i = 0; i < STEPS; i++) {
-    const r = await model.lossAndGrads(params, sampler.next());
-    out.losses.push(r.loss);
-    const copy = new Map<string, Float32Array>();
-    for (const [k, g] of r.grads) copy.set(k, Float32Array.from(await model.tensors.read(g)));
-    out.grads.push(copy);
-    await opt.step(r.grads);
-  }
-  out.evalLoss = await model.loss(params, sampler.next());
-  out.logits = await model.lastLogits(params, Int32Array.from([1, 2, 3, 4, 5]));
-  opt.dispose();
-  for (const p of params.values()) model.tensors.dispose(p);
-  model.dispose();
-  return out;
+  const model = await createModel(name, cfg);
+  return runSteps(model, B, STEPS, (params) => createTrainOptimizer('scion', model.tensors, params, 2 ** -6, nanoGptSchedule(STEPS, 0)));
 }
 
 let refRun: Promise<Run> | undefined;
@@ -121,26 +99,25 @@ const webgpuWanted =
   process.env.LMO_WEBGPU === 'compat' || process.env.LMO_WEBGPU === 'gpu' || (process.env.LMO_WEBGPU !== 'off' && vulkanLoaderPresent());
 describe('gpujs-webgpu', () => {
   it.runIf(webgpuWanted)('loss and every gradient of one batch match the reference (skipped without an adapter)', async (ctx) => {
-    const { GpujsModelBackend } = await import('../src/gpujs/backend.js');
-    let model: Awaited<ReturnType<typeof GpujsModelBackend.create>>;
+    let model: GpujsModel;
     try {
-      model = await GpujsModelBackend.create('webgpu', cfg);
+      model = await GpujsModel.create('webgpu', cfg, await webgpuNavigatorOptions());
     } catch (e) {
       // No adapter after all (e.g. a Vulkan loader without a GPU): fail only where one was demanded.
       if (process.env.LMO_WEBGPU === 'compat' || process.env.LMO_WEBGPU === 'gpu') throw e;
       ctx.skip();
       return;
     }
-    const ref = (await createModelBackend('reference', cfg)) as ModelBackend<unknown>;
+    const ref = new ReferenceModel(cfg);
     const batch = new BatchSampler(data.train, B, cfg.blockSize, 11).next();
     const params = model.createParams(initParams(cfg, 7));
     const refParams = ref.createParams(initParams(cfg, 7));
     const r = await model.lossAndGrads(params, batch);
-    const rr = await ref.lossAndGrads(refParams, batch);
+    const rr = ref.lossAndGrads(refParams, batch);
     expect(Math.abs(r.loss - rr.loss)).toBeLessThan(1e-5);
     for (const [k, g] of rr.grads) {
       const mine = await model.tensors.read(r.grads.get(k)!);
-      expect(relativeError(mine, Float32Array.from(await ref.tensors.read(g))), k).toBeLessThan(1e-4);
+      expect(relativeError(mine, Float32Array.from(ref.tensors.read(g))), k).toBeLessThan(1e-4);
     }
     for (const p of params.values()) model.tensors.dispose(p);
     model.dispose();

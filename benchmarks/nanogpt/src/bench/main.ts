@@ -3,7 +3,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { CPU_CONFIG, type OptimizerName, optimizerName } from '@lmo/gpt';
-import { BACKENDS, DEFAULT_BACKEND, createModelBackend, isBackendName, type BackendName } from '@lmo/gpt/node';
+import { BACKENDS, DEFAULT_BACKEND, createModel, isBackendName, type BackendName } from '@lmo/gpt/node';
 import { prepare } from '../data/locate.js';
 import { parseInteger, parseLearningRates } from '../cli/numbers.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -115,7 +115,7 @@ function program(): Command {
     .action(async (o: Common & { backend: string; optimizers: string[]; lrs: number[]; seeds: number; iters: number; evalIters: number }) => {
       const { data, config } = await setup(o);
       const optimizers: OptimizerName[] = o.optimizers.map(optimizerName);
-      const model = await createModelBackend(backends([o.backend])[0]!, config);
+      const model = await createModel(backends([o.backend])[0]!, config);
       const out = o.json ? resolve(o.json) : undefined;
       const written: string[] = [];
       if (out) writeJsonLines(out, written);

@@ -1,4 +1,4 @@
-import { type CharDataset, type ModelBackend, recipeTrainOptimizer, applySettings, recipeId, recipeSchedule, type Recipe, trainBuilt } from '@lmo/gpt';
+import { type CharDataset, type GptModel, recipeTrainOptimizer, applySettings, recipeId, recipeSchedule, type Recipe, trainBuilt } from '@lmo/gpt';
 import { sweepRun } from './sweep-run.js';
 import type { RecipeRecord } from '../report/recipe-report.js';
 import { UsageError } from '../util/errors.js';
@@ -71,7 +71,7 @@ export function recipeRecordKey(r: RecipeRecord): string {
 }
 
 /** Trains one recipe on `model` and returns its record (a diverged run gets null losses). */
-export async function runRecipePoint<T>(model: ModelBackend<T>, data: CharDataset, s: RecipeSweep, p: RecipePoint): Promise<RecipeRecord> {
+export async function runRecipePoint<T>(model: GptModel<T>, data: CharDataset, s: RecipeSweep, p: RecipePoint): Promise<RecipeRecord> {
   const run = await sweepRun(model, () =>
     trainBuilt(
       model,

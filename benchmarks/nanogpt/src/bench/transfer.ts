@@ -1,4 +1,4 @@
-import { type CharDataset, type ModelBackend, type GPTConfig, type OptimizerName, trainWith } from '@lmo/gpt';
+import { type CharDataset, type GptModel, type GPTConfig, type OptimizerName, trainWith } from '@lmo/gpt';
 import { lossOf } from '../report/sweep-record.js';
 import { argminFinite, type TransferRecord } from '../report/transfer-report.js';
 import { sweepRun } from './sweep-run.js';
@@ -151,7 +151,7 @@ export function pendingPoints(plan: TransferPlan, records: readonly TransferReco
 
 /** Trains one point on `model` (built for its width) and returns its record. */
 export async function runTransferPoint<T>(
-  model: ModelBackend<T>,
+  model: GptModel<T>,
   data: CharDataset,
   plan: TransferPlan,
   p: TransferPoint,

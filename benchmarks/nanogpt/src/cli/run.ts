@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PACKAGE_DIR } from '../data/locate.js';
-import { paramCount, type GPTConfig, readBuffers, OPTIMIZERS, type OptimizerName, checkLoads, disposeOutcome, optimizerName, trainWith, type LiveRun, type Resume, type RunOutcome, sampleText, DivergedError, type TrainResult, type TrainSettings, type TrainStart } from '@lmo/gpt';
-import { createModelBackend, isBackendName, BACKENDS } from '@lmo/gpt/node';
+import { paramCount, type GPTConfig, readBuffers, OPTIMIZERS, type OptimizerName, checkLoads, disposeOutcome, optimizerName, trainWith, type LiveRun, type GptSession, type Resume, type RunOutcome, sampleText, DivergedError, type TrainResult, type TrainSettings, type TrainStart } from '@lmo/gpt';
+import { createModel, isBackendName, BACKENDS } from '@lmo/gpt/node';
 import { peakRssMb, type SummaryRecord } from '../report/jsonl.js';
 import { barStream, progressHooks } from '../report/progress.js';
 import { nonFinite } from '../run/checkpoint-check.js';
@@ -89,9 +89,9 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
   const { data, source, config } = await prepare(o.data, { nLayer: o.nLayer, nHead: o.nHead, nEmbd: o.nEmbd, blockSize: o.blockSize });
   const fingerprint = dataFingerprint(readFileSync(source.path), data.chars);
   checkFits(config, o.batchSize, o.backend);
-  const model = await createModelBackend(o.backend, config);
+  const model = await createModel(o.backend, config);
   const outcomes: RunOutcome<unknown>[] = [];
-  const restored: Array<Map<string, unknown>> = [];
+  const restored: Array<GptSession<unknown>> = [];
   try {
     if (stop.requested !== undefined) {
       stop.announce();
@@ -141,7 +141,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
           // Trained before the interruption: its outputs and final weights (for the sample) come back.
           for (const e of ck.evals) outputs.addEval(opt, e);
           if (ck.summary) outputs.addSummary(ck.summary);
-          restored.push(model.createParams(new Map(Object.entries(ck.weights))));
+          restored.push(await model.session(new Map(Object.entries(ck.weights))));
           continue;
         }
         if (ck !== undefined) {
@@ -205,7 +205,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
         const summary = summaryOf(model.name, opt, outcome.lr, o, config, r);
         outputs.addSummary(summary);
         outputs.flush();
-        if (last === undefined) await save({ params: outcome.params, optimizer: outcome.trained }, { step: r.step, evals: r.evals, timing: r.timing });
+        if (last === undefined) await save(outcome.training, { step: r.step, evals: r.evals, timing: r.timing });
         saveCheckpoint(ckPath, { ...last!, finished: true, evals: r.evals, timing: r.timing, summary });
         console.log(
           `${opt}: final val loss ${r.finalValLoss.toFixed(4)} (best ${r.bestValLoss.toFixed(4)}), ` +
@@ -214,9 +214,9 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
         );
       }
 
-      const firstParams = restored[0] ?? outcomes[0]?.params;
-      if (o.sample > 0 && firstParams !== undefined && stop.requested === undefined) {
-        const text = await sampleText(model, firstParams, data, o.sample, o.seed);
+      const first = restored[0] ?? outcomes[0]?.training;
+      if (o.sample > 0 && first !== undefined && stop.requested === undefined) {
+        const text = await sampleText(first, data, o.sample, o.seed);
         console.log(`\n---- sample (${names[0]}, temperature 0.8) ----\n${text}\n----`);
         outputs.writeSample(text);
       }
@@ -228,9 +228,9 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
       lock.release();
     }
   } finally {
-    for (const out of outcomes) disposeOutcome(model, out);
-    for (const p of restored) for (const t of p.values()) model.tensors.dispose(t);
-    model.dispose();
+    for (const out of outcomes) await disposeOutcome(out);
+    for (const session of restored) await session.dispose();
+    await model.dispose();
   }
 }
 

@@ -1,10 +1,15 @@
 import { createGpujsBackend, probeMode, type GpujsBackend, type GpujsBackendOptions, type GpujsMode, type GpujsTensor } from '@lmo/gpujs';
 import { GPU } from 'gpu.js';
 import type { Batch } from '../data/batch.js';
-import { createParamsFrom, type LossAndGrads, type ModelBackend, type ParamMap } from '../model.js';
+import { GradientModel, createParamsFrom, type DifferentiableGpt, type LossAndGrads, type ParamMap } from '../model.js';
 import { paramSpecs, type GPTConfig } from '../config.js';
 import { GpujsGPT } from './gpt.js';
 import { KernelRunner, type DeviceValue, type GpuLike } from './runner.js';
+
+/** The GPT as gpu.js kernels in `mode` (see {@link GpujsModel.create}). */
+export async function gpujsGpt(mode: GpujsMode, config: GPTConfig, options: Omit<GpujsBackendOptions, 'mode' | 'gpu'> = {}): Promise<GradientModel<GpujsTensor>> {
+  return new GradientModel(await GpujsModel.create(mode, config, options));
+}
 
 /**
  * nanoGPT's GPT as gpu.js kernels (`./kernels.ts`) in one gpu.js mode. The model's kernels and the
@@ -13,7 +18,7 @@ import { KernelRunner, type DeviceValue, type GpuLike } from './runner.js';
  * backward pass produces (an array in host modes, a texture/buffer in GPU modes) becomes a
  * gradient tensor as it is (`adopt`), without copies.
  */
-export class GpujsModelBackend implements ModelBackend<GpujsTensor> {
+export class GpujsModel implements DifferentiableGpt<GpujsTensor> {
   readonly name: string;
   readonly tensors: GpujsBackend;
   private readonly runner: KernelRunner;
@@ -38,14 +43,14 @@ export class GpujsModelBackend implements ModelBackend<GpujsTensor> {
    * the probe's reason when they do not work here (`webgpu` needs a `navigator.gpu`, or
    * `options.navigatorGpu` in Node).
    */
-  static async create(mode: GpujsMode, config: GPTConfig, options: Omit<GpujsBackendOptions, 'mode' | 'gpu'> = {}): Promise<GpujsModelBackend> {
+  static async create(mode: GpujsMode, config: GPTConfig, options: Omit<GpujsBackendOptions, 'mode' | 'gpu'> = {}): Promise<GpujsModel> {
     if (mode !== 'cpu' && mode !== 'webasm') {
       const probe = await probeMode(mode, options);
       if (!probe.available) throw new Error(`gpu.js mode ${mode} is not available here: ${probe.reason ?? 'unknown reason'}`);
     }
     const gpu = new GPU({ mode } as ConstructorParameters<typeof GPU>[0]) as unknown as GpuLike;
     const tensors = createGpujsBackend({ ...options, mode, gpu });
-    return new GpujsModelBackend(mode, config, gpu, tensors);
+    return new GpujsModel(mode, config, gpu, tensors);
   }
 
   createParams(init: ParamMap<Float32Array>): Map<string, GpujsTensor> {
@@ -77,6 +82,17 @@ export class GpujsModelBackend implements ModelBackend<GpujsTensor> {
       this.grads.set(name, this.tensors.adopt(v, shape));
     }
     return { loss: r.loss, grads: this.grads };
+  }
+
+  /** The backward pass, then `G ← G + g` for every parameter on the device (one add each); the fresh gradients are freed. */
+  async accumulateGrads(params: ParamMap<GpujsTensor>, batch: Batch, into: ParamMap<GpujsTensor>): Promise<number> {
+    const { loss, grads } = await this.lossAndGrads(params, batch);
+    const t = this.tensors;
+    await t.run(() => {
+      for (const [name, g] of grads) t.assign(into.get(name)!, t.add(into.get(name)!, g));
+    });
+    this.disposeGrads();
+    return loss;
   }
 
   private disposeGrads(): void {

@@ -1,10 +1,10 @@
-import type { ModelBackend } from '../model.js';
+import type { GptModel } from '../model.js';
 import type { GPTConfig } from '../config.js';
 import { UsageError, isModuleNotFound } from '../errors.js';
 import { webgpuNavigatorOptions } from './dawn.js';
 import { activateTfjs } from './tfjs-engine.js';
 
-/** The model backends this benchmark has. */
+/** The engines the GPT runs on, by name. */
 export const BACKENDS = ['reference', 'tfjs-wasm', 'tfjs-cpu', 'onnxruntime', 'gpujs-cpu', 'gpujs-webasm', 'gpujs-webgpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
@@ -26,14 +26,14 @@ async function importBackend<M>(load: () => Promise<M>, notInstalled: string): P
 }
 
 /**
- * Builds a model backend. tfjs is loaded only when asked for, so the reference backend works
- * without it and a missing engine package is reported as a usage error naming the package.
+ * The GPT on engine `name`. Engines are loaded only when asked for, so the reference model works
+ * without them and a missing engine package is reported as a usage error naming the package.
  */
-export async function createModelBackend(name: string, config: GPTConfig): Promise<ModelBackend<unknown>> {
+export async function createModel(name: string, config: GPTConfig): Promise<GptModel<unknown>> {
   if (!isBackendName(name)) throw new UsageError(`unknown backend "${name}" (choose one of: ${BACKENDS.join(', ')})`);
   if (name === 'reference') {
-    const { ReferenceModelBackend } = await import('../reference/backend.js');
-    return new ReferenceModelBackend(config) as ModelBackend<unknown>;
+    const { referenceGpt } = await import('../reference/backend.js');
+    return referenceGpt(config) as GptModel<unknown>;
   }
   if (name.startsWith('gpujs-')) return createGpujsModel(name.slice('gpujs-'.length) as 'cpu' | 'webasm' | 'webgpu', config);
   if (name === 'onnxruntime') {
@@ -41,26 +41,26 @@ export async function createModelBackend(name: string, config: GPTConfig): Promi
       () => import('../onnxruntime/backend.js'),
       'backend onnxruntime needs onnxruntime-node, which is not installed: run `ONNXRUNTIME_NODE_INSTALL=skip pnpm add onnxruntime-node`',
     );
-    return (await ortMod.OnnxModelBackend.create(config)) as ModelBackend<unknown>;
+    return ortMod.onnxGpt(config) as GptModel<unknown>;
   }
   const engine = name === 'tfjs-cpu' ? 'cpu' : 'wasm';
   const tf = await activateTfjs(engine);
-  const { TfjsModelBackend } = await import('../tfjs/backend.js');
-  return new TfjsModelBackend(tf, config, name) as ModelBackend<unknown>;
+  const { tfjsGpt } = await import('../tfjs/backend.js');
+  return tfjsGpt(tf, config, name) as GptModel<unknown>;
 }
 
 /**
- * The gpu.js model backend in `mode`. gpu.js is loaded only when asked for; a missing package, or a
+ * The gpu.js model in `mode`. gpu.js is loaded only when asked for; a missing package, or a
  * GPU mode that does not probe available here (webgpu needs a `navigator.gpu`), is a usage error.
  */
-async function createGpujsModel(mode: 'cpu' | 'webasm' | 'webgpu', config: GPTConfig): Promise<ModelBackend<unknown>> {
+async function createGpujsModel(mode: 'cpu' | 'webasm' | 'webgpu', config: GPTConfig): Promise<GptModel<unknown>> {
   const mod = await importBackend(
     () => import('../gpujs/backend.js'),
     `backend gpujs-${mode} needs gpu.js and @lmo/gpujs, which are not installed: run \`pnpm --filter @lmo/gpt add gpu.js@2.24.1\``,
   );
   try {
     const options = mode === 'webgpu' ? await webgpuNavigatorOptions() : {};
-    return (await mod.GpujsModelBackend.create(mode, config, options)) as ModelBackend<unknown>;
+    return (await mod.gpujsGpt(mode, config, options)) as GptModel<unknown>;
   } catch (e) {
     if (mode !== 'cpu' && mode !== 'webasm') throw new UsageError(`backend gpujs-${mode}: ${e instanceof Error ? e.message : String(e)}`);
     throw e;

@@ -1,28 +1,15 @@
 import { availableParallelism } from 'node:os';
-import { onnxBackend, sessionOptions, type OnnxBackend, type OnnxTensor } from '@lmo/onnxruntime';
+import { createOnnxTrainer, onnxBackend, type OnnxBackend, type OnnxTensor, type OnnxTrainer } from '@lmo/onnxruntime';
 import type * as ort from 'onnxruntime-node';
-import type { Batch } from '../data/batch.js';
-import { createParamsFrom, type LossAndGrads, type ModelBackend, type ParamMap } from '../model.js';
 import { paramSpecs, type GPTConfig, type ParamSpec } from '../config.js';
-import { accInput, buildGptModel, gradOutput, LOGITS_OUTPUT, LOSS_OUTPUT, type GraphKind } from './model.js';
+import type { Batch } from '../data/batch.js';
+import { createParamsFrom, disposeAll, type GptModel, type GptSession, type GptTraining, type ParamMap, type StepOptimizer } from '../model.js';
+import { gptForwardModel, LOGITS, LOSS, TARGETS, TOKENS } from './forward.js';
 
-type Ort = typeof ort;
-
-/** Options of {@link OnnxModelBackend.create}. */
-export interface OnnxModelOptions {
-  /**
-   * onnxruntime's `intraOpNumThreads` for the model and the optimizer sessions. Default
-   * {@link modelThreads}.
-   */
+/** Options of {@link onnxGpt}. */
+export interface OnnxGptOptions {
+  /** onnxruntime's `intraOpNumThreads` for every session (model and optimizer). Default {@link modelThreads}. */
   readonly intraOpNumThreads?: number;
-}
-
-/** Counters of the model's own sessions (the optimizer's are in `tensors.stats`). */
-export interface OnnxModelStats {
-  /** Sessions compiled: one per graph kind and batch size. */
-  sessionsCreated: number;
-  /** `session.run` calls. */
-  runs: number;
 }
 
 /** The intra-op threads of the model's sessions: the `NANOGPT_ORT_THREADS` environment variable, else every core. */
@@ -32,168 +19,130 @@ export function modelThreads(): number {
   return Number.isInteger(n) && n > 0 ? n : availableParallelism();
 }
 
-/** onnxruntime-node, loaded on first use (its ESM and CJS builds export the API differently). */
-export async function loadOrt(): Promise<Ort> {
-  const ortNode = (await import('onnxruntime-node')) as unknown as Ort & { default?: Ort };
-  return ortNode.InferenceSession !== undefined ? ortNode : ortNode.default!;
+/** nanoGPT's GPT on onnxruntime-node (see {@link OnnxGpt}). */
+export function onnxGpt(config: GPTConfig, options: OnnxGptOptions = {}): OnnxGpt {
+  return new OnnxGpt(config, onnxBackend({ intraOpNumThreads: options.intraOpNumThreads ?? modelThreads() }));
+}
+
+/** One-hot rows `[N, V]` of token ids, into `out` (every other entry 0). */
+function fillOneHot(out: Float32Array, ids: Int32Array, V: number): Float32Array {
+  out.fill(0);
+  ids.forEach((id, n) => {
+    if (id < 0 || id >= V) throw new RangeError(`token id ${id} outside the vocabulary [0, ${V})`);
+    out[n * V + id] = 1;
+  });
+  return out;
 }
 
 /**
- * nanoGPT's GPT as hand-derived ONNX graphs (forward and backward) run by onnxruntime-node on the
- * CPU: one `session.run` per training step yields the loss and every gradient. Parameters are
- * persistent tensors of `@lmo/onnxruntime`'s lazy {@link OnnxBackend}, so core's optimizers compile
- * their steps to ONNX graphs too.
- *
- * Copies per step: none. The parameters' live arrays (`OnnxBackend.arrays`, immutable snapshots)
- * are fed to the model session as they are, and the gradient outputs are adopted as tensors
- * without a copy. With gradient buffers to accumulate into (ScionLight), the graph takes them as
- * inputs and returns `G + g`, which replaces `G`.
+ * nanoGPT's GPT trained by `@lmo/onnxruntime`: its forward graph ({@link gptForwardModel}), with
+ * the weights as initializers, goes to `createOnnxTrainer`, which builds the backward pass and runs
+ * forward, loss and backward in one `session.run` per step — accumulating into ScionLight's
+ * gradient buffers when the optimizer keeps them — before the optimizer's step. Parameters are
+ * tensors of the lazy {@link OnnxBackend}, so core's optimizers compile their steps to ONNX graphs
+ * too. Evaluation and sampling run the forward graph with the parameters as inputs (their live
+ * arrays fed as they are, no copies), one session per output and batch size.
  */
-export class OnnxModelBackend implements ModelBackend<OnnxTensor> {
+export class OnnxGpt implements GptModel<OnnxTensor> {
   readonly name = 'onnxruntime';
-  readonly tensors: OnnxBackend;
-  readonly stats: OnnxModelStats = { sessionsCreated: 0, runs: 0 };
-  private readonly specs: readonly ParamSpec[];
-  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
-  private readonly oneHots = new Map<number, { x: Float32Array; y: Float32Array }>();
-  private lastGrads: OnnxTensor[] = [];
+  readonly specs: readonly ParamSpec[];
+  /** The forward sessions (loss, logits) by output and batch size. */
+  readonly #forward = new Map<string, Promise<ort.InferenceSession>>();
 
-  private constructor(
-    private readonly ort: Ort,
+  constructor(
     readonly config: GPTConfig,
-    private readonly sessionOptions: ort.InferenceSession.SessionOptions,
-    /** The optimizer's tensor backend (the same object as {@link tensors}). */
-    readonly onnx: OnnxBackend,
+    readonly tensors: OnnxBackend,
   ) {
-    this.tensors = onnx;
     this.specs = paramSpecs(config);
   }
 
-  /** Loads onnxruntime-node and builds the backend (graphs are compiled on first use). */
-  static async create(config: GPTConfig, options: OnnxModelOptions = {}): Promise<OnnxModelBackend> {
-    const api = await loadOrt();
-    // the model's sessions run as the optimizer's do: @lmo/onnxruntime's settings (no spinning, no memory pattern)
-    const settings = { intraOpNumThreads: options.intraOpNumThreads ?? modelThreads() };
-    return new OnnxModelBackend(api, config, sessionOptions(settings), onnxBackend(settings));
+  async session(weights: ParamMap<Float32Array>): Promise<GptSession<OnnxTensor>> {
+    const params = createParamsFrom(this.specs, weights, (data, shape) => this.tensors.fromArray(data, shape));
+    return this.#session(params, async () => disposeAll(this.tensors, params));
   }
 
-  /** Number of compiled model sessions (one per graph kind and batch size used so far). */
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
-
-  createParams(init: ParamMap<Float32Array>): Map<string, OnnxTensor> {
-    return createParamsFrom(this.specs, init, (data, shape) => this.tensors.fromArray(data, shape));
-  }
-
-  async lossAndGrads(params: ParamMap<OnnxTensor>, batch: Batch, into?: ParamMap<OnnxTensor>): Promise<LossAndGrads<OnnxTensor>> {
-    this.checkBatch(batch);
-    const kind = into === undefined ? 'train' : 'train-accumulate';
-    const out = await this.run(kind, batch.batchSize, this.config.blockSize, params, batch.x, batch.y, into);
-    for (const g of this.lastGrads) this.tensors.dispose(g);
-    this.lastGrads = [];
-    const loss = (out[LOSS_OUTPUT]!.data as Float32Array)[0]!;
-    const fresh = this.specs.map((s) => this.tensors.adopt(out[gradOutput(s.name)]!.data as Float32Array, s.shape));
-    if (into === undefined) {
-      this.lastGrads = fresh;
-      return { loss, grads: new Map(this.specs.map((s, i) => [s.name, fresh[i]!])) };
-    }
-    // G ← G + g computed by the graph: swap the outputs in (no copy, no graph run).
-    await this.tensors.run(() => this.specs.forEach((s, i) => this.tensors.assign(into.get(s.name)!, fresh[i]!)));
-    return { loss, grads: into };
-  }
-
-  async loss(params: ParamMap<OnnxTensor>, batch: Batch): Promise<number> {
-    this.checkBatch(batch);
-    const out = await this.run('loss', batch.batchSize, this.config.blockSize, params, batch.x, batch.y);
-    return (out[LOSS_OUTPUT]!.data as Float32Array)[0]!;
-  }
-
-  async lastLogits(params: ParamMap<OnnxTensor>, tokens: Int32Array): Promise<Float32Array> {
-    const T = tokens.length;
-    const block = this.config.blockSize;
-    if (T < 1 || T > block) throw new RangeError(`lastLogits needs 1..${block} tokens, got ${T}`);
-    // Causal: padding after the last token does not change its logits, so one graph serves every T.
-    const padded = new Int32Array(block);
-    padded.set(tokens);
-    const out = await this.run('logits', 1, block, params, padded, null);
+  /**
+   * The trainer of `weights` for batches of `batchSize` sequences (the training graph has static
+   * shapes), with the optimizer `build` makes over its parameters.
+   */
+  async train<O extends StepOptimizer<OnnxTensor>>(weights: ParamMap<Float32Array>, build: (params: ParamMap<OnnxTensor>) => O, batchSize: number): Promise<GptTraining<OnnxTensor, O>> {
+    const T = this.config.blockSize;
+    const trainer: OnnxTrainer<O> = await createOnnxTrainer(gptForwardModel(this.config, batchSize, T, LOSS, weights), {
+      trainable: this.specs.map((s) => s.name),
+      loss: LOSS,
+      backend: this.tensors,
+      // in spec order, as every model of this package gives them
+      optimizer: (params) => build(new Map(this.specs.map((s) => [s.name, params.get(s.name)!]))),
+    });
+    const params = new Map(this.specs.map((s) => [s.name, trainer.parameters.get(s.name)!]));
+    const session = this.#session(params, () => trainer.dispose());
     const V = this.config.vocabSize;
-    return Float32Array.from((out[LOGITS_OUTPUT]!.data as Float32Array).subarray((T - 1) * V, T * V));
+    const x = new Float32Array(batchSize * T * V);
+    const y = new Float32Array(batchSize * T * V);
+    return {
+      ...session,
+      optimizer: trainer.optimizer,
+      step: (batch) => {
+        this.#check(batch);
+        if (batch.batchSize !== batchSize) throw new RangeError(`this training graph is for batches of ${batchSize}, got ${batch.batchSize}`);
+        return trainer.step({ [TOKENS]: fillOneHot(x, batch.x, V), [TARGETS]: fillOneHot(y, batch.y, V) });
+      },
+    };
   }
 
-  dispose(): void {
-    for (const g of this.lastGrads) this.tensors.dispose(g);
-    this.lastGrads = [];
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
-    for (const s of all) void s.then((x) => x.release()).catch(() => undefined);
+  /** Evaluation and sampling of `params`; `release` frees them (and what owns them). */
+  #session(params: ParamMap<OnnxTensor>, release: () => Promise<void>): GptSession<OnnxTensor> {
+    const { config } = this;
+    const V = config.vocabSize;
+    return {
+      config,
+      params,
+      loss: async (batch) => {
+        this.#check(batch);
+        const N = batch.batchSize * config.blockSize;
+        const out = await this.#run(LOSS, batch.batchSize, params, { [TOKENS]: fillOneHot(new Float32Array(N * V), batch.x, V), [TARGETS]: fillOneHot(new Float32Array(N * V), batch.y, V) });
+        return (out[LOSS]!.data as Float32Array)[0]!;
+      },
+      lastLogits: async (tokens) => {
+        const T = tokens.length;
+        const block = config.blockSize;
+        if (T < 1 || T > block) throw new RangeError(`lastLogits needs 1..${block} tokens, got ${T}`);
+        // Causal: padding after the last token does not change its logits, so one graph serves every T.
+        const padded = new Int32Array(block);
+        padded.set(tokens);
+        const out = await this.#run(LOGITS, 1, params, { [TOKENS]: fillOneHot(new Float32Array(block * V), padded, V) });
+        return Float32Array.from((out[LOGITS]!.data as Float32Array).subarray((T - 1) * V, T * V));
+      },
+      dispose: release,
+    };
   }
 
-  private session(kind: GraphKind, B: number, T: number): Promise<ort.InferenceSession> {
-    const key = `${kind}:${B}x${T}`;
-    let s = this.sessions.get(key);
-    if (s === undefined) {
-      s = this.ort.InferenceSession.create(buildGptModel(this.config, kind, B, T), this.sessionOptions);
-      this.sessions.set(key, s);
-      this.stats.sessionsCreated++;
-      s.catch(() => this.sessions.delete(key));
+  /** Runs the forward graph of `output` for `B` sequences on `params` (their live arrays, no copies). */
+  async #run(output: typeof LOSS | typeof LOGITS, B: number, params: ParamMap<OnnxTensor>, data: Record<string, Float32Array>): Promise<ort.InferenceSession.OnnxValueMapType> {
+    const key = `${output}:${B}`;
+    let session = this.#forward.get(key);
+    if (session === undefined) {
+      session = this.tensors.createSession(gptForwardModel(this.config, B, this.config.blockSize, output));
+      this.#forward.set(key, session);
+      session.catch(() => this.#forward.delete(key));
     }
-    return s;
-  }
-
-  private oneHot(N: number): { x: Float32Array; y: Float32Array } {
-    let b = this.oneHots.get(N);
-    if (b === undefined) {
-      const V = this.config.vocabSize;
-      b = { x: new Float32Array(N * V), y: new Float32Array(N * V) };
-      this.oneHots.set(N, b);
-    }
-    return b;
-  }
-
-  private async run(
-    kind: GraphKind, B: number, T: number, params: ParamMap<OnnxTensor>, x: Int32Array, y: Int32Array | null, acc?: ParamMap<OnnxTensor>,
-  ): Promise<ort.InferenceSession.OnnxValueMapType> {
-    const session = await this.session(kind, B, T);
-    const { Tensor } = this.ort;
-    const V = this.config.vocabSize;
-    const N = B * T;
+    const { Tensor } = this.tensors.ort;
     const feeds: Record<string, ort.Tensor> = {};
-    const tensors = this.specs.map((s) => {
-      const p = params.get(s.name);
-      if (p === undefined) throw new Error(`missing parameter ${s.name}`);
-      return p;
-    });
-    if (acc !== undefined) tensors.push(...this.specs.map((s) => acc.get(s.name)!));
-    // The live arrays, fed as they are: no copy of the parameters (or of ScionLight's buffers).
-    const arrays = await this.tensors.arrays(tensors);
-    this.specs.forEach((s, i) => {
-      feeds[s.name] = new Tensor('float32', arrays[i]!, [...s.shape]);
-      if (acc !== undefined) feeds[accInput(s.name)] = new Tensor('float32', arrays[this.specs.length + i]!, [...s.shape]);
-    });
-    const oh = this.oneHot(N);
-    fillOneHot(oh.x, x, N, V);
-    feeds['x_onehot'] = new Tensor('float32', oh.x, [N, V]);
-    if (y !== null) {
-      fillOneHot(oh.y, y, N, V);
-      feeds['y_onehot'] = new Tensor('float32', oh.y, [N, V]);
-    }
-    this.stats.runs++;
-    return session.run(feeds);
+    const arrays = await this.tensors.arrays(this.specs.map((s) => params.get(s.name)!));
+    this.specs.forEach((s, i) => (feeds[s.name] = new Tensor('float32', arrays[i]!, [...s.shape])));
+    for (const [name, values] of Object.entries(data)) feeds[name] = new Tensor('float32', values, [values.length / this.config.vocabSize, this.config.vocabSize]);
+    return (await session).run(feeds);
   }
 
-  private checkBatch(batch: Batch): void {
-    if (batch.blockSize !== this.config.blockSize) {
-      throw new RangeError(`batch block size ${batch.blockSize} != model block size ${this.config.blockSize}`);
-    }
+  #check(batch: Batch): void {
+    if (batch.blockSize !== this.config.blockSize) throw new RangeError(`batch block size ${batch.blockSize} != model block size ${this.config.blockSize}`);
   }
-}
 
-function fillOneHot(out: Float32Array, ids: Int32Array, N: number, V: number): void {
-  out.fill(0);
-  for (let n = 0; n < N; n++) {
-    const id = ids[n]!;
-    if (id < 0 || id >= V) throw new RangeError(`token id ${id} outside the vocabulary [0, ${V})`);
-    out[n * V + id] = 1;
+  /** Releases the forward sessions and closes the backend (free the sessions and trainings first). */
+  async dispose(): Promise<void> {
+    const all = [...this.#forward.values()];
+    this.#forward.clear();
+    for (const s of all) await s.then((x) => this.tensors.releaseSession(x), () => undefined);
+    await this.tensors.close();
   }
 }

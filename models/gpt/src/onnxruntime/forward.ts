@@ -1,17 +1,27 @@
-// nanoGPT's GPT forward pass as ONNX ops. Activations are 2-D `[N = B·T, C]` so every linear layer is
-// one Gemm with `transB` (weights are `[out, in]`); attention works on `[B, H, T, hs]`. Everything
-// the backward pass needs is returned in {@link Saved}.
+// nanoGPT's GPT forward pass as an ONNX graph, written with `@lmo/onnxruntime/onnx`'s GraphBuilder.
+// Activations are 2-D `[N = B·T, C]`, so every linear layer is one Gemm with `transB` (weights are
+// `[out, in]`); attention works on `[B, H, T, hs]`. Tokens come in as one-hot rows `[N, V]` (the
+// embedding lookup is a GEMM, and so is its gradient). The backward pass is not written here:
+// `createOnnxTrainer` differentiates this graph.
 
-import { LN_F, WPE, WTE, layerNames, type GPTConfig } from '../config.js';
-import type { GraphBuilder, Value } from './graph.js';
+import { GraphBuilder, type Value } from '@lmo/onnxruntime/onnx';
+import { LN_F, WPE, WTE, layerNames, paramSpecs, type GPTConfig } from '../config.js';
+import type { ParamMap } from '../model.js';
 
 /** torch's LayerNorm epsilon (as the reference). */
 const LN_EPS = 1e-5;
 /** Added to attention scores above the diagonal (exp underflows to exactly 0 in float32). */
 const MASKED = -1e9;
 
+/** The model's input names: token one-hots `[B·T, V]`, and the targets' one-hots for the loss. */
+export const TOKENS = 'x_onehot';
+export const TARGETS = 'y_onehot';
+/** The model's output names. */
+export const LOSS = 'loss';
+export const LOGITS = 'logits';
+
 /** Static sizes of one graph. */
-export interface Dims {
+interface Dims {
   readonly B: number;
   readonly T: number;
   readonly C: number;
@@ -19,145 +29,77 @@ export interface Dims {
   readonly hs: number;
   readonly V: number;
   readonly N: number;
-  readonly L: number;
-}
-
-/** Sizes for `B` sequences of `T` tokens. */
-export function dimsOf(cfg: GPTConfig, B: number, T: number): Dims {
-  return { B, T, C: cfg.nEmbd, H: cfg.nHead, hs: cfg.nEmbd / cfg.nHead, V: cfg.vocabSize, N: B * T, L: cfg.nLayer };
-}
-
-/** A LayerNorm's saved values: output, normalized input `x̂ [N, C]`, `rstd [N, 1]`, gain. */
-export interface SavedLayerNorm {
-  readonly out: Value;
-  readonly xhat: Value;
-  readonly rstd: Value;
-  readonly g: Value;
-}
-
-/** One block's saved activations. */
-export interface SavedLayer {
-  readonly ln1: SavedLayerNorm;
-  /** `q·(1/√hs)` as `[B, H, T, hs]`. */
-  readonly qs: Value;
-  /** `kᵀ` as `[B, H, hs, T]`. */
-  readonly kT: Value;
-  /** `v` as `[B, H, T, hs]`. */
-  readonly v: Value;
-  /** Attention probabilities `[B, H, T, T]`. */
-  readonly P: Value;
-  /** Attention output before `c_proj`, `[N, C]`. */
-  readonly y: Value;
-  readonly ln2: SavedLayerNorm;
-  /**
-   * MLP pre-activation `h [N, 4C]`, `h/√2`, and twice Φ(h) and the GELU output: `2Φ(h) = 1 + erf(h/√2)`,
-   * `2·gelu(h) = h·2Φ(h)`. The factors ½ go into the GEMMs that use them (α = ½), which saves a pass.
-   */
-  readonly hpre: Value;
-  readonly hs: Value;
-  readonly cdf2: Value;
-  readonly act2: Value;
-}
-
-/** What the forward graph leaves for the backward graph. */
-export interface Saved {
-  readonly dims: Dims;
-  /** Token one-hots `[N, V]` (a graph input). */
-  readonly xOneHot: Value;
-  readonly layers: readonly SavedLayer[];
-  readonly lnF: SavedLayerNorm;
-  /** Logits `[N, V]`. */
-  readonly logits: Value;
-  /** Parameter inputs by name. */
-  readonly params: ReadonlyMap<string, Value>;
-}
-
-/**
- * LayerNorm without bias over the last axis: onnxruntime's LayerNormalization (keeping mean and
- * `1/σ`), plus `x̂ = (x − mean)·rstd` for the backward pass.
- */
-function layerNorm(g: GraphBuilder, x: Value, gain: Value): SavedLayerNorm {
-  const [out, mean, rstd] = g.opN('LayerNormalization', [x, gain], 3, { axis: { int: -1 }, epsilon: { float: LN_EPS } }) as [Value, Value, Value];
-  const xhat = g.mul(g.sub(x, mean), rstd);
-  return { out, xhat, rstd, g: gain };
 }
 
 /** `[N, C]` → `[B, H, T, hs]` (or `[B, H, hs, T]` with `keysT`). */
-export function splitHeads(g: GraphBuilder, x: Value, d: Dims, keysT = false): Value {
+function splitHeads(g: GraphBuilder, x: Value, d: Dims, keysT = false): Value {
   return g.transpose(g.reshape(x, [d.B, d.T, d.H, d.hs]), keysT ? [0, 2, 3, 1] : [0, 2, 1, 3]);
 }
 
 /** `[B, H, T, hs]` → `[N, C]`. */
-export function mergeHeads(g: GraphBuilder, x: Value, d: Dims): Value {
+function mergeHeads(g: GraphBuilder, x: Value, d: Dims): Value {
   return g.reshape(g.transpose(x, [0, 2, 1, 3]), [d.N, d.C]);
 }
 
-/** Causal mask `[T, T]`: 0 on and below the diagonal, a large negative number above. */
-function causalMask(g: GraphBuilder, T: number): Value {
-  const m = new Array<number>(T * T);
-  for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) m[i * T + j] = j > i ? MASKED : 0;
-  return g.floats(`mask${T}`, [T, T], m);
+/** LayerNorm without bias over the last axis (onnxruntime's LayerNormalization). */
+function layerNorm(g: GraphBuilder, x: Value, gain: Value): Value {
+  return g.op1('LayerNormalization', [x, gain], { axis: { int: -1 }, epsilon: { float: LN_EPS } });
 }
 
-/**
- * Declares the inputs (token one-hots `x [N, V]` and every parameter) and emits the forward pass up
- * to the logits `[N, V]`.
- */
-export function emitForward(g: GraphBuilder, cfg: GPTConfig, paramShapes: ReadonlyMap<string, readonly number[]>, d: Dims): Saved {
-  const xOneHot = g.input('x_onehot', [d.N, d.V]);
-  const params = new Map<string, Value>();
-  for (const [name, shape] of paramShapes) params.set(name, g.input(name, shape));
-  const p = (name: string): Value => {
-    const v = params.get(name);
-    if (v === undefined) throw new Error(`missing parameter ${name}`);
-    return v;
-  };
-
+/** The logits `[N, V]` of the token one-hots `x` for `B` sequences of `T` tokens. */
+function emitLogits(g: GraphBuilder, cfg: GPTConfig, p: (name: string) => Value, x: Value, d: Dims): Value {
   // Embeddings: one-hot · wte (V is small), plus wpe broadcast over the batch.
-  const tok = g.matmul(xOneHot, p(WTE));
+  const tok = g.matmul(x, p(WTE));
   let wpe = p(WPE);
   if (d.T !== cfg.blockSize) wpe = g.op1('Slice', [wpe, g.ints([0]), g.ints([d.T]), g.ints([0])]);
-  let x = g.reshape(g.add(g.reshape(tok, [d.B, d.T, d.C]), wpe), [d.N, d.C]);
-
-  const mask = causalMask(g, d.T);
+  let h = g.reshape(g.add(g.reshape(tok, [d.B, d.T, d.C]), wpe), [d.N, d.C]);
+  const mask = new Array<number>(d.T * d.T);
+  for (let i = 0; i < d.T; i++) for (let j = 0; j < d.T; j++) mask[i * d.T + j] = j > i ? MASKED : 0;
+  const causal = g.floats(`mask${d.T}`, [d.T, d.T], mask);
   const scale = g.scalar(1 / Math.sqrt(d.hs));
   const invSqrt2 = g.scalar(Math.SQRT1_2);
   const one = g.scalar(1);
-  const layers: SavedLayer[] = [];
-  for (let l = 0; l < d.L; l++) {
+  for (let l = 0; l < cfg.nLayer; l++) {
     const n = layerNames(l);
     // attention
-    const ln1 = layerNorm(g, x, p(n.ln1));
-    const qkv = g.gemm(ln1.out, p(n.attn), false, true);
+    const qkv = g.gemm(layerNorm(g, h, p(n.ln1)), p(n.attn), false, true);
     const [q, k, v] = g.opN('Split', [qkv], 3, { axis: { int: 1 } }) as [Value, Value, Value];
-    const qs = g.mul(splitHeads(g, q, d), scale);
-    const kT = splitHeads(g, k, d, true);
-    const vh = splitHeads(g, v, d);
-    const P = g.op1('Softmax', [g.add(g.matmul(qs, kT), mask)], { axis: { int: -1 } });
-    const y = mergeHeads(g, g.matmul(P, vh), d);
-    const xmid = g.add(x, g.gemm(y, p(n.attnProj), false, true));
-    // MLP
-    const ln2 = layerNorm(g, xmid, p(n.ln2));
-    const hpre = g.gemm(ln2.out, p(n.fc), false, true);
-    const hs = g.mul(hpre, invSqrt2);
-    const cdf2 = g.add(g.op1('Erf', [hs]), one);
-    const act2 = g.mul(hpre, cdf2);
-    x = g.add(xmid, g.gemm(act2, p(n.mlpProj), false, true, 0.5));
-    layers.push({ ln1, qs, kT, v: vh, P, y, ln2, hpre, hs, cdf2, act2 });
+    const scores = g.add(g.matmul(g.mul(splitHeads(g, q, d), scale), splitHeads(g, k, d, true)), causal);
+    const P = g.op1('Softmax', [scores], { axis: { int: -1 } });
+    const y = mergeHeads(g, g.matmul(P, splitHeads(g, v, d)), d);
+    const mid = g.add(h, g.gemm(y, p(n.attnProj), false, true));
+    // MLP with the exact GELU, x·½(1 + erf(x/√2)): the ½ goes into the projection's GEMM (α = ½)
+    const pre = g.gemm(layerNorm(g, mid, p(n.ln2)), p(n.fc), false, true);
+    const act2 = g.mul(pre, g.add(g.op1('Erf', [g.mul(pre, invSqrt2)]), one));
+    h = g.add(mid, g.gemm(act2, p(n.mlpProj), false, true, 0.5));
   }
-  const lnF = layerNorm(g, x, p(LN_F));
-  const logits = g.gemm(lnF.out, p(WTE), false, true);
-  return { dims: d, xOneHot, layers, lnF, logits, params };
+  return g.gemm(layerNorm(g, h, p(LN_F)), p(WTE), false, true); // the head is tied to wte
 }
 
 /**
- * Mean cross-entropy of `logits` against target one-hots `y [N, V]` (a new graph input): returns the
- * scalar loss and `log softmax`.
+ * The forward model for `B` sequences of `T` tokens: input `x_onehot [B·T, V]` and output `logits`
+ * `[B·T, V]`; with `loss`, also input `y_onehot [B·T, V]` and output `loss`, the mean
+ * cross-entropy (a scalar). With `weights` the parameters are initializers holding them (what
+ * `createOnnxTrainer` trains); without, they are inputs, fed each run.
  */
-export function emitLoss(g: GraphBuilder, saved: Saved): { loss: Value; logp: Value; yOneHot: Value } {
-  const { N, V } = saved.dims;
-  const yOneHot = g.input('y_onehot', [N, V]);
-  const logp = g.op1('LogSoftmax', [saved.logits], { axis: { int: -1 } });
-  const loss = g.mul(g.reduceSum(g.mul(logp, yOneHot), [0, 1], false), g.scalar(-1 / N));
-  return { loss, logp, yOneHot };
+export function gptForwardModel(cfg: GPTConfig, B: number, T: number, output: 'loss' | 'logits', weights?: ParamMap<Float32Array>): Uint8Array {
+  const g = new GraphBuilder(`nanogpt_${output}_${B}x${T}`);
+  const d: Dims = { B, T, C: cfg.nEmbd, H: cfg.nHead, hs: cfg.nEmbd / cfg.nHead, V: cfg.vocabSize, N: B * T };
+  const x = g.input(TOKENS, [d.N, d.V]);
+  const params = new Map<string, Value>();
+  for (const s of paramSpecs(cfg)) {
+    const w = weights?.get(s.name);
+    if (weights !== undefined && w === undefined) throw new Error(`missing initial value for ${s.name}`);
+    params.set(s.name, w === undefined ? g.input(s.name, s.shape) : g.initializer(s.name, s.shape, w));
+  }
+  const logits = emitLogits(g, cfg, (name) => params.get(name)!, x, d);
+  if (output === 'logits') {
+    g.output(logits, LOGITS, [d.N, d.V]);
+  } else {
+    // mean cross-entropy against the targets' one-hots: −Σ y·log softmax(z) / N
+    const y = g.input(TARGETS, [d.N, d.V]);
+    const logp = g.op1('LogSoftmax', [logits], { axis: { int: -1 } });
+    g.output(g.mul(g.reduceSum(g.mul(logp, y), [0, 1], false), g.scalar(-1 / d.N)), LOSS, []);
+  }
+  return g.encode();
 }

@@ -1,3 +1,6 @@
-/** `@lmo/gpt/onnxruntime`: the GPT on onnxruntime-node. */
-export { OnnxModelBackend, loadOrt, modelThreads, type OnnxModelOptions } from './backend.js';
-export { GraphBuilder, type Value } from './graph.js';
+/**
+ * `@lmo/gpt/onnxruntime`: the GPT on onnxruntime-node, its forward graph trained by
+ * `@lmo/onnxruntime`'s `createOnnxTrainer`.
+ */
+export { OnnxGpt, modelThreads, onnxGpt, type OnnxGptOptions } from './backend.js';
+export { gptForwardModel } from './forward.js';

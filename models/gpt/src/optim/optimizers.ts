@@ -108,12 +108,23 @@ export function recipeTrainOptimizer<T>(
 
 function wrap<T>(name: string, opt: LmoOptimizer<T>): TrainOptimizer<T> {
   const first = opt.parameters[0]!.name;
-  const light = opt.gradients.size > 0;
+  let stepMs = 0;
   return {
     name,
     currentLr: () => opt.learningRate(first),
-    step: (grads) => opt.step(grads),
-    ...(light ? { gradients: opt.gradients } : {}),
+    async step(grads) {
+      const t0 = performance.now();
+      try {
+        await opt.step(grads);
+      } finally {
+        stepMs += performance.now() - t0;
+      }
+    },
+    // ScionLight's gradient buffers (empty for every other optimizer)
+    gradients: opt.gradients,
+    get stepMs() {
+      return stepMs;
+    },
     get ownedBytes() {
       return opt.ownedBytes;
     },

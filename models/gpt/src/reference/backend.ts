@@ -1,7 +1,7 @@
 import { RefTensor, referenceBackend } from '@lmo/core/reference';
 import type { TensorBackend } from '@lmo/core';
 import type { Batch } from '../data/batch.js';
-import { createParamsFrom, type LossAndGrads, type ModelBackend, type ParamMap } from '../model.js';
+import { GradientModel, createParamsFrom, type DifferentiableGpt, type LossAndGrads, type ParamMap } from '../model.js';
 import { paramSpecs, type GPTConfig } from '../config.js';
 import { coreGemm } from './core-gemm.js';
 import { ReferenceGPT } from './gpt.js';
@@ -10,12 +10,17 @@ import { setGemm } from './kernels/gemm.js';
 /** Which float32 matmul the reference model uses: core's blocked kernel (default) or the model's own loops. */
 export type ReferenceGemm = 'core' | 'local';
 
+/** The hand-written float32 GPT on core's reference backend (see {@link ReferenceModel}). */
+export function referenceGpt(config: GPTConfig, gemm: ReferenceGemm = 'core'): GradientModel<RefTensor> {
+  return new GradientModel(new ReferenceModel(config, gemm));
+}
+
 /**
- * The hand-written float32 GPT as a {@link ModelBackend}. Parameters and gradients are core
+ * The hand-written float32 GPT over core's reference backend. Parameters and gradients are core
  * `RefTensor`s wrapping the model's own arrays, so core's reference optimizers update the very
  * arrays the model reads, with no copies.
  */
-export class ReferenceModelBackend implements ModelBackend<RefTensor> {
+export class ReferenceModel implements DifferentiableGpt<RefTensor> {
   readonly name = 'reference';
   readonly tensors: TensorBackend<RefTensor, 'sync'> = referenceBackend;
   private readonly model: ReferenceGPT;
@@ -36,16 +41,19 @@ export class ReferenceModelBackend implements ModelBackend<RefTensor> {
     return createParamsFrom(paramSpecs(this.config), init, (data, shape) => new RefTensor(Float32Array.from(data), shape));
   }
 
-  lossAndGrads(params: ParamMap<RefTensor>, batch: Batch, into?: ParamMap<RefTensor>): LossAndGrads<RefTensor> {
+  lossAndGrads(params: ParamMap<RefTensor>, batch: Batch): LossAndGrads<RefTensor> {
+    return { loss: this.model.lossAndGrads(arrays(params), batch), grads: this.grads };
+  }
+
+  accumulateGrads(params: ParamMap<RefTensor>, batch: Batch, into: ParamMap<RefTensor>): number {
     const loss = this.model.lossAndGrads(arrays(params), batch);
-    if (into === undefined) return { loss, grads: this.grads };
     // G ← G + g in place (rounded to float32 once, like the reference backend's add).
     for (const [name, g] of this.grads) {
       const G = into.get(name)!.data;
       const d = g.data;
       for (let i = 0; i < d.length; i++) G[i] = G[i]! + d[i]!;
     }
-    return { loss, grads: into };
+    return loss;
   }
 
   loss(params: ParamMap<RefTensor>, batch: Batch): number {

@@ -1,5 +1,5 @@
 import { charDataset, type CharDataset } from '../data/char-dataset.js';
-import type { ModelBackend } from '../model.js';
+import type { GptModel, GptTraining, ParamMap } from '../model.js';
 import { validateConfig, type GPTConfig } from '../config.js';
 import { initParams } from '../init.js';
 import { createTrainOptimizer, scheduleFor, OPTIMIZERS, isOptimizerName, type OptimizerName } from '../optim/optimizers.js';
@@ -36,14 +36,13 @@ export function optimizerName(s: string): OptimizerName {
   return s;
 }
 
-/** A finished (or stopped) run: what it measured, and its trained parameters (for sampling). */
+/** A finished (or stopped) run: what it measured, and the training (its weights for sampling, its optimizer's state for a checkpoint). */
 export interface RunOutcome<T> {
   readonly optimizer: OptimizerName;
   readonly lr: number;
   readonly result: TrainResult;
-  readonly params: Map<string, T>;
-  /** The optimizer, still usable (its state for a final checkpoint): free it with {@link disposeOutcome}. */
-  readonly trained: TrainOptimizer<T>;
+  /** Still usable: free it with {@link disposeOutcome}. */
+  readonly training: GptTraining<T, TrainOptimizer<T>>;
 }
 
 /** What a checkpoint gives back to continue a run. */
@@ -56,17 +55,14 @@ export interface Resume {
 }
 
 /** The live parameters and optimizer of a run, for hooks that save them. */
-export interface LiveRun<T> {
-  readonly params: Map<string, T>;
-  readonly optimizer: TrainOptimizer<T>;
-}
+export type LiveRun<T> = Pick<GptTraining<T, TrainOptimizer<T>>, 'params' | 'optimizer'>;
 
 /**
  * Trains optimizer `name` (its schedule for `settings.iters`) from the seed's weights, or from a
  * checkpoint's; see {@link trainBuilt}.
  */
 export async function trainWith<T>(
-  model: ModelBackend<T>,
+  model: GptModel<T>,
   data: CharDataset,
   name: OptimizerName,
   lr: number | undefined,
@@ -82,33 +78,26 @@ export async function trainWith<T>(
 /**
  * Initial weights from the seed (or a checkpoint's), the optimizer `build` makes over them (its state
  * restored from the checkpoint), the training loop. `hooks` may be a function of the live run, for
- * hooks that save the parameters and the optimizer (checkpoints). On failure the parameters and the
- * optimizer are freed; on success the caller frees them ({@link disposeOutcome}).
+ * hooks that save the parameters and the optimizer (checkpoints). On failure the training is
+ * freed; on success the caller frees it ({@link disposeOutcome}).
  */
 export async function trainBuilt<T>(
-  model: ModelBackend<T>,
+  model: GptModel<T>,
   data: CharDataset,
-  build: (params: Map<string, T>) => TrainOptimizer<T>,
+  build: (params: ParamMap<T>) => TrainOptimizer<T>,
   settings: TrainSettings,
   hooks?: TrainHooks | ((live: LiveRun<T>) => TrainHooks),
   resume?: Resume,
-): Promise<Pick<RunOutcome<T>, 'result' | 'params' | 'trained'>> {
-  const params = fromCheckpoint(resume, 'weights', () => model.createParams(resume ? new Map(Object.entries(resume.weights)) : initParams(model.config, settings.seed)));
-  let optimizer: TrainOptimizer<T>;
+): Promise<Pick<RunOutcome<T>, 'result' | 'training'>> {
+  const weights = resume ? new Map(Object.entries(resume.weights)) : initParams(model.config, settings.seed);
+  const training = await fromCheckpoint(resume, 'weights', () => model.train(weights, build, settings.batchSize));
   try {
-    optimizer = build(params);
+    if (resume) await fromCheckpoint(resume, 'optimizer state', () => training.optimizer.loadState(resume.optimizerState));
+    const h = typeof hooks === 'function' ? hooks(training) : hooks;
+    const result = await train(training, data, settings, h, resume?.start);
+    return { result, training };
   } catch (e) {
-    disposeParams(model, params);
-    throw e;
-  }
-  try {
-    if (resume) await fromCheckpoint(resume, 'optimizer state', () => optimizer.loadState(resume.optimizerState));
-    const h = typeof hooks === 'function' ? hooks({ params, optimizer }) : hooks;
-    const result = await train(model, params, optimizer, data, settings, h, resume?.start);
-    return { result, params, trained: optimizer };
-  } catch (e) {
-    optimizer.dispose();
-    disposeParams(model, params);
+    await training.dispose();
     throw e;
   }
 }
@@ -117,41 +106,31 @@ export async function trainBuilt<T>(
  * Loads a checkpoint's weights and optimizer state into a model and optimizer that are then freed:
  * a checkpoint that does not load is refused (a usage error naming it) before anything is written.
  */
-export async function checkLoads<T>(model: ModelBackend<T>, name: OptimizerName, lr: number | undefined, iters: number, resume: Resume): Promise<void> {
-  const params = fromCheckpoint(resume, 'weights', () => model.createParams(new Map(Object.entries(resume.weights))));
+export async function checkLoads<T>(model: GptModel<T>, name: OptimizerName, lr: number | undefined, iters: number, resume: Resume): Promise<void> {
+  const session = await fromCheckpoint(resume, 'weights', () => model.session(new Map(Object.entries(resume.weights))));
   try {
-    const optimizer = createTrainOptimizer(name, model.tensors, params, lr ?? OPTIMIZERS[name].lr, scheduleFor(name, iters));
+    const optimizer = createTrainOptimizer(name, model.tensors, session.params, lr ?? OPTIMIZERS[name].lr, scheduleFor(name, iters));
     try {
       await fromCheckpoint(resume, 'optimizer state', () => optimizer.loadState(resume.optimizerState));
     } finally {
       optimizer.dispose();
     }
   } finally {
-    disposeParams(model, params);
+    await session.dispose();
   }
 }
 
 /** Runs `load` (of a checkpoint's `what`); its failure is a usage error naming the checkpoint. */
-function fromCheckpoint<R>(resume: Resume | undefined, what: string, load: () => R): R {
-  const named = (e: unknown): never => {
+async function fromCheckpoint<R>(resume: Resume | undefined, what: string, load: () => Promise<R>): Promise<R> {
+  try {
+    return await load();
+  } catch (e) {
     if (resume?.source === undefined) throw e;
     throw new UsageError(`checkpoint ${resume.source}: cannot load its ${what} (${(e as Error).message.split('\n')[0]})`);
-  };
-  try {
-    const out = load();
-    return out instanceof Promise ? (out.catch(named) as R) : out;
-  } catch (e) {
-    return named(e);
   }
 }
 
-/** Frees what {@link trainWith} or {@link trainBuilt} returned: the parameters and the optimizer. */
-export function disposeOutcome<T>(model: ModelBackend<T>, outcome: Pick<RunOutcome<T>, 'params' | 'trained'>): void {
-  outcome.trained.dispose();
-  disposeParams(model, outcome.params);
-}
-
-/** Frees parameters made by {@link trainWith}. */
-export function disposeParams<T>(model: ModelBackend<T>, params: Map<string, T>): void {
-  for (const p of params.values()) model.tensors.dispose(p);
+/** Frees what {@link trainWith} or {@link trainBuilt} returned: the weights, the optimizer, the model's training state. */
+export function disposeOutcome<T>(outcome: Pick<RunOutcome<T>, 'training'>): Promise<void> {
+  return outcome.training.dispose();
 }

@@ -1,14 +1,13 @@
 import { Random } from '@lmo/core';
 import type { CharDataset } from '../data/char-dataset.js';
-import type { ModelBackend, ParamMap } from '../model.js';
+import type { GptSession } from '../model.js';
 
 /**
  * Generates text like nanoGPT's `sample.py`: start from a newline, temperature 0.8, context cropped
  * to the block size, one token at a time, seeded.
  */
 export async function sampleText<T>(
-  model: ModelBackend<T>,
-  params: ParamMap<T>,
+  model: GptSession<T>,
   data: CharDataset,
   tokens: number,
   seed: number,
@@ -21,7 +20,7 @@ export async function sampleText<T>(
   const probs = new Float64Array(data.vocabSize);
   for (let i = 0; i < tokens; i++) {
     const ctx = Int32Array.from(ids.slice(-block));
-    const logits = await model.lastLogits(params, ctx);
+    const logits = await model.lastLogits(ctx);
     let max = -Infinity;
     for (const z of logits) if (z > max) max = z;
     let sum = 0;

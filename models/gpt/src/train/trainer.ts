@@ -1,6 +1,6 @@
 import type { MaybePromise } from '@lmo/core/backend';
 import { BatchSampler, type CharDataset } from '../data/char-dataset.js';
-import type { ModelBackend, ParamMap } from '../model.js';
+import type { GptSession, GptTraining } from '../model.js';
 import type { TrainOptimizer } from '../optim/types.js';
 
 /** How long and how to train. */
@@ -88,18 +88,13 @@ export function batchSeeds(seed: number): { train: number; eval: number } {
   return { train: (seed ^ 0x7f4a7c15) >>> 0, eval: (seed ^ 0x2545f491) >>> 0 };
 }
 
-async function settle<V>(v: MaybePromise<V>): Promise<V> {
-  return v;
-}
-
 /**
  * Mean loss over `evalIters` batches of each split, the same batches at every evaluation (a fixed
  * eval stream), like nanoGPT's `estimate_loss`. `undefined` when `shouldStop` says so between
  * batches (a long evaluation does not delay a stop).
  */
 export async function estimateLoss<T>(
-  model: ModelBackend<T>,
-  params: ParamMap<T>,
+  model: GptSession<T>,
   data: CharDataset,
   s: TrainSettings,
   shouldStop?: () => boolean,
@@ -109,7 +104,7 @@ export async function estimateLoss<T>(
     const sampler = new BatchSampler(data[split], s.batchSize, model.config.blockSize, batchSeeds(s.seed).eval, split);
     let sum = 0;
     for (let i = 0; i < s.evalIters; i++) {
-      sum += await settle(model.loss(params, sampler.next()));
+      sum += await model.loss(sampler.next());
       if (shouldStop !== undefined) {
         await new Promise((r) => setImmediate(r)); // let a signal in
         if (shouldStop()) return undefined;
@@ -122,18 +117,17 @@ export async function estimateLoss<T>(
 
 /**
  * nanoGPT's training loop: evaluate every `evalEvery` iterations (iteration 0 and the last
- * included), one batch per iteration, one optimizer step per batch. Times forward+backward and the
- * optimizer separately.
+ * included), one batch per iteration, one training step per batch. Times forward+backward and the
+ * optimizer separately (the optimizer's share is the time spent in its `step`).
  */
 export async function train<T>(
-  model: ModelBackend<T>,
-  params: ParamMap<T>,
-  optimizer: TrainOptimizer<T>,
+  model: GptTraining<T, TrainOptimizer<T>>,
   data: CharDataset,
   s: TrainSettings,
   hooks: TrainHooks = {},
   start: TrainStart = FRESH_START,
 ): Promise<TrainResult> {
+  const { optimizer } = model;
   const T = model.config.blockSize;
   const sampler = new BatchSampler(data.train, s.batchSize, T, batchSeeds(s.seed).train, 'train');
   sampler.skip(start.step); // continue the batch stream where the checkpoint left it
@@ -155,7 +149,7 @@ export async function train<T>(
   for (; iter <= s.iters; iter++) {
     if (iter % s.evalEvery === 0 || iter === s.iters) {
       hooks.onEvalStart?.(iter);
-      const losses = await estimateLoss(model, params, data, s, hooks.shouldStop);
+      const losses = await estimateLoss(model, data, s, hooks.shouldStop);
       if (losses === undefined) {
         // Stopped during the evaluation: the state is that of step `iter`, saved like any stop.
         await hooks.afterStep?.(iter, { step: iter, evals: [...evals], timing: timing() });
@@ -180,13 +174,12 @@ export async function train<T>(
     if (iter === s.iters) break;
     const lr = optimizer.currentLr();
     const t0 = performance.now();
+    const inStep = optimizer.stepMs;
     // ScionLight: the backward pass accumulates into the optimizer's gradient buffers (G ← G + g),
     // and the step uses G and scales it by (1 − α).
-    const into = optimizer.gradients;
-    const { loss, grads } = await settle(model.lossAndGrads(params, sampler.next(), into));
-    const t1 = performance.now();
-    await settle(into === undefined ? optimizer.step(grads) : optimizer.step());
+    const loss = await model.step(sampler.next());
     const t2 = performance.now();
+    const t1 = t2 - (optimizer.stepMs - inStep);
     if (!Number.isFinite(loss)) throw new DivergedError(iter, `the training loss (${loss})`);
     fwdBwd += t1 - t0;
     opt += t2 - t1;

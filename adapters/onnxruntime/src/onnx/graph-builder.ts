@@ -1,12 +1,26 @@
-// A small helper over `@lmo/onnxruntime/onnx`'s model writer: emits nodes with fresh value names,
-// de-duplicates constants, and finally encodes the whole graph as one ONNX model.
+// Writing a model's graph in TypeScript, for `createOnnxTrainer` or a session of your own: nodes
+// with fresh value names, constants shared by every use, weights as initializers, and the whole
+// graph encoded by ./model.ts. Exported as `@lmo/onnxruntime/onnx`.
 
-import { DataType, encodeModel, type AttributeValue, type InitializerDef, type NodeDef, type ValueInfoDef } from '@lmo/onnxruntime/onnx';
+import { DataType, encodeModel, type AttributeValue, type InitializerDef, type NodeDef, type ValueInfoDef } from './model.js';
 
 /** A value in the graph being built: its ONNX name. */
 export type Value = string;
 
-/** Builds one ONNX graph: float32 activations, int64 shape/axis constants. */
+/**
+ * Builds one ONNX graph (default domain, opset 17): float32 activations, int64 shape and axis
+ * constants, float32 weights. Every `op` returns the name of its output, so a forward pass reads
+ * like the math; {@link GraphBuilder.encode} gives the model's bytes.
+ *
+ * @example
+ * ```ts
+ * const g = new GraphBuilder('linear');
+ * const x = g.input('x', [4, 3]);
+ * const w = g.initializer('fc.weight', [2, 3], Float32Array.from({ length: 6 }, (_, i) => i / 6));
+ * g.output(g.gemm(x, w, false, true), 'y', [4, 2]); // y = x·wᵀ
+ * const trainer = await createOnnxTrainer(g.encode(), { trainable: 'fc.weight', loss: { meanSquaredError: 'y' }, optimizer });
+ * ```
+ */
 export class GraphBuilder {
   private readonly nodes: NodeDef[] = [];
   private readonly inputs: ValueInfoDef[] = [];
@@ -20,6 +34,14 @@ export class GraphBuilder {
   /** Declares a float32 graph input of `shape`. */
   input(name: string, shape: readonly number[]): Value {
     this.inputs.push({ name, elemType: DataType.FLOAT, shape });
+    return name;
+  }
+
+  /** Declares a float32 weight (an initializer: `createOnnxTrainer` can train it) of `shape` holding `values`. */
+  initializer(name: string, shape: readonly number[], values: Float32Array): Value {
+    const size = shape.reduce((a, d) => a * d, 1);
+    if (values.length !== size) throw new RangeError(`initializer ${name}: ${values.length} values for shape [${shape.join(', ')}]`);
+    this.initializers.push({ name, dataType: DataType.FLOAT, dims: shape, values });
     return name;
   }
 
@@ -95,12 +117,9 @@ export class GraphBuilder {
     return this.op1('ReduceMean', [x], { axes: { ints: axes }, keepdims: { int: keepdims ? 1 : 0 } });
   }
 
-  /** The serialized model. */
-  encode(): Uint8Array {
-    return encodeModel(
-      { name: this.name, nodes: this.nodes, inputs: this.inputs, outputs: this.outputs, initializers: this.initializers },
-      '0.0.0',
-    );
+  /** The serialized model (`producerVersion` goes into its `producer_version`). */
+  encode(producerVersion = ''): Uint8Array {
+    return encodeModel({ name: this.name, nodes: this.nodes, inputs: this.inputs, outputs: this.outputs, initializers: this.initializers }, producerVersion);
   }
 
   /** Number of nodes emitted so far. */
