@@ -1,11 +1,10 @@
-import { GPU } from 'gpu.js';
 import { describe, expect, it } from 'vitest';
 import { relativeError } from '@lmo/core/testing';
 import { BatchSampler } from '../src/data/char-dataset.js';
 import { GpujsModel } from '../src/gpujs/backend.js';
 import { erfStatements } from '../src/gpujs/erf.js';
 import { gelu, geluBackward } from '../src/gpujs/kernels.js';
-import { toFloat32 } from '../src/gpujs/runner.js';
+import { createGpujsBackend, type GpujsMode } from '@lmo/gpujs';
 import { vulkanLoaderPresent, webgpuNavigatorOptions } from '../src/node/dawn.js';
 import { initParams } from '../src/init.js';
 import { erf } from '../src/reference/kernels/gelu.js';
@@ -31,14 +30,13 @@ let refRun: Promise<Run> | undefined;
 describe.each(['gpujs-cpu', 'gpujs-webasm'])('%s', (name) => {
   const mode = name.slice('gpujs-'.length);
 
-  it('the in-kernel erf matches float64 erf (absolute and relative)', () => {
-    const gpu = new GPU({ mode } as ConstructorParameters<typeof GPU>[0]);
+  it('the in-kernel erf matches float64 erf (absolute and relative)', async () => {
+    const b = createGpujsBackend({ mode: mode as GpujsMode });
     const n = 12001;
     // includes tiny arguments, where only a relative-accurate erf keeps its digits
     const x = Float32Array.from({ length: n }, (_, i) => (i < 1000 ? (i - 500) * 1e-6 : -6 + (12 * (i - 1000)) / (n - 1001)));
     const src = `function (x) {\n  const u = x[this.thread.x];\n  let e = 0.0;\n  ${erfStatements('u', 'e')}  return e;\n}`;
-    const k = (gpu as unknown as { createKernel(s: string, o: object): (...a: unknown[]) => unknown }).createKernel(src, { output: [n], precision: 'single', tactic: 'precision' });
-    const y = toFloat32(k(x), n);
+    const y = await b.read(b.kernel('erf', [n], () => src, [b.fromArray(x, [n])]));
     let abs = 0;
     let rel = 0;
     for (let i = 0; i < n; i++) {
@@ -47,21 +45,19 @@ describe.each(['gpujs-cpu', 'gpujs-webasm'])('%s', (name) => {
       abs = Math.max(abs, e);
       if (ref !== 0) rel = Math.max(rel, e / Math.abs(ref));
     }
-    gpu.destroy();
+    b.destroy();
     // float64 arithmetic (cpu): ≤ 6e-8 measured, float32 output rounding included; float32 (webasm): ≤ 1.3e-7
     expect(abs).toBeLessThan(mode === 'cpu' ? 8e-8 : 2e-7);
     expect(rel).toBeLessThan(mode === 'cpu' ? 2e-7 : 4e-7);
   });
 
-  it('GELU kernels (in-kernel erf) match float64 GELU and its derivative', () => {
-    const gpu = new GPU({ mode } as ConstructorParameters<typeof GPU>[0]);
+  it('GELU kernels (in-kernel erf) match float64 GELU and its derivative', async () => {
+    const b = createGpujsBackend({ mode: mode as GpujsMode });
     const n = 4001;
     const x = Float32Array.from({ length: n }, (_, i) => -8 + (16 * i) / (n - 1));
-    const settings = { output: [n], precision: 'single', tactic: 'precision', immutable: true };
-    const f = (gpu as unknown as { createKernel(s: string, o: object): (...a: unknown[]) => unknown }).createKernel(gelu(n).source, settings);
-    const df = (gpu as unknown as { createKernel(s: string, o: object): (...a: unknown[]) => unknown }).createKernel(geluBackward(n).source, settings);
-    const y = toFloat32(f(x), n);
-    const dy = toFloat32(df(new Float32Array(n).fill(1), x), n);
+    const xs = b.fromArray(x, [n]);
+    const y = await b.read(b.kernel('gelu', [n], () => gelu(n).source, [xs]));
+    const dy = await b.read(b.kernel('geluBackward', [n], () => geluBackward(n).source, [b.fromArray(new Float32Array(n).fill(1), [n]), xs]));
     let errF = 0;
     let errD = 0;
     for (let i = 0; i < n; i++) {
@@ -72,7 +68,7 @@ describe.each(['gpujs-cpu', 'gpujs-webasm'])('%s', (name) => {
       errF = Math.max(errF, Math.abs(y[i]! - ref) / Math.max(1, Math.abs(ref)));
       errD = Math.max(errD, Math.abs(dy[i]! - dref));
     }
-    gpu.destroy();
+    b.destroy();
     // float32 output rounding is ~6e-8 relative; allow a few ulps
     expect(errF).toBeLessThan(5e-7);
     expect(errD).toBeLessThan(5e-7);

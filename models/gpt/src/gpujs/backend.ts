@@ -1,10 +1,8 @@
 import { createGpujsBackend, probeMode, type GpujsBackend, type GpujsBackendOptions, type GpujsMode, type GpujsTensor } from '@lmo/gpujs';
-import { GPU } from 'gpu.js';
 import type { Batch } from '../data/batch.js';
 import { GradientModel, createParamsFrom, type DifferentiableGpt, type LossAndGrads, type ParamMap } from '../model.js';
 import { paramSpecs, type GPTConfig } from '../config.js';
 import { GpujsGPT } from './gpt.js';
-import { KernelRunner, type DeviceValue, type GpuLike } from './runner.js';
 
 /** The GPT as gpu.js kernels in `mode` (see {@link GpujsModel.create}). */
 export async function gpujsGpt(mode: GpujsMode, config: GPTConfig, options: Omit<GpujsBackendOptions, 'mode' | 'gpu'> = {}): Promise<GradientModel<GpujsTensor>> {
@@ -12,16 +10,14 @@ export async function gpujsGpt(mode: GpujsMode, config: GPTConfig, options: Omit
 }
 
 /**
- * nanoGPT's GPT as gpu.js kernels (`./kernels.ts`) in one gpu.js mode. The model's kernels and the
- * optimizer's (`@lmo/gpujs`) run on one shared gpu.js instance, so parameters are `@lmo/gpujs`
- * tensors whose device values the model reads directly (`deviceValue`), and each gradient the
- * backward pass produces (an array in host modes, a texture/buffer in GPU modes) becomes a
- * gradient tensor as it is (`adopt`), without copies.
+ * nanoGPT's GPT as gpu.js kernels (`./kernels.ts`) in one gpu.js mode, run by `@lmo/gpujs`'s
+ * backend (`kernel()`) on its own tensors: parameters, activations and gradients are tensors of the
+ * backend the optimizer runs on, read by the kernels where they live (arrays in the host modes,
+ * textures or buffers in the GPU modes), without copies.
  */
 export class GpujsModel implements DifferentiableGpt<GpujsTensor> {
   readonly name: string;
   readonly tensors: GpujsBackend;
-  private readonly runner: KernelRunner;
   private readonly model: GpujsGPT;
   /** The gradients of the last pass (valid until the next one, see {@link LossAndGrads}). */
   private grads = new Map<string, GpujsTensor>();
@@ -29,13 +25,11 @@ export class GpujsModel implements DifferentiableGpt<GpujsTensor> {
   private constructor(
     readonly mode: GpujsMode,
     readonly config: GPTConfig,
-    gpu: GpuLike,
     tensors: GpujsBackend,
   ) {
     this.name = `gpujs-${mode}`;
     this.tensors = tensors;
-    this.runner = new KernelRunner(gpu, mode);
-    this.model = new GpujsGPT(config, this.runner);
+    this.model = new GpujsGPT(config, tensors);
   }
 
   /**
@@ -48,9 +42,7 @@ export class GpujsModel implements DifferentiableGpt<GpujsTensor> {
       const probe = await probeMode(mode, options);
       if (!probe.available) throw new Error(`gpu.js mode ${mode} is not available here: ${probe.reason ?? 'unknown reason'}`);
     }
-    const gpu = new GPU({ mode } as ConstructorParameters<typeof GPU>[0]) as unknown as GpuLike;
-    const tensors = createGpujsBackend({ ...options, mode, gpu });
-    return new GpujsModel(mode, config, gpu, tensors);
+    return new GpujsModel(mode, config, createGpujsBackend({ ...options, mode }));
   }
 
   createParams(init: ParamMap<Float32Array>): Map<string, GpujsTensor> {
@@ -58,13 +50,13 @@ export class GpujsModel implements DifferentiableGpt<GpujsTensor> {
   }
 
   /** Lets pending optimizer work finish (webgpu carries it out later) and frees the previous pass. */
-  private async begin(params: ParamMap<GpujsTensor>): Promise<(name: string) => DeviceValue> {
+  private async begin(params: ParamMap<GpujsTensor>): Promise<(name: string) => GpujsTensor> {
     await this.tensors.run(() => undefined);
-    this.runner.releaseTemps();
+    this.model.release();
     return (name) => {
       const t = params.get(name);
       if (t === undefined) throw new Error(`missing parameter ${name}`);
-      return this.tensors.deviceValue(t);
+      return t;
     };
   }
 
@@ -77,9 +69,8 @@ export class GpujsModel implements DifferentiableGpt<GpujsTensor> {
     for (const [name, v] of r.grads) {
       const shape = shapes.get(name);
       if (shape === undefined) throw new Error(`gradient of unknown parameter ${name}`);
-      // the backend owns it from here (it frees it when the tensor is disposed)
-      this.runner.keep(v);
-      this.grads.set(name, this.tensors.adopt(v, shape));
+      // a view shaped as the parameter: it keeps the values when the pass is released
+      this.grads.set(name, this.tensors.reshape(v, shape));
     }
     return { loss: r.loss, grads: this.grads };
   }
@@ -117,12 +108,12 @@ export class GpujsModel implements DifferentiableGpt<GpujsTensor> {
 
   /** Kernels compiled and launched by the model (the optimizer's are in `tensors.stats()`). */
   stats(): { kernels: number; launches: number } {
-    return { kernels: this.runner.kernels, launches: this.runner.launches };
+    return { kernels: this.model.kernels, launches: this.model.launches };
   }
 
   dispose(): void {
     this.disposeGrads();
-    this.runner.destroy();
+    this.model.release();
     this.tensors.destroy();
   }
 
