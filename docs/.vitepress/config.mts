@@ -28,6 +28,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     ['Choosing norms and scales', '/guide/norms'],
     ['Hyperparameters and schedules', '/guide/hyperparameters'],
     ['Checkpointing optimizer state', '/guide/checkpointing'],
+    ['From lmo to PyTorch and back', '/guide/torch-handoff'],
     ['Implement your own backend', '/guide/custom-backend'],
     ['Errors and what they mean', '/guide/errors'],
     ['Migrating to 0.2', '/guide/migration'],

@@ -167,7 +167,7 @@ def gpt_fixture(out):
 
     # 50 steps of uSCG with the reference Scion (float32 Newton–Schulz), from the exported weights.
     model.zero_grad(set_to_none=True)
-    optimizer = Scion(scion_groups(model, ns_dtype=torch.float32), lr=LR, momentum=0.1, unconstrained=True)
+    optimizer = Scion(scion_groups(model), lr=LR, momentum=0.1, unconstrained=True, ns_dtype=torch.float32)
     losses = []
     for step in range(STEPS):
         _, loss = model(torch.from_numpy(x[step]), torch.from_numpy(y[step]))

@@ -15,7 +15,7 @@ const torchDir = fileURLToPath(new URL('../torch', import.meta.url));
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
 describe.skipIf(!hasTorch)('the PyTorch side (needs python3-torch)', () => {
-  it("its own checks pass (python3 -m unittest: loss at init, Newton–Schulz, Scion's update, AdamW's groups)", () => {
+  it("its own checks pass (python3 -m unittest: loss at init, Newton–Schulz, scion.py's norms and steps, AdamW's groups, the schedules, the handoff bundle)", () => {
     const r = spawnSync(PYTHON, ['-m', 'unittest', 'discover', '-s', torchDir, '-p', 'test_*.py'], { encoding: 'utf8' });
     expect(r.stderr).toMatch(/\nOK\s*$/);
     expect(r.status).toBe(0);

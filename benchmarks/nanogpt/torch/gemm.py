@@ -9,7 +9,7 @@ work of the real optimizer step is left out and what remains is the engine's GEM
 
 import torch
 
-from optim import QUINTIC
+from scion import QUINTIC
 
 
 def ns_flops(rows, cols, steps=5):

@@ -10,7 +10,8 @@ import numpy as np
 import torch
 
 from model import GPT, GPTConfig
-from optim import QUINTIC, nanogpt_adamw, nanogpt_scion, newton_schulz, spectral_lmo
+from optim import nanogpt_adamw, nanogpt_scion
+from scion import QUINTIC, Spectral, newton_schulz
 
 torch.manual_seed(0)
 
@@ -75,7 +76,7 @@ class NewtonSchulzTest(unittest.TestCase):
         # The quintic maps every singular value that is not tiny into about [0.7, 1.2]; times √(d_out/d_in).
         for dtype in (torch.float32, torch.bfloat16):
             g = torch.randn(384, 128)
-            s = torch.linalg.svdvals(spectral_lmo(g, dtype=dtype).double()) / math.sqrt(384 / 128)
+            s = torch.linalg.svdvals(Spectral(dtype=dtype).lmo(g).double()) / math.sqrt(384 / 128)
             self.assertGreater(s.min().item(), 0.6, dtype)
             self.assertLess(s.max().item(), 1.25, dtype)
 

@@ -39,6 +39,8 @@ export {
   nanoGptSchedule,
   recipeOf,
   recipeTrainOptimizer,
+  scionFamilyOptions,
+  SCION_FAMILY,
   scheduleFor,
   type OptimizerName,
 } from './optim/optimizers.js';

@@ -37,3 +37,4 @@ export { STATE_FORMAT, STATE_VERSION, type BufferName, type OptimizerState } fro
 export { stateFromJSON, stateToJSON } from './optimizer/state-json.js';
 export { optionsFromJSON, optionsToJSON, type OptionsJSON } from './optimizer/options-json.js';
 export * from './io/index.js';
+export * from './io/torch-handoff/index.js';

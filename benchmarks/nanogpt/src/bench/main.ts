@@ -16,6 +16,7 @@ import { recipeCommand } from './recipe-command.js';
 import { sweepBench, sweepTable } from './sweep.js';
 import { torchBench } from './torch.js';
 import { transferCommand } from './transfer-command.js';
+import { handoffCommand } from './handoff-command.js';
 
 const int = parseInteger(1);
 const count = parseInteger(0);
@@ -60,7 +61,7 @@ async function setup(o: Common) {
 }
 
 function program(): Command {
-  const p = new Command('bench').description('nanoGPT benchmarks: parity, speed, sweep, torch, transfer, recipe').exitOverride().configureOutput({ writeErr: () => {} });
+  const p = new Command('bench').description('nanoGPT benchmarks: parity, speed, sweep, torch, transfer, recipe, handoff').exitOverride().configureOutput({ writeErr: () => {} });
   common(
     p.command('parity').description('same seed, N steps on every backend: loss difference and gradient error against the reference; exits 1 beyond tolerance'),
     { nLayer: 2, nEmbd: 64, blockSize: 32, batchSize: 4 },
@@ -191,6 +192,7 @@ function program(): Command {
     });
   transferCommand(p);
   recipeCommand(p);
+  handoffCommand(p);
   return p;
 }
 

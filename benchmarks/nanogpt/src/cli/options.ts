@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { BACKENDS, DEFAULT_BACKEND } from '@lmo/gpt/node';
-import { CPU_CONFIG, DEFAULT_OPTIMIZER, OPTIMIZERS } from '@lmo/gpt';
+import { CPU_CONFIG, DEFAULT_OPTIMIZER, OPTIMIZERS, SCION_FAMILY } from '@lmo/gpt';
 import { CHANGEABLE_OPTIONS } from '../run/identity.js';
 import { parseInteger as int, parseLearningRate } from './numbers.js';
 
@@ -29,13 +29,14 @@ export interface RunOptions {
   readonly force?: boolean;
   readonly acceptChanges?: boolean;
   readonly saveEvery: number;
+  readonly stopAt?: number;
 }
 
 /**
  * Options that `--resume` may come with: the rest come from the run's `run.json`. Besides these,
  * the ones that set what a checkpoint may be continued with differently (see `run/identity.ts`).
  */
-export const RESUME_OPTIONS: ReadonlySet<string> = new Set(['resume', 'progress', 'acceptChanges', 'saveEvery', 'sample', ...CHANGEABLE_OPTIONS]);
+export const RESUME_OPTIONS: ReadonlySet<string> = new Set(['resume', 'progress', 'acceptChanges', 'saveEvery', 'sample', 'stopAt', ...CHANGEABLE_OPTIONS]);
 
 /** The `nanogpt` command (commander), with nanoGPT's CPU config as defaults. */
 export function nanogptCommand(): Command {
@@ -59,7 +60,8 @@ export function nanogptCommand(): Command {
     .option('--json <file>', 'write the JSON lines here (one per evaluation, a summary per run) instead of DIR/metrics.jsonl; the plot and sample go next to it')
     .option('--plot <file>', 'write the SVG loss plot here (default: beside --json, else DIR/loss.svg); the sample goes next to it')
     .option('--save-every <n>', 'write a checkpoint every n iterations (0: only at the end and when stopped)', int(0), 100)
-    .option('--resume <dir>', 'continue the run in DIR from its last checkpoint, with the options it was started with (and any of --iters, --lr, --seed, --batch-size, --eval-every, --eval-iters, --backend, --data, --save-every, --sample given with it)')
+    .option('--stop-at <n>', 'stop after n iterations with a checkpoint, as Ctrl-C does, the schedule still that of --iters (continue with --resume, or hand the run to PyTorch with export-torch)', int(1))
+    .option('--resume <dir>', 'continue the run in DIR from its last checkpoint, with the options it was started with (and any of --iters, --lr, --seed, --batch-size, --eval-every, --eval-iters, --backend, --data, --save-every, --sample, --stop-at given with it); DIR may be a handoff bundle that PyTorch wrote')
     .option('--accept-changes', 'with --resume: continue although run.json or the corpus changed since the last checkpoint (the model, its vocabulary and the optimizer never may)')
     .option('--force', 'start over in a --out DIR that holds a run, and overwrite existing --json/--plot files')
     .option('--compare <optimizer>', 'also train with this optimizer (same seed, data and backend) and plot both')
@@ -94,6 +96,15 @@ Stopping and resuming:
   to change them, or --accept-changes to continue with an edited run.json or corpus. The model's
   shape, its vocabulary and the optimizer never change.
 
-Exit codes: 0 done, 1 diverged or failed (one line on stderr, earlier outputs kept),
+Handing a run to PyTorch and back (the guide "From lmo to PyTorch and back"):
+    pnpm nanogpt --iters 400 --stop-at 200 --out DIR   train the first 200 of 400 iterations
+    pnpm nanogpt export-torch DIR [--to BUNDLE]        its last checkpoint as a bundle (default DIR/torch-<step>):
+                                                       model.safetensors, optimizer.safetensors, nanogpt.json
+    python3 benchmarks/nanogpt/torch/train_handoff.py BUNDLE --out BACK   (or under torchrun, DDP)
+    pnpm nanogpt --resume BACK                         continue in lmo: BACK becomes a run directory
+  A bundle is checked completely (files, tensors, the optimizer's groups against the run, the corpus)
+  before anything is written. Scion-family optimizers only: ${SCION_FAMILY.join(', ')}.
+
+Exit codes: 0 done (or stopped at --stop-at), 1 diverged or failed (one line on stderr, earlier outputs kept),
   2 bad input or a damaged checkpoint (one line on stderr, nothing written),
   130 stopped by SIGINT, 143 stopped by SIGTERM.`;

@@ -1,19 +1,21 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PACKAGE_DIR } from '../data/locate.js';
+import { locateCorpus, PACKAGE_DIR, prepare } from '../data/locate.js';
+import { isBundle, readBundle } from '../handoff/bundle.js';
+import { resumeFromBundle } from '../handoff/convert.js';
+import { adoptBundle } from '../handoff/run-dir.js';
 import { paramCount, type GPTConfig, readBuffers, OPTIMIZERS, type OptimizerName, checkLoads, disposeOutcome, optimizerName, trainWith, type LiveRun, type GptSession, type Resume, type RunOutcome, sampleText, DivergedError, type TrainResult, type TrainSettings, type TrainStart } from '@lmo/gpt';
 import { createModel, isBackendName, BACKENDS } from '@lmo/gpt/node';
 import { peakRssMb, type SummaryRecord } from '../report/jsonl.js';
 import { barStream, progressHooks } from '../report/progress.js';
 import { nonFinite } from '../run/checkpoint-check.js';
 import { saveCheckpoint, type Checkpoint } from '../run/checkpoint.js';
-import { CHANGEABLE_OPTIONS, dataFingerprint, describeDifference, type RunIdentity } from '../run/identity.js';
+import { CHANGEABLE_OPTIONS, dataFingerprint, describeDifference, sha256, type RunIdentity } from '../run/identity.js';
 import { lockRunDir } from '../run/lock.js';
 import { RunOutputs } from '../run/outputs.js';
 import { checkOutputs, claimNewRunDir, clearRun, defaultRunName, ensureDirectory, holdsRun, newRunRecord, removeLeftovers, runPaths, writeRunRecord, type RunPaths } from '../run/run-dir.js';
 import { checkFits } from '../run/size-check.js';
 import { exitCodeFor, StopRequests, type StopReason } from '../run/stop.js';
-import { prepare } from '../data/locate.js';
 import { UsageError } from '../util/errors.js';
 import { typedPath } from '../util/shell.js';
 import type { RunOptions } from './options.js';
@@ -64,6 +66,8 @@ interface Session {
 
 async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: string, { stop, bar, ui }: Session): Promise<number> {
   // ---- validate everything first: nothing is written when the input is bad ----
+  // A handoff bundle PyTorch wrote becomes a run directory first (checked completely before).
+  if (cli.resume !== undefined && isBundle(resolve(cli.resume)) && !holdsRun(resolve(cli.resume))) await adopt(resolve(cli.resume), cli, explicit, command);
   const plan: ResumePlan | undefined = cli.resume !== undefined ? resumePlan(cli, explicit) : undefined;
   if (plan === undefined && cli.acceptChanges === true) throw new UsageError('--accept-changes goes with --resume (it accepts what changed since the last checkpoint)');
   const o = plan?.options ?? absolutePaths(cli);
@@ -116,13 +120,14 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
           const r = checkResume(paths.checkpoint(opt), identity(opt), plan, source.path);
           if (r === undefined) continue;
           const c = r.checkpoint;
+          if (o.stopAt !== undefined && o.stopAt <= c.step) throw new UsageError(`--stop-at ${o.stopAt}: ${typedPath(c.file)} is already at step ${c.step}`);
           await checkLoads(model, opt, lrOf(opt), o.iters, { start: c, weights: c.weights, optimizerState: c.optimizer_state, source: typedPath(c.file) });
           resumed.set(opt, r);
         }
         recordChanges(paths, plan, command, resumed);
       } else {
         if (force && holdsRun(dir)) clearRun(paths);
-        writeRunRecord(paths, newRunRecord(command, { ...o, out: dir }));
+        writeRunRecord(paths, newRunRecord(command, { ...o, out: dir, stopAt: undefined })); // --stop-at holds for this command only
       }
       ui.continueWith = `pnpm nanogpt --resume ${typedPath(dir)}`;
 
@@ -171,6 +176,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
           saveCheckpoint(ckPath, { ...last, finished: false, evals: [...state.evals], timing: state.timing });
         };
         let outcome: RunOutcome<unknown>;
+        let stepsDone = resume?.start.step ?? 0;
         try {
           outcome = await trainWith(model, data, opt, lrOf(opt), settings, (live) => ({
             ...progress,
@@ -183,9 +189,10 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
               // Let the event loop run once per step: a synchronous backend would otherwise never
               // deliver a signal (or the parent check) while it trains.
               await new Promise((r) => setImmediate(r));
-              if ((o.saveEvery > 0 && step % o.saveEvery === 0) || step === o.iters || stop.requested !== undefined) await save(live, state);
+              stepsDone = step;
+              if ((o.saveEvery > 0 && step % o.saveEvery === 0) || step === o.iters || step === o.stopAt || stop.requested !== undefined) await save(live, state);
             },
-            shouldStop: () => stop.requested !== undefined,
+            shouldStop: () => stop.requested !== undefined || stepsDone === o.stopAt,
           }), resume).finally(() => progress.stop());
         } catch (e) {
           if (!(e instanceof DivergedError)) throw e;
@@ -195,6 +202,11 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
         }
         outcomes.push(outcome);
         const r = outcome.result;
+        if (r.stopped && stop.requested === undefined) {
+          outputs.flush();
+          console.log(`${opt}: stopped at step ${r.step} of ${o.iters} (--stop-at); checkpoint ${typedPath(ckPath)}\ncontinue with: ${ui.continueWith}, or hand the run to PyTorch: pnpm nanogpt export-torch ${typedPath(dir)}`);
+          continue;
+        }
         if (r.stopped) {
           outputs.flush();
           stop.announce();
@@ -215,13 +227,14 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
       }
 
       const first = restored[0] ?? outcomes[0]?.training;
-      if (o.sample > 0 && first !== undefined && stop.requested === undefined) {
+      const stoppedAt = outcomes.some((out) => out.result.stopped);
+      if (o.sample > 0 && first !== undefined && stop.requested === undefined && !stoppedAt) {
         const text = await sampleText(first, data, o.sample, o.seed);
         console.log(`\n---- sample (${names[0]}, temperature 0.8) ----\n${text}\n----`);
         outputs.writeSample(text);
       }
       outputs.flush();
-      console.log(`plot: ${paths.plot}${o.sample > 0 ? `\nsample: ${paths.sample}` : ''}\njson: ${paths.metrics}\nrun: ${dir}`);
+      console.log(`plot: ${paths.plot}${o.sample > 0 && !stoppedAt ? `\nsample: ${paths.sample}` : ''}\njson: ${paths.metrics}\nrun: ${dir}`);
       stop.announce();
       return stop.requested !== undefined ? exitCodeFor(stop.requested) : 0;
     } finally {
@@ -232,6 +245,32 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
     for (const session of restored) await session.dispose();
     await model.dispose();
   }
+}
+
+/**
+ * Makes the handoff bundle in `dir` a run directory (see {@link adoptBundle}): the bundle is read and
+ * checked against the run it describes and the corpus this command trains on, then `run.json` and
+ * the checkpoint are written beside its files, holding the directory's lock.
+ */
+async function adopt(dir: string, cli: RunOptions, explicit: ReadonlySet<string>, command: string): Promise<void> {
+  // The corpus: --data, else where the bundle says it was (when it is there), else the usual places.
+  const recorded = readBundle(dir).run.data.path;
+  const data = cli.data !== undefined ? resolve(cli.data) : recorded !== undefined && existsSync(recorded) ? recorded : undefined;
+  const corpus = await locateCorpus(data);
+  const bytes = readFileSync(corpus.path);
+  const b = resumeFromBundle(dir, sha256(bytes));
+  const { data: dataset } = await prepare(corpus.path, { nLayer: b.config.nLayer, nHead: b.config.nHead, nEmbd: b.config.nEmbd, blockSize: b.config.blockSize });
+  if (dataset.vocabSize !== b.config.vocabSize) throw new UsageError(`${typedPath(dir)}: its vocabulary has ${b.config.vocabSize} characters, the corpus ${dataset.vocabSize}`);
+  const lock = lockRunDir(dir, `--resume ${typedPath(dir)}`);
+  try {
+    removeLeftovers(dir);
+    if (holdsRun(dir)) return; // a run started at the same instant adopted it
+    const backend = explicit.has('backend') ? cli.backend : (b.backend ?? cli.backend);
+    adoptBundle(dir, b, { ...absolutePaths(cli), backend, data: corpus.path }, dataFingerprint(bytes, dataset.chars), command);
+  } finally {
+    lock.release();
+  }
+  console.log(`nanogpt: ${typedPath(dir)} is a handoff bundle at step ${b.resume.start.step} of ${b.settings.iters} (${b.optimizer}): it is now a run directory (run.json and ${typedPath(runPaths(dir).checkpoint(b.optimizer))} beside its files)`);
 }
 
 /** Records in run.json what `--resume` changed: the options it continues with, and each change. */

@@ -1,19 +1,21 @@
 import {
   adamw,
+  createOptimizer,
   muon,
   normalizedSGD,
-  scionLight,
   signSGD,
   stateFromJSON,
   stateToJSON,
   transformerGroups,
   warmupCosine,
   type LmoOptimizer,
+  type OptimizerOptions,
   type Schedule,
   type TensorBackend,
 } from '@lmo/core';
 import type { ParamMap } from '../model.js';
-import { PAPER_SCION, PAPER_USCION, recipeOptimizer, recipeSchedule, TUNED_USCION, type Recipe } from './recipe.js';
+import { PAPER_SCION, PAPER_USCION, recipeOptimizer, recipeOptions, recipeSchedule, TUNED_USCION, type Recipe } from './recipe.js';
+import { UsageError } from '../errors.js';
 import type { TrainOptimizer } from './types.js';
 
 /** An optimizer entry: its default lr, a one-line description, and the recipe it is (Scion-family presets). */
@@ -82,7 +84,7 @@ export function createTrainOptimizer<T>(
   const opts = { lr, schedule, nonFinite: 'ignore' as const };
   switch (name) {
     case 'scionlight':
-      return wrap(name, scionLight(backend, params, { ...opts, groups: transformerGroups() }));
+      return wrap(name, createOptimizer(backend, params, scionFamilyOptions(name, lr, schedule)));
     case 'muon':
       return wrap(name, muon(backend, params, opts));
     case 'signsgd':
@@ -93,6 +95,21 @@ export function createTrainOptimizer<T>(
       throw new Error(`optimizer "${name}" has no builder`);
   }
 }
+
+/**
+ * The core options of a Scion-family optimizer (a recipe preset or ScionLight) with base `lr` and
+ * `schedule`: what its optimizer is built from, and what a handoff to PyTorch describes.
+ * @throws UsageError for the other optimizers.
+ */
+export function scionFamilyOptions(name: OptimizerName, lr: number, schedule: Schedule): OptimizerOptions {
+  const recipe = recipeOf(name);
+  if (recipe) return recipeOptions(recipe, schedule, lr);
+  if (name === 'scionlight') return { lr, schedule, nonFinite: 'ignore', groups: transformerGroups(), light: true };
+  throw new UsageError(`optimizer ${name} is not of the Scion family (${SCION_FAMILY.join(', ')}), which scion.py continues`);
+}
+
+/** The optimizers {@link scionFamilyOptions} describes. */
+export const SCION_FAMILY: readonly OptimizerName[] = (Object.keys(OPTIMIZERS) as OptimizerName[]).filter((n) => recipeOf(n) !== undefined || n === 'scionlight');
 
 /** A recipe's optimizer in the trainer's interface. */
 export function recipeTrainOptimizer<T>(

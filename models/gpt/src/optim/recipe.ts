@@ -1,15 +1,15 @@
 import {
+  createOptimizer,
   linearDecay,
   linearWarmup,
-  scion,
   sequence,
   transformerGroups,
-  unconstrainedScion,
   warmupCosine,
   warmupStableDecay,
   type GroupSpec,
   type LmoOptimizer,
   type NamedTensors,
+  type OptimizerOptions,
   type Schedule,
   type TensorBackend,
 } from '@lmo/core';
@@ -112,7 +112,12 @@ export function recipeSchedule(r: Pick<Recipe, 'schedule' | 'warmup' | 'decay'>,
   }
 }
 
-/** Builds the recipe's optimizer through core's presets (`scion` or `unconstrainedScion`). */
+/** The recipe as core optimizer options (SCG for `scion`, uSCG for `uscion`), with base `lr` and `schedule`. */
+export function recipeOptions(r: Recipe, schedule: Schedule, lr: number = r.lr): OptimizerOptions {
+  return { lr, schedule, momentum: r.momentum, groups: recipeGroups(r), nonFinite: 'ignore', unconstrained: r.family === 'uscion' };
+}
+
+/** Builds the recipe's optimizer ({@link recipeOptions}). */
 export function recipeOptimizer<T>(
   r: Recipe,
   backend: TensorBackend<T>,
@@ -120,8 +125,7 @@ export function recipeOptimizer<T>(
   schedule: Schedule,
   lr: number = r.lr,
 ): LmoOptimizer<T> {
-  const options = { lr, schedule, momentum: r.momentum, groups: recipeGroups(r), nonFinite: 'ignore' as const };
-  return r.family === 'scion' ? scion(backend, params, options) : unconstrainedScion(backend, params, options);
+  return createOptimizer(backend, params, recipeOptions(r, schedule, lr));
 }
 
 // ---- text form: `key=value` -----------------------------------------------------------------

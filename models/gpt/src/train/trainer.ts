@@ -144,6 +144,8 @@ export async function train<T>(
     since_eval_iters: sinceEvalIters,
     seconds: start.timing.seconds + (performance.now() - started) / 1000,
   });
+  // Steps taken elsewhere, whose time is not known (a run handed back from PyTorch): left out of tokens/s.
+  const untimed = start.timing.fwd_bwd_ms + start.timing.optimizer_ms === 0 ? start.step : 0;
   let stopped = false;
   let iter = start.step;
   for (; iter <= s.iters; iter++) {
@@ -186,7 +188,7 @@ export async function train<T>(
     sinceEvalMs += t2 - t0;
     sinceEvalIters++;
     const done = iter + 1;
-    hooks.onIter?.(iter, loss, lr, (done * s.batchSize * T * 1000) / (fwdBwd + opt));
+    hooks.onIter?.(iter, loss, lr, ((done - untimed) * s.batchSize * T * 1000) / (fwdBwd + opt));
     await hooks.afterStep?.(done, { step: done, evals: [...evals], timing: timing() });
     if (hooks.shouldStop?.()) {
       stopped = true;
@@ -195,13 +197,13 @@ export async function train<T>(
     }
   }
   const steps = stopped ? iter : s.iters;
-  const n = Math.max(1, steps);
+  const n = Math.max(1, steps - untimed);
   const last = evals[evals.length - 1];
   return {
     evals,
     finalValLoss: last?.val_loss ?? Number.NaN,
     bestValLoss: evals.length > 0 ? Math.min(...evals.map((e) => e.val_loss)) : Number.NaN,
-    tokensPerS: steps > 0 ? (steps * s.batchSize * T * 1000) / (fwdBwd + opt) : 0,
+    tokensPerS: steps > untimed && fwdBwd + opt > 0 ? ((steps - untimed) * s.batchSize * T * 1000) / (fwdBwd + opt) : 0,
     msFwdBwd: fwdBwd / n,
     msOptimizer: opt / n,
     trainSeconds: timing().seconds,
