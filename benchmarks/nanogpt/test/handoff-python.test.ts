@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Random, scheduleToJSON, warmupStableDecay, constant, product, cosineDecay, type Schedule } from '@lmo/core';
-import { BatchSampler, charDataset, scheduleFor, type OptimizerName } from '@lmo/gpt';
+import { BatchSampler, charDataset, scheduleFor, type OptimizerName, type RunSettings } from '@lmo/gpt';
 import { createModel } from '@lmo/gpt/node';
-import type { RunSettings } from '../src/handoff/convert.js';
 import { lmoRun, torchRun, writeInitialBundle, type RunLog } from '../src/handoff/runs.js';
 import { sha256 } from '../src/run/identity.js';
 

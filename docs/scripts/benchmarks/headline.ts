@@ -5,7 +5,7 @@
  * the README check (docs/test/headline.test.ts) all read the headline through this one module. Pure.
  */
 import { DEFAULT_OPTIMIZER, isOptimizerName, recipeId, recipeOf } from '@lmo/gpt';
-import { isRecipeRecord, type RecipeRecord } from '../../../benchmarks/nanogpt/src/report/recipe-report.js';
+import { isRecipeRecord, type RecipeRecord } from '@lmo/bench-nanogpt/report/recipe-report';
 import { runCommand } from './commands.js';
 import { parseResults, type ResultFile, type Run } from './parse.js';
 import { meanSd } from './tables.js';

@@ -8,8 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CharDataset, GptModel, OptimizerName } from '@lmo/gpt';
-import type { RunSettings } from '../handoff/convert.js';
+import type { CharDataset, GptModel, OptimizerName, RunSettings } from '@lmo/gpt';
 import { lmoRun, torchRun, writeInitialBundle, type RunLog } from '../handoff/runs.js';
 import type { HandoffRecord, HandoffRunKind } from '../report/handoff-report.js';
 

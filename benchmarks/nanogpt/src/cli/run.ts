@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { locateCorpus, PACKAGE_DIR, prepare } from '../data/locate.js';
-import { isBundle, readBundle } from '../handoff/bundle.js';
-import { resumeFromBundle } from '../handoff/convert.js';
+import { isBundle, readBundle, resumeBundle } from '../handoff/bundle.js';
 import { adoptBundle } from '../handoff/run-dir.js';
 import { paramCount, type GPTConfig, readBuffers, OPTIMIZERS, type OptimizerName, checkLoads, disposeOutcome, optimizerName, trainWith, type LiveRun, type GptSession, type Resume, type RunOutcome, sampleText, DivergedError, type TrainResult, type TrainSettings, type TrainStart } from '@lmo/gpt';
 import { createModel, isBackendName, BACKENDS } from '@lmo/gpt/node';
@@ -258,7 +257,7 @@ async function adopt(dir: string, cli: RunOptions, explicit: ReadonlySet<string>
   const data = cli.data !== undefined ? resolve(cli.data) : recorded !== undefined && existsSync(recorded) ? recorded : undefined;
   const corpus = await locateCorpus(data);
   const bytes = readFileSync(corpus.path);
-  const b = resumeFromBundle(dir, sha256(bytes));
+  const b = resumeBundle(dir, sha256(bytes));
   const { data: dataset } = await prepare(corpus.path, { nLayer: b.config.nLayer, nHead: b.config.nHead, nEmbd: b.config.nEmbd, blockSize: b.config.blockSize });
   if (dataset.vocabSize !== b.config.vocabSize) throw new UsageError(`${typedPath(dir)}: its vocabulary has ${b.config.vocabSize} characters, the corpus ${dataset.vocabSize}`);
   const lock = lockRunDir(dir, `--resume ${typedPath(dir)}`);

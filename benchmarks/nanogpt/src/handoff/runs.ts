@@ -9,9 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTrainOptimizer, disposeOutcome, initParams, scheduleFor, trainWith, type CharDataset, type EvalRecord, type GptModel } from '@lmo/gpt';
-import { writeBundle } from './bundle.js';
-import { bundleRun, handoffOf, resumeFromBundle, type RunSettings } from './convert.js';
+import { bundleRun, createTrainOptimizer, disposeOutcome, handoffOf, initParams, scheduleFor, trainWith, type CharDataset, type EvalRecord, type GptModel, type RunSettings } from '@lmo/gpt';
+import { resumeBundle, writeBundle } from './bundle.js';
 
 /** The PyTorch side's training script. */
 export const TRAIN_SCRIPT = fileURLToPath(new URL('../../torch/train_handoff.py', import.meta.url));
@@ -49,7 +48,7 @@ export async function lmoRun<T>(
   s: RunSettings,
   o: { readonly from?: string; readonly bundles?: Readonly<Record<number, string>>; readonly stopAt?: number } = {},
 ): Promise<RunLog & { readonly settings: RunSettings }> {
-  const resumed = o.from === undefined ? undefined : resumeFromBundle(o.from, s.dataHash);
+  const resumed = o.from === undefined ? undefined : resumeBundle(o.from, s.dataHash);
   const run = resumed ?? s;
   const iters: IterRecord[] = [];
   const out = await trainWith(

@@ -4,10 +4,14 @@
  * learning rate and length (so a bundle PyTorch wrote is checked against the run it continues).
  */
 import { LmoError, decodeTorchHandoff, encodeTorchHandoff, stateFromJSON, stateToJSON, type OptimizerOptions, type TorchHandoff } from '@lmo/core';
-import { FRESH_START, isOptimizerName, paramSpecs, scheduleFor, scionFamilyOptions, type EvalRecord, type GPTConfig, type GptModel, type OptimizerName, type Resume, type TrainOptimizer, type TrainSettings } from '@lmo/gpt';
-import { UsageError } from '../util/errors.js';
-import { typedPath } from '../util/shell.js';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, gptConfig, readBundle, torchConfig, type BundleRun } from './bundle.js';
+import { paramSpecs, type GPTConfig } from '../config.js';
+import { UsageError } from '../errors.js';
+import type { GptModel } from '../model.js';
+import { isOptimizerName, scheduleFor, scionFamilyOptions, type OptimizerName } from '../optim/optimizers.js';
+import type { TrainOptimizer } from '../optim/types.js';
+import type { Resume } from '../train/experiment.js';
+import { FRESH_START, type EvalRecord, type TrainSettings } from '../train/trainer.js';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, gptConfig, torchConfig, type BundleRun } from './run-file.js';
 
 /** The options of optimizer `name` in a run of `iters` iterations with base learning rate `lr`. */
 export function runOptions(name: string, lr: number, iters: number): OptimizerOptions {
@@ -21,13 +25,13 @@ export interface RunSettings {
   readonly lr: number;
   readonly config: GPTConfig;
   readonly settings: TrainSettings;
-  /** The SHA-256 of the corpus's bytes (`sha256` of run/identity.ts). */
+  /** The SHA-256 of the corpus's bytes, in hex. */
   readonly dataHash: string;
   /** Where the corpus is (recorded in the bundle as the place to look first). */
   readonly dataPath?: string;
 }
 
-/** `nanogpt.json` of a run at this point (on lmo's model backend `backend`). */
+/** `nanogpt.json` of a run at this point (on the model `backend`, e.g. `"onnxruntime"`). */
 export function bundleRun(s: RunSettings, evals: readonly EvalRecord[], backend?: string): BundleRun {
   const { settings: t } = s;
   return {
@@ -63,13 +67,11 @@ export interface BundleResume extends RunSettings {
 }
 
 /**
- * Reads the bundle in `dir` and checks it against the run it describes (the optimizer's options
- * rebuilt from its `nanogpt.json`) and against the corpus (`dataHash`): every failure is a usage
- * error naming the file and what disagrees, before anything is loaded.
+ * Checks a bundle (its checked `nanogpt.json` and core's two files) against the run it describes (the
+ * optimizer's options rebuilt from `run`) and against the corpus (`dataHash`): every failure is a
+ * usage error `"<at>: <what disagrees>"`, before anything is loaded.
  */
-export function resumeFromBundle(dir: string, dataHash: string): BundleResume {
-  const { run, files } = readBundle(dir);
-  const at = typedPath(dir);
+export function resumeFromBundle({ run, files }: { readonly run: BundleRun; readonly files: TorchHandoff }, dataHash: string, at: string): BundleResume {
   if (!isOptimizerName(run.optimizer)) throw new UsageError(`${at}: optimizer "${run.optimizer}" is not one this nanogpt has`);
   if (run.data.sha256 !== dataHash) throw new UsageError(`${at}: the run trained on another corpus (its SHA-256 differs); give the same --data`);
   let decoded;
