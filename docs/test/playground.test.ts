@@ -1,6 +1,6 @@
 /**
- * The playground's model, data, AdamW and session, in Node on tfjs-backend-wasm (the same tfjs
- * code the page runs). Expected values are computed here from the formulas, in float64.
+ * The playground's model, AdamW and session in Node on tfjs-backend-wasm (the same tfjs code the
+ * page runs); its data and batches are @lmo/gpt's, tested there. Expected values are computed here from the formulas, in float64.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,7 +11,6 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdamW, clipByGlobalNorm } from '../.vitepress/theme/playground/adamw.js';
 import { niceTicks, smoothed } from '../.vitepress/theme/playground/chart.js';
-import { BatchSampler, CharData } from '../.vitepress/theme/playground/data.js';
 import { CharGpt, parameterShapes } from '../.vitepress/theme/playground/model.js';
 import { DEFAULT_SETTINGS, PlaygroundSession } from '../.vitepress/theme/playground/session.js';
 
@@ -22,33 +21,6 @@ beforeAll(async () => {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // threads do not work in Node
   if (!(await tf.setBackend('wasm'))) throw new Error('tfjs-backend-wasm did not start');
   await tf.ready();
-});
-
-describe('CharData and BatchSampler', () => {
-  const data = new CharData(corpus);
-
-  it('the vocabulary is the sorted set of characters; encode and decode are inverse', () => {
-    expect(data.vocab).toEqual([...new Set(corpus)].sort());
-    expect(data.decode(data.encode('The harbour.'))).toBe('The harbour.');
-    expect(data.train.length + data.val.length).toBe(corpus.length);
-    expect(data.train.length).toBe(Math.floor(corpus.length * 0.9));
-    expect(() => data.encode('é')).toThrow(/"é" is not in the vocabulary/);
-  });
-
-  it('a batch is windows of the token stream with targets shifted by one', () => {
-    const tokens = data.train;
-    const sampler = new BatchSampler(tokens, 4, 16, 3);
-    const { x, y, batch, block } = sampler.next();
-    const text = data.decode(tokens);
-    for (let b = 0; b < batch; b++) {
-      const xs = data.decode(x.subarray(b * block, (b + 1) * block));
-      const ys = data.decode(y.subarray(b * block, (b + 1) * block));
-      expect(xs.slice(1)).toBe(ys.slice(0, -1));
-      expect(text.includes(xs + ys.slice(-1))).toBe(true);
-    }
-    const again = new BatchSampler(tokens, 4, 16, 3).next();
-    expect(Array.from(again.x)).toEqual(Array.from(x)); // same seed, same batch
-  });
 });
 
 describe('AdamW', () => {
@@ -164,11 +136,11 @@ describe('PlaygroundSession', () => {
       const [first, last] = [session.val[kind][0]!, session.val[kind].at(-1)!];
       expect(first.step).toBe(0);
       expect(last.step).toBe(25);
-      expect(first.loss).toBeCloseTo(Math.log(session.data.vocab.length), 1);
+      expect(first.loss).toBeCloseTo(Math.log(session.data.vocabSize), 1);
       expect(last.loss).toBeLessThan(0.9 * first.loss);
       const sample = await session.sample(kind, 50);
       expect(sample).toHaveLength(50);
-      expect([...sample].every((c) => session.data.vocab.includes(c))).toBe(true);
+      expect([...sample].every((c) => session.data.chars.includes(c))).toBe(true);
     }
     session.dispose();
     expect(tf.memory().numTensors).toBe(before);

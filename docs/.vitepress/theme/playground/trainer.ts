@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { transformerGroups } from '@lmo/core';
 import { ScionOptimizer } from '@lmo/tfjs';
 import { AdamW, clipByGlobalNorm, sumAll } from './adamw.js';
-import type { Batch } from './data.js';
+import type { Batch } from '@lmo/gpt';
 import { CharGpt, type GptConfig } from './model.js';
 
 /** Scion's radii ρ per group (nanoGPT's groups: the tied embedding, positions, block matrices, gains). */
@@ -78,8 +78,8 @@ export class TrainingRun {
 
   /** One step on `batch`; returns the batch's loss before the update (dispose it, or read it with `data()`). */
   step(batch: Batch): tf.Scalar {
-    const x = tf.tensor2d(batch.x, [batch.batch, batch.block], 'int32');
-    const y = tf.tensor2d(batch.y, [batch.batch, batch.block], 'int32');
+    const x = tf.tensor2d(batch.x, [batch.batchSize, batch.blockSize], 'int32');
+    const y = tf.tensor2d(batch.y, [batch.batchSize, batch.blockSize], 'int32');
     const vars = [...this.model.params.values()];
     const { value, grads } = tf.variableGrads(() => this.model.loss(x, y), vars);
     if (this.#scion) {
@@ -98,7 +98,7 @@ export class TrainingRun {
   /** Mean loss over `batches`, without updating anything. */
   async evaluate(batches: readonly Batch[]): Promise<number> {
     const total = tf.tidy(() =>
-      sumAll(batches.map((b) => this.model.loss(tf.tensor2d(b.x, [b.batch, b.block], 'int32'), tf.tensor2d(b.y, [b.batch, b.block], 'int32')))),
+      sumAll(batches.map((b) => this.model.loss(tf.tensor2d(b.x, [b.batchSize, b.blockSize], 'int32'), tf.tensor2d(b.y, [b.batchSize, b.blockSize], 'int32')))),
     );
     const [sum] = await total.data();
     total.dispose();
