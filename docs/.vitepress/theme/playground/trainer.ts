@@ -1,11 +1,10 @@
 /**
  * One training run of the playground: a {@link CharGpt} and its optimizer — @lmo/tfjs's Scion, or
- * nanoGPT's AdamW — stepping on the batches it is given.
+ * core's `adamw` (nanoGPT's AdamW) on the @lmo/tfjs backend — stepping on the batches it is given.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { transformerGroups } from '@lmo/core';
-import { ScionOptimizer } from '@lmo/tfjs';
-import { AdamW, clipByGlobalNorm, sumAll } from './adamw.js';
+import { adamw, transformerGroups, type LmoOptimizer } from '@lmo/core';
+import { createTfjsBackend, ScionOptimizer, type TfTensor } from '@lmo/tfjs';
 import type { Batch } from '@lmo/gpt';
 import { CharGpt, type GptConfig } from './model.js';
 
@@ -53,7 +52,7 @@ export class TrainingRun {
   readonly model: CharGpt;
   readonly settings: RunSettings;
   readonly #scion: ScionOptimizer | undefined;
-  readonly #adamw: AdamW | undefined;
+  readonly #adamw: LmoOptimizer<TfTensor, 'sync'> | undefined;
   #steps = 0;
 
   /**
@@ -66,8 +65,9 @@ export class TrainingRun {
     if (settings.kind === 'scion') {
       this.#scion = scionFor(settings, options.nonFinite ?? 'throw');
     } else {
-      const { lr } = settings;
-      this.#adamw = new AdamW({ lr: (t) => lr * warmup(t - 1), weightDecay: settings.weightDecay });
+      // the model's tf.Variables are the parameters, updated in place
+      const { lr, weightDecay, clip } = settings;
+      this.#adamw = adamw(createTfjsBackend(), this.model.params, { lr, weightDecay, clip, schedule: warmup, nonFinite: options.nonFinite ?? 'throw' });
     }
   }
 
@@ -85,10 +85,7 @@ export class TrainingRun {
     if (this.#scion) {
       this.#scion.applyGradients(grads);
     } else {
-      const settings = this.settings as Extract<RunSettings, { kind: 'adamw' }>;
-      const clipped = clipByGlobalNorm(grads, settings.clip);
-      this.#adamw!.applyGradients(this.model.params, clipped.grads);
-      tf.dispose([clipped.norm, ...Object.values(clipped.grads)]);
+      this.#adamw!.step(new Map(Object.entries(grads)));
     }
     tf.dispose([x, y, ...Object.values(grads)]);
     this.#steps += 1;
@@ -110,4 +107,14 @@ export class TrainingRun {
     this.#adamw?.dispose();
     this.model.dispose();
   }
+}
+
+/**
+ * The sum of tensors of one shape, added pairwise. Not `tf.addN`: on tfjs-webgpu one AddN kernel
+ * binds every input as a storage buffer, and more than 7 inputs exceed WebGPU's default limit of 8
+ * storage buffers per shader stage (the pipeline is then invalid).
+ */
+function sumAll(xs: readonly tf.Tensor[]): tf.Tensor {
+  if (xs.length === 0) throw new Error('sumAll: nothing to add');
+  return tf.tidy(() => xs.slice(1).reduce<tf.Tensor>((acc, x) => tf.add(acc, x), xs[0]!));
 }
