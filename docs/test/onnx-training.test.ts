@@ -24,6 +24,19 @@ describe('examples/onnx-training.ts', () => {
   });
 });
 
+describe('examples/onnx-to-torch.ts', () => {
+  it('fine-tunes two layers of the MLP and writes every initializer as safetensors under its state_dict key', async () => {
+    const { module, printed } = await runExample(() => import('../examples/onnx-to-torch.js'));
+    try {
+      expect(module.after).toBeLessThan(0.5 * module.before);
+      expect(module.written).toEqual(['fc1.bias', 'fc1.weight', 'fc2.bias', 'fc2.weight', 'head.bias', 'head.weight']);
+      expect(printed).toEqual([`held-out loss ${module.before.toFixed(3)} → ${module.after.toFixed(3)}; wrote fc1.bias, fc1.weight, fc2.bias, fc2.weight, head.bias, head.weight`]);
+    } finally {
+      rmSync(module.dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the list of supported ops', () => {
   it('is generated from the gradient rules registry: every op, with what its rule covers', () => {
     const page = renderOnnxOps(supportedOps());

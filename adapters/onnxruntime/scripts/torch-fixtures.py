@@ -9,8 +9,8 @@ scion.py, Newton–Schulz in float32) on tiny-shakespeare batches, with its loss
     OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 adapters/onnxruntime/scripts/torch-fixtures.py [OUT_DIR]
 
 OUT_DIR defaults to adapters/onnxruntime/test/fixtures/torch. Tensors are written as safetensors
-(a JSON header and little-endian buffers), with numpy. The MLP is also the model of the docs' example
-(docs/examples/models/mlp.onnx, written with the default OUT_DIR).
+(a JSON header and little-endian buffers), with numpy. The MLP is also the model of the docs' examples
+(docs/examples/models/mlp.onnx and its state_dict, mlp.safetensors, written with the default OUT_DIR).
 """
 
 import json
@@ -30,6 +30,7 @@ REPO = HERE.parents[2]
 sys.path.insert(0, str(REPO / "benchmarks" / "nanogpt" / "torch"))
 from model import GPT, GPTConfig  # noqa: E402
 from optim import Scion, scion_groups  # noqa: E402
+import safetensors_io  # noqa: E402
 
 OPSET = 17
 DTYPES = {np.dtype("float32"): "F32", np.dtype("int64"): "I64"}
@@ -91,6 +92,7 @@ def mlp_fixture(out):
     loss = ((y - targets) ** 2).mean()  # F.mse_loss does not export in 1.13; the same mean of squares
     loss.backward()
     save_safetensors(out / "data.safetensors", {"input:x": x.numpy(), "input:targets": targets.numpy(), "loss": loss.detach().numpy().reshape(()), **grads_of(model)})
+    return model
 
 
 # ---- a CNN: Conv (padding, stride, groups), BatchNorm (inference form), pools, Gemm ------------
@@ -184,15 +186,17 @@ def gpt_fixture(out):
 def main():
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent / "test" / "fixtures" / "torch"
     torch.set_num_threads(1)
+    made = {}
     for name, make in (("mlp", mlp_fixture), ("cnn", cnn_fixture), ("gpt", gpt_fixture)):
         out = root / name
         out.mkdir(parents=True, exist_ok=True)
-        make(out)
+        made[name] = make(out)
         print(f"wrote {out}")
     if len(sys.argv) == 1:
         docs_model = REPO / "docs" / "examples" / "models" / "mlp.onnx"
         docs_model.write_bytes((root / "mlp" / "model.onnx").read_bytes())
-        print(f"wrote {docs_model}")
+        safetensors_io.save_file(made["mlp"].state_dict(), docs_model.with_suffix(".safetensors"))  # what the ONNX file was exported from
+        print(f"wrote {docs_model} and its state_dict, {docs_model.with_suffix('.safetensors').name}")
 
 
 if __name__ == "__main__":

@@ -36,3 +36,21 @@ export class LmoError extends Error {
     super(message);
   }
 }
+
+/**
+ * A value as an error message shows it, without ever throwing: `String(value)` throws for objects
+ * whose `toString` is not a function (`{ "toString": "" }` parsed from a file, say), and would turn
+ * a bad option into a `TypeError` instead of the {@link LmoError} that names it.
+ */
+export function shown(value: unknown): string {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value);
+  try {
+    return String(value);
+  } catch {
+    try {
+      return JSON.stringify(value) ?? Object.prototype.toString.call(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
+  }
+}

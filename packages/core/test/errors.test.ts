@@ -85,6 +85,14 @@ describe('constructor: invalid hyperparameters (INVALID_HYPERPARAMETER)', () => 
     expect(() => createOptimizer(ref, params(), { lr: 0.1, momentum: 1, groups: GROUPS })).not.toThrow();
   });
 
+  it('a value whose toString is not a function (parsed from JSON, say): still an LmoError naming the option', () => {
+    const weird = JSON.parse('{"toString": ""}') as unknown;
+    for (const name of ['lr', 'scale', 'momentum', 'clip']) {
+      const options = { lr: 0.1, norm: 'sign', [name]: weird } as unknown as OptimizerOptions;
+      expectLmo(() => createOptimizer(ref, params(), options), 'INVALID_HYPERPARAMETER', name, '{"toString":""}');
+    }
+  });
+
   it('scale ≤ 0 or not finite (global and per group)', () => {
     for (const scale of [0, -0, -3, Number.NaN, Infinity]) {
       expectLmo(() => createOptimizer(ref, params(), { lr: 0.1, scale, groups: GROUPS }), 'INVALID_HYPERPARAMETER', 'scale');

@@ -37,6 +37,16 @@ function readsOrRefuses(b: TorchHandoff, options?: OptimizerOptions): 'read' | '
 }
 
 describe('the handoff reader under random damage', () => {
+  it('an object whose toString is not a function, where a number belongs, is refused by name', () => {
+    const file = decodeSafetensors(GOOD.optimizer);
+    const groups = JSON.parse(file.metadata['param_groups']!) as Array<Record<string, unknown>>;
+    for (const key of ['scale', 'lr', 'momentum', 'norm', 'unconstrained']) {
+      const changed = groups.map((x, i) => (i === 0 ? { ...x, [key]: { toString: '' } } : x));
+      const metadata = { ...file.metadata, param_groups: JSON.stringify(changed) };
+      expect(readsOrRefuses({ ...GOOD, optimizer: encodeSafetensors(file.tensors, metadata) }, OPTIONS), key).toBe('refused');
+    }
+  });
+
   it('byte flips and truncations of either file', () => {
     fc.assert(
       fc.property(fc.boolean(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), fc.option(fc.nat()), fc.boolean(), (which, flips, cut, withOptions) => {

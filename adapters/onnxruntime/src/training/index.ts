@@ -7,5 +7,6 @@ export type { LossSpec } from './loss.js';
 export type { TrainableMatcher, TrainableSpec } from './trainable.js';
 export type { FeedValue, Feeds } from './feeds.js';
 export { supportedOps, type SupportedOp } from './supported.js';
+export { exportSafetensors, type ExportSafetensorsOptions } from './torch-weights.js';
 
 export type { ModelSource } from './entry.js';

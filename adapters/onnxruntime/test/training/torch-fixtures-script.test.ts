@@ -6,7 +6,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeSafetensors } from '@lmo/core';
 import { describe, expect, it } from 'vitest';
+import { loadOnnxModel } from '../../src/index.js';
+import { floatValues } from '../../src/onnx/tensor-data.js';
 import { torchFixture } from '../helpers/fixtures.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -31,8 +34,20 @@ describe.runIf(hasTorch && existsSync(corpus))('scripts/torch-fixtures.py', () =
 });
 
 describe("the docs' example model", () => {
+  const docsModel = fileURLToPath(new URL('../../../../docs/examples/models/mlp.onnx', import.meta.url));
+
   it('is the MLP fixture (the script writes both)', () => {
-    const docsModel = fileURLToPath(new URL('../../../../docs/examples/models/mlp.onnx', import.meta.url));
     expect(readFileSync(docsModel).equals(readFileSync(torchFixture('mlp', 'model.onnx')))).toBe(true);
+  });
+
+  it("comes with the state_dict it was exported from: every initializer, bit for bit, under its key", async () => {
+    const stateDict = decodeSafetensors(new Uint8Array(readFileSync(docsModel.replace(/\.onnx$/, '.safetensors')))).tensors;
+    const { graph } = await loadOnnxModel(docsModel);
+    expect([...stateDict.keys()].sort()).toEqual([...graph.initializers.keys()].sort());
+    for (const [name, t] of graph.initializers) {
+      const stored = stateDict.get(name)!;
+      expect(stored.shape, name).toEqual(t.dims);
+      expect(new Uint32Array(new Float32Array(stored.data as Float32Array).buffer), name).toEqual(new Uint32Array(floatValues(t).buffer));
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { Shape, TensorBackend } from '../backend/contract.js';
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
 import type { Random } from '../random.js';
 import { formatShape } from '../shape.js';
 
@@ -65,7 +65,7 @@ export function requireRank(kind: string, shape: Shape, param: string, ranks: re
 export function readOptions(kind: string, options: unknown, known: readonly string[]): Readonly<Record<string, unknown>> {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new LmoError('UNKNOWN_NORM', `norm ${kind}: options must be an object, got ${String(options)}`);
+    throw new LmoError('UNKNOWN_NORM', `norm ${kind}: options must be an object, got ${shown(options)}`);
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
@@ -81,7 +81,7 @@ export function readOptions(kind: string, options: unknown, known: readonly stri
 export function boolOption(kind: string, name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') {
-    throw new LmoError('UNKNOWN_NORM', `norm ${kind}: option "${name}" must be a boolean, got ${String(value)}`);
+    throw new LmoError('UNKNOWN_NORM', `norm ${kind}: option "${name}" must be a boolean, got ${shown(value)}`);
   }
   return value;
 }
@@ -90,7 +90,7 @@ export function boolOption(kind: string, name: string, value: unknown, fallback:
 export function intOption(kind: string, name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new LmoError('UNKNOWN_NORM', `norm ${kind}: option "${name}" must be a positive integer, got ${String(value)}`);
+    throw new LmoError('UNKNOWN_NORM', `norm ${kind}: option "${name}" must be a positive integer, got ${shown(value)}`);
   }
   return value;
 }

@@ -1,4 +1,4 @@
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
 import { auto } from './auto.js';
 import { biasRMS } from './bias-rms.js';
 import { colNorm } from './col-norm.js';
@@ -57,9 +57,9 @@ export function normKinds(): string[] {
  * @throws LmoError `UNKNOWN_NORM` when `norm.kind` is not registered (it could not be rebuilt).
  */
 export function normToJSON(norm: Norm): NormJSON {
-  if (!norm || typeof norm.lmo !== 'function') throw new LmoError('UNKNOWN_NORM', `expected a Norm, got ${String(norm)}`);
+  if (!norm || typeof norm.lmo !== 'function') throw new LmoError('UNKNOWN_NORM', `expected a Norm, got ${shown(norm)}`);
   if (!registry.has(norm.kind)) {
-    throw new LmoError('UNKNOWN_NORM', `norm "${String(norm.kind)}" is not registered, so it cannot be saved: call registerNorm("${String(norm.kind)}", factory) first`);
+    throw new LmoError('UNKNOWN_NORM', `norm "${shown(norm.kind)}" is not registered, so it cannot be saved: call registerNorm("${shown(norm.kind)}", factory) first`);
   }
   return { kind: norm.kind, options: norm.options };
 }

@@ -1,7 +1,7 @@
 import { requireBackend } from '../backend/check.js';
 import type { ExecutionMode, MaybePromise, Result, Shape, TensorBackend } from '../backend/contract.js';
 import { andFinally, andThen, inMode } from '../backend/maybe.js';
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
 import type { Norm } from '../norms/norm.js';
 import { Random } from '../random.js';
 import { sizeOf } from '../shape.js';
@@ -132,7 +132,7 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
   }
 
   set stepCount(step: number) {
-    if (!Number.isSafeInteger(step) || step < 0) throw new LmoError('INVALID_HYPERPARAMETER', `stepCount must be an integer ≥ 0, got ${String(step)}`);
+    if (!Number.isSafeInteger(step) || step < 0) throw new LmoError('INVALID_HYPERPARAMETER', `stepCount must be an integer ≥ 0, got ${shown(step)}`);
     this.#step = step;
   }
 

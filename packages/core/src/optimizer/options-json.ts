@@ -1,4 +1,4 @@
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
 import type { Norm } from '../norms/norm.js';
 import { normFromJSON, normToJSON, type NormJSON } from '../norms/registry.js';
 import type { Schedule } from '../schedules/schedules.js';
@@ -101,7 +101,7 @@ export function optionsToJSON(options: OptimizerOptions): OptionsJSON {
 
 /** Rebuilds options from {@link optionsToJSON}'s data (validated when an optimizer is built from them). */
 export function optionsFromJSON(json: OptionsJSON): OptimizerOptions {
-  if (json === null || typeof json !== 'object') throw new LmoError('INVALID_HYPERPARAMETER', `optimizer options must be an object, got ${String(json)}`);
+  if (json === null || typeof json !== 'object') throw new LmoError('INVALID_HYPERPARAMETER', `optimizer options must be an object, got ${shown(json)}`);
   return convert(json as unknown as Record<string, unknown>, {
     matchers: (match, where) => list(match).map((m) => matcherFromJSON(m, where)),
     norm: (norm) => normFromJSON(norm as NormJSON),

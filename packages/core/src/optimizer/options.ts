@@ -1,4 +1,4 @@
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
 import { auto } from '../norms/auto.js';
 import type { Norm } from '../norms/norm.js';
 import type { Schedule } from '../schedules/schedules.js';
@@ -106,44 +106,44 @@ const LMO_ONLY = ['norm', 'scale', 'momentum', 'unconstrained'] as const;
 
 /** A learning rate must be a finite number ≥ 0. */
 export function checkLr(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(`${name} must be a finite number ≥ 0, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(`${name} must be a finite number ≥ 0, got ${shown(value)}`);
 }
 
 /** Momentum α (the reference's `momentum`, 1 − β) must lie in (0, 1]. */
 export function checkMomentum(name: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
-    fail(`${name} must be in (0, 1] (it is 1 − β: 0.1 means β = 0.9; 1 keeps no buffer), got ${String(value)}`);
+    fail(`${name} must be in (0, 1] (it is 1 − β: 0.1 means β = 0.9; 1 keeps no buffer), got ${shown(value)}`);
   }
 }
 
 /** A radius ρ must be a finite number > 0. */
 export function checkScale(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) fail(`${name} must be a finite number > 0, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) fail(`${name} must be a finite number > 0, got ${shown(value)}`);
 }
 
 function checkBool(name: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'boolean') fail(`${name} must be a boolean, got ${String(value)}`);
+  if (value !== undefined && typeof value !== 'boolean') fail(`${name} must be a boolean, got ${shown(value)}`);
 }
 
 /** AdamW's settings, validated, with nanoGPT's defaults. */
 export function resolveAdamW(settings: AdamWSettings, where: string): Required<AdamWSettings> {
-  if (settings === null || typeof settings !== 'object') fail(`${where} must be an object of AdamW settings ({} for the defaults), got ${String(settings)}`);
+  if (settings === null || typeof settings !== 'object') fail(`${where} must be an object of AdamW settings ({} for the defaults), got ${shown(settings)}`);
   checkKeys(settings, ADAMW_KEYS, where, 'adamw');
   const betas = settings.betas ?? [0.9, 0.99];
   if (!Array.isArray(betas) || betas.length !== 2 || !betas.every((b) => typeof b === 'number' && b >= 0 && b < 1)) {
     fail(`${where}.betas must be two numbers in [0, 1), e.g. [0.9, 0.99], got ${JSON.stringify(betas)}`);
   }
   const eps = settings.eps ?? 1e-8;
-  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0) fail(`${where}.eps must be a finite number > 0, got ${String(eps)}`);
+  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0) fail(`${where}.eps must be a finite number > 0, got ${shown(eps)}`);
   const weightDecay = settings.weightDecay ?? 0.1;
   checkLr(`${where}.weightDecay`, weightDecay);
   return { betas: [betas[0], betas[1]], eps, weightDecay };
 }
 
 function resolveGroup(spec: GroupSpec, index: number, defaults: { lr: number; scale: number; momentum: number; unconstrained: boolean }): ResolvedGroup {
-  if (spec === null || typeof spec !== 'object') throw new LmoError('GROUP_ROUTING', `groups[${index}] must be an object, got ${String(spec)}`);
+  if (spec === null || typeof spec !== 'object') throw new LmoError('GROUP_ROUTING', `groups[${index}] must be an object, got ${shown(spec)}`);
   const name = spec.name ?? `group${index}`;
-  if (typeof name !== 'string') fail(`groups[${index}].name must be a string, got ${String(name)}`);
+  if (typeof name !== 'string') fail(`groups[${index}].name must be a string, got ${shown(name)}`);
   const where = `groups[${index}] (${name})`;
   checkKeys(spec, GROUP_KEYS, where, 'group');
   if (spec.lr !== undefined) checkLr(`${where}.lr`, spec.lr);
@@ -192,10 +192,10 @@ export function resolveOptions(options: OptimizerOptions, extraKeys: readonly st
   }
   const nonFinite = options.nonFinite ?? 'throw';
   if (nonFinite !== 'throw' && nonFinite !== 'skip' && nonFinite !== 'ignore') {
-    fail(`nonFinite must be "throw", "skip" or "ignore", got "${String(nonFinite)}"`);
+    fail(`nonFinite must be "throw", "skip" or "ignore", got "${shown(nonFinite)}"`);
   }
   if (options.clip !== undefined && (typeof options.clip !== 'number' || !Number.isFinite(options.clip) || options.clip <= 0)) {
-    fail(`clip must be a finite number > 0 (the largest global gradient norm of the AdamW groups), got ${String(options.clip)}`);
+    fail(`clip must be a finite number > 0 (the largest global gradient norm of the AdamW groups), got ${shown(options.clip)}`);
   }
   if (options.groups !== undefined && options.norm !== undefined) {
     fail('give either "groups" or "norm", not both (set each group\'s norm instead)');

@@ -4,7 +4,7 @@
  * against it.
  */
 import type { TensorBackend } from '../backend/contract.js';
-import { LmoError, type LmoErrorCode } from '../errors.js';
+import { LmoError, type LmoErrorCode, shown } from '../errors.js';
 import { formatShape, sameShape } from '../shape.js';
 import type { NormView, ParameterPlan, UpdateRule } from './rule.js';
 import type { BufferName } from './state.js';
@@ -36,7 +36,7 @@ export interface Slot<T> {
 export function entriesOf<T>(tensors: NamedTensors<T>, what: string): Array<[string, T]> {
   if (tensors instanceof Map) return [...tensors.entries()];
   if (tensors === null || typeof tensors !== 'object') {
-    throw new LmoError('INVALID_HYPERPARAMETER', `${what} must be an object or a Map of tensors by name, got ${String(tensors)}`);
+    throw new LmoError('INVALID_HYPERPARAMETER', `${what} must be an object or a Map of tensors by name, got ${shown(tensors)}`);
   }
   return Object.entries(tensors as Record<string, T>);
 }

@@ -1,5 +1,5 @@
 import type { ExecutionMode, TensorBackend } from '../backend/contract.js';
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
 import { frobenius } from '../norms/frobenius.js';
 import { muonNorm } from '../norms/muon.js';
 import type { Norm } from '../norms/norm.js';
@@ -51,7 +51,7 @@ export function presetOptions<O extends { readonly momentum?: number; readonly n
   options: O,
 ): O & Pick<OptimizerOptions, 'momentum' | 'norm' | 'unconstrained' | 'light'> {
   const preset: Preset = PRESETS[name];
-  if (preset === undefined) throw new LmoError('INVALID_HYPERPARAMETER', `presetOptions: unknown preset "${String(name)}" (presets are ${Object.keys(PRESETS).join(', ')})`);
+  if (preset === undefined) throw new LmoError('INVALID_HYPERPARAMETER', `presetOptions: unknown preset "${shown(name)}" (presets are ${Object.keys(PRESETS).join(', ')})`);
   const momentum = options.momentum ?? preset.momentum;
   const norm = options.groups === undefined ? (options.norm ?? preset.norm?.()) : options.norm;
   return {

@@ -1,5 +1,5 @@
 import type { Shape, TensorBackend } from '../backend/contract.js';
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
 import type { Norm } from '../norms/norm.js';
 import type { Random } from '../random.js';
 import type { Schedule } from '../schedules/schedules.js';
@@ -115,7 +115,7 @@ export class UpdateRule {
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
       throw new LmoError(
         'INVALID_HYPERPARAMETER',
-        `learning rate of group "${group.name}" at step ${step} is ${String(lr)} (lr ${group.lr} × schedule ${String(factor)}); expected a finite number ≥ 0`,
+        `learning rate of group "${group.name}" at step ${step} is ${shown(lr)} (lr ${group.lr} × schedule ${shown(factor)}); expected a finite number ≥ 0`,
       );
     }
     return lr;

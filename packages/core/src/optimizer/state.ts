@@ -3,7 +3,7 @@
  * validation (every value: type, length, finiteness).
  */
 import type { Shape } from '../backend/contract.js';
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
 import { formatShape, sameShape, sizeOf } from '../shape.js';
 
 /** The `format` tag of a saved optimizer state. */
@@ -57,7 +57,7 @@ function mismatch(why: string): never {
 }
 
 function count(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) mismatch(`${what} is ${String(value)}, expected an integer ≥ 0`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) mismatch(`${what} is ${shown(value)}, expected an integer ≥ 0`);
   return value;
 }
 
@@ -84,17 +84,17 @@ export function validateState(state: unknown, expected: StateExpectation): Valid
   const s = state as Partial<OptimizerState> & { light?: unknown };
   if (s.format !== STATE_FORMAT) mismatch(`format is ${JSON.stringify(s.format)}, expected "${STATE_FORMAT}"`);
   const version = s.version;
-  if (version !== 1 && version !== 2 && version !== STATE_VERSION) mismatch(`version ${String(version)} is not supported (this library reads 1 to ${STATE_VERSION})`);
+  if (version !== 1 && version !== 2 && version !== STATE_VERSION) mismatch(`version ${shown(version)} is not supported (this library reads 1 to ${STATE_VERSION})`);
   const step = count(s.step, 'step');
   const skippedSteps = s.skippedSteps === undefined ? 0 : count(s.skippedSteps, 'skippedSteps');
   const light = s.light ?? false;
-  if (typeof light !== 'boolean') mismatch(`light is ${String(light)}, expected a boolean`);
+  if (typeof light !== 'boolean') mismatch(`light is ${shown(light)}, expected a boolean`);
   if (!Array.isArray(s.parameters)) mismatch('"parameters" is not an array');
   const saved = new Map<string, Record<string, unknown>>();
   s.parameters.forEach((p: unknown, i) => {
     if (p === null || typeof p !== 'object') mismatch(`parameters[${i}] is not an object`);
     const name = (p as { name?: unknown }).name;
-    if (typeof name !== 'string') mismatch(`parameters[${i}].name is ${String(name)}, expected a string`);
+    if (typeof name !== 'string') mismatch(`parameters[${i}].name is ${shown(name)}, expected a string`);
     if (saved.has(name)) mismatch(`parameter "${name}" appears more than once in it`);
     saved.set(name, p as Record<string, unknown>);
   });
@@ -108,7 +108,7 @@ export function validateState(state: unknown, expected: StateExpectation): Valid
     if (!Array.isArray(savedShape) || !sameShape(savedShape as number[], shape)) {
       mismatch(`parameter "${name}" has shape ${Array.isArray(savedShape) ? formatShape(savedShape as number[]) : String(savedShape)} in it, expected ${formatShape(shape)}`);
     }
-    if (p['group'] !== undefined && typeof p['group'] !== 'string') mismatch(`parameter "${name}": group is ${String(p['group'])}, expected a string`);
+    if (p['group'] !== undefined && typeof p['group'] !== 'string') mismatch(`parameter "${name}": group is ${shown(p['group'])}, expected a string`);
     const given = savedBuffers(p, version, light, name);
     const have = Object.keys(given).filter((k) => given[k] !== undefined);
     if (have.length !== wanted.length || !wanted.every((w) => have.includes(w))) {
@@ -124,7 +124,7 @@ export function validateState(state: unknown, expected: StateExpectation): Valid
           mismatch(`the "${buffer}" buffer of "${name}" must be a Float32Array of length ${size}, got ${got}`);
         }
         for (let i = 0; i < m.length; i++) {
-          if (!Number.isFinite(m[i]!)) mismatch(`the "${buffer}" buffer of "${name}" holds ${String(m[i])} at index ${i}; expected finite values`);
+          if (!Number.isFinite(m[i]!)) mismatch(`the "${buffer}" buffer of "${name}" holds ${shown(m[i])} at index ${i}; expected finite values`);
         }
         return [buffer, m] as const;
       }),

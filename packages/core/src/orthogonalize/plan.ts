@@ -1,5 +1,5 @@
 import type { GramSide, PolynomialCoefficients } from '../backend/contract.js';
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
 import { POLAR_EXPRESS, POLAR_EXPRESS_SAFETY, QUINTIC } from './coefficients.js';
 
 /** How to orthogonalize: Keller Jordan's quintic, or Polar Express (arXiv 2505.16932). */
@@ -29,7 +29,7 @@ export interface OrthogonalizationPlan {
  */
 export function orthogonalizationPlan(method: OrthogonalizationMethod, steps: number): OrthogonalizationPlan {
   if (!Number.isInteger(steps) || steps < 1) {
-    throw new LmoError('INVALID_HYPERPARAMETER', `orthogonalization steps must be a positive integer, got ${String(steps)}`);
+    throw new LmoError('INVALID_HYPERPARAMETER', `orthogonalization steps must be a positive integer, got ${shown(steps)}`);
   }
   switch (method) {
     case 'quintic':
@@ -42,7 +42,7 @@ export function orthogonalizationPlan(method: OrthogonalizationMethod, steps: nu
     default:
       throw new LmoError(
         'UNKNOWN_NORM',
-        `orthogonalization method must be ${ORTHOGONALIZATION_METHODS.map((m) => `"${m}"`).join(' or ')}, got "${String(method)}"`,
+        `orthogonalization method must be ${ORTHOGONALIZATION_METHODS.map((m) => `"${m}"`).join(' or ')}, got "${shown(method)}"`,
       );
   }
 }

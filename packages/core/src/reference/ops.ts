@@ -3,7 +3,7 @@
  * inputs, allocates a fresh result and never writes to an input.
  */
 import type { Axis, Shape } from '../backend/contract.js';
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
 import { RefTensor, dims2, formatShape, sameShape, sizeOf } from './tensor.js';
 
 // ---- data ----------------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ export function sumSquares(x: RefTensor, axis?: Axis): RefTensor {
     }
     return new RefTensor(out, [m, 1]);
   }
-  throw new LmoError('UNSUPPORTED_SHAPE', `sumSquares: axis must be 0, 1 or undefined, got ${String(axis)}`);
+  throw new LmoError('UNSUPPORTED_SHAPE', `sumSquares: axis must be 0, 1 or undefined, got ${shown(axis)}`);
 }
 
 /** `max |x|` over all elements as `[1, 1]`; NaN if any element is NaN; `0` for an empty tensor. */

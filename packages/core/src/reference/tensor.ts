@@ -1,5 +1,5 @@
 import type { Shape } from '../backend/contract.js';
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
 import { formatShape, sizeOf } from '../shape.js';
 
 /**
@@ -24,7 +24,7 @@ export class RefTensor {
     if (!(data instanceof Float32Array)) {
       throw new LmoError('SHAPE_MISMATCH', `RefTensor: data must be a Float32Array, got ${Object.prototype.toString.call(data)}`);
     }
-    if (!Array.isArray(shape)) throw new LmoError('SHAPE_MISMATCH', `RefTensor: shape must be an array of dimensions, got ${String(shape)}`);
+    if (!Array.isArray(shape)) throw new LmoError('SHAPE_MISMATCH', `RefTensor: shape must be an array of dimensions, got ${shown(shape)}`);
     const size = sizeOf(shape);
     if (data.length !== size) {
       throw new LmoError(

@@ -4,7 +4,7 @@
  * made here also carry their {@link ScheduleSpec}, so they can be saved with an optimizer's
  * configuration and rebuilt by {@link scheduleFromJSON}.
  */
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
 import type { ScheduleSpec } from './spec.js';
 
 /** A learning-rate factor per step; `spec` is present on the schedules built by this module. */
@@ -16,12 +16,12 @@ function withSpec(f: (step: number) => number, spec: ScheduleSpec | undefined): 
 
 function requireCount(name: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new LmoError('INVALID_HYPERPARAMETER', `schedule option "${name}" must be a non-negative integer, got ${String(value)}`);
+    throw new LmoError('INVALID_HYPERPARAMETER', `schedule option "${name}" must be a non-negative integer, got ${shown(value)}`);
   }
 }
 function requireFactor(name: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new LmoError('INVALID_HYPERPARAMETER', `schedule option "${name}" must be a finite number ≥ 0, got ${String(value)}`);
+    throw new LmoError('INVALID_HYPERPARAMETER', `schedule option "${name}" must be a finite number ≥ 0, got ${shown(value)}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { LmoError } from '../errors.js';
+import { LmoError, shown } from '../errors.js';
 import { constant, cosineDecay, linearDecay, linearWarmup, product, sequence, warmupCosine, warmupStableDecay, type Schedule } from './schedules.js';
 
 /**
@@ -21,7 +21,7 @@ export type ScheduleSpec =
  *   from core's schedules, or give a {@link ScheduleSpec}.
  */
 export function scheduleToJSON(schedule: Schedule): ScheduleSpec {
-  if (typeof schedule !== 'function') throw new LmoError('INVALID_HYPERPARAMETER', `expected a schedule, got ${String(schedule)}`);
+  if (typeof schedule !== 'function') throw new LmoError('INVALID_HYPERPARAMETER', `expected a schedule, got ${shown(schedule)}`);
   if (schedule.spec === undefined) {
     throw new LmoError(
       'INVALID_HYPERPARAMETER',
@@ -37,7 +37,7 @@ export function scheduleToJSON(schedule: Schedule): ScheduleSpec {
  */
 export function scheduleFromJSON(spec: ScheduleSpec): Schedule {
   const s = spec as ScheduleSpec | null | undefined;
-  if (s === null || typeof s !== 'object') throw new LmoError('INVALID_HYPERPARAMETER', `a schedule spec must be an object, got ${String(s)}`);
+  if (s === null || typeof s !== 'object') throw new LmoError('INVALID_HYPERPARAMETER', `a schedule spec must be an object, got ${shown(s)}`);
   switch (s.kind) {
     case 'constant':
       return constant(s.value);

@@ -1,4 +1,4 @@
-import { LmoError } from '../../errors.js';
+import { LmoError, shown } from '../../errors.js';
 import { fromBfloat16Bits, fromFloat16Bits } from '../half-precision.js';
 import type { SafetensorsTensor } from './format.js';
 
@@ -18,6 +18,6 @@ export function asFloat32(tensor: SafetensorsTensor): Float32Array {
     case 'F64':
       return Float32Array.from(tensor.data);
     default:
-      throw new LmoError('INVALID_SAFETENSORS', `asFloat32 reads F32, F16, BF16 and F64 tensors, not ${String(tensor.dtype)}`);
+      throw new LmoError('INVALID_SAFETENSORS', `asFloat32 reads F32, F16, BF16 and F64 tensors, not ${shown(tensor.dtype)}`);
   }
 }

@@ -1,4 +1,4 @@
-import { LmoError } from '../../errors.js';
+import { LmoError, shown } from '../../errors.js';
 import { isTypedArray, LITTLE_ENDIAN, swapBytes } from '../typed-arrays.js';
 import { DTYPE_NAMES, MAX_HEADER_BYTES, dtypeInfo, quote, type DtypeInfo, type SafetensorsFile, type SafetensorsTensor } from './format.js';
 import { JsonNumber, JsonObject, parseHeaderJson, type JsonValue } from './json.js';
@@ -157,5 +157,5 @@ function kindOf(v: JsonValue): string {
   if (Array.isArray(v)) return 'a list';
   if (v instanceof JsonObject) return 'an object';
   if (v instanceof JsonNumber) return `the number ${v.text.length > 40 ? `${v.text.slice(0, 37)}...` : v.text}`;
-  return typeof v === 'string' ? 'a string' : `the boolean ${String(v)}`;
+  return typeof v === 'string' ? 'a string' : `the boolean ${shown(v)}`;
 }

@@ -1,4 +1,4 @@
-import { LmoError } from '../../errors.js';
+import { LmoError, shown } from '../../errors.js';
 import type { GroupSpec, Matcher } from '../../optimizer/groups.js';
 import type { OptimizerOptions } from '../../optimizer/options.js';
 import { STATE_FORMAT, STATE_VERSION, type OptimizerState, type ParameterState } from '../../optimizer/state.js';
@@ -122,7 +122,7 @@ function layoutUnder(options: OptimizerOptions, meta: BundleMeta, list: readonly
     const mine = toScionNorm(norm, e.name, shape).scion;
     const g = e.group;
     const differ = (what: string, bundle: unknown, here: unknown): never =>
-      mismatch(`parameter "${e.name}": the bundle's group "${g.name}" has ${what} ${String(bundle)}, these options' group "${plan.group.name}" ${String(here)}`);
+      mismatch(`parameter "${e.name}": the bundle's group "${g.name}" has ${what} ${shown(bundle)}, these options' group "${plan.group.name}" ${shown(here)}`);
     if (!sameScionNorm(mine, g.scion)) differ('norm', formatScionNorm(g.scion), formatScionNorm(mine));
     if (plan.group.scale !== g.scale) differ('scale', g.scale, plan.group.scale);
     if (plan.group.lr !== g.lr) differ('lr', g.lr, plan.group.lr);

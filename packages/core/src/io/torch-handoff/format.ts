@@ -21,7 +21,7 @@
  * `initial_lr` (the base γ, as `LambdaLR` keeps it), `momentum` (α), `scale` (ρ), `unconstrained`,
  * `norm` and `norm_kwargs` (scion.py's), and `name` (the lmo group's name).
  */
-import { LmoError } from '../../errors.js';
+import { LmoError, shown } from '../../errors.js';
 import type { OptimizerOptions } from '../../optimizer/options.js';
 import type { OptimizerState } from '../../optimizer/state.js';
 import type { ScionNormName } from './scion-norms.js';
@@ -94,6 +94,6 @@ export function mismatch(message: string): never {
 /** Entries of a Map or a plain object. */
 export function entriesOf<V>(values: ReadonlyMap<string, V> | Readonly<Record<string, V>>, what: string): Array<[string, V]> {
   if (values instanceof Map) return [...(values as ReadonlyMap<string, V>)];
-  if (values === null || typeof values !== 'object') throw new LmoError('INVALID_HYPERPARAMETER', `${what} must be a Map or an object by parameter name, got ${String(values)}`);
+  if (values === null || typeof values !== 'object') throw new LmoError('INVALID_HYPERPARAMETER', `${what} must be a Map or an object by parameter name, got ${shown(values)}`);
   return Object.entries(values);
 }

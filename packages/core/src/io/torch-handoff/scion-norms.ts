@@ -3,7 +3,7 @@
  * and back. A norm or an option scion.py has no counterpart for is refused by name.
  */
 import type { Shape } from '../../backend/contract.js';
-import { LmoError } from '../../errors.js';
+import { LmoError, shown } from '../../errors.js';
 import { auto } from '../../norms/auto.js';
 import { biasRMS } from '../../norms/bias-rms.js';
 import { colNorm } from '../../norms/col-norm.js';
@@ -85,7 +85,7 @@ export function toScionNorm(norm: Norm, param: string, shape: Shape): MappedNorm
     case 'spectral':
     case 'spectralConv':
       if (o['method'] !== 'quintic') {
-        refuse(param, `norm ${norm.kind} with method "${String(o['method'])}" (Polar Express coefficients) has no counterpart; scion.py orthogonalizes with the quintic (method "quintic")`);
+        refuse(param, `norm ${norm.kind} with method "${shown(o['method'])}" (Polar Express coefficients) has no counterpart; scion.py orthogonalizes with the quintic (method "quintic")`);
       }
       if (norm.kind === 'spectralConv') squareTaps(param, shape, norm.kind);
       return { scion: scionNorm(norm.kind === 'spectral' ? 'Spectral' : 'SpectralConv', o), transposed: false };
