@@ -1,38 +1,61 @@
 /**
- * The playground's training session: two copies of the same character-level GPT (same seed, same
- * initial weights), one trained with Scion and one with AdamW, on the same batches; training losses
- * per step, validation losses every few steps, and generated samples. No DOM here: the Vue
- * component drives it, and the docs tests run it in Node.
+ * The playground's training session: @lmo/gpt's GPT on TensorFlow.js (`@lmo/gpt/tfjs`, the model
+ * the nanoGPT benchmark trains on tfjs), twice from the same initial weights — once with Scion and
+ * once with AdamW, both core optimizers on the `@lmo/tfjs` tensor backend — on the same batches;
+ * training losses per step, validation losses every few steps, and generated samples. No DOM here:
+ * the Vue component drives it, and the docs tests run it in Node.
  */
-import { Random } from '@lmo/core';
-import { BatchSampler, charDataset, type Batch, type CharDataset } from '@lmo/gpt';
-import type { GptConfig } from './model.js';
-import { TrainingRun, type ScionRadii } from './trainer.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { linearWarmup } from '@lmo/core';
+import {
+  BatchSampler,
+  PAPER_SCION,
+  charDataset,
+  createTrainOptimizer,
+  initParams,
+  recipeTrainOptimizer,
+  sampleText,
+  type Batch,
+  type CharDataset,
+  type GPTConfig,
+  type GptModel,
+  type GptTraining,
+  type Recipe,
+  type TrainOptimizer,
+} from '@lmo/gpt';
+import { tfjsGpt } from '@lmo/gpt/tfjs';
 
 export type RunKind = 'scion' | 'adamw';
 export const RUN_KINDS: readonly RunKind[] = ['scion', 'adamw'];
 
+/** Scion's radii ρ per parameter group (core's `transformerGroups()`, as in the recipes of `@lmo/gpt`). */
+export type ScionRadii = Pick<Recipe, 'embedding' | 'hidden' | 'positions' | 'gains'>;
+
 export interface SessionSettings {
-  readonly model: Omit<GptConfig, 'vocab'>;
+  readonly model: Omit<GPTConfig, 'vocabSize'>;
   readonly batch: number;
   readonly scion: { readonly lr: number; readonly momentum: number; readonly radii: ScionRadii };
-  readonly adamw: { readonly lr: number; readonly weightDecay: number; readonly clip: number };
+  /** nanoGPT's AdamW (core's `adamw` defaults: β = (0.9, 0.99), weight decay 0.1 on matrices, clipping at 1) with this learning rate. */
+  readonly adamw: { readonly lr: number };
   /** Validation loss every `evalEvery` steps, on `evalBatches` fixed batches of the held-out text. */
   readonly evalEvery: number;
   readonly evalBatches: number;
   readonly seed: number;
 }
 
+/** Steps of linear warmup, (t + 1)/(warmup + 1), for both optimizers; constant afterwards. */
+export const WARMUP = 10;
+
 /**
- * Defaults: a 2-layer, 4-head, 48-wide model with a 32-character context, batch 16. Scion gets the
- * nanoGPT radii (embedding 180, everything else 3) and momentum 0.1; AdamW gets nanoGPT's
- * β = (0.9, 0.99), weight decay 0.1 and clipping at 1. Both warm up over the first 10 steps.
+ * Defaults: a 2-layer, 4-head, 48-wide model with a 32-character context, batch 16. Scion is the
+ * paper's (constrained, radii 180 on the tied embedding and 3 elsewhere, momentum 0.1); AdamW is
+ * nanoGPT's. Both warm up over the first {@link WARMUP} steps.
  */
 export const DEFAULT_SETTINGS: SessionSettings = {
-  model: { block: 32, embd: 48, heads: 4, layers: 2 },
+  model: { blockSize: 32, nEmbd: 48, nHead: 4, nLayer: 2 },
   batch: 16,
-  scion: { lr: 2 ** -7, momentum: 0.1, radii: { embedding: 180, hidden: 3, position: 3, gains: 3 } },
-  adamw: { lr: 3e-3, weightDecay: 0.1, clip: 1 },
+  scion: { lr: 2 ** -7, momentum: PAPER_SCION.momentum, radii: { embedding: PAPER_SCION.embedding, hidden: PAPER_SCION.hidden, positions: PAPER_SCION.positions, gains: PAPER_SCION.gains } },
+  adamw: { lr: 3e-3 },
   evalEvery: 25,
   evalBatches: 8,
   seed: 1,
@@ -43,10 +66,9 @@ export interface LossPoint {
   readonly loss: number;
 }
 
+type Training = GptTraining<tf.Tensor, TrainOptimizer<tf.Tensor>>;
+
 export class PlaygroundSession {
-  readonly data: CharDataset;
-  readonly settings: SessionSettings;
-  readonly runs: Readonly<Record<RunKind, TrainingRun>>;
   /** Training loss of every step (the batch's loss before the update). */
   readonly train: Record<RunKind, number[]> = { scion: [], adamw: [] };
   /** Validation losses, at step 0 and every `evalEvery` steps. */
@@ -55,24 +77,45 @@ export class PlaygroundSession {
   readonly ms: Record<RunKind, number> = { scion: 0, adamw: 0 };
   readonly #sampler: BatchSampler;
   readonly #valBatches: readonly Batch[];
-  readonly #rng: Random;
 
-  constructor(text: string, settings: SessionSettings = DEFAULT_SETTINGS, options: { nonFinite?: 'throw' | 'ignore' } = {}) {
-    this.settings = settings;
-    this.data = charDataset(text);
-    const config: GptConfig = { vocab: this.data.vocabSize, ...settings.model };
-    this.runs = {
-      scion: new TrainingRun(config, { kind: 'scion', ...settings.scion }, settings.seed, options),
-      adamw: new TrainingRun(config, { kind: 'adamw', ...settings.adamw }, settings.seed, options),
-    };
-    this.#sampler = new BatchSampler(this.data.train, settings.batch, settings.model.block, settings.seed + 1, 'training');
-    const valSampler = new BatchSampler(this.data.val, settings.batch, settings.model.block, settings.seed + 2, 'validation');
+  private constructor(
+    readonly data: CharDataset,
+    readonly settings: SessionSettings,
+    readonly model: GptModel<tf.Tensor>,
+    readonly runs: Readonly<Record<RunKind, Training>>,
+  ) {
+    const { batch, model: m, seed, evalBatches } = settings;
+    this.#sampler = new BatchSampler(data.train, batch, m.blockSize, seed + 1, 'training');
+    const valSampler = new BatchSampler(data.val, batch, m.blockSize, seed + 2, 'validation');
     // the sampler reuses its arrays: the fixed validation batches are copies
-    this.#valBatches = Array.from({ length: settings.evalBatches }, () => {
+    this.#valBatches = Array.from({ length: evalBatches }, () => {
       const b = valSampler.next();
       return { ...b, x: b.x.slice(), y: b.y.slice() };
     });
-    this.#rng = new Random(settings.seed + 3);
+  }
+
+  /** Both runs on tfjs's active backend, from the same initial weights (`initParams` at `settings.seed`). */
+  static async create(text: string, settings: SessionSettings = DEFAULT_SETTINGS): Promise<PlaygroundSession> {
+    const data = charDataset(text);
+    const config: GPTConfig = { vocabSize: data.vocabSize, ...settings.model };
+    const model = tfjsGpt(tf, config);
+    const weights = initParams(config, settings.seed);
+    const schedule = linearWarmup(WARMUP);
+    const { scion, adamw } = settings;
+    const runs: Partial<Record<RunKind, Training>> = {};
+    try {
+      runs.scion = await model.train(
+        weights,
+        (params) => recipeTrainOptimizer('scion', { ...PAPER_SCION, momentum: scion.momentum, ...scion.radii }, model.tensors, params, schedule, scion.lr),
+        settings.batch,
+      );
+      runs.adamw = await model.train(weights, (params) => createTrainOptimizer('adamw', model.tensors, params, adamw.lr, schedule), settings.batch);
+    } catch (e) {
+      await runs.scion?.dispose();
+      await model.dispose();
+      throw e;
+    }
+    return new PlaygroundSession(data, settings, model, runs as Record<RunKind, Training>);
   }
 
   /** Steps taken (both runs take the same number). */
@@ -82,7 +125,11 @@ export class PlaygroundSession {
 
   /** Appends both runs' validation loss at the current step. */
   async evaluate(): Promise<void> {
-    for (const kind of RUN_KINDS) this.val[kind].push({ step: this.steps, loss: await this.runs[kind].evaluate(this.#valBatches) });
+    for (const kind of RUN_KINDS) {
+      let sum = 0;
+      for (const b of this.#valBatches) sum += await this.runs[kind].loss(b);
+      this.val[kind].push({ step: this.steps, loss: sum / this.#valBatches.length });
+    }
   }
 
   /**
@@ -94,25 +141,23 @@ export class PlaygroundSession {
     const batch = this.#sampler.next();
     for (const kind of RUN_KINDS) {
       const start = performance.now();
-      const loss = this.runs[kind].step(batch);
-      const [value] = await loss.data();
-      loss.dispose();
+      const loss = await this.runs[kind].step(batch);
       this.ms[kind] += performance.now() - start;
-      if (!Number.isFinite(value)) throw new Error(`${kind}: the loss is ${value} at step ${this.steps + 1}; lower the learning rate`);
-      this.train[kind].push(value!);
+      if (!Number.isFinite(loss)) throw new Error(`${kind}: the loss is ${loss} at step ${this.steps + 1}; lower the learning rate`);
+      this.train[kind].push(loss);
       await pause();
     }
     if (this.steps % this.settings.evalEvery === 0) await this.evaluate();
   }
 
-  /** `n` characters generated by a run's model after a newline, at `temperature`. */
+  /** `n` characters a run's model writes after a newline, at `temperature` (@lmo/gpt's `sampleText`, seeded by the step). */
   async sample(kind: RunKind, n = 200, temperature = 0.8): Promise<string> {
-    const start = this.data.encode('\n');
-    const tokens = await this.runs[kind].model.generate(Array.from(start), n, temperature, () => this.#rng.uniform());
-    return this.data.decode(tokens);
+    return sampleText(this.runs[kind], this.data, n, this.settings.seed + 3 + this.steps, temperature);
   }
 
-  dispose(): void {
-    for (const kind of RUN_KINDS) this.runs[kind].dispose();
+  /** Frees both runs (weights and optimizer state) and the model. */
+  async dispose(): Promise<void> {
+    for (const kind of RUN_KINDS) await this.runs[kind].dispose();
+    await this.model.dispose();
   }
 }
