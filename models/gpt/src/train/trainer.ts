@@ -106,7 +106,7 @@ export async function estimateLoss<T>(
     for (let i = 0; i < s.evalIters; i++) {
       sum += await model.loss(sampler.next());
       if (shouldStop !== undefined) {
-        await new Promise((r) => setImmediate(r)); // let a signal in
+        await new Promise((r) => setTimeout(r, 0)); // let a signal (or a page's stop button) in: a macrotask, as browsers have no setImmediate
         if (shouldStop()) return undefined;
       }
     }
