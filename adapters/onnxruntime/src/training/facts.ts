@@ -2,13 +2,18 @@
 // and — for values that do not depend on the data or on trainable initializers (frozen
 // initializers, Constants, shapes, and what is computed from them) — its contents.
 // Shapes and types of computed values come from one run of the model on zero-filled inputs
-// (onnxruntime's own shape inference, whatever ops the graph uses), the "probe".
+// (onnxruntime's own shape inference, whatever ops the graph uses), the "probe". The probe does not
+// load the trainable initializers' values: each is made by a ConstantOfShape of zeros just before
+// its first use (their values set no computed value's type or shape, and no static value depends on
+// them), so that probing a model costs its activations, not its weights.
 // Internal.
 
 import type * as ort from 'onnxruntime-common';
-import type { ModelProto, ValueInfoProto } from '../onnx/schema.js';
-import { encodeModelProto } from '../onnx/schema.js';
-import { ELEM_TYPES, elementCount, numericValues, typeName } from '../onnx/tensor-data.js';
+import type { ModelProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/schema.js';
+import { ElemType, encodeModelProto } from '../onnx/schema.js';
+import { ELEM_TYPES, constantTensor, elementCount, numericValues, typeName } from '../onnx/tensor-data.js';
+import { nodeProto, tensorAttr } from './attributes.js';
+import { beforeFirstUse } from './half.js';
 import { numericValuesOfConstant } from './constants.js';
 import { trainingError } from './errors.js';
 import type { Graph } from './graph.js';
@@ -122,7 +127,8 @@ export async function probeFacts(model: ModelProto, graph: Graph, frozen: (name:
     feeds[name] = new Tensor(typeName(info.dtype) as 'float32', zeros(typeName(info.dtype), elementCount(info.shape)) as Float32Array, [...info.shape]);
   }
   const outputs = graph.nodes.flatMap((n) => n.outputs.filter((o) => o !== ''));
-  const probe: ModelProto = { ...model, graph: { ...model.graph!, output: outputs.map((name) => ({ name })) } };
+  const light = withStandIns(model, graph, (name) => !isStatic.has(name));
+  const probe: ModelProto = { ...light, graph: { ...light.graph!, output: outputs.map((name) => ({ name })) } };
   const results = await run(encodeModelProto(probe), feeds, Tensor);
   for (const node of graph.nodes) {
     const constant = node.opType === 'Constant' && node.domain === '';
@@ -144,4 +150,43 @@ export async function probeFacts(model: ModelProto, graph: Graph, frozen: (name:
     });
   }
   return facts;
+}
+
+/** Element types a stand-in can make (those of trainable initializers). */
+const STAND_IN_TYPES: ReadonlySet<number> = new Set([ElemType.FLOAT, ElemType.DOUBLE]);
+
+/**
+ * `model` with each initializer that `replace` names (of a floating-point type) made instead by a
+ * node `ConstantOfShape(dims)` of zeros, placed just before the first node that reads it: the model
+ * computes the same types and shapes without holding those initializers' values (each stand-in's
+ * zeros live from its first reader to its last).
+ */
+export function withStandIns(model: ModelProto, graph: Graph, replace: (name: string) => boolean): ModelProto {
+  const g = model.graph!;
+  // a subgraph (If, Loop, Scan) may read an initializer where no stand-in could be placed before it
+  if (g.node.some((n) => n.attribute.some((a) => a.g != null || a.graphs.length > 0))) return model;
+  const taken = new Set<string>([...graph.initializers.keys(), ...graph.inputs.keys(), ...graph.nodes.flatMap((n) => [...n.inputs, ...n.outputs])]);
+  const fresh = (hint: string): string => {
+    let name = hint;
+    for (let k = 1; taken.has(name); k++) name = `${hint}_${k}`;
+    taken.add(name);
+    return name;
+  };
+  const replaced = new Set<string>();
+  const kept: TensorProto[] = [];
+  const shapes: TensorProto[] = [];
+  const standIns = new Map<string, NodeProto[]>();
+  for (const t of g.initializer) {
+    const name = t.name ?? '';
+    if (!replace(name) || !STAND_IN_TYPES.has(t.dataType ?? 0)) {
+      kept.push(t);
+      continue;
+    }
+    replaced.add(name);
+    const shape = fresh(`${name}/probe_shape`);
+    shapes.push(constantTensor(shape, ElemType.INT64, [t.dims.length], t.dims.map(Number)));
+    standIns.set(name, [nodeProto('ConstantOfShape', [shape], [name], fresh(`${name}/probe_zeros`), [tensorAttr('value', constantTensor('', t.dataType!, [1], [0]))])]);
+  }
+  if (replaced.size === 0) return model;
+  return { ...model, graph: { ...g, initializer: [...kept, ...shapes], input: g.input.filter((i) => !replaced.has(i.name ?? '')), node: beforeFirstUse(graph.nodes.map((n) => n.proto), standIns) } };
 }
