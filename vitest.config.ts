@@ -2,6 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'adapters/*', 'benchmarks/*', 'docs'],
+    projects: ['packages/*', 'adapters/*', 'models/*', 'benchmarks/*', 'docs'],
   },
 });

@@ -9,8 +9,8 @@ import type { Headline } from './benchmarks/headline.js';
 import { headlineCommands, headlineSentence, headlineSvg, headlineTable, otherRuns } from './benchmarks/headline-section.js';
 import { parseResults, type ResultFile, type Results, type Run } from './benchmarks/parse.js';
 import { parityDocTable, runSpeedTable, runsTable, speedDocTable, sweepTable } from './benchmarks/tables.js';
-import { parseSideRecords } from '../../benchmarks/nanogpt/src/bench/side-records.js';
-import { envLine, gemmShareLine, gemmTable, memoryLine, partsTable, type Run as SideRun } from '../../benchmarks/nanogpt/src/bench/side-tables.js';
+import { parseSideRecords } from '@lmo/bench-nanogpt/bench/side-records';
+import { envLine, gemmShareLine, gemmTable, memoryLine, partsTable, type Run as SideRun } from '@lmo/bench-nanogpt/bench/side-tables';
 
 export type { ResultFile } from './benchmarks/parse.js';
 export { parseResults } from './benchmarks/parse.js';

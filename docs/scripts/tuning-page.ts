@@ -16,7 +16,7 @@ import {
   transferSvg,
   type BestLr,
   type TransferRecord,
-} from '../../benchmarks/nanogpt/src/report/transfer-report.js';
+} from '@lmo/bench-nanogpt/report/transfer-report';
 import {
   isRecipeRecord,
   recipeCurvesSvg,
@@ -25,9 +25,8 @@ import {
   summarize,
   type RecipeRecord,
   type RecipeSummary,
-} from '../../benchmarks/nanogpt/src/report/recipe-report.js';
-import { DEFAULT_OPTIMIZER, recipeOf } from '../../benchmarks/nanogpt/src/optim/factory.js';
-import { recipeId } from '../../benchmarks/nanogpt/src/optim/recipe.js';
+} from '@lmo/bench-nanogpt/report/recipe-report';
+import { DEFAULT_OPTIMIZER, recipeId, recipeOf } from '@lmo/gpt';
 import type { ResultFile } from './benchmarks-page.js';
 import type { Headline, HeadlineRow } from './benchmarks/headline.js';
 import { headlineTable } from './benchmarks/headline-section.js';

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { summarize, isRecipeRecord, type RecipeRecord } from '../../benchmarks/nanogpt/src/report/recipe-report.js';
+import { summarize, isRecipeRecord, type RecipeRecord } from '@lmo/bench-nanogpt/report/recipe-report';
 import type { HeadlineRow } from '../scripts/benchmarks/headline.js';
 import { renderBenchmarksPage } from '../scripts/benchmarks-page.js';
 import { collectResults, readHeadline, resultsDir } from '../scripts/generated-page.js';

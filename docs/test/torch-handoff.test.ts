@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { handoffTable, parseHandoffRecords, summarizeHandoff } from '../../benchmarks/nanogpt/src/report/handoff-report.js';
+import { handoffTable, parseHandoffRecords, summarizeHandoff } from '@lmo/bench-nanogpt/report/handoff-report';
 import { runExample } from './run-example.js';
 
 const guideFile = fileURLToPath(new URL('../guide/torch-handoff.md', import.meta.url));

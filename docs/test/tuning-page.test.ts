@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestLrs } from '../../benchmarks/nanogpt/src/report/transfer-report.js';
+import { bestLrs } from '@lmo/bench-nanogpt/report/transfer-report';
 import { headlineRows } from '../scripts/benchmarks/headline.js';
 import { renderTuningPage, sweepRecords, transferVerdict } from '../scripts/tuning-page.js';
 

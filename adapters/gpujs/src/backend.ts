@@ -183,6 +183,35 @@ export class GpujsBackend<M extends ExecutionMode = ExecutionMode> implements Te
     return storage.value;
   }
 
+  /**
+   * Runs a gpu.js kernel of your own on this backend's tensors — a model's forward and backward
+   * passes, say — into a new tensor of `shape`, which the caller disposes (also inside `run`).
+   *
+   * `source` gives the text of a gpu.js kernel function that computes one element of the flat,
+   * row-major output per thread (`this.thread.x` in `[0, size of shape)`), from `inputs`: tensors of
+   * this backend, read where they live (as flat arrays, in any mode), and numbers. It is compiled
+   * once per `key` and output size, with {@link kernelSettings} (IEEE float32, results kept on the
+   * device in the device modes); give each different source its own key. Like the primitives, the
+   * launch runs at once in the synchronous modes and in call order in `webgpu`.
+   *
+   * @throws LmoError `BACKEND` when an input is not a live tensor of this backend or a number, or
+   *   when gpu.js cannot compile or run the kernel.
+   *
+   * @example
+   * ```ts
+   * // y = a·x + b elementwise, on whatever mode the backend runs
+   * const y = backend.kernel('axpb', [n], () => 'function (x, a, b) { return a * x[this.thread.x] + b; }', [x, 2, 1]);
+   * ```
+   */
+  kernel(key: string, shape: Shape, source: () => string, inputs: ReadonlyArray<GpujsTensor | number>): GpujsTensor {
+    this.#rt.engine.alive();
+    if (typeof key !== 'string' || key === '') throw new LmoError('BACKEND', '@lmo/gpujs: kernel(key): key must be a non-empty string');
+    if (!Array.isArray(shape)) throw new LmoError('SHAPE_MISMATCH', `@lmo/gpujs: kernel(shape) needs an array of dimensions, got ${String(shape)}`);
+    const args = inputs.map((x, i) => (typeof x === 'number' ? x : this.#rt.check(x, `kernel(inputs[${i}])`).storage));
+    const size = sizeOf(shape);
+    return this.#rt.launch(shape, `custom:${key}:${size}`, () => ({ source: source(), size }), args, false);
+  }
+
   // ---- elementwise (2-D; same-shape forms of any rank) ----------------------------------------
 
   transpose(x: GpujsTensor): GpujsTensor {

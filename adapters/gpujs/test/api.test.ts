@@ -206,6 +206,42 @@ for (const c of cases) {
   });
 }
 
+/** `y = a·x + b` on a length-n vector, written per output element. */
+const AXPB = 'function (x, a, b) {\n  return a * x[this.thread.x] + b;\n}';
+
+for (const c of cases) {
+  describe.skipIf(!c.available)(`kernel(): your own kernel on the backend's tensors, gpujs ${c.mode}${c.available ? '' : ` (skipped: ${c.reason})`}`, () => {
+    it('computes from tensors and numbers into a new tensor of the shape given, compiled once per key, read and freed like any', async () => {
+      const b = createGpujsBackend(c.options);
+      const x = b.fromArray(Float32Array.from([1, -2, 3.5, 0, 5, -6]), [2, 3]);
+      const kernels = b.stats().kernels;
+      const y = b.kernel('axpb', [3, 2], () => AXPB, [x, 2, 1]);
+      expect(b.shape(y)).toEqual([3, 2]);
+      expect(Array.from(await b.read(y))).toEqual([3, -3, 8, 1, 11, -11]);
+      // a second launch with other numbers reuses the compiled kernel; results feed the primitives and other kernels
+      const z = b.kernel('axpb', [6], () => AXPB, [y, -1, 0.5]);
+      const w = b.zerosLike(x);
+      await b.run(() => b.assign(w, b.add(x, b.reshape(z, [2, 3]))));
+      expect(Array.from(await b.read(w))).toEqual([-1.5, 1.5, -4, -0.5, -5.5, 5.5]);
+      expect(b.stats().kernels - kernels).toBeGreaterThanOrEqual(1);
+      const compiled = b.stats().kernels;
+      b.dispose(b.kernel('axpb', [6], () => AXPB, [x, 0, 0]));
+      expect(b.stats().kernels).toBe(compiled);
+      for (const t of [x, y, z, w]) b.dispose(t);
+      await b.run(() => {}); // webgpu frees in call order
+      expect(b.stats()).toMatchObject({ liveTensors: 0, liveValues: 0 });
+      // a tensor of another backend is refused, naming the input
+      const other = createGpujsBackend(c.options);
+      const foreign = other.fromArray(new Float32Array(6), [6]);
+      const e = await caught(() => b.kernel('axpb', [6], () => AXPB, [foreign, 1, 0]));
+      expect(e).toBeInstanceOf(LmoError);
+      expect((e as LmoError).message).toMatch(/kernel\(inputs\[0\]\) is not a tensor of this backend/);
+      other.destroy();
+      b.destroy();
+    });
+  });
+}
+
 for (const c of cases) {
   describe.skipIf(!c.available)(`memory inside scopes: gpujs ${c.mode}${c.available ? '' : ` (skipped: ${c.reason})`}`, () => {
     it('a tensor disposed inside the run that reads it, and one made in a run that throws, behave', async () => {

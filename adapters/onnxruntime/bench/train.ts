@@ -1,20 +1,18 @@
 /**
  * ms per training iteration (forward, backward and the optimizer's step) of nanoGPT's default CPU
- * model (vocab 65, block 64, 4 layers, 4 heads, width 128, batch 12), trained three ways in
- * interleaved rounds on the same batches, same session options and threads:
+ * model (vocab 65, block 64, 4 layers, 4 heads, width 128, batch 12), trained by `createOnnxTrainer`
+ * two ways in interleaved rounds on the same batches, same session options and threads:
  *
- * - `hand`: the nanoGPT benchmark's onnxruntime model, whose backward graph was derived by hand;
- * - `built`: the same forward graph (the benchmark's forward builder, parameters as initializers)
- *   trained by `createOnnxTrainer`, its backward graph built by the gradient builder;
- * - `torch` (with `--torch`, needs python3 with torch): nanoGPT's GPT as torch.onnx.export writes it,
- *   trained by `createOnnxTrainer`.
+ * - `gpt`: the forward graph the nanoGPT benchmark trains (the repository's GPT package writes it
+ *   with this package's GraphBuilder, one-hot tokens, parameters as initializers);
+ * - `torch` (with `--torch`, needs python3 with torch): nanoGPT's GPT as torch.onnx.export writes it.
  *
  *   pnpm --filter @lmo/onnxruntime bench:train [-- --optimizer adamw,scion --rounds 6 --steps 10 --warmup 3 --threads 2 --torch --json FILE]
  *
- * The optimizers are the benchmark's own (its AdamW; core's Scion with transformerGroups()), the
- * same object type on every side. Reports the median ms per iteration of each side (wall clock, and
- * the CPU time the process used, which a loaded machine disturbs less) and the ratios built / hand
- * (and torch / hand) of the medians, with the per-round ratios.
+ * The optimizers are the benchmark's (core's AdamW and Scion with transformerGroups()), the same
+ * object type on every side. Reports the median ms per iteration of each side (wall clock, and the
+ * CPU time the process used, which a loaded machine disturbs less) and the ratio torch / gpt of the
+ * medians, with the per-round ratios.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,13 +21,12 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Random } from '@lmo/core';
-import { OnnxModelBackend } from '../../../benchmarks/nanogpt/src/model/onnxruntime/backend.js';
-import { CPU_CONFIG, paramSpecs, type GPTConfig } from '../../../benchmarks/nanogpt/src/model/config.js';
-import { initParams } from '../../../benchmarks/nanogpt/src/model/init.js';
-import { createTrainOptimizer, scheduleFor, OPTIMIZERS, type OptimizerName } from '../../../benchmarks/nanogpt/src/optim/factory.js';
-import { quantile } from '../../../benchmarks/nanogpt/src/bench/timing.js';
-import { createOnnxTrainer, onnxBackend, sessionOptions as ortSessionOptions, OnnxModel, type OnnxTensor, type OnnxTrainer, type TrainerOptimizer } from '../src/index.js';
-import { builtForwardModel } from './forward-model.js';
+// The GPT package is private to this repository; the bench reads it from its sources.
+import { CPU_CONFIG, paramSpecs, type GPTConfig } from '../../../models/gpt/src/config.js';
+import { initParams } from '../../../models/gpt/src/init.js';
+import { gptForwardModel } from '../../../models/gpt/src/onnxruntime/forward.js';
+import { createTrainOptimizer, scheduleFor, OPTIMIZERS, type OptimizerName } from '../../../models/gpt/src/optim/optimizers.js';
+import { createOnnxTrainer, onnxBackend, sessionOptions as ortSessionOptions, OnnxModel, type OnnxTrainer, type TrainerOptimizer } from '../src/index.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -66,25 +63,6 @@ interface Side {
   readonly name: string;
   step(i: number): Promise<number>;
   dispose(): Promise<void>;
-}
-
-async function handSide(name: OptimizerName): Promise<Side> {
-  const model = await OnnxModelBackend.create(cfg, { intraOpNumThreads: threads });
-  const params = model.createParams(initParams(cfg, 1));
-  const opt = createTrainOptimizer(name, model.tensors, params, OPTIMIZERS[name].lr, scheduleFor(name, 10_000));
-  return {
-    name: 'hand',
-    async step(i) {
-      const { loss, grads } = await model.lossAndGrads(params, batches[i % batches.length]!, opt.gradients);
-      await opt.step(opt.gradients ? undefined : grads);
-      return loss;
-    },
-    async dispose() {
-      opt.dispose();
-      model.dispose();
-      await model.tensors.close();
-    },
-  };
 }
 
 /** A trainer side: feeds come from `feeds(batch)`. */
@@ -125,56 +103,22 @@ function torchModel(): OnnxModel {
   return OnnxModel.fromBytes(readFileSync(join(dir, 'gpt.onnx')));
 }
 
-/** The model's parameters (the forward builder's other initializers are constants: the mask, scalars). */
+/** The model's parameters (the forward graph's other initializers are constants: the mask, scalars). */
 const parameterNames = paramSpecs(cfg).map((s) => s.name);
+/** The `q`-quantile of `xs` (linear interpolation between order statistics, numpy's default). */
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (pos - lo);
+}
 const median = (xs: readonly number[]): number => quantile(xs, 0.5);
 
-/**
- * The two graphs compute the same thing: the loss and every gradient of one batch, hand-derived
- * against built (max over parameters of max|Δg| / max|g|).
- */
-async function sameGradients(): Promise<{ loss: number; gradients: number }> {
-  const model = await OnnxModelBackend.create(cfg, { intraOpNumThreads: threads });
-  const params = model.createParams(initParams(cfg, 1));
-  const hand = await model.lossAndGrads(params, batches[0]!);
-  const handArrays = await model.tensors.arrays(parameterNames.map((n) => hand.grads.get(n)!));
-  let built = new Map<string, Float32Array>();
-  const trainer = await createOnnxTrainer(builtForwardModel(cfg, B, initParams(cfg, 1)), {
-    trainable: parameterNames,
-    loss: 'loss',
-    optimizer: (_params, backend) => ({
-      async step(grads?: ReadonlyMap<string, OnnxTensor>) {
-        const arrays = await backend.arrays(parameterNames.map((n) => grads!.get(n)!));
-        built = new Map(parameterNames.map((n, i) => [n, arrays[i]!.slice()]));
-      },
-    }),
-  });
-  const loss = await trainer.step(oneHots(batches[0]!));
-  await trainer.dispose();
-  let gradients = 0;
-  parameterNames.forEach((n, i) => {
-    const [a, b] = [handArrays[i]!, built.get(n)!];
-    let num = 0;
-    let den = 0;
-    for (let j = 0; j < a.length; j++) {
-      num = Math.max(num, Math.abs(a[j]! - b[j]!));
-      den = Math.max(den, Math.abs(a[j]!));
-    }
-    gradients = Math.max(gradients, num / den);
-  });
-  model.dispose();
-  await model.tensors.close();
-  return { loss: Math.abs(loss - hand.loss) / hand.loss, gradients };
-}
-
-const agreement = await sameGradients();
-console.log(`built vs hand-derived graph on one batch: loss rel. diff ${agreement.loss.toExponential(2)}, gradients max rel. diff ${agreement.gradients.toExponential(2)}`);
 const results: Record<string, unknown>[] = [];
 const torch = values.torch ? torchModel() : undefined;
 for (const name of values.optimizer.split(',') as OptimizerName[]) {
   const sides: Side[] = [
-    await handSide(name),
-    await trainerSide('built', builtForwardModel(cfg, B, initParams(cfg, 1)), parameterNames, name, oneHots),
+    await trainerSide('gpt', OnnxModel.fromBytes(gptForwardModel(cfg, B, cfg.blockSize, 'loss', initParams(cfg, 1))), parameterNames, name, oneHots),
     ...(torch ? [await trainerSide('torch', torch, parameterNames, name, (b) => ({ idx: BigInt64Array.from(b.x, BigInt), targets: BigInt64Array.from(b.y, BigInt) }))] : []),
   ];
   const ms = new Map(sides.map((s) => [s.name, [] as number[]]));
@@ -199,31 +143,28 @@ for (const name of values.optimizer.split(',') as OptimizerName[]) {
       roundMedians.set(s.name, median(times));
       roundCpu.set(s.name, median(cpu.get(s.name)!.slice(-steps)));
     }
-    roundRatios.push(roundMedians.get('built')! / roundMedians.get('hand')!);
-    roundCpuRatios.push(roundCpu.get('built')! / roundCpu.get('hand')!);
+    if (torch) {
+      roundRatios.push(roundMedians.get('torch')! / roundMedians.get('gpt')!);
+      roundCpuRatios.push(roundCpu.get('torch')! / roundCpu.get('gpt')!);
+    }
   }
   for (const s of sides) await s.dispose();
   const summary = Object.fromEntries(
     [...ms].map(([k, v]) => [k, { medianMs: +median(v).toFixed(2), p10: +quantile(v, 0.1).toFixed(2), p90: +quantile(v, 0.9).toFixed(2), cpuMedianMs: +median(cpu.get(k)!).toFixed(2) }]),
   );
-  const ratio = median(ms.get('built')!) / median(ms.get('hand')!);
-  const cpuRatio = median(cpu.get('built')!) / median(cpu.get('hand')!);
-  const torchRatio = torch ? median(ms.get('torch')!) / median(ms.get('hand')!) : undefined;
-  const torchCpuRatio = torch ? median(cpu.get('torch')!) / median(cpu.get('hand')!) : undefined;
+  const torchRatio = torch ? median(ms.get('torch')!) / median(ms.get('gpt')!) : undefined;
+  const torchCpuRatio = torch ? median(cpu.get('torch')!) / median(cpu.get('gpt')!) : undefined;
   console.log(
-    `${name}: hand ${summary['hand']!.medianMs} ms, built ${summary['built']!.medianMs} ms` +
-      (torch ? `, torch ${summary['torch']!.medianMs} ms` : '') +
-      ` — built/hand ${ratio.toFixed(3)}, CPU time ${cpuRatio.toFixed(3)} (rounds, CPU: ${roundCpuRatios.map((x) => x.toFixed(3)).join(', ')})` +
-      (torchRatio !== undefined ? `; torch/hand ${torchRatio.toFixed(3)}, CPU time ${torchCpuRatio!.toFixed(3)}` : ''),
+    `${name}: gpt ${summary['gpt']!.medianMs} ms (CPU ${summary['gpt']!.cpuMedianMs})` +
+      (torch ? `, torch ${summary['torch']!.medianMs} ms (CPU ${summary['torch']!.cpuMedianMs})` : '') +
+      (torchRatio !== undefined ? ` — torch/gpt ${torchRatio.toFixed(3)}, CPU time ${torchCpuRatio!.toFixed(3)} (rounds, CPU: ${roundCpuRatios.map((x) => x.toFixed(3)).join(', ')})` : ''),
   );
   results.push({
     optimizer: name,
     ms: summary,
-    builtOverHand: +ratio.toFixed(4),
-    builtOverHandCpu: +cpuRatio.toFixed(4),
-    roundRatios: roundRatios.map((x) => +x.toFixed(4)),
-    roundCpuRatios: roundCpuRatios.map((x) => +x.toFixed(4)),
-    ...(torchRatio !== undefined ? { torchOverHand: +torchRatio.toFixed(4), torchOverHandCpu: +torchCpuRatio!.toFixed(4) } : {}),
+    ...(torchRatio !== undefined
+      ? { torchOverGpt: +torchRatio.toFixed(4), torchOverGptCpu: +torchCpuRatio!.toFixed(4), roundRatios: roundRatios.map((x) => +x.toFixed(4)), roundCpuRatios: roundCpuRatios.map((x) => +x.toFixed(4)) }
+      : {}),
   });
 }
 const record = {
@@ -233,7 +174,6 @@ const record = {
   config: { ...cfg, batch: B, threads, rounds, steps, warmup },
   loadavgBefore: loadBefore,
   loadavgAfter: loadavg()[0],
-  agreement: { loss: +agreement.loss.toExponential(3), gradients: +agreement.gradients.toExponential(3) },
   results,
 };
 if (values.json) writeFileSync(resolve(values.json), `${JSON.stringify(record, null, 1)}\n`);

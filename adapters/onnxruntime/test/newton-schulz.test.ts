@@ -1,8 +1,9 @@
 // The fused Newton–Schulz kernel: which form each shape gets, what the graph holds, and its accuracy
 // against the polynomial in float64 on inputs that are exactly low-rank (where rounding is amplified).
 import { afterAll, describe, expect, it } from 'vitest';
-import { Random } from '@lmo/core';
-import type { PolynomialCoefficients } from '@lmo/core/backend';
+import { Random, spectral, type TensorBackend } from '@lmo/core';
+import type { MatmulOptions, PolynomialCoefficients } from '@lmo/core/backend';
+import { createReferenceBackend, type RefTensor } from '@lmo/core/reference';
 import { POLAR_EXPRESS, QUINTIC, polynomialSteps64 } from '@lmo/core/testing';
 import { traceGraph } from '../src/graph/builder.js';
 import { gramRuns, newtonSchulzForm } from '../src/graph/newton-schulz.js';
@@ -66,6 +67,30 @@ describe('fused Newton–Schulz: forms', () => {
     expect(4 * perLayer).toBe(1_694_498_816);
     const direct = (n: number) => 5 * (4 * m2n(n) + 2 * m3);
     expect(4 * (direct(384) + direct(128) + 2 * direct(512))).toBe(2_348_810_240);
+    for (const n of [128, 384, 512]) expect(newtonSchulzFlops(n, 128, QUINTIC5, 'direct')).toBe(direct(n));
+  });
+
+  it("'direct' counts the matmuls core's unfused orthogonalization runs, on tall, wide and square matrices", () => {
+    const base = createReferenceBackend({ fusedNewtonSchulz: false });
+    let flops = 0;
+    const counting: TensorBackend<RefTensor> = {
+      ...base,
+      matmul(a: RefTensor, b: RefTensor, o: MatmulOptions = {}) {
+        const [ar, ac] = base.shape(a) as [number, number];
+        const [br, bc] = base.shape(b) as [number, number];
+        flops += 2 * (o.transposeA ? ac : ar) * (o.transposeA ? ar : ac) * (o.transposeB ? br : bc);
+        return base.matmul(a, b, o);
+      },
+    };
+    const rng = new Random(3);
+    for (const [rows, cols] of [[24, 8], [8, 8], [8, 32]] as const) {
+      flops = 0;
+      const g = counting.fromArray(Float32Array.from({ length: rows * cols }, () => rng.normal()), [rows, cols]);
+      const lmo = spectral().lmo(counting, g, [rows, cols]);
+      expect(flops, `${rows}×${cols}`).toBe(newtonSchulzFlops(rows, cols, QUINTIC5, 'direct'));
+      counting.dispose(lmo);
+      counting.dispose(g);
+    }
   });
 
   it('folds every elementwise tail into a GEMM: the graph holds Gemm and (Gram form) Add nodes only', () => {

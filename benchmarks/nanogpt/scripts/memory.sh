@@ -28,7 +28,7 @@ shapes=(
   "1 4 128 6144 1 shakespeare" "4 4 128 64 12 shakespeare" "4 4 128 256 12 shakespeare" "4 4 128 512 12 shakespeare"
   "2 4 256 1024 4 shakespeare" "6 6 384 256 8 shakespeare" "8 8 512 64 4 shakespeare" "2 12 768 32 2 shakespeare"
   "2 4 128 64 128 shakespeare" "1 8 128 2048 1 shakespeare" "3 4 128 2048 1 shakespeare" "4 4 128 1024 2 shakespeare"
-  "1 4 64 64 32 vocab20000" "2 4 64 128 32 vocab20000"
+  "1 4 64 64 32 vocab20000" "2 4 64 128 32 vocab20000" "2 2 32 64 8 shakespeare"
 )
 # tfjs keeps every intermediate tensor of the step: fewer, smaller shapes
 tfjs_shapes=("1 4 128 1024 1 shakespeare" "1 4 128 2048 1 shakespeare" "4 4 128 256 12 shakespeare" "4 4 128 64 12 shakespeare")

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CPU_CONFIG } from '../src/model/config.js';
+import { CPU_CONFIG } from '@lmo/gpt';
 import { DamagedCheckpoint, decodeCheckpointFile } from '../src/run/checkpoint-file.js';
 import { encodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../src/run/checkpoint.js';
 import { encodeVersion1, trainedCheckpoint } from './helpers/checkpoints.js';

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseLearningRate, parseLearningRates } from '../src/cli/numbers.js';
 import { samplePath } from '../src/cli/run.js';
 import { locateCorpus } from '../src/data/locate.js';
-import { importOr } from '../src/model/tfjs/engine.js';
+import { importOr } from '@lmo/gpt/node';
 import { formatDuration, progressHooks } from '../src/report/progress.js';
 import { UsageError } from '../src/util/errors.js';
 import { lines, pkg, removeWorkdirs, root, run, spawnIn, TINY, workdir } from './helpers/cli.js';
@@ -46,7 +46,7 @@ describe('engine packages', () => {
     const err = Object.assign(new Error("Cannot find package '@tensorflow/tfjs-backend-wasm'"), { code: 'ERR_MODULE_NOT_FOUND' });
     const p = importOr('@tensorflow/tfjs-backend-wasm', () => Promise.reject(err));
     await expect(p).rejects.toBeInstanceOf(UsageError);
-    await expect(p).rejects.toThrow(/needs @tensorflow\/tfjs-backend-wasm.*pnpm --filter @lmo\/bench-nanogpt add @tensorflow\/tfjs-backend-wasm@4.22.0/);
+    await expect(p).rejects.toThrow(/needs @tensorflow\/tfjs-backend-wasm.*pnpm --filter @lmo\/gpt add @tensorflow\/tfjs-backend-wasm@4.22.0/);
   });
 });
 

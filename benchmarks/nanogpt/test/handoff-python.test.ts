@@ -5,12 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Random, scheduleToJSON, warmupStableDecay, constant, product, cosineDecay, type Schedule } from '@lmo/core';
-import { BatchSampler, charDataset } from '../src/data/char-dataset.js';
-import type { RunSettings } from '../src/handoff/convert.js';
+import { BatchSampler, charDataset, scheduleFor, type OptimizerName, type RunSettings } from '@lmo/gpt';
+import { createModel } from '@lmo/gpt/node';
 import { lmoRun, torchRun, writeInitialBundle, type RunLog } from '../src/handoff/runs.js';
-import { createModelBackend } from '../src/model/registry.js';
 import { sha256 } from '../src/run/identity.js';
-import { scheduleFor, type OptimizerName } from '../src/optim/factory.js';
 
 // The PyTorch side of the handoff, where /usr/bin/python3 has torch (skipped elsewhere, e.g. in CI):
 // lmo's generator, batches and schedules bit for bit, and a run handed over both ways.
@@ -132,7 +130,7 @@ describe.skipIf(!hasTorch)('a run handed to PyTorch and back (needs python3-torc
   const tmp = (): string => mkdtempSync(join(tmpdir(), 'nanogpt-handoff-'));
 
   it.each(['uscion-tuned', 'scion', 'scionlight'] as const)('%s: lmo → PyTorch (one process) → lmo, the same losses as straight runs to 1e-4', async (optimizer) => {
-    const model = await createModelBackend('reference', config);
+    const model = await createModel('reference', config);
     const s = run(optimizer);
     const half = tmp();
     const straight = await lmoRun(model, data, s, { bundles: { 4: half } });
@@ -147,11 +145,11 @@ describe.skipIf(!hasTorch)('a run handed to PyTorch and back (needs python3-torc
     expect(end.iters).toEqual([]);
     expect(end.evals.map((e) => e.iter)).toEqual([0, 4, 8]);
     expect(Math.abs(end.evals[2]!.val_loss - straight.evals[2]!.val_loss)).toBeLessThan(1e-4 * straight.evals[2]!.val_loss);
-    model.dispose();
+    await model.dispose();
   }, 60_000);
 
   it.each(['uscion-tuned', 'scionlight'] as const)('%s: PyTorch from lmo\'s step 0 → lmo: the same losses as PyTorch straight to 1e-4', async (optimizer) => {
-    const model = await createModelBackend('reference', config);
+    const model = await createModel('reference', config);
     const s = run(optimizer);
     const start = tmp();
     await writeInitialBundle(model, s, start);
@@ -161,17 +159,17 @@ describe.skipIf(!hasTorch)('a run handed to PyTorch and back (needs python3-torc
     const lmo = await lmoRun(model, data, s, { from: half });
     expect(lmo.iters.map((r) => r.iter)).toEqual([4, 5, 6, 7]);
     expect(maxRelative(lmo, torch, 4, 8)).toBeLessThan(1e-4);
-    model.dispose();
+    await model.dispose();
   }, 60_000);
 
   // Each process takes half of every batch; ScionLight's gradient buffer is p.grad itself, which DDP averages with the new gradient in it.
   it.each(['scion', 'scionlight'] as const)('%s: lmo → PyTorch DDP (torchrun, 2 processes): the same losses to 1e-4', async (optimizer) => {
-    const model = await createModelBackend('reference', config);
+    const model = await createModel('reference', config);
     const s = run(optimizer);
     const half = tmp();
     const straight = await lmoRun(model, data, s, { bundles: { 4: half } });
     const ddp = await torchRun({ python: PYTHON, from: half, out: tmp(), data: path, processes: 2 });
     expect(maxRelative(ddp, straight, 4, 8)).toBeLessThan(1e-4);
-    model.dispose();
+    await model.dispose();
   }, 120_000);
 });

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIMIZER } from '../src/optim/factory.js';
+import { DEFAULT_OPTIMIZER } from '@lmo/gpt';
 import { checkpointName, loadCheckpoint } from '../src/run/checkpoint.js';
 import { currentOwner, LOCK_FILE, lockRunDir } from '../src/run/lock.js';
 import { runPaths } from '../src/run/run-dir.js';

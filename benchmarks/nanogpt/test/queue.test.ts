@@ -6,9 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Claims, readRecords, runQueue } from '../src/bench/queue.js';
 import { runRecipePoint } from '../src/bench/recipe.js';
 import { runTransferPoint, type TransferPlan } from '../src/bench/transfer.js';
-import { charDataset } from '../src/data/char-dataset.js';
-import { ReferenceModelBackend } from '../src/model/reference/backend.js';
-import { PAPER_SCION } from '../src/optim/recipe.js';
+import { charDataset, PAPER_SCION } from '@lmo/gpt';
+import { referenceGpt } from '@lmo/gpt';
 
 interface Rec {
   readonly key: string;
@@ -110,7 +109,7 @@ describe('sweep points on a tiny model (a few steps)', () => {
   const config = { vocabSize: data.vocabSize, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 16 };
 
   it('a transfer point trains and records its width, heads, lr, seed and losses', async () => {
-    const model = new ReferenceModelBackend(config);
+    const model = referenceGpt(config);
     const plan: TransferPlan = {
       widths: [16],
       headDim: 8,
@@ -132,7 +131,7 @@ describe('sweep points on a tiny model (a few steps)', () => {
   });
 
   it('a recipe point stores the recipe, its id and the evaluations along the run', async () => {
-    const model = new ReferenceModelBackend(config);
+    const model = referenceGpt(config);
     const recipe = { ...PAPER_SCION, family: 'uscion' as const, schedule: 'linear' as const };
     const r = await runRecipePoint(model, data, { base: PAPER_SCION, set: [], vary: [], seeds: [1], iters: 4, evalIters: 1, evalEvery: 2, batchSize: 2 }, { recipe, seed: 1 });
     expect(r).toMatchObject({ kind: 'recipe', recipe, seed: 1, iters: 4, width: 16, n_head: 2 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PAPER_SCION, recipeId, type Recipe } from '../src/optim/recipe.js';
+import { PAPER_SCION, recipeId, type Recipe } from '@lmo/gpt';
 import { bestRecipe, distinguishingLabels, recipeCurvesSvg, recipeLrCurves, recipeLrSvg, recipeTable, summarize, type RecipeRecord } from '../src/report/recipe-report.js';
 
 function rec(recipe: Recipe, seed: number, loss: number | null, iters = 500): RecipeRecord {

@@ -4,10 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { readRecords } from '../src/bench/queue.js';
 import { expandRecipes, recipePointKey, recipePoints, type RecipeSweep } from '../src/bench/recipe.js';
 import { isRecipeRecord, summarize } from '../src/report/recipe-report.js';
-import { paramSpecs, sizeOf, type GPTConfig } from '../src/model/config.js';
-import { DEFAULT_OPTIMIZER, OPTIMIZERS, recipeOf, scheduleFor } from '../src/optim/factory.js';
+import { paramSpecs, sizeOf, type GPTConfig, DEFAULT_OPTIMIZER, OPTIMIZERS, recipeOf, scheduleFor, applySettings, PAPER_SCION, TUNED_USCION, recipeDiff, recipeId, recipeOptimizer, recipeSchedule, type Recipe } from '@lmo/gpt';
 import { nanogptCommand } from '../src/cli/options.js';
-import { applySettings, PAPER_SCION, TUNED_USCION, recipeDiff, recipeId, recipeOptimizer, recipeSchedule, type Recipe } from '../src/optim/recipe.js';
 import { UsageError } from '../src/util/errors.js';
 
 const sweep = (vary: string[], set: string[] = []): RecipeSweep => ({

@@ -4,7 +4,7 @@ import { Random } from '@lmo/core';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIMIZER } from '../src/optim/factory.js';
+import { DEFAULT_OPTIMIZER } from '@lmo/gpt';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../src/run/checkpoint.js';
 import { runPaths } from '../src/run/run-dir.js';
 import { encodeVersion1 } from './helpers/checkpoints.js';

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIMIZER } from '../src/optim/factory.js';
+import { DEFAULT_OPTIMIZER } from '@lmo/gpt';
 import { checkpointName, loadCheckpoint, type Checkpoint } from '../src/run/checkpoint.js';
 import { claimNewRunDir } from '../src/run/run-dir.js';
 import { checkFits, stepMemory } from '../src/run/size-check.js';

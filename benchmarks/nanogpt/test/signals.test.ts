@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIMIZER } from '../src/optim/factory.js';
+import { DEFAULT_OPTIMIZER } from '@lmo/gpt';
 import { loadCheckpoint } from '../src/run/checkpoint.js';
 import { runPaths } from '../src/run/run-dir.js';
 import { collect, groupAlive, killStarted, lines, pkg, spawnGroup, until, type Ran } from './helpers/cli.js';

@@ -1,20 +1,18 @@
-// One sweep run: what it reports, that it frees the parameters and the optimizer, and that only a
+// One sweep run: what it reports, that it frees the training, and that only a
 // diverged run becomes a result (NaN losses) while any other failure stops the sweep.
 import { describe, expect, it } from 'vitest';
-import type { ModelBackend } from '../src/model/backend.js';
+import { type GptModel, type RunOutcome } from '@lmo/gpt';
 import { sweepRun } from '../src/bench/sweep-run.js';
-import type { RunOutcome } from '../src/train/experiment.js';
 
 function fakeModel(name: string) {
   const disposed: string[] = [];
-  const model = { name, tensors: { dispose: (t: string) => disposed.push(t) } } as unknown as ModelBackend<string>;
+  const model = { name } as unknown as GptModel<string>;
   return { model, disposed };
 }
 
-function outcome(disposed: string[]): Pick<RunOutcome<string>, 'result' | 'params' | 'trained'> {
+function outcome(disposed: string[]): Pick<RunOutcome<string>, 'result' | 'training'> {
   return {
-    params: new Map([['w', 'tensor-w'], ['b', 'tensor-b']]),
-    trained: { dispose: () => disposed.push('optimizer') } as unknown as RunOutcome<string>['trained'],
+    training: { dispose: async () => void disposed.push('training') } as unknown as RunOutcome<string>['training'],
     result: {
       finalValLoss: 2.5,
       bestValLoss: 2.4,
@@ -27,7 +25,7 @@ function outcome(disposed: string[]): Pick<RunOutcome<string>, 'result' | 'param
 }
 
 describe('sweepRun', () => {
-  it('reports the losses and the rounded curve, and frees the parameters and the optimizer', async () => {
+  it('reports the losses and the rounded curve, and frees the training (its weights and optimizer)', async () => {
     const { model, disposed } = fakeModel('reference');
     const r = await sweepRun(model, async () => outcome(disposed));
     expect(r.final).toBe(2.5);
@@ -36,7 +34,7 @@ describe('sweepRun', () => {
       { iter: 0, val_loss: 4.1769, train_loss: 4.1235 },
       { iter: 10, val_loss: 2.5, train_loss: 2.5123 },
     ]);
-    expect(disposed.sort()).toEqual(['optimizer', 'tensor-b', 'tensor-w']);
+    expect(disposed).toEqual(['training']);
     expect(r.meta.backend).toBe('reference');
     expect(r.meta).not.toHaveProperty('ort_threads');
   });

@@ -5,11 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Random } from '@lmo/core';
-import type { RefTensor } from '@lmo/core/reference';
-import type { ModelBackend } from '../src/model/backend.js';
-import { paramSpecs, sizeOf, type GPTConfig } from '../src/model/config.js';
-import { initParams } from '../src/model/init.js';
-import { createModelBackend } from '../src/model/registry.js';
+import { paramSpecs, ReferenceModel, sizeOf, type GPTConfig, initParams } from '@lmo/gpt';
 import { parseSideRecords } from '../src/bench/side-records.js';
 import { runTorchScript } from '../src/bench/torch-python.js';
 
@@ -54,13 +50,13 @@ describe.skipIf(!hasTorch)('the PyTorch side (needs python3-torch)', () => {
     const buf = readFileSync(join(dir, 'grads.bin'));
     const torchGrads = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
 
-    const ref = (await createModelBackend('reference', cfg)) as ModelBackend<RefTensor>;
+    const ref = new ReferenceModel(cfg);
     const params = ref.createParams(init);
     const out = await ref.lossAndGrads(params, { x, y, batchSize: B, blockSize: cfg.blockSize });
     expect(Math.abs(out.loss - torchLoss)).toBeLessThan(1e-5);
     at = 0;
     for (const s of specs) {
-      const g = await ref.tensors.read(out.grads.get(s.name)!);
+      const g = ref.tensors.read(out.grads.get(s.name)!);
       const t = torchGrads.subarray(at, at + g.length);
       at += g.length;
       let err = 0;

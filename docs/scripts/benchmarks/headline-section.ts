@@ -3,8 +3,8 @@
  * curves, with the commands that write the files. The Benchmarks page opens with it; the Tuning page
  * shows the same table. Pure.
  */
-import { lineChartSvg, PALETTE, type Series } from '../../../benchmarks/nanogpt/src/report/plot-svg.js';
-import { lrChartLabel } from '../../../benchmarks/nanogpt/src/report/transfer-report.js';
+import { lineChartSvg, PALETTE, type Series } from '@lmo/bench-nanogpt/report/plot-svg';
+import { lrChartLabel } from '@lmo/bench-nanogpt/report/transfer-report';
 import { lrText } from './commands.js';
 import { headlineName, type HeadlineRow } from './headline.js';
 import type { Run } from './parse.js';

@@ -4,9 +4,8 @@
  * mean val-loss curve and the commands that write the files. The Benchmarks page, the Tuning page and
  * the README check (docs/test/headline.test.ts) all read the headline through this one module. Pure.
  */
-import { DEFAULT_OPTIMIZER, isOptimizerName, recipeOf } from '../../../benchmarks/nanogpt/src/optim/factory.js';
-import { recipeId } from '../../../benchmarks/nanogpt/src/optim/recipe.js';
-import { isRecipeRecord, type RecipeRecord } from '../../../benchmarks/nanogpt/src/report/recipe-report.js';
+import { DEFAULT_OPTIMIZER, isOptimizerName, recipeId, recipeOf } from '@lmo/gpt';
+import { isRecipeRecord, type RecipeRecord } from '@lmo/bench-nanogpt/report/recipe-report';
 import { runCommand } from './commands.js';
 import { parseResults, type ResultFile, type Run } from './parse.js';
 import { meanSd } from './tables.js';

@@ -13,8 +13,8 @@
  * - `pnpm bench torch --json F.jsonl`: records `{side: "torch" | "lmo", kind, …}` of one side-by-side
  *   run (the benchmark's own parser reads them: `side-records.ts`).
  */
-import type { SummaryRecord } from '../../../benchmarks/nanogpt/src/report/jsonl.js';
-import type { EvalRecord } from '../../../benchmarks/nanogpt/src/train/trainer.js';
+import type { SummaryRecord } from '@lmo/bench-nanogpt/report/jsonl';
+import type { EvalRecord } from '@lmo/gpt';
 
 /** An evaluation line, as the benchmark writes it (with the optimizer's name in a compare run). */
 export type EvalLine = EvalRecord & { readonly optimizer?: string };

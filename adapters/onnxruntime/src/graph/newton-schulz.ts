@@ -64,14 +64,19 @@ export function newtonSchulzForm(rows: number, cols: number, coefficients: reado
 }
 
 /**
- * Floating-point operations of the fused Newton–Schulz kernel's GEMMs on one `rows × cols` matrix
- * (a multiply-add counts as two; the few elementwise passes are left out): with
- * `m = min(rows, cols)`, `n = max(rows, cols)` and K steps, the direct form's `K·(4m²n + 2m³)` or,
- * where it is smaller, the Gram form's `Σ_runs (4m²n + (8s − 6)m³)` over its runs of s steps.
+ * Floating-point operations of Newton–Schulz's GEMMs on one `rows × cols` matrix (a multiply-add
+ * counts as two; the few elementwise passes are left out), with `m = min(rows, cols)`,
+ * `n = max(rows, cols)` and K steps:
+ *
+ * - `form: 'fused'` (default): what this backend's fused kernel executes — the direct form's
+ *   `K·(4m²n + 2m³)` or, where it is smaller, the Gram form's `Σ_runs (4m²n + (8s − 6)m³)` over its
+ *   runs of s steps;
+ * - `form: 'direct'`: the plain iteration, `A = X·Xᵀ` (2m²n), `A·A` (2m³), `B·X` (2m²n) per step,
+ *   `K·(4m²n + 2m³)` — what core's primitives and PyTorch's reference Scion run.
  */
-export function newtonSchulzFlops(rows: number, cols: number, coefficients: readonly PolynomialCoefficients[]): number {
+export function newtonSchulzFlops(rows: number, cols: number, coefficients: readonly PolynomialCoefficients[], form: 'fused' | 'direct' = 'fused'): number {
   const { direct, gram } = formCosts(rows, cols, coefficients);
-  return Math.min(direct, gram);
+  return form === 'direct' ? direct : Math.min(direct, gram);
 }
 
 /** The key part of a NewtonSchulz node: its side and every coefficient as the float32 the graph holds. */

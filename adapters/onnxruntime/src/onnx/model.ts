@@ -38,13 +38,16 @@ export interface ValueInfoDef {
   readonly shape: readonly number[];
 }
 
-/** A constant tensor baked into the model (used for structural values only, e.g. Reshape targets). */
+/** A constant tensor baked into the model: a structural value (a Reshape target, a scalar) or a weight. */
 export interface InitializerDef {
   readonly name: string;
   readonly dataType: DataType;
   readonly dims: readonly number[];
-  /** Values, written as `int64_data` (INT64) or `float_data` (FLOAT). */
-  readonly values: readonly number[];
+  /**
+   * Values, written as `int64_data` (INT64) or `float_data` (FLOAT); a `Float32Array` (FLOAT only,
+   * e.g. a model's weights) as `raw_data`, little-endian, which is compact and fast to read.
+   */
+  readonly values: readonly number[] | Float32Array;
 }
 
 export interface GraphDef {
@@ -98,7 +101,12 @@ function writeValueInfo(w: ProtoWriter, info: ValueInfoDef): void {
 function writeInitializer(w: ProtoWriter, t: InitializerDef): void {
   for (const d of t.dims) w.int(1, d);
   w.int(2, t.dataType);
-  if (t.dataType === DataType.INT64) {
+  if (t.values instanceof Float32Array) {
+    if (t.dataType !== DataType.FLOAT) throw new RangeError(`initializer ${t.name}: a Float32Array holds FLOAT values, not data type ${t.dataType}`);
+    const raw = new DataView(new ArrayBuffer(t.values.length * 4));
+    t.values.forEach((v, i) => raw.setFloat32(i * 4, v, true));
+    w.bytes(9, new Uint8Array(raw.buffer));
+  } else if (t.dataType === DataType.INT64) {
     for (const v of t.values) w.int(7, v);
   } else {
     for (const v of t.values) w.float(4, v);

@@ -2,13 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { PACKAGE_DIR } from '../data/locate.js';
-import { CPU_CONFIG } from '../model/config.js';
-import { createModelBackend, DEFAULT_BACKEND } from '../model/registry.js';
-import { OPTIMIZERS, scionFamilyOptions, type OptimizerName } from '../optim/factory.js';
+import { PACKAGE_DIR, prepare } from '../data/locate.js';
+import { CPU_CONFIG, OPTIMIZERS, optimizerName, scionFamilyOptions, type OptimizerName } from '@lmo/gpt';
+import { createModel, DEFAULT_BACKEND } from '@lmo/gpt/node';
 import { handoffSvg, handoffTable, parseHandoffRecords, summarizeHandoff, type HandoffRecord } from '../report/handoff-report.js';
 import { sha256 } from '../run/identity.js';
-import { optimizerName, prepare } from '../train/experiment.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
 import { handoffBench } from './handoff.js';
@@ -86,7 +84,7 @@ export function handoffCommand(program: Command): Command {
       if (o.ddp === 1 || (o.ddp > 1 && o.batchSize % o.ddp !== 0)) throw new UsageError(`--ddp ${o.ddp}: give 0, or a number of processes ≥ 2 that divides --batch-size ${o.batchSize}`);
       if (spawnSync(o.python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) throw new UsageError(`${o.python} has no torch: ${TORCH_INSTALL}`);
       const { data, config, source } = await prepare(o.data, { ...CPU_CONFIG });
-      const model = await createModelBackend(o.backend, config);
+      const model = await createModel(o.backend, config);
       const dataHash = sha256(readFileSync(source.path));
       mkdirSync(out, { recursive: true });
       const records: HandoffRecord[] = [];
@@ -110,7 +108,7 @@ export function handoffCommand(program: Command): Command {
         },
         console.log,
       );
-      model.dispose();
+      await model.dispose();
       report(records, out);
       console.log(`\nrecords: ${file}; plots: ${join(out, 'handoff-<optimizer>.svg')}`);
     });

@@ -8,11 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CharDataset } from '../data/char-dataset.js';
-import type { RunSettings } from '../handoff/convert.js';
+import type { CharDataset, GptModel, OptimizerName, RunSettings } from '@lmo/gpt';
 import { lmoRun, torchRun, writeInitialBundle, type RunLog } from '../handoff/runs.js';
-import type { ModelBackend } from '../model/backend.js';
-import type { OptimizerName } from '../optim/factory.js';
 import type { HandoffRecord, HandoffRunKind } from '../report/handoff-report.js';
 
 export interface HandoffBenchOptions {
@@ -33,7 +30,7 @@ export interface HandoffBenchOptions {
  * them); `settings(name, seed)` is the run of one optimizer and seed (lr, length, evaluation).
  */
 export async function handoffBench<T>(
-  model: ModelBackend<T>,
+  model: GptModel<T>,
   data: CharDataset,
   settings: (name: OptimizerName, seed: number) => RunSettings,
   o: HandoffBenchOptions,

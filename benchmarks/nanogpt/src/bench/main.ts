@@ -2,10 +2,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { CPU_CONFIG } from '../model/config.js';
-import { BACKENDS, DEFAULT_BACKEND, createModelBackend, isBackendName, type BackendName } from '../model/registry.js';
-import type { OptimizerName } from '../optim/factory.js';
-import { optimizerName, prepare } from '../train/experiment.js';
+import { CPU_CONFIG, type OptimizerName, optimizerName } from '@lmo/gpt';
+import { BACKENDS, DEFAULT_BACKEND, createModel, isBackendName, type BackendName } from '@lmo/gpt/node';
+import { prepare } from '../data/locate.js';
 import { parseInteger, parseLearningRates } from '../cli/numbers.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
@@ -117,7 +116,7 @@ function program(): Command {
     .action(async (o: Common & { backend: string; optimizers: string[]; lrs: number[]; seeds: number; iters: number; evalIters: number }) => {
       const { data, config } = await setup(o);
       const optimizers: OptimizerName[] = o.optimizers.map(optimizerName);
-      const model = await createModelBackend(backends([o.backend])[0]!, config);
+      const model = await createModel(backends([o.backend])[0]!, config);
       const out = o.json ? resolve(o.json) : undefined;
       const written: string[] = [];
       if (out) writeJsonLines(out, written);

@@ -1,10 +1,6 @@
 import { relativeError } from '@lmo/core/testing';
-import type { GPTConfig } from '../model/config.js';
-import { initParams } from '../model/init.js';
-import { createModelBackend, type BackendName } from '../model/registry.js';
-import { BatchSampler, type CharDataset } from '../data/char-dataset.js';
-import { createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
-import { batchSeeds } from '../train/trainer.js';
+import { type GPTConfig, initParams, BatchSampler, type CharDataset, createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, type OptimizerName, batchSeeds, recording, type ParamMap } from '@lmo/gpt';
+import { createModel, type BackendName } from '@lmo/gpt/node';
 
 /** Per-step record of one backend's trajectory. */
 interface Trajectory {
@@ -42,27 +38,20 @@ export interface ParitySettings {
 
 /** Same seed, same batches, `steps` optimizer steps; records losses and gradients at each step. */
 async function trajectory(name: BackendName, data: CharDataset, config: GPTConfig, s: ParitySettings): Promise<Trajectory> {
-  const model = await createModelBackend(name, config);
-  const params = model.createParams(initParams(config, s.seed));
-  const opt = createTrainOptimizer(s.optimizer, model.tensors, params, OPTIMIZERS[s.optimizer].lr, nanoGptSchedule(s.steps, 0));
+  const model = await createModel(name, config);
+  // Fresh gradients to every optimizer, read before it steps (ScionLight adds them into its buffers within the step).
+  const build = (params: ParamMap<unknown>) => recording(model.tensors, createTrainOptimizer(s.optimizer, model.tensors, params, OPTIMIZERS[s.optimizer].lr, nanoGptSchedule(s.steps, 0)));
+  const training = await model.train(initParams(config, s.seed), build, s.batchSize);
   const sampler = new BatchSampler(data.train, s.batchSize, config.blockSize, batchSeeds(s.seed).train);
   const losses: number[] = [];
-  const grads: Array<Map<string, Float32Array>> = [];
-  for (let i = 0; i < s.steps; i++) {
-    const r = await model.lossAndGrads(params, sampler.next());
-    losses.push(r.loss);
-    const copy = new Map<string, Float32Array>();
-    for (const [k, g] of r.grads) copy.set(k, Float32Array.from(await model.tensors.read(g)));
-    grads.push(copy);
-    // Fresh gradients to every optimizer (ScionLight adds them into its buffers within the step).
-    await opt.step(r.grads);
+  try {
+    for (let i = 0; i < s.steps; i++) losses.push(await training.step(sampler.next()));
+  } finally {
+    await training.dispose();
+    await model.dispose();
   }
-  opt.dispose();
-  for (const p of params.values()) model.tensors.dispose(p);
-  model.dispose();
-  return { backend: model.name, losses, grads };
+  return { backend: model.name, losses, grads: training.optimizer.grads };
 }
-
 
 /** The reference's losses and one row per compared backend. */
 export interface ParityResult {

@@ -1,9 +1,4 @@
-import { BatchSampler, type CharDataset } from '../data/char-dataset.js';
-import type { ModelBackend, ParamMap } from '../model/backend.js';
-import { initParams } from '../model/init.js';
-import { createTrainOptimizer, nanoGptSchedule, OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
-import type { TrainOptimizer } from '../optim/types.js';
-import { batchSeeds } from '../train/trainer.js';
+import { accumulates, BatchSampler, batchSeeds, createTrainOptimizer, initParams, nanoGptSchedule, OPTIMIZERS, recording, type CharDataset, type GptModel, type GptTraining, type OptimizerName, type ParamMap, type StepOptimizer, type TrainOptimizer } from '@lmo/gpt';
 import { sampleIt, type Samples } from './timing.js';
 
 /** What the part timers time, and how often. */
@@ -31,50 +26,56 @@ export interface PartSamples {
   readonly iterations: ReadonlyMap<OptimizerName, Samples>;
 }
 
-/** One step from `grads`, or, for ScionLight, from the gradient buffers it owns. */
-function stepOn<T>(opt: TrainOptimizer<T>, grads: ParamMap<T>): unknown {
-  return opt.gradients === undefined ? opt.step(grads) : opt.step();
-}
-
-/** Fresh weights from the seed, and a way to free them. */
-async function withParams<T, R>(model: ModelBackend<T>, seed: number, body: (params: Map<string, T>) => Promise<R>): Promise<R> {
-  const params = model.createParams(initParams(model.config, seed));
+/** Fresh weights from the seed, trained by what `build` makes over them; freed after `body`. */
+async function withTraining<T, O extends StepOptimizer<T>, R>(
+  model: GptModel<T>,
+  s: PartSettings,
+  build: (params: ParamMap<T>) => O,
+  body: (training: GptTraining<T, O>) => Promise<R>,
+): Promise<R> {
+  const training = await model.train(initParams(model.config, s.seed), build, s.batchSize);
   try {
-    return await body(params);
+    return await body(training);
   } finally {
-    for (const p of params.values()) model.tensors.dispose(p);
+    await training.dispose();
   }
 }
 
-async function withOptimizer<T, R>(model: ModelBackend<T>, name: OptimizerName, params: Map<string, T>, body: (opt: TrainOptimizer<T>) => Promise<R>): Promise<R> {
-  const opt = createTrainOptimizer(name, model.tensors, params, OPTIMIZERS[name].lr, nanoGptSchedule(1000));
-  try {
-    return await body(opt);
-  } finally {
-    opt.dispose();
-  }
-}
+const optimizer = <T>(model: GptModel<T>, name: OptimizerName) => (params: ParamMap<T>): TrainOptimizer<T> =>
+  createTrainOptimizer(name, model.tensors, params, OPTIMIZERS[name].lr, nanoGptSchedule(1000));
 
-const sampler = (model: ModelBackend<unknown>, data: CharDataset, s: PartSettings): BatchSampler =>
+/** An optimizer that leaves the weights as they are: a training step is then forward and backward alone. */
+const standStill = <T>(): StepOptimizer<T> => ({ step() {}, dispose() {} });
+
+const sampler = (model: GptModel<unknown>, data: CharDataset, s: PartSettings): BatchSampler =>
   new BatchSampler(data.train, s.batchSize, model.config.blockSize, batchSeeds(s.seed).train);
 
-/** Forward+backward of a fresh training batch per run (the compiling backends build their graphs in the warm-up). */
-export function timeFwdBwd<T>(model: ModelBackend<T>, data: CharDataset, s: PartSettings): Promise<Samples> {
+/** Forward+backward of a fresh training batch per run (the compiling models build their graphs in the warm-up). */
+export function timeFwdBwd<T>(model: GptModel<T>, data: CharDataset, s: PartSettings): Promise<Samples> {
   const batches = sampler(model, data, s);
-  return withParams(model, s.seed, (params) => sampleIt(s.iters, s.warmup, () => model.lossAndGrads(params, batches.next())));
+  return withTraining(model, s, standStill, (training) => sampleIt(s.iters, s.warmup, () => training.step(batches.next())));
 }
 
-/** Each optimizer's step on one set of gradients. */
-export function timeSteps<T>(model: ModelBackend<T>, data: CharDataset, s: PartSettings): Promise<Map<OptimizerName, StepSamples>> {
-  return withParams(model, s.seed, async (params) => {
-    const { grads } = await model.lossAndGrads(params, sampler(model, data, s).next());
+/** Each optimizer's step on one set of gradients (a copy of one batch's, made once). */
+export function timeSteps<T>(model: GptModel<T>, data: CharDataset, s: PartSettings): Promise<Map<OptimizerName, StepSamples>> {
+  const t = model.tensors;
+  return withTraining(model, s, () => recording(t), async (training) => {
+    await training.step(sampler(model, data, s).next());
+    const grads = new Map([...training.optimizer.grads[0]!].map(([name, g]) => [name, t.fromArray(g, t.shape(training.params.get(name)!))]));
     const out = new Map<OptimizerName, StepSamples>();
-    for (const name of s.optimizers) {
-      const timed = await withOptimizer(model, name, params, async (opt) => ({
-        ...(await sampleIt(s.iters, s.warmup, () => stepOn(opt, grads))),
-        ownedBytes: opt.ownedBytes,
-      }));
-      out.set(name, timed);
+    try {
+      for (const name of s.optimizers) {
+        const opt = optimizer(model, name)(training.params);
+        try {
+          // ScionLight steps from the gradient buffers it owns
+          const samples = await sampleIt(s.iters, s.warmup, () => (accumulates(opt) ? opt.step() : opt.step(grads)));
+          out.set(name, { ...samples, ownedBytes: opt.ownedBytes });
+        } finally {
+          opt.dispose();
+        }
+      }
+    } finally {
+      for (const g of grads.values()) t.dispose(g);
     }
     return out;
   });
@@ -84,25 +85,17 @@ export function timeSteps<T>(model: ModelBackend<T>, data: CharDataset, s: PartS
  * Whole training iterations per optimizer, each from fresh weights, as the trainer runs them:
  * forward + backward (ScionLight's backward accumulates into its gradient buffers), then the step.
  */
-export async function timeIterations<T>(model: ModelBackend<T>, data: CharDataset, s: PartSettings): Promise<Map<OptimizerName, Samples>> {
+export async function timeIterations<T>(model: GptModel<T>, data: CharDataset, s: PartSettings): Promise<Map<OptimizerName, Samples>> {
   const batches = sampler(model, data, s);
   const out = new Map<OptimizerName, Samples>();
   for (const name of s.optimizers) {
-    const samples = await withParams(model, s.seed, (params) =>
-      withOptimizer(model, name, params, (opt) =>
-        sampleIt(s.iters, s.warmup, async () => {
-          const { grads } = await model.lossAndGrads(params, batches.next(), opt.gradients);
-          await stepOn(opt, grads);
-        }),
-      ),
-    );
-    out.set(name, samples);
+    out.set(name, await withTraining(model, s, optimizer(model, name), (training) => sampleIt(s.iters, s.warmup, () => training.step(batches.next()))));
   }
   return out;
 }
 
 /** All parts of nanoGPT's training iteration on `model`; whole iterations only with `iterations`. */
-export async function timeParts<T>(model: ModelBackend<T>, data: CharDataset, s: PartSettings & { readonly iterations: boolean }): Promise<PartSamples> {
+export async function timeParts<T>(model: GptModel<T>, data: CharDataset, s: PartSettings & { readonly iterations: boolean }): Promise<PartSamples> {
   const fwdBwd = await timeFwdBwd(model, data, s);
   const steps = await timeSteps(model, data, s);
   const iterations = s.iterations ? await timeIterations(model, data, s) : new Map<OptimizerName, Samples>();

@@ -1,12 +1,10 @@
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { PACKAGE_DIR } from '../data/locate.js';
-import { CPU_CONFIG } from '../model/config.js';
-import { createModelBackend, DEFAULT_BACKEND } from '../model/registry.js';
-import { OPTIMIZERS, recipeOf, isOptimizerName } from '../optim/factory.js';
-import { recipeDiff, type Recipe } from '../optim/recipe.js';
+import { CPU_CONFIG, OPTIMIZERS, recipeOf, isOptimizerName, recipeDiff, type Recipe } from '@lmo/gpt';
+import { createModel, DEFAULT_BACKEND } from '@lmo/gpt/node';
 import { isRecipeRecord, recipeTable, summarize, type RecipeRecord } from '../report/recipe-report.js';
-import { prepare } from '../train/experiment.js';
+import { prepare } from '../data/locate.js';
 import { UsageError } from '../util/errors.js';
 import { Claims, readRecords, runQueue } from './queue.js';
 import { expandRecipes, recipePointKey, recipePoints, recipeRecordKey, runRecipePoint, type RecipePoint, type RecipeSweep } from './recipe.js';
@@ -84,7 +82,7 @@ export function recipeCommand(program: Command): Command {
         return;
       }
       const { data, config } = await prepare(o.data, CPU_CONFIG);
-      const model = await createModelBackend(o.backend, config);
+      const model = await createModel(o.backend, config);
       const claims = new Claims(join(PACKAGE_DIR, 'out', 'claims'));
       const points = recipePoints(sweep);
       try {

@@ -1,8 +1,4 @@
-import type { CharDataset } from '../data/char-dataset.js';
-import type { ModelBackend } from '../model/backend.js';
-import { recipeTrainOptimizer } from '../optim/factory.js';
-import { applySettings, recipeId, recipeSchedule, type Recipe } from '../optim/recipe.js';
-import { trainBuilt } from '../train/experiment.js';
+import { type CharDataset, type GptModel, recipeTrainOptimizer, applySettings, recipeId, recipeSchedule, type Recipe, trainBuilt } from '@lmo/gpt';
 import { sweepRun } from './sweep-run.js';
 import type { RecipeRecord } from '../report/recipe-report.js';
 import { UsageError } from '../util/errors.js';
@@ -75,7 +71,7 @@ export function recipeRecordKey(r: RecipeRecord): string {
 }
 
 /** Trains one recipe on `model` and returns its record (a diverged run gets null losses). */
-export async function runRecipePoint<T>(model: ModelBackend<T>, data: CharDataset, s: RecipeSweep, p: RecipePoint): Promise<RecipeRecord> {
+export async function runRecipePoint<T>(model: GptModel<T>, data: CharDataset, s: RecipeSweep, p: RecipePoint): Promise<RecipeRecord> {
   const run = await sweepRun(model, () =>
     trainBuilt(
       model,

@@ -22,7 +22,10 @@ export interface PartRecord {
   readonly cpu_ms: Summary;
 }
 
-/** Newton–Schulz's GEMMs alone for the matrices of one shape (or `"all"` of them). */
+/**
+ * Newton–Schulz's GEMMs alone for the matrices of one shape (or `"all"` of them): torch's direct
+ * iteration, an lmo backend's fused kernel (`gflop`: the flops it executes).
+ */
 export interface GemmRecord {
   readonly side: Side;
   readonly backend?: string;

@@ -1,9 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { GPTConfig } from '../model/config.js';
-import { createModelBackend, type BackendName } from '../model/registry.js';
-import type { CharDataset } from '../data/char-dataset.js';
-import type { OptimizerName } from '../optim/factory.js';
+import { type GPTConfig, type CharDataset, type OptimizerName } from '@lmo/gpt';
+import { createModel, type BackendName } from '@lmo/gpt/node';
 import { markdownTable } from '../report/table.js';
 import { timeParts, type PartSamples } from './parts.js';
 import { summarize } from './timing.js';
@@ -38,9 +36,9 @@ export interface SpeedSettings {
 export async function speedBench(data: CharDataset, config: GPTConfig, s: SpeedSettings, log: (l: string) => void): Promise<SpeedRow[]> {
   const rows: SpeedRow[] = [];
   for (const name of s.backends) {
-    let model: Awaited<ReturnType<typeof createModelBackend>>;
+    let model: Awaited<ReturnType<typeof createModel>>;
     try {
-      model = await createModelBackend(name, config);
+      model = await createModel(name, config);
     } catch (e) {
       // an engine that does not run here (gpujs-webgpu without a navigator.gpu): skip it, say why
       if (!(e instanceof UsageError)) throw e;

@@ -1,5 +1,4 @@
-import type { ModelBackend } from '../model/backend.js';
-import { disposeOutcome, type RunOutcome } from '../train/experiment.js';
+import { type GptModel, disposeOutcome, type RunOutcome } from '@lmo/gpt';
 
 /** One evaluation of a sweep run's curve, losses rounded to 4 decimals. */
 export interface SweepEval {
@@ -26,8 +25,8 @@ const round4 = (v: number): number => Math.round(v * 1e4) / 1e4;
  * and reports it. A diverged run is a result of the sweep, not a failure of it; other errors throw.
  */
 export async function sweepRun<T>(
-  model: ModelBackend<T>,
-  train: () => Promise<Pick<RunOutcome<T>, 'result' | 'params' | 'trained'>>,
+  model: GptModel<T>,
+  train: () => Promise<Pick<RunOutcome<T>, 'result' | 'training'>>,
 ): Promise<SweepRunResult> {
   const started = performance.now();
   let final = Number.NaN;
@@ -35,7 +34,7 @@ export async function sweepRun<T>(
   let evals: SweepEval[] = [];
   try {
     const out = await train();
-    disposeOutcome(model, out);
+    await disposeOutcome(out);
     final = out.result.finalValLoss;
     best = out.result.bestValLoss;
     evals = out.result.evals.map((e) => ({ iter: e.iter, val_loss: round4(e.val_loss), train_loss: round4(e.train_loss) }));

@@ -1,7 +1,4 @@
-import type { ModelBackend } from '../model/backend.js';
-import type { CharDataset } from '../data/char-dataset.js';
-import type { OptimizerName } from '../optim/factory.js';
-import { disposeOutcome, trainWith } from '../train/experiment.js';
+import { type GptModel, type CharDataset, type OptimizerName, disposeOutcome, trainWith } from '@lmo/gpt';
 
 export interface SweepSettings {
   readonly optimizers: readonly OptimizerName[];
@@ -26,7 +23,7 @@ export interface SweepRow {
  * nanoGPT's schedule, evaluated at the end. Long: `iters` and the grids are flags.
  */
 export async function sweepBench<T>(
-  model: ModelBackend<T>,
+  model: GptModel<T>,
   data: CharDataset,
   s: SweepSettings,
   onRow: (row: SweepRow) => void,
@@ -44,7 +41,7 @@ export async function sweepBench<T>(
             evalIters: s.evalIters,
             seed,
           });
-          disposeOutcome(model, out);
+          await disposeOutcome(out);
           row = {
             optimizer,
             lr,

@@ -1,15 +1,11 @@
 import { loadavg } from 'node:os';
-import type { CharDataset } from '../data/char-dataset.js';
-import type { GPTConfig } from '../model/config.js';
-import type { ModelBackend } from '../model/backend.js';
-import { createModelBackend, type BackendName } from '../model/registry.js';
+import { type CharDataset, type GPTConfig, type GptModel } from '@lmo/gpt';
+import { createModel, type BackendName } from '@lmo/gpt/node';
 import { peakRssMb } from '../report/jsonl.js';
 import { UsageError } from '../util/errors.js';
-import { timeNsGemmsOnnx } from './ns-gemm-onnx.js';
-import { timeNsKernelOnnx } from './ns-kernel-onnx.js';
 import { timeFwdBwd, timeIterations, timeSteps } from './parts.js';
-import { newtonSchulzFlops, scionStepFlops, scionStepKernelFlops, spectralMatrices } from './scion-flops.js';
-import type { EnvRecord, GemmRecord, NsDtype, NsKernelRecord, PartRecord, SideRecord } from './side-records.js';
+import { newtonSchulzGflop, spectralMatrices, timeNewtonSchulzOnnx, type SpectralMatrix } from './newton-schulz.js';
+import type { EnvRecord, NsDtype, PartRecord, SideRecord } from './side-records.js';
 import { summarize, type Samples } from './timing.js';
 import { runTorchScript, TORCH_INSTALL, TORCH_SCRIPT } from './torch-python.js';
 
@@ -65,7 +61,7 @@ export async function torchBench(data: CharDataset, config: GPTConfig, s: TorchB
   const head: SideRecord[] = [];
   const timed: SideRecord[] = [];
   let torchPeak = 0;
-  let models: Array<ModelBackend<unknown>> | undefined;
+  let models: Array<GptModel<unknown>> | undefined;
   const previous = process.env['NANOGPT_ORT_THREADS'];
   process.env['NANOGPT_ORT_THREADS'] = String(s.threads);
   try {
@@ -109,17 +105,17 @@ function lmoEnv(config: GPTConfig, s: TorchBenchSettings): EnvRecord {
     config: { ...config, batchSize: s.batchSize },
     iters: s.iters,
     warmup: s.warmup,
-    scion_step_gflop: scionStepFlops(config) / 1e9,
-    scion_step_gflop_kernel: scionStepKernelFlops(config) / 1e9,
+    scion_step_gflop: newtonSchulzGflop(spectralMatrices(config), 'direct'),
+    scion_step_gflop_kernel: newtonSchulzGflop(spectralMatrices(config), 'fused'),
   };
 }
 
 /** The lmo backends that start here (one that cannot is skipped with a line saying why). */
-async function createModels(config: GPTConfig, names: readonly BackendName[], log: (line: string) => void): Promise<Array<ModelBackend<unknown>>> {
-  const models: Array<ModelBackend<unknown>> = [];
+async function createModels(config: GPTConfig, names: readonly BackendName[], log: (line: string) => void): Promise<Array<GptModel<unknown>>> {
+  const models: Array<GptModel<unknown>> = [];
   for (const name of names) {
     try {
-      models.push(await createModelBackend(name, config));
+      models.push(await createModel(name, config));
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
       log(`${name}: skipped (${e.message})`);
@@ -139,7 +135,7 @@ const part = (backend: string, fields: Pick<PartRecord, 'part' | 'optimizer' | '
 });
 
 /** One part on one lmo backend, as records (Scion's Newton–Schulz runs in fp32 there). */
-async function lmoPart(phase: Phase, model: ModelBackend<unknown>, data: CharDataset, config: GPTConfig, s: TorchBenchSettings): Promise<SideRecord[]> {
+async function lmoPart(phase: Phase, model: GptModel<unknown>, data: CharDataset, config: GPTConfig, s: TorchBenchSettings): Promise<SideRecord[]> {
   const settings = { optimizers: ['adamw', 'scion'] as const, iters: s.iters, warmup: s.warmup, batchSize: s.batchSize, seed: s.seed };
   switch (phase) {
     case 'fwd_bwd':
@@ -153,61 +149,31 @@ async function lmoPart(phase: Phase, model: ModelBackend<unknown>, data: CharDat
       ];
     }
     case 'gemm':
-      return model.name === 'onnxruntime' ? [...(await onnxGemms(config, s)), await onnxKernel(config, s)] : [];
+      return model.name === 'onnxruntime' ? onnxNewtonSchulz(config, s) : [];
   }
 }
 
-/** Newton–Schulz's GEMMs on onnxruntime: per matrix shape of the model, then all of them in one graph. */
-async function onnxGemms(config: GPTConfig, s: TorchBenchSettings): Promise<GemmRecord[]> {
+/**
+ * Newton–Schulz on onnxruntime: the fused kernel (what Scion runs there) on the matrices of each
+ * shape of the model, then on all of them in one graph run — the GEMM rates, counted as the flops the
+ * kernel executes — and the last again as the kernel's record with the direct form's flops beside.
+ */
+async function onnxNewtonSchulz(config: GPTConfig, s: TorchBenchSettings): Promise<SideRecord[]> {
   const matrices = spectralMatrices(config);
-  const steps = matrices[0]?.steps ?? 5;
-  const byShape = new Map<string, Array<readonly [number, number]>>();
-  for (const m of matrices) {
-    const key = m.shape.join(',');
-    byShape.set(key, [...(byShape.get(key) ?? []), m.shape]);
-  }
-  const groups: Array<{ shape: readonly number[] | 'all'; shapes: Array<readonly [number, number]> }> = [
-    ...[...byShape.values()].map((shapes) => ({ shape: [...shapes[0]!], shapes })),
-    { shape: 'all', shapes: matrices.map((m) => m.shape) },
+  const byShape = new Map<string, SpectralMatrix[]>();
+  for (const m of matrices) byShape.set(m.shape.join(','), [...(byShape.get(m.shape.join(',')) ?? []), m]);
+  const groups: Array<{ shape: readonly number[] | 'all'; matrices: SpectralMatrix[] }> = [
+    ...[...byShape.values()].map((ms) => ({ shape: [...ms[0]!.shape], matrices: ms })),
+    { shape: 'all', matrices },
   ];
-  const out: GemmRecord[] = [];
+  const out: SideRecord[] = [];
   for (const g of groups) {
-    const flops = g.shapes.reduce((sum, [r, c]) => sum + newtonSchulzFlops(r, c, steps), 0);
-    const t = await timeNsGemmsOnnx(g.shapes, { steps, iters: s.iters, warmup: s.warmup, seed: s.seed, threads: s.threads });
-    const wall = summarize(t.wallMs);
-    out.push({
-      side: 'lmo',
-      backend: 'onnxruntime',
-      kind: 'gemm',
-      dtype: 'fp32',
-      shape: g.shape,
-      count: g.shapes.length,
-      gflop: flops / 1e9,
-      n: t.wallMs.length,
-      wall_ms: wall,
-      cpu_ms: summarize(t.cpuMs),
-      gflops_per_s: flops / (wall.median * 1e6),
-    });
+    const gflop = newtonSchulzGflop(g.matrices, 'fused');
+    const t = await timeNewtonSchulzOnnx(g.matrices, { iters: s.iters, warmup: s.warmup, seed: s.seed, threads: s.threads });
+    const timed = { count: g.matrices.length, gflop, n: t.wallMs.length, wall_ms: summarize(t.wallMs), cpu_ms: summarize(t.cpuMs) };
+    const gflops_per_s = gflop / (timed.wall_ms.median / 1e3);
+    out.push({ side: 'lmo', backend: 'onnxruntime', kind: 'gemm', dtype: 'fp32', shape: g.shape, ...timed, gflops_per_s });
+    if (g.shape === 'all') out.push({ side: 'lmo', backend: 'onnxruntime', kind: 'ns_kernel', ...timed, gflop_nominal: newtonSchulzGflop(matrices, 'direct'), gflops_per_s });
   }
   return out;
-}
-
-/** The onnxruntime backend's fused Newton–Schulz kernel alone on every matrix of a Scion step. */
-async function onnxKernel(config: GPTConfig, s: TorchBenchSettings): Promise<NsKernelRecord> {
-  const matrices = spectralMatrices(config);
-  const t = await timeNsKernelOnnx(matrices.map((m) => m.shape), { steps: matrices[0]?.steps ?? 5, iters: s.iters, warmup: s.warmup, seed: s.seed, threads: s.threads });
-  const wall = summarize(t.wallMs);
-  const flops = scionStepKernelFlops(config);
-  return {
-    side: 'lmo',
-    backend: 'onnxruntime',
-    kind: 'ns_kernel',
-    count: matrices.length,
-    gflop: flops / 1e9,
-    gflop_nominal: scionStepFlops(config) / 1e9,
-    n: t.wallMs.length,
-    wall_ms: wall,
-    cpu_ms: summarize(t.cpuMs),
-    gflops_per_s: flops / (wall.median * 1e6),
-  };
 }

@@ -2,12 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { PACKAGE_DIR } from '../data/locate.js';
-import { CPU_CONFIG } from '../model/config.js';
-import type { ModelBackend } from '../model/backend.js';
-import { createModelBackend, DEFAULT_BACKEND, isBackendName, BACKENDS } from '../model/registry.js';
-import { parseNumber } from '../optim/recipe.js';
+import { CPU_CONFIG, type GptModel, parseNumber, optimizerName } from '@lmo/gpt';
+import { createModel, DEFAULT_BACKEND, isBackendName, BACKENDS } from '@lmo/gpt/node';
 import { bestLrs, bestLrTable, isTransferRecord, shiftSummary, transferSvg, lrLabel, type TransferRecord } from '../report/transfer-report.js';
-import { optimizerName, prepare } from '../train/experiment.js';
+import { prepare } from '../data/locate.js';
 import { UsageError } from '../util/errors.js';
 import { Claims, readRecords, runQueue } from './queue.js';
 import { checkPlan, configAt, inPlan, pendingPoints, pointKey, recordKey, runTransferPoint, type TransferPlan, type TransferPoint } from './transfer.js';
@@ -140,11 +138,11 @@ export function transferCommand(program: Command): Command {
       }
       const { vocabSize: _v, ...shape } = configAt(plan, plan.widths[0]!, 1);
       const { data } = await prepare(o.data, shape);
-      let model: ModelBackend<unknown> | undefined;
-      const modelFor = async (width: number): Promise<ModelBackend<unknown>> => {
+      let model: GptModel<unknown> | undefined;
+      const modelFor = async (width: number): Promise<GptModel<unknown>> => {
         if (model?.config.nEmbd === width) return model;
         model?.dispose();
-        model = await createModelBackend(o.backend, configAt(plan, width, data.vocabSize));
+        model = await createModel(o.backend, configAt(plan, width, data.vocabSize));
         return model;
       };
       const claims = new Claims(join(PACKAGE_DIR, 'out', 'claims'));

@@ -1,10 +1,6 @@
-import type { CharDataset } from '../data/char-dataset.js';
-import type { ModelBackend } from '../model/backend.js';
-import type { GPTConfig } from '../model/config.js';
-import type { OptimizerName } from '../optim/factory.js';
+import { type CharDataset, type GptModel, type GPTConfig, type OptimizerName, trainWith } from '@lmo/gpt';
 import { lossOf } from '../report/sweep-record.js';
 import { argminFinite, type TransferRecord } from '../report/transfer-report.js';
-import { trainWith } from '../train/experiment.js';
 import { sweepRun } from './sweep-run.js';
 
 /**
@@ -155,7 +151,7 @@ export function pendingPoints(plan: TransferPlan, records: readonly TransferReco
 
 /** Trains one point on `model` (built for its width) and returns its record. */
 export async function runTransferPoint<T>(
-  model: ModelBackend<T>,
+  model: GptModel<T>,
   data: CharDataset,
   plan: TransferPlan,
   p: TransferPoint,

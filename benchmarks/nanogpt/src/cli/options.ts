@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
-import { BACKENDS, DEFAULT_BACKEND } from '../model/registry.js';
-import { CPU_CONFIG } from '../model/config.js';
-import { DEFAULT_OPTIMIZER, OPTIMIZERS, SCION_FAMILY } from '../optim/factory.js';
+import { BACKENDS, DEFAULT_BACKEND } from '@lmo/gpt/node';
+import { CPU_CONFIG, DEFAULT_OPTIMIZER, OPTIMIZERS, SCION_FAMILY } from '@lmo/gpt';
 import { CHANGEABLE_OPTIONS } from '../run/identity.js';
 import { parseInteger as int, parseLearningRate } from './numbers.js';
 

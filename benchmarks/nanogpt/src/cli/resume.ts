@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { paramSpecs, type GPTConfig } from '../model/config.js';
+import { paramSpecs, type GPTConfig } from '@lmo/gpt';
 import { fieldProblem, inconsistency } from '../run/checkpoint-check.js';
 import { loadCheckpoint, type Checkpoint, type LoadedCheckpoint } from '../run/checkpoint.js';
 import { describeDifference, differences, type DataFingerprint, type Difference, type RunIdentity } from '../run/identity.js';

@@ -1,13 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { locateCorpus, PACKAGE_DIR } from '../data/locate.js';
-import { isBundle, readBundle } from '../handoff/bundle.js';
-import { resumeFromBundle } from '../handoff/convert.js';
+import { locateCorpus, PACKAGE_DIR, prepare } from '../data/locate.js';
+import { isBundle, readBundle, resumeBundle } from '../handoff/bundle.js';
 import { adoptBundle } from '../handoff/run-dir.js';
-import { paramCount, type GPTConfig } from '../model/config.js';
-import { createModelBackend, isBackendName, BACKENDS } from '../model/registry.js';
-import { readBuffers } from '../optim/buffers.js';
-import { OPTIMIZERS, type OptimizerName } from '../optim/factory.js';
+import { paramCount, type GPTConfig, readBuffers, OPTIMIZERS, type OptimizerName, checkLoads, disposeOutcome, optimizerName, trainWith, type LiveRun, type GptSession, type Resume, type RunOutcome, sampleText, DivergedError, type TrainResult, type TrainSettings, type TrainStart } from '@lmo/gpt';
+import { createModel, isBackendName, BACKENDS } from '@lmo/gpt/node';
 import { peakRssMb, type SummaryRecord } from '../report/jsonl.js';
 import { barStream, progressHooks } from '../report/progress.js';
 import { nonFinite } from '../run/checkpoint-check.js';
@@ -18,9 +15,6 @@ import { RunOutputs } from '../run/outputs.js';
 import { checkOutputs, claimNewRunDir, clearRun, defaultRunName, ensureDirectory, holdsRun, newRunRecord, removeLeftovers, runPaths, writeRunRecord, type RunPaths } from '../run/run-dir.js';
 import { checkFits } from '../run/size-check.js';
 import { exitCodeFor, StopRequests, type StopReason } from '../run/stop.js';
-import { checkLoads, disposeOutcome, optimizerName, prepare, trainWith, type LiveRun, type Resume, type RunOutcome } from '../train/experiment.js';
-import { sampleText } from '../train/sample.js';
-import { DivergedError, type TrainResult, type TrainSettings, type TrainStart } from '../train/trainer.js';
 import { UsageError } from '../util/errors.js';
 import { typedPath } from '../util/shell.js';
 import type { RunOptions } from './options.js';
@@ -98,9 +92,9 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
   const { data, source, config } = await prepare(o.data, { nLayer: o.nLayer, nHead: o.nHead, nEmbd: o.nEmbd, blockSize: o.blockSize });
   const fingerprint = dataFingerprint(readFileSync(source.path), data.chars);
   checkFits(config, o.batchSize, o.backend);
-  const model = await createModelBackend(o.backend, config);
+  const model = await createModel(o.backend, config);
   const outcomes: RunOutcome<unknown>[] = [];
-  const restored: Array<Map<string, unknown>> = [];
+  const restored: Array<GptSession<unknown>> = [];
   try {
     if (stop.requested !== undefined) {
       stop.announce();
@@ -151,7 +145,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
           // Trained before the interruption: its outputs and final weights (for the sample) come back.
           for (const e of ck.evals) outputs.addEval(opt, e);
           if (ck.summary) outputs.addSummary(ck.summary);
-          restored.push(model.createParams(new Map(Object.entries(ck.weights))));
+          restored.push(await model.session(new Map(Object.entries(ck.weights))));
           continue;
         }
         if (ck !== undefined) {
@@ -222,7 +216,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
         const summary = summaryOf(model.name, opt, outcome.lr, o, config, r);
         outputs.addSummary(summary);
         outputs.flush();
-        if (last === undefined) await save({ params: outcome.params, optimizer: outcome.trained }, { step: r.step, evals: r.evals, timing: r.timing });
+        if (last === undefined) await save(outcome.training, { step: r.step, evals: r.evals, timing: r.timing });
         saveCheckpoint(ckPath, { ...last!, finished: true, evals: r.evals, timing: r.timing, summary });
         console.log(
           `${opt}: final val loss ${r.finalValLoss.toFixed(4)} (best ${r.bestValLoss.toFixed(4)}), ` +
@@ -231,10 +225,10 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
         );
       }
 
-      const firstParams = restored[0] ?? outcomes[0]?.params;
+      const first = restored[0] ?? outcomes[0]?.training;
       const stoppedAt = outcomes.some((out) => out.result.stopped);
-      if (o.sample > 0 && firstParams !== undefined && stop.requested === undefined && !stoppedAt) {
-        const text = await sampleText(model, firstParams, data, o.sample, o.seed);
+      if (o.sample > 0 && first !== undefined && stop.requested === undefined && !stoppedAt) {
+        const text = await sampleText(first, data, o.sample, o.seed);
         console.log(`\n---- sample (${names[0]}, temperature 0.8) ----\n${text}\n----`);
         outputs.writeSample(text);
       }
@@ -246,9 +240,9 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
       lock.release();
     }
   } finally {
-    for (const out of outcomes) disposeOutcome(model, out);
-    for (const p of restored) for (const t of p.values()) model.tensors.dispose(t);
-    model.dispose();
+    for (const out of outcomes) await disposeOutcome(out);
+    for (const session of restored) await session.dispose();
+    await model.dispose();
   }
 }
 
@@ -263,7 +257,7 @@ async function adopt(dir: string, cli: RunOptions, explicit: ReadonlySet<string>
   const data = cli.data !== undefined ? resolve(cli.data) : recorded !== undefined && existsSync(recorded) ? recorded : undefined;
   const corpus = await locateCorpus(data);
   const bytes = readFileSync(corpus.path);
-  const b = resumeFromBundle(dir, sha256(bytes));
+  const b = resumeBundle(dir, sha256(bytes));
   const { data: dataset } = await prepare(corpus.path, { nLayer: b.config.nLayer, nHead: b.config.nHead, nEmbd: b.config.nEmbd, blockSize: b.config.blockSize });
   if (dataset.vocabSize !== b.config.vocabSize) throw new UsageError(`${typedPath(dir)}: its vocabulary has ${b.config.vocabSize} characters, the corpus ${dataset.vocabSize}`);
   const lock = lockRunDir(dir, `--resume ${typedPath(dir)}`);

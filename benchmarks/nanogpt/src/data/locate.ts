@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { datasetFor, type CharDataset, type GPTConfig } from '@lmo/gpt';
 import { UsageError } from '../util/errors.js';
 
 export const SHAKESPEARE_URL =
@@ -84,4 +85,17 @@ function firstLine(e: unknown): string {
   const cause = (e as { cause?: { code?: string } }).cause?.code;
   const message = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
   return cause ? `${message}: ${cause}` : message;
+}
+
+/** The corpus and model shape of a run, validated. */
+export interface Prepared {
+  readonly data: CharDataset;
+  readonly source: CorpusSource;
+  readonly config: GPTConfig;
+}
+
+/** Finds and reads the corpus and checks the model shape against it (usage errors on bad input). */
+export async function prepare(dataPath: string | undefined, shape: Omit<GPTConfig, 'vocabSize'>): Promise<Prepared> {
+  const source = await locateCorpus(dataPath);
+  return { ...datasetFor(readCorpus(source.path), shape), source };
 }

@@ -6,8 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeTorchHandoff, LmoError, stateFromJSON } from '@lmo/core';
 import type { RunOptions } from '../cli/options.js';
-import { paramSpecs } from '../model/config.js';
-import { isOptimizerName, type OptimizerName } from '../optim/factory.js';
+import { bundleRun, isOptimizerName, paramSpecs, runOptions, type BundleResume, type OptimizerName } from '@lmo/gpt';
 import { inconsistency } from '../run/checkpoint-check.js';
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from '../run/checkpoint.js';
 import type { DataFingerprint } from '../run/identity.js';
@@ -15,7 +14,6 @@ import { holdsRun, newRunRecord, readRunRecord, runPaths, writeRunRecord } from 
 import { UsageError } from '../util/errors.js';
 import { typedPath } from '../util/shell.js';
 import { writeBundle } from './bundle.js';
-import { bundleRun, runOptions, type BundleResume } from './convert.js';
 
 /** What {@link exportRun} wrote. */
 export interface Exported {

@@ -9,14 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CharDataset } from '../data/char-dataset.js';
-import type { ModelBackend } from '../model/backend.js';
-import { initParams } from '../model/init.js';
-import { createTrainOptimizer, scheduleFor } from '../optim/factory.js';
-import { disposeOutcome, disposeParams, trainWith } from '../train/experiment.js';
-import type { EvalRecord } from '../train/trainer.js';
-import { writeBundle } from './bundle.js';
-import { bundleRun, handoffOf, resumeFromBundle, type RunSettings } from './convert.js';
+import { bundleRun, createTrainOptimizer, disposeOutcome, handoffOf, initParams, scheduleFor, trainWith, type CharDataset, type EvalRecord, type GptModel, type RunSettings } from '@lmo/gpt';
+import { resumeBundle, writeBundle } from './bundle.js';
 
 /** The PyTorch side's training script. */
 export const TRAIN_SCRIPT = fileURLToPath(new URL('../../torch/train_handoff.py', import.meta.url));
@@ -35,14 +29,12 @@ export interface RunLog {
 }
 
 /** Writes the bundle of a run at step 0: the seed's weights and the optimizer's fresh state. */
-export async function writeInitialBundle<T>(model: ModelBackend<T>, s: RunSettings, dir: string): Promise<void> {
-  const params = model.createParams(initParams(model.config, s.settings.seed));
-  const optimizer = createTrainOptimizer(s.optimizer, model.tensors, params, s.lr, scheduleFor(s.optimizer, s.settings.iters));
+export async function writeInitialBundle<T>(model: GptModel<T>, s: RunSettings, dir: string): Promise<void> {
+  const training = await model.train(initParams(model.config, s.settings.seed), (params) => createTrainOptimizer(s.optimizer, model.tensors, params, s.lr, scheduleFor(s.optimizer, s.settings.iters)), s.settings.batchSize);
   try {
-    writeBundle(dir, bundleRun(s, [], model.name), await handoffOf(model, params, optimizer, s));
+    writeBundle(dir, bundleRun(s, [], model.name), await handoffOf(model, training.params, training.optimizer, s));
   } finally {
-    optimizer.dispose();
-    disposeParams(model, params);
+    await training.dispose();
   }
 }
 
@@ -51,12 +43,12 @@ export async function writeInitialBundle<T>(model: ModelBackend<T>, s: RunSettin
  * iteration; writes a bundle at each step of `bundles` (`{ step: dir }`) and stops after `stopAt`.
  */
 export async function lmoRun<T>(
-  model: ModelBackend<T>,
+  model: GptModel<T>,
   data: CharDataset,
   s: RunSettings,
   o: { readonly from?: string; readonly bundles?: Readonly<Record<number, string>>; readonly stopAt?: number } = {},
 ): Promise<RunLog & { readonly settings: RunSettings }> {
-  const resumed = o.from === undefined ? undefined : resumeFromBundle(o.from, s.dataHash);
+  const resumed = o.from === undefined ? undefined : resumeBundle(o.from, s.dataHash);
   const run = resumed ?? s;
   const iters: IterRecord[] = [];
   const out = await trainWith(
@@ -75,7 +67,7 @@ export async function lmoRun<T>(
     }),
     resumed?.resume,
   );
-  disposeOutcome(model, out);
+  await disposeOutcome(out);
   return { iters, evals: out.result.evals, settings: run };
 }
 

@@ -1,4 +1,4 @@
-import type { EvalRecord, TrainHooks } from '../train/trainer.js';
+import type { EvalRecord, TrainHooks } from '@lmo/gpt';
 
 const f3 = (v: number): string => v.toFixed(4);
 

@@ -1,4 +1,4 @@
-import { recipeDiff, type Recipe } from '../optim/recipe.js';
+import { recipeDiff, type Recipe } from '@lmo/gpt';
 import { lineChartSvg, PALETTE, type Series } from './plot-svg.js';
 import { lossOf, sweepRecordFields } from './sweep-record.js';
 import { argminFinite, lrChartLabel, lrLabel, meanSd } from './transfer-report.js';

@@ -1,4 +1,4 @@
-import { sizeOf, type GPTConfig, type ParamSpec } from '../model/config.js';
+import { sizeOf, type GPTConfig, type ParamSpec } from '@lmo/gpt';
 
 /**
  * The record of a checkpoint that must hold together whatever its format: the step (optimizer

@@ -1,8 +1,7 @@
 import { STATE_FORMAT, STATE_VERSION, stateToJSON } from '@lmo/core';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { paramSpecs, sizeOf, type GPTConfig } from '../model/config.js';
+import { paramSpecs, sizeOf, type GPTConfig, type EvalRecord, type TrainTiming } from '@lmo/gpt';
 import type { SummaryRecord } from '../report/jsonl.js';
-import type { EvalRecord, TrainTiming } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
 import { typedPath } from '../util/shell.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { GPTConfig } from '../model/config.js';
+import type { GPTConfig } from '@lmo/gpt';
 
 /** SHA-256 of bytes or text, in hex. */
 export function sha256(data: Uint8Array | string): string {

@@ -1,6 +1,6 @@
 import type { SummaryRecord } from '../report/jsonl.js';
 import { lineChartSvg, PALETTE, type Series } from '../report/plot-svg.js';
-import type { EvalRecord } from '../train/trainer.js';
+import type { EvalRecord } from '@lmo/gpt';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';

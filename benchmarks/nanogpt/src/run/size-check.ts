@@ -1,6 +1,6 @@
 import { constants } from 'node:buffer';
 import { totalmem } from 'node:os';
-import { paramCount, type GPTConfig } from '../model/config.js';
+import { paramCount, type GPTConfig } from '@lmo/gpt';
 import { UsageError } from '../util/errors.js';
 
 const GiB = 1024 ** 3;
@@ -28,10 +28,10 @@ interface MemoryModel {
 }
 
 const MEMORY: Readonly<Record<'onnxruntime' | 'reference' | 'tfjs', MemoryModel>> = {
-  // onnxruntime computes one layer's attention with several B·H·T² buffers alive at once
-  onnxruntime: { base: 159 * MiB, layerAttention: 0.76, attention: 5.84, activations: 32, logits: 7.4, params: 13.3 },
+  // onnxruntime's training session (createOnnxTrainer: forward and built gradients in one graph) keeps several B·H·T² buffers per layer for the backward pass
+  onnxruntime: { base: 199 * MiB, layerAttention: 5.85, attention: 3.95, activations: 103, logits: 8.25, params: 15.7 },
   reference: { base: 120 * MiB, layerAttention: 0.92, attention: 0.11, activations: 25.8, logits: 1.09, params: 11.5 },
-  // tfjs keeps every intermediate tensor of the step on its tape (fitted on tfjs-wasm and tfjs-cpu; logits and parameters as onnxruntime's)
+  // tfjs keeps every intermediate tensor of the step on its tape (fitted on tfjs-wasm and tfjs-cpu)
   tfjs: { base: 181 * MiB, layerAttention: 8.2, attention: 0, activations: 110, logits: 7.4, params: 13.3 },
 };
 

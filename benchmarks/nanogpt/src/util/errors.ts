@@ -1,10 +1,2 @@
-/** A problem with what the user asked for (bad flag, missing file): reported in one line, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** Whether `e` is Node's error for a module or package that cannot be found (not installed). */
-export function isModuleNotFound(e: unknown): boolean {
-  const code = (e as { code?: string }).code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
-}
+// The benchmark reports the shared GPT package's usage errors (exit code 2) like its own.
+export { UsageError, isModuleNotFound } from '@lmo/gpt';

@@ -1,11 +1,7 @@
-import { charDataset } from '../../src/data/char-dataset.js';
-import type { GPTConfig } from '../../src/model/config.js';
-import { createModelBackend } from '../../src/model/registry.js';
-import { readBuffers } from '../../src/optim/buffers.js';
-import { OPTIMIZERS, type OptimizerName } from '../../src/optim/factory.js';
+import { charDataset, type GPTConfig, readBuffers, OPTIMIZERS, type OptimizerName, disposeOutcome, trainWith } from '@lmo/gpt';
+import { createModel } from '@lmo/gpt/node';
 import type { Checkpoint } from '../../src/run/checkpoint.js';
 import { dataFingerprint } from '../../src/run/identity.js';
-import { disposeOutcome, trainWith } from '../../src/train/experiment.js';
 
 export const TEXT = 'to be or not to be, that is the question\n'.repeat(40);
 
@@ -13,7 +9,7 @@ export const TEXT = 'to be or not to be, that is the question\n'.repeat(40);
 export async function trainedCheckpoint(optimizer: OptimizerName, shape: Omit<GPTConfig, 'vocabSize'>, iters = 2, batchSize = 2): Promise<Checkpoint> {
   const data = charDataset(TEXT);
   const config = { ...shape, vocabSize: data.vocabSize };
-  const model = await createModelBackend('reference', config);
+  const model = await createModel('reference', config);
   try {
     const settings = { iters, batchSize, evalEvery: iters, evalIters: 1, seed: 7 };
     const out = await trainWith(model, data, optimizer, undefined, settings);
@@ -21,13 +17,13 @@ export async function trainedCheckpoint(optimizer: OptimizerName, shape: Omit<GP
       return {
         optimizer, backend: model.name, lr: OPTIMIZERS[optimizer].lr, seed: 7, iters, config, batch_size: batchSize, eval_every: iters, eval_iters: 1,
         data: dataFingerprint(Buffer.from(TEXT), data.chars), step: iters, finished: false, evals: out.result.evals, timing: out.result.timing,
-        weights: await readBuffers(model.tensors, out.params), optimizer_state: await out.trained.saveState(),
+        weights: await readBuffers(model.tensors, out.training.params), optimizer_state: await out.training.optimizer.saveState(),
       };
     } finally {
-      disposeOutcome(model, out);
+      await disposeOutcome(out);
     }
   } finally {
-    model.dispose();
+    await model.dispose();
   }
 }
 

@@ -12,7 +12,7 @@ export interface ChartSeries {
  * Round tick values covering [lo, hi], at least `min` of them: the same axes as the benchmark's SVG
  * charts (`niceTicks` of its report code).
  */
-export { niceTicks } from '../../../../benchmarks/nanogpt/src/report/plot-svg.js';
+export { niceTicks } from '@lmo/bench-nanogpt/report/plot-svg';
 
 /** Exponential moving average (weight 0.9 on the past) of per-step values, as [step, value] from step 1. */
 export function smoothed(values: readonly number[]): Array<readonly [number, number]> {

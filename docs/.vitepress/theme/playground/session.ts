@@ -5,7 +5,7 @@
  * component drives it, and the docs tests run it in Node.
  */
 import { Random } from '@lmo/core';
-import { BatchSampler, CharData, type Batch } from './data.js';
+import { BatchSampler, charDataset, type Batch, type CharDataset } from '@lmo/gpt';
 import type { GptConfig } from './model.js';
 import { TrainingRun, type ScionRadii } from './trainer.js';
 
@@ -44,7 +44,7 @@ export interface LossPoint {
 }
 
 export class PlaygroundSession {
-  readonly data: CharData;
+  readonly data: CharDataset;
   readonly settings: SessionSettings;
   readonly runs: Readonly<Record<RunKind, TrainingRun>>;
   /** Training loss of every step (the batch's loss before the update). */
@@ -59,15 +59,19 @@ export class PlaygroundSession {
 
   constructor(text: string, settings: SessionSettings = DEFAULT_SETTINGS, options: { nonFinite?: 'throw' | 'ignore' } = {}) {
     this.settings = settings;
-    this.data = new CharData(text);
-    const config: GptConfig = { vocab: this.data.vocab.length, ...settings.model };
+    this.data = charDataset(text);
+    const config: GptConfig = { vocab: this.data.vocabSize, ...settings.model };
     this.runs = {
       scion: new TrainingRun(config, { kind: 'scion', ...settings.scion }, settings.seed, options),
       adamw: new TrainingRun(config, { kind: 'adamw', ...settings.adamw }, settings.seed, options),
     };
-    this.#sampler = new BatchSampler(this.data.train, settings.batch, settings.model.block, settings.seed + 1);
-    const valSampler = new BatchSampler(this.data.val, settings.batch, settings.model.block, settings.seed + 2);
-    this.#valBatches = Array.from({ length: settings.evalBatches }, () => valSampler.next());
+    this.#sampler = new BatchSampler(this.data.train, settings.batch, settings.model.block, settings.seed + 1, 'training');
+    const valSampler = new BatchSampler(this.data.val, settings.batch, settings.model.block, settings.seed + 2, 'validation');
+    // the sampler reuses its arrays: the fixed validation batches are copies
+    this.#valBatches = Array.from({ length: settings.evalBatches }, () => {
+      const b = valSampler.next();
+      return { ...b, x: b.x.slice(), y: b.y.slice() };
+    });
     this.#rng = new Random(settings.seed + 3);
   }
 

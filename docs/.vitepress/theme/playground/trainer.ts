@@ -1,12 +1,11 @@
 /**
  * One training run of the playground: a {@link CharGpt} and its optimizer — @lmo/tfjs's Scion, or
- * nanoGPT's AdamW — stepping on the batches it is given.
+ * core's `adamw` (nanoGPT's AdamW) on the @lmo/tfjs backend — stepping on the batches it is given.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { transformerGroups } from '@lmo/core';
-import { ScionOptimizer } from '@lmo/tfjs';
-import { AdamW, clipByGlobalNorm, sumAll } from './adamw.js';
-import type { Batch } from './data.js';
+import { adamw, transformerGroups, type LmoOptimizer } from '@lmo/core';
+import { createTfjsBackend, ScionOptimizer, type TfTensor } from '@lmo/tfjs';
+import type { Batch } from '@lmo/gpt';
 import { CharGpt, type GptConfig } from './model.js';
 
 /** Scion's radii ρ per group (nanoGPT's groups: the tied embedding, positions, block matrices, gains). */
@@ -53,7 +52,7 @@ export class TrainingRun {
   readonly model: CharGpt;
   readonly settings: RunSettings;
   readonly #scion: ScionOptimizer | undefined;
-  readonly #adamw: AdamW | undefined;
+  readonly #adamw: LmoOptimizer<TfTensor, 'sync'> | undefined;
   #steps = 0;
 
   /**
@@ -66,8 +65,9 @@ export class TrainingRun {
     if (settings.kind === 'scion') {
       this.#scion = scionFor(settings, options.nonFinite ?? 'throw');
     } else {
-      const { lr } = settings;
-      this.#adamw = new AdamW({ lr: (t) => lr * warmup(t - 1), weightDecay: settings.weightDecay });
+      // the model's tf.Variables are the parameters, updated in place
+      const { lr, weightDecay, clip } = settings;
+      this.#adamw = adamw(createTfjsBackend(), this.model.params, { lr, weightDecay, clip, schedule: warmup, nonFinite: options.nonFinite ?? 'throw' });
     }
   }
 
@@ -78,17 +78,14 @@ export class TrainingRun {
 
   /** One step on `batch`; returns the batch's loss before the update (dispose it, or read it with `data()`). */
   step(batch: Batch): tf.Scalar {
-    const x = tf.tensor2d(batch.x, [batch.batch, batch.block], 'int32');
-    const y = tf.tensor2d(batch.y, [batch.batch, batch.block], 'int32');
+    const x = tf.tensor2d(batch.x, [batch.batchSize, batch.blockSize], 'int32');
+    const y = tf.tensor2d(batch.y, [batch.batchSize, batch.blockSize], 'int32');
     const vars = [...this.model.params.values()];
     const { value, grads } = tf.variableGrads(() => this.model.loss(x, y), vars);
     if (this.#scion) {
       this.#scion.applyGradients(grads);
     } else {
-      const settings = this.settings as Extract<RunSettings, { kind: 'adamw' }>;
-      const clipped = clipByGlobalNorm(grads, settings.clip);
-      this.#adamw!.applyGradients(this.model.params, clipped.grads);
-      tf.dispose([clipped.norm, ...Object.values(clipped.grads)]);
+      this.#adamw!.step(new Map(Object.entries(grads)));
     }
     tf.dispose([x, y, ...Object.values(grads)]);
     this.#steps += 1;
@@ -98,7 +95,7 @@ export class TrainingRun {
   /** Mean loss over `batches`, without updating anything. */
   async evaluate(batches: readonly Batch[]): Promise<number> {
     const total = tf.tidy(() =>
-      sumAll(batches.map((b) => this.model.loss(tf.tensor2d(b.x, [b.batch, b.block], 'int32'), tf.tensor2d(b.y, [b.batch, b.block], 'int32')))),
+      sumAll(batches.map((b) => this.model.loss(tf.tensor2d(b.x, [b.batchSize, b.blockSize], 'int32'), tf.tensor2d(b.y, [b.batchSize, b.blockSize], 'int32')))),
     );
     const [sum] = await total.data();
     total.dispose();
@@ -110,4 +107,14 @@ export class TrainingRun {
     this.#adamw?.dispose();
     this.model.dispose();
   }
+}
+
+/**
+ * The sum of tensors of one shape, added pairwise. Not `tf.addN`: on tfjs-webgpu one AddN kernel
+ * binds every input as a storage buffer, and more than 7 inputs exceed WebGPU's default limit of 8
+ * storage buffers per shader stage (the pipeline is then invalid).
+ */
+function sumAll(xs: readonly tf.Tensor[]): tf.Tensor {
+  if (xs.length === 0) throw new Error('sumAll: nothing to add');
+  return tf.tidy(() => xs.slice(1).reduce<tf.Tensor>((acc, x) => tf.add(acc, x), xs[0]!));
 }
