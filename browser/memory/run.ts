@@ -164,5 +164,6 @@ try {
 const largest = Object.fromEntries(values.optimizers!.split(',').map((o) => [o, Math.max(0, ...rows.filter((r) => r.optimizer === o && r.ok).map((r) => r.parameters))]));
 console.log('largest trained:', Object.entries(largest).map(([o, n]) => `${o} ${(n / 1e6).toFixed(1)}M`).join(', '));
 if (values.json !== undefined) {
-  writeFileSync(values.json, `${JSON.stringify({ command: 'pnpm --filter @lmo/browser-tests memory -- --json results/memory.json', block: 64, batch: 1, steps, budgetMiB: budget, largest, rows }, null, 2)}\n`);
+  const command = ['pnpm --filter @lmo/browser-tests memory --', ...process.argv.slice(2).filter((a) => a !== '--')].join(' ');
+  writeFileSync(values.json, `${JSON.stringify({ command, block: 64, batch: 1, steps, budgetMiB: budget, largest, rows }, null, 2)}\n`);
 }

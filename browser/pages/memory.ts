@@ -8,7 +8,7 @@
 import { adamw, scionLight, signUnscaled, type LmoOptimizer } from '@lmo/core';
 import * as ort from 'onnxruntime-web';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
-import { createOnnxTrainer, loadOnnxModel, onnxBackend, type OnnxBackend, type OnnxTensor } from '@lmo/onnxruntime/web';
+import { createOnnxTrainer, loadOnnxModel, onnxBackend, type OnnxBackend, type OnnxModel, type OnnxTensor } from '@lmo/onnxruntime/web';
 import type { MemoryPage, MemoryRun, Phase } from '../memory/page.js';
 
 ort.env.wasm.wasmPaths = { wasm: ortWasm };
@@ -39,9 +39,10 @@ const page: MemoryPage = {
     const lap = (): number => -t + (t = performance.now());
     const { dtype, make } = OPTIMIZERS[spec.optimizer];
     const backend = onnxBackend({ executionProviders: ['wasm'] });
-    const model = await loadOnnxModel(spec.modelUrl);
+    let model: OnnxModel | undefined = await loadOnnxModel(spec.modelUrl);
     mark('model fetched', lap());
     const trainer = await createOnnxTrainer(model, { trainable: '*', loss: 'loss', dtype, backend, optimizer: make });
+    model = undefined; // the trainer keeps no copy of the weights' bytes: dropping the model frees them
     mark('trainer made', lap());
     const n = [...trainer.parameters.values()].reduce((s, p) => s + p.shape.reduce((a, d) => a * d, 1), 0);
     const T = trainer.inputs.find((i) => i.name === 'idx')!.shape.reduce((a, d) => a * d, 1);

@@ -90,7 +90,9 @@ function tabSection(tab: StorageInputs['tab'], svgs: Map<string, string>): strin
   }
   const optimizers = [...new Set(rows.map((r) => r.optimizer))];
   const largest = optimizers.map((o) => [o, Math.max(0, ...rows.filter((r) => r.optimizer === o && r.ok).map((r) => r.parameters))] as const);
-  md.push('', `Largest trained: ${largest.map(([o, n]) => `${o} ${millions(n)}`).join(', ')}.`);
+  const [first, firstLargest] = largest[0] ?? ['', 0];
+  const ratio = (n: number): string => (firstLargest > 0 ? ` (${(n / firstLargest).toFixed(2)}× ${first}'s)` : '');
+  md.push('', `Largest trained: ${largest.map(([o, n], i) => `${o} ${millions(n)}${i === 0 ? '' : ratio(n)}`).join(', ')}.`);
   // where the memory of each optimizer's largest run went, per parameter
   const perParam = (mib: number, n: number): string => ((mib * 2 ** 20) / n).toFixed(1);
   for (const [o, n] of largest) {

@@ -29,6 +29,10 @@ describe('the measured part of the 16-bit storage page', () => {
       const persistent = Object.fromEntries(m.rows.map((r) => [r['config'], r['persistent']]));
       expect(persistent).toMatchObject({ 'Scion float32': 12, 'ScionLight float32': 8, 'ScionLight bfloat16': 4, 'ScionLight bfloat16 + Kahan': 6, 'ScionLight bfloat16 stochastic': 4 });
     }
+    // the largest each optimizer trained, as a ratio to the first's (AdamW float32)
+    const largest = (o: string): number => Math.max(0, ...tab.file.rows.filter((r) => r.optimizer === o && r.ok).map((r) => r.parameters));
+    const [adamw, light] = [largest('adamw-float32'), largest('scionlight-bfloat16')];
+    expect(markdown).toContain(`scionlight-bfloat16 ${(light / 1e6).toFixed(1)}M (${(light / adamw).toFixed(2)}× adamw-float32's)`);
     expect(renderStorageResults({ quality: [] }).markdown).toContain('No memory results yet.');
   });
 });

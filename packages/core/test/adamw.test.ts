@@ -160,6 +160,33 @@ describe('adamw', () => {
     expect(b.hostRuns - before).toBe(1);
   });
 
+  it('on host arrays, parameters longer than its stretch of staged gradients: the float64 steps, and no whole copy of the gradients', () => {
+    const b = hostReference();
+    const shapes = [[513, 1001], [3], [700, 3]];
+    const rng = new Random(5);
+    const init = shapes.map((s) => Float32Array.from({ length: size(s) }, () => rng.normal()));
+    const grads = [2, 0.5].map((k) => shapes.map((s) => Float32Array.from({ length: size(s) }, () => k * 1e-3 * rng.normal())));
+    const params = new Map(shapes.map((s, i) => [`p${i}`, b.fromArray(init[i]!, s)] as const));
+    const opt = adamw(b, params, { lr: 0.01 });
+    for (const gs of grads) opt.step(new Map(shapes.map((s, i) => [`p${i}`, b.fromArray(gs[i]!, s)] as const)));
+    const want = adamw64(init.map((x) => Float64Array.from(x)), shapes, grads.map((gs) => gs.map((g) => Float64Array.from(g))), [0.01, 0.01]);
+    shapes.forEach((_, i) => {
+      const got = b.read(params.get(`p${i}`)!);
+      let worst = 0;
+      want[i]!.forEach((w, j) => (worst = Math.max(worst, Math.abs(got[j]! - w) / Math.max(1, Math.abs(w)))));
+      expect(worst, `p${i}`).toBeLessThan(2e-6);
+    });
+    const n = shapes.reduce((a, s) => a + size(s), 0);
+    // parameters and both moments, and a stretch of at most 2¹⁸ gradients (in 64 KiB pages)
+    expect(opt.ownedBytes).toBeLessThanOrEqual(3 * 4 * (n + 12) + 4 * 2 ** 18 + 65536);
+    // a NaN past the first stretch is found, and nothing is written
+    const bad = grads[0]!.map((g) => g.slice());
+    bad[0]![400_000] = NaN;
+    const before = b.read(params.get('p2')!);
+    expect(() => opt.step(new Map(shapes.map((s, i) => [`p${i}`, b.fromArray(bad[i]!, s)] as const)))).toThrow(/NaN or Inf \(in "p0"\)/);
+    expect(b.read(params.get('p2')!)).toEqual(before);
+  });
+
   it('matches a hand-computed first step: β (0.9, 0.99), λ 0.1 on the matrix only, clipping at 1', () => {
     const b = createReferenceBackend();
     const w = b.fromArray(Float32Array.of(0.5, -1, 2, 0), [2, 2]);

@@ -119,6 +119,11 @@ export function floatTensor(name: string, dims: readonly number[], data: Float32
   return emptyTensor({ name, dims: [...dims], dataType: ElemType.FLOAT, rawData: raw });
 }
 
+/** `t`'s name, element type, shape and doc string without its values. */
+export function tensorShell(t: TensorProto): TensorProto {
+  return emptyTensor({ name: t.name ?? '', dims: [...t.dims], dataType: t.dataType ?? 0, ...(t.docString ? { docString: t.docString } : {}) });
+}
+
 /** A TensorProto of int64 or floating-point values (given as numbers) for a graph constant. */
 export function constantTensor(name: string, dataType: number, dims: readonly number[], values: readonly number[]): TensorProto {
   const t = emptyTensor({ name, dims: [...dims], dataType });
@@ -135,6 +140,9 @@ export function constantTensor(name: string, dataType: number, dims: readonly nu
     case ElemType.INT32:
     case ElemType.BOOL:
       t.int32Data = [...values];
+      break;
+    case ElemType.UINT32:
+      t.uint64Data = [...values];
       break;
     default:
       throw new RangeError(`constantTensor: ${typeName(dataType)} constants are not supported`);

@@ -2,16 +2,22 @@
 // and — for values that do not depend on the data or on trainable initializers (frozen
 // initializers, Constants, shapes, and what is computed from them) — its contents.
 // Shapes and types of computed values come from one run of the model on zero-filled inputs
-// (onnxruntime's own shape inference, whatever ops the graph uses), the "probe".
+// (onnxruntime's own shape inference, whatever ops the graph uses), the "probe", which outputs the
+// static values and, of every other value, only its shape and one element. The probe does not
+// load the trainable initializers' values: each is made by a ConstantOfShape of zeros just before
+// its first use (their values set no computed value's type or shape, and no static value depends on
+// them), so that probing a model costs its activations, not its weights.
 // Internal.
 
 import type * as ort from 'onnxruntime-common';
-import type { ModelProto, ValueInfoProto } from '../onnx/schema.js';
-import { encodeModelProto } from '../onnx/schema.js';
-import { ELEM_TYPES, elementCount, numericValues, typeName } from '../onnx/tensor-data.js';
+import type { ModelProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/schema.js';
+import { ElemType, encodeModelProto } from '../onnx/schema.js';
+import { ELEM_TYPES, constantTensor, elementCount, numericValues, typeName } from '../onnx/tensor-data.js';
+import { nodeProto, tensorAttr } from './attributes.js';
+import { afterDefinition, beforeFirstUse } from './half.js';
 import { numericValuesOfConstant } from './constants.js';
 import { trainingError } from './errors.js';
-import type { Graph } from './graph.js';
+import type { Graph, GraphNode } from './graph.js';
 
 /** A tensor's static description. */
 export interface ValueInfo {
@@ -121,27 +127,109 @@ export async function probeFacts(model: ModelProto, graph: Graph, frozen: (name:
     facts.set(name, info);
     feeds[name] = new Tensor(typeName(info.dtype) as 'float32', zeros(typeName(info.dtype), elementCount(info.shape)) as Float32Array, [...info.shape]);
   }
-  const outputs = graph.nodes.flatMap((n) => n.outputs.filter((o) => o !== ''));
-  const probe: ModelProto = { ...model, graph: { ...model.graph!, output: outputs.map((name) => ({ name })) } };
-  const results = await run(encodeModelProto(probe), feeds, Tensor);
+  // Which values are static follows from the graph: what constants, shapes and static values compute.
+  const fixed = new Set<GraphNode>();
   for (const node of graph.nodes) {
     const constant = node.opType === 'Constant' && node.domain === '';
-    const fixed =
-      constant ||
-      (SHAPE_ONLY.has(node.opType) && node.domain === '') ||
-      (!RANDOM.has(node.opType) && node.inputs.length > 0 && node.inputs.every((i) => i === '' || isStatic.has(i)));
+    if (constant || (SHAPE_ONLY.has(node.opType) && node.domain === '') || (!RANDOM.has(node.opType) && node.inputs.length > 0 && node.inputs.every((i) => i === '' || isStatic.has(i)))) {
+      fixed.add(node);
+      for (const o of node.outputs) if (o !== '') isStatic.add(o);
+    }
+  }
+  // The probe outputs each static value, and of every other value its shape and one element (its
+  // type), each summary just after the value is computed: a value itself is freed after its last use.
+  const light = withStandIns(model, graph, (name) => !isStatic.has(name));
+  const fresh = freshNames(light);
+  const flat = fresh('probe/flat');
+  const [zero, one] = [fresh('probe/zero'), fresh('probe/one')];
+  const summaries = new Map<string, NodeProto[]>();
+  const summary = new Map<string, { readonly shape: string; readonly head: string }>();
+  const outputs: string[] = [];
+  for (const node of graph.nodes) {
+    for (const o of node.outputs) {
+      if (o === '') continue;
+      if (fixed.has(node)) {
+        outputs.push(o);
+        continue;
+      }
+      const [shape, flattened, head] = [fresh(`${o}/probe_shape`), fresh(`${o}/probe_flat`), fresh(`${o}/probe_head`)];
+      summaries.set(o, [nodeProto('Shape', [o], [shape], fresh(`${o}/probe_shape_of`)), nodeProto('Reshape', [o, flat], [flattened], fresh(`${o}/probe_flatten`)), nodeProto('Slice', [flattened, zero, one], [head], fresh(`${o}/probe_head_of`))]);
+      summary.set(o, { shape, head });
+      outputs.push(shape, head);
+    }
+  }
+  const g = light.graph!;
+  const index = (name: string, values: number[]): TensorProto => constantTensor(name, ElemType.INT64, [values.length], values);
+  const probe: ModelProto = {
+    ...light,
+    graph: { ...g, node: afterDefinition(g.node, summaries), initializer: [...g.initializer, index(flat, [-1]), index(zero, [0]), index(one, [1])], output: outputs.map((name) => ({ name })) },
+  };
+  const results = await run(encodeModelProto(probe), feeds, Tensor);
+  const result = (o: string, node: GraphNode): ort.Tensor => {
+    const tensor = results[o];
+    if (tensor === undefined) throw trainingError('BACKEND', `onnxruntime computed no value for "${o}" (node "${node.name}", ${node.opType})`);
+    return tensor;
+  };
+  for (const node of graph.nodes) {
+    const constant = node.opType === 'Constant' && node.domain === '';
     node.outputs.forEach((o, k) => {
       if (o === '') return;
-      const tensor = results[o];
-      if (tensor === undefined) throw trainingError('BACKEND', `onnxruntime computed no value for "${o}" (node "${node.name}", ${node.opType})`);
-      const dtype = ELEM_TYPES[tensor.type] ?? 0;
-      const info = { dtype, shape: tensor.dims.map(Number) };
-      if (!fixed) return facts.set(o, info);
-      isStatic.add(o);
+      const s = summary.get(o);
+      if (s !== undefined) {
+        const shape = Array.from(result(s.shape, node).data as BigInt64Array, Number);
+        return facts.set(o, { dtype: ELEM_TYPES[result(s.head, node).type] ?? 0, shape });
+      }
+      const tensor = result(o, node);
+      const info = { dtype: ELEM_TYPES[tensor.type] ?? 0, shape: tensor.dims.map(Number) };
       const fromAttribute = constant && k === 0 ? numericValuesOfConstant(node) : undefined;
       const data = tensor.data;
       facts.set(o, info, () => fromAttribute ?? Array.from(data as ArrayLike<number | bigint>, Number));
     });
   }
   return facts;
+}
+
+/** Element types a stand-in can make (those of trainable initializers). */
+const STAND_IN_TYPES: ReadonlySet<number> = new Set([ElemType.FLOAT, ElemType.DOUBLE]);
+
+/**
+ * `model` with each initializer that `replace` names (of a floating-point type) made instead by a
+ * node `ConstantOfShape(dims)` of zeros, placed just before the first node that reads it: the model
+ * computes the same types and shapes without holding those initializers' values (each stand-in's
+ * zeros live from its first reader to its last).
+ */
+export function withStandIns(model: ModelProto, graph: Graph, replace: (name: string) => boolean): ModelProto {
+  const g = model.graph!;
+  // a subgraph (If, Loop, Scan) may read an initializer where no stand-in could be placed before it
+  if (g.node.some((n) => n.attribute.some((a) => a.g != null || a.graphs.length > 0))) return model;
+  const fresh = freshNames(model);
+  const replaced = new Set<string>();
+  const kept: TensorProto[] = [];
+  const shapes: TensorProto[] = [];
+  const standIns = new Map<string, NodeProto[]>();
+  for (const t of g.initializer) {
+    const name = t.name ?? '';
+    if (!replace(name) || !STAND_IN_TYPES.has(t.dataType ?? 0)) {
+      kept.push(t);
+      continue;
+    }
+    replaced.add(name);
+    const shape = fresh(`${name}/probe_shape`);
+    shapes.push(constantTensor(shape, ElemType.INT64, [t.dims.length], t.dims.map(Number)));
+    standIns.set(name, [nodeProto('ConstantOfShape', [shape], [name], fresh(`${name}/probe_zeros`), [tensorAttr('value', constantTensor('', t.dataType!, [1], [0]))])]);
+  }
+  if (replaced.size === 0) return model;
+  return { ...model, graph: { ...g, initializer: [...kept, ...shapes], input: g.input.filter((i) => !replaced.has(i.name ?? '')), node: beforeFirstUse(graph.nodes.map((n) => n.proto), standIns) } };
+}
+
+/** A maker of names that no value, node or initializer of `model` has, nor any name it made before. */
+function freshNames(model: ModelProto): (hint: string) => string {
+  const g = model.graph!;
+  const taken = new Set<string>([...g.initializer.map((t) => t.name ?? ''), ...g.input.map((i) => i.name ?? ''), ...g.node.flatMap((n) => [...n.input, ...n.output, n.name ?? ''])]);
+  return (hint) => {
+    let name = hint;
+    for (let k = 1; taken.has(name); k++) name = `${hint}_${k}`;
+    taken.add(name);
+    return name;
+  };
 }

@@ -6,7 +6,7 @@
 
 import type { StorageDtype } from '@lmo/core';
 import { ElemType, type NodeProto } from '../onnx/schema.js';
-import { intAttr, nodeProto } from './attributes.js';
+import { intAttr, nodeProto, stringAttr } from './attributes.js';
 
 /** The element type a dtype is fed to and fetched from the session as. */
 export const FEED_ELEM: Readonly<Record<StorageDtype, number>> = { float32: ElemType.FLOAT, float16: ElemType.FLOAT16, bfloat16: ElemType.UINT16 };
@@ -17,6 +17,21 @@ export function widenNodes(input: string, output: string, dtype: Exclude<Storage
   if (dtype === 'float16') return [cast(input)];
   const bits = fresh(`${output}/bfloat16`);
   return [nodeProto('BitCast', [input], [bits], fresh(`${output}/bitcast`), [intAttr('to', ElemType.BFLOAT16)]), cast(bits)];
+}
+
+/**
+ * The nodes that widen the bfloat16 bits `input` (fed as uint16) into the float32 value `output`
+ * by other ops than {@link widenNodes} (`bits << 16` reinterpreted as float32, exact):
+ * onnxruntime merges identical nodes on one input, and a second widening of the same input must
+ * stay a separate copy. `sixteen` names a uint32 constant 16.
+ */
+export function widenBitsNodes(input: string, output: string, sixteen: string, fresh: (hint: string) => string): NodeProto[] {
+  const [wide, shifted] = [fresh(`${output}/uint32`), fresh(`${output}/shifted`)];
+  return [
+    nodeProto('Cast', [input], [wide], fresh(`${output}/widen`), [intAttr('to', ElemType.UINT32)]),
+    nodeProto('BitShift', [wide, sixteen], [shifted], fresh(`${output}/shift`), [stringAttr('direction', 'LEFT')]),
+    nodeProto('BitCast', [shifted], [output], fresh(`${output}/bitcast`), [intAttr('to', ElemType.FLOAT)]),
+  ];
 }
 
 /** The nodes that round the float32 value `input` to nearest even into `output`, fetched as `dtype`. */
@@ -46,5 +61,26 @@ export function beforeFirstUse(nodes: readonly NodeProto[], widenings: ReadonlyM
     }
     out.push(n);
   }
+  return out;
+}
+
+/**
+ * `nodes` with each value's additions (by the value they read) placed just after the node that
+ * computes it (at the end for a value no node computes): an accumulation into a gradient buffer
+ * runs as soon as its gradient is ready, so that the float32 gradients are not all held at once.
+ */
+export function afterDefinition(nodes: readonly NodeProto[], additions: ReadonlyMap<string, readonly NodeProto[]>): NodeProto[] {
+  const out: NodeProto[] = [];
+  const placed = new Set<string>();
+  for (const n of nodes) {
+    out.push(n);
+    for (const o of n.output) {
+      const add = additions.get(o);
+      if (add === undefined || placed.has(o)) continue;
+      placed.add(o);
+      out.push(...add);
+    }
+  }
+  for (const [value, add] of additions) if (!placed.has(value)) out.push(...add);
   return out;
 }

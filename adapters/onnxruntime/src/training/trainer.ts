@@ -9,13 +9,13 @@ import type * as ort from 'onnxruntime-common';
 import type { OnnxBackend } from '../backend.js';
 import { FEED_TYPE, outputData } from '../execution.js';
 import type { OnnxTensor } from '../graph/nodes.js';
-import { floatTensor, floatValues, typeName } from '../onnx/tensor-data.js';
+import { floatTensor, floatValues, tensorShell, typeName } from '../onnx/tensor-data.js';
 import { replaceInitializers } from '../onnx/splice.js';
 import { trainingError } from './errors.js';
 import type { ProbeRun } from './facts.js';
 import { makeFeeds, type Feeds } from './feeds.js';
 import type { LossSpec } from './loss.js';
-import type { OnnxModel } from './model.js';
+import { OnnxModel } from './model.js';
 import { selectTrainable, type TrainableSpec } from './trainable.js';
 import { buildTrainingGraph, type TrainingGraph } from './training-graph.js';
 
@@ -86,6 +86,13 @@ export class OnnxTrainer<O extends TrainerOptimizer = TrainerOptimizer> {
   #disposed = false;
 
   private constructor(
+    /**
+     * The model trained: its inputs, outputs, initializers (names, types, shapes) and graph, as
+     * loaded, except that the trainable initializers hold no values (the trainer does not keep a
+     * second copy of the weights: they are in {@link OnnxTrainer.parameters}, and
+     * {@link OnnxTrainer.exportModel} writes the whole file). Drop your own reference to the
+     * `OnnxModel` you passed to `createOnnxTrainer` to free its bytes.
+     */
     readonly model: OnnxModel,
     readonly backend: OnnxBackend,
     readonly optimizer: O,
@@ -141,7 +148,9 @@ export class OnnxTrainer<O extends TrainerOptimizer = TrainerOptimizer> {
       } catch (error) {
         throw trainingError('BACKEND', `onnxruntime cannot load the training graph: ${error instanceof Error ? error.message : String(error)}`, error);
       }
-      return new OnnxTrainer(model, backend, optimizer, parameters, graph, session, ownsBackend);
+      // the model without the trainable initializers' values (the parameters hold them)
+      const shell = OnnxModel.fromBytes(replaceInitializers(model.bytes, new Set(trainable), tensorShell));
+      return new OnnxTrainer(shell, backend, optimizer, parameters, graph, session, ownsBackend);
     } catch (error) {
       optimizer?.dispose?.();
       for (const p of parameters.values()) backend.dispose(p);

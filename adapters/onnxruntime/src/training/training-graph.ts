@@ -6,7 +6,7 @@
 
 import type { StorageDtype } from '@lmo/core';
 import type * as ort from 'onnxruntime-common';
-import { encodeModelProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/schema.js';
+import { ElemType, encodeModelProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/schema.js';
 import { nodeProto } from './attributes.js';
 import { differentiate, prune, withoutTrailingGaps } from './differentiate.js';
 import { trainingError } from './errors.js';
@@ -14,7 +14,7 @@ import { probeFacts, type ProbeRun, type ValueFacts, type ValueInfo } from './fa
 import { Graph } from './graph.js';
 import { withLoss, type LossSpec } from './loss.js';
 import type { OnnxModel } from './model.js';
-import { FEED_ELEM, beforeFirstUse, narrowNodes, widenNodes } from './half.js';
+import { FEED_ELEM, afterDefinition, beforeFirstUse, narrowNodes, widenBitsNodes, widenNodes } from './half.js';
 import { upgradeToBitCastOpset } from './opset-upgrade.js';
 import { OPSETS } from './rules/index.js';
 
@@ -42,8 +42,9 @@ export interface TrainingGraph {
   /** Trainable initializer → its accumulator input (only with `accumulate`). */
   readonly accumulators: ReadonlyMap<string, string>;
   /**
-   * Trainable initializer → the inputs it is fed as, each the same array: its own name in float32;
-   * a 16-bit one one input for the forward pass and one for the backward pass (see below).
+   * Trainable initializer → the inputs it is fed as, each the same array: its own name in float32,
+   * one input in bfloat16, one input for the forward pass and one for the backward pass in float16
+   * (see below).
    */
   readonly parameterInputs: ReadonlyMap<string, readonly string[]>;
   /** The inputs a step feeds (the model's data inputs and the appended loss's labels or targets). */
@@ -60,9 +61,11 @@ function typed(name: string, info: ValueInfo): ValueInfoProto {
  * Checks the opset, probes the model, appends the loss and emits the gradients. A trainable
  * initializer stored in 16 bits is fed as such and widened to float32 twice, once for the forward
  * pass and once for the backward pass, each just before its first use, so that no float32 copy of
- * it need live across both: it is fed as two inputs (the same array, without a copy), for
- * onnxruntime would merge two casts of one input into one. A 16-bit accumulator is widened, added
- * to and rounded back inside the graph. bfloat16 raises the graph to opset 26 (see opset-upgrade.ts).
+ * it need live across both. onnxruntime would merge two identical widenings of one input into one:
+ * a bfloat16 weight's second widening takes other ops (a shift of its bits), a float16 weight is
+ * fed as two inputs (the same array). A 16-bit accumulator is widened, added to and rounded back
+ * inside the graph, each just after its gradient is computed, so that the float32 gradients are not
+ * all held at once. bfloat16 raises the graph to opset 26 (see opset-upgrade.ts).
  */
 export async function buildTrainingGraph(model: OnnxModel, options: TrainingGraphOptions, run: ProbeRun, Tensor: typeof ort.Tensor): Promise<TrainingGraph> {
   const opset = model.opset;
@@ -85,7 +88,7 @@ export async function buildTrainingGraph(model: OnnxModel, options: TrainingGrap
   for (const n of [...forward, ...e.nodes]) for (const x of n.input) consumers.set(x, (consumers.get(x) ?? 0) + 1);
   const gradOutputs = new Map<string, string>();
   const accumulators = new Map<string, string>();
-  const tail: NodeProto[] = [];
+  const tail = new Map<string, NodeProto[]>(); // by the gradient they read
   const fresh = (hint: string): string => e.fresh(hint);
   for (const [name, grad] of grads) {
     const out = e.fresh(`grad:${name}`);
@@ -95,17 +98,17 @@ export async function buildTrainingGraph(model: OnnxModel, options: TrainingGrap
       accumulators.set(name, acc);
       const dtype = accDtypeOf(name);
       if (dtype === 'float32') {
-        tail.push(nodeProto('Add', [acc, grad], [out], e.fresh(`${out}/accumulate`)));
+        tail.set(grad, [...(tail.get(grad) ?? []), nodeProto('Add', [acc, grad], [out], e.fresh(`${out}/accumulate`))]);
         continue;
       }
       const [wide, sum] = [e.fresh(`${acc}/float32`), e.fresh(`${out}/float32`)];
-      tail.push(...widenNodes(acc, wide, dtype, fresh), nodeProto('Add', [wide, grad], [sum], e.fresh(`${out}/accumulate`)), ...narrowNodes(sum, out, dtype, fresh));
+      tail.set(grad, [...(tail.get(grad) ?? []), ...widenNodes(acc, wide, dtype, fresh), nodeProto('Add', [wide, grad], [sum], e.fresh(`${out}/accumulate`)), ...narrowNodes(sum, out, dtype, fresh)]);
       continue;
     }
     // Rename the node computing the gradient when nothing else reads it; else copy it out.
     const producer = e.nodes.find((n) => n.output.includes(grad));
     if (producer !== undefined && (consumers.get(grad) ?? 0) === 0) producer.output = producer.output.map((o) => (o === grad ? out : o));
-    else tail.push(nodeProto('Identity', [grad], [out], e.fresh(`${out}/identity`)));
+    else tail.set(grad, [...(tail.get(grad) ?? []), nodeProto('Identity', [grad], [out], e.fresh(`${out}/identity`))]);
   }
 
   const shapes = new Map(options.trainable.map((name) => [name, facts.info(name).shape]));
@@ -129,8 +132,13 @@ export async function buildTrainingGraph(model: OnnxModel, options: TrainingGrap
     forwardWidening.set(name, widenNodes(stored, name, dtype, fresh));
     parameterNames.set(name, [stored]);
     if (!e.nodes.some((n) => n.input.includes(name))) continue;
-    const [storedBackward, backward] = [e.fresh(`${name}:stored:backward`), e.fresh(`${name}:backward`)];
+    const backward = e.fresh(`${name}:backward`);
     for (const n of e.nodes) n.input = n.input.map((x) => (x === name ? backward : x));
+    if (dtype === 'bfloat16') {
+      backwardWidening.set(backward, widenBitsNodes(stored, backward, e.scalar(16, ElemType.UINT32), fresh));
+      continue;
+    }
+    const storedBackward = e.fresh(`${name}:stored:backward`);
     backwardWidening.set(backward, widenNodes(storedBackward, backward, dtype, fresh));
     parameterNames.get(name)!.push(storedBackward);
   }
@@ -159,7 +167,7 @@ export async function buildTrainingGraph(model: OnnxModel, options: TrainingGrap
   const lossOutput = typed(loss, lossInfo);
   const training = encode(
     `${g.name ?? 'model'}_training`,
-    [...beforeFirstUse(forward, forwardWidening), ...beforeFirstUse(e.nodes, backwardWidening), ...tail],
+    afterDefinition([...beforeFirstUse(forward, forwardWidening), ...beforeFirstUse(e.nodes, backwardWidening)], tail),
     [...accumulators].map(([name, acc]) => typed(acc, { ...facts.info(name), dtype: FEED_ELEM[accDtypeOf(name)] })),
     [lossOutput, ...[...gradOutputs].map(([name, out]) => typed(out, { ...facts.info(name), dtype: FEED_ELEM[options.accumulate ? accDtypeOf(name) : 'float32'] }))],
     e.initializers,

@@ -29,6 +29,27 @@ describe('exportModel', () => {
     await trainer.dispose();
   });
 
+  it('keeps no second copy of the trainable weights: its model describes them, exportModel writes them', async () => {
+    const bytes = readFileSync(torchFixture('gpt', 'model.onnx'));
+    const model = OnnxModel.fromBytes(bytes);
+    const trainer = await createOnnxTrainer(model, { trainable: 'transformer.h.*', loss: 'loss', optimizer: (p, b) => unconstrainedScion(b, p, { lr: 2 ** -8 }), dtype: 'bfloat16' });
+    const trainable = [...trainer.parameters.keys()];
+    const trainableBytes = trainable.reduce((n, name) => n + 4 * trainer.parameters.get(name)!.shape.reduce((a, d) => a * d, 1), 0);
+    expect(trainer.model.bytes.byteLength).toBeLessThan(bytes.byteLength - trainableBytes + 4096);
+    expect(trainer.model.initializers).toEqual(model.initializers);
+    expect(trainer.model.inputs).toEqual(model.inputs);
+    expect(trainer.model.outputs).toEqual(model.outputs);
+    for (const name of trainable) expect(trainer.model.graph.initializers.get(name)!.rawData?.byteLength ?? 0).toBe(0);
+    // the export is the file with the parameters' (bfloat16-rounded) values, as from the original bytes
+    const exported = decodeModelProto(await trainer.exportModel());
+    const weights = await trainer.weights();
+    for (const t of exported.graph!.initializer) {
+      const original = model.graph.initializers.get(t.name!)!;
+      expect(floatValues(t)).toEqual(weights.get(t.name!) ?? floatValues(original));
+    }
+    await trainer.dispose();
+  });
+
   it('after training: the trained values in the trained initializers, the rest of the model unchanged, and it runs', async () => {
     const batch = batches();
     const bytes = readFileSync(torchFixture('gpt', 'model.onnx'));

@@ -228,4 +228,25 @@ describe('where a 16-bit weight is widened', () => {
     expect(evaluation.input.map((i) => i.name)).not.toContain(w1Backward);
     expect(evaluation.node.filter((n) => n.opType === 'Cast').length).toBe(2);
   });
+
+  it('bfloat16: one input per weight, widened for the backward pass by other ops; each accumulation just after its gradient', async () => {
+    const ort = await import('onnxruntime-node');
+    const probe = async (b: Uint8Array, feeds: Record<string, InstanceType<typeof ort.Tensor>>) => (await ort.InferenceSession.create(b, { graphOptimizationLevel: 'disabled' })).run(feeds);
+    const dtypes = new Map([['W0', 'bfloat16'], ['W1', 'bfloat16']] as const);
+    const { buildTrainingGraph } = await import('../../src/training/training-graph.js');
+    const graph = await buildTrainingGraph(await OnnxModel.fromBytes(bytes), { trainable: ['W0', 'W1'], loss: 'loss', accumulate: true, dtypes, accumulatorDtypes: dtypes }, probe, ort.Tensor);
+    const nodes = decodeModelProto(graph.training).graph!.node;
+    const at = (pred: (n: (typeof nodes)[number]) => boolean): number => nodes.findIndex(pred);
+    expect(graph.parameterInputs.get('W1')).toHaveLength(1);
+    const [stored] = graph.parameterInputs.get('W1')!;
+    const readers = nodes.filter((n) => n.input.includes(stored!));
+    expect(readers.map((n) => n.opType).sort()).toEqual(['BitCast', 'Cast']);
+    const shift = at((n) => n.opType === 'BitShift');
+    expect(shift).toBeGreaterThan(at((n) => n.name === 'sum'));
+    // W1's gradient is computed first (reverse mode): its accumulation comes before W0's gradient
+    const accumulate = (w: string) => at((n) => n.opType === 'Add' && n.input.includes(graph.accumulators.get(w)! + '/float32'));
+    const gradW0 = at((n) => n.output.includes(nodes[accumulate('W0')]!.input[1]!));
+    expect(accumulate('W1')).toBeGreaterThan(0);
+    expect(accumulate('W1')).toBeLessThan(gradW0);
+  });
 });

@@ -1,14 +1,16 @@
 /**
  * AdamW on a backend's host arrays (`TensorBackend.host`): the same update as the AdamW groups of
  * the tensor path, as one WebAssembly SIMD pass per parameter over flat memory instead of a graph
- * of primitives. Four regions of one memory hold every parameter, its gradient and both moments
- * (`exp_avg`, `exp_avg_sq`) back to back, each parameter at an offset that is a multiple of four
- * floats. A step, in the backend's call order:
+ * of primitives. Three regions of one memory hold every parameter and both moments (`exp_avg`,
+ * `exp_avg_sq`) back to back, each parameter at an offset that is a multiple of four floats; a
+ * fourth, small one stages the gradients a stretch at a time, so that no whole copy of them is
+ * kept. A step, in the backend's call order:
  *
- * 1. copies the gradients in (and the parameters, unless they are the arrays its last step made),
- * 2. sums their squares in float64: the clip coefficient `c = min(1, clip/(‖g‖ + 10⁻⁶))`, and the
- *    non-finite check (the sum is finite exactly when every gradient is),
- * 3. updates every element, four lanes at a time (float32, as PyTorch's AdamW):
+ * 1. copies the parameters in, unless they are the arrays its last step made,
+ * 2. sums the gradients' squares in float64, a stretch at a time: the clip coefficient
+ *    `c = min(1, clip/(‖g‖ + 10⁻⁶))`, and the non-finite check (the sum is finite exactly when every
+ *    gradient is),
+ * 3. updates every element, a stretch of gradients at a time, four lanes at a time (float32, as PyTorch's AdamW):
  *    `m ← β₁m + (1 − β₁)c·g;  v ← β₂v + (1 − β₂)c²g²;  x ← (1 − γλ)x − γ/(1 − β₁ᵗ) · m/(√v/√(1 − β₂ᵗ) + ε)`,
  * 4. hands each parameter a fresh array of its new values (one copy out; arrays already given out
  *    are never written again).
@@ -29,6 +31,8 @@ interface Place {
 }
 
 const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
+/** Floats of the gradients' staging region (a stretch of the layout the kernels take at once). */
+const STAGE = 1 << 18;
 
 /** A stretch of neighbouring parameters (in memory) that one kernel call covers. */
 interface Run {
@@ -78,7 +82,7 @@ export class HostAdamW<T> {
     this.#host = host;
   }
 
-  /** Bytes of its memory: the staging copies of parameters and gradients, and both moments. */
+  /** Bytes of its memory: its copy of the parameters, both moments, and a stretch of gradients. */
   get bytes(): number {
     return this.#kernels?.memory.buffer.byteLength ?? 0;
   }
@@ -96,11 +100,11 @@ export class HostAdamW<T> {
       places.set(plan.name, { offset: length, size });
       length += roundUp4(size);
     }
-    const kernels = new AdamWKernels(16 * Math.max(length, 4));
+    const kernels = new AdamWKernels(4 * (3 * length + Math.min(STAGE, Math.max(length, 4))));
     if (this.#kernels !== undefined) {
       for (const [name, old] of this.#places) {
         const place = places.get(name)!;
-        for (const k of [0, 2, 3]) this.#region(k, kernels, length).set(this.#region(k).subarray(old.offset, old.offset + old.size), place.offset);
+        for (const k of [0, 1, 2]) this.#region(k, kernels, length).set(this.#region(k).subarray(old.offset, old.offset + old.size), place.offset);
       }
     }
     this.#kernels = kernels;
@@ -110,7 +114,7 @@ export class HostAdamW<T> {
     this.#all = { squares: contiguous(placed, anyRun), update: contiguous(placed, sameNumbers) };
   }
 
-  /** Region `k` of the memory: 0 parameters, 1 gradients, 2 first moments, 3 second moments. */
+  /** Region `k` of the memory: 0 parameters, 1 first moments, 2 second moments (3, the gradients' staging, is shorter). */
   #region(k: number, kernels = this.#kernels!, length = this.#length): Float32Array {
     return new Float32Array(kernels.memory.buffer, 4 * k * length, length);
   }
@@ -120,34 +124,33 @@ export class HostAdamW<T> {
     const params = items.map((item) => item.param);
     const ran = this.#host.run([...params, ...items.map((item) => item.grad)], params, (arrays) => {
       const kernels = this.#kernels!;
-      const [p, g] = [this.#region(0), this.#region(1)];
+      const p = this.#region(0);
       const places = items.map((item) => this.#places.get(item.plan.name)!);
       items.forEach((item, i) => {
-        const { offset, size } = places[i]!;
-        if (arrays[i] !== this.#given.get(item.plan.name)) p.set(arrays[i]!.subarray(0, size), offset);
-        g.set(arrays[items.length + i]!.subarray(0, size), offset);
+        if (arrays[i] !== this.#given.get(item.plan.name)) p.set(arrays[i]!.subarray(0, places[i]!.size), places[i]!.offset);
       });
+      const grads = items.map((_, i) => ({ ...places[i]!, data: arrays[items.length + i]! })).sort((a, b) => a.offset - b.offset);
       // a step over every parameter uses the layout's runs; a step that skips some, runs of its own
       const placed = items.length === this.#places.size ? undefined : places.map((place, i) => ({ ...place, plan: items[i]!.plan }));
       const runs = placed === undefined ? this.#all : { squares: contiguous(placed, anyRun), update: contiguous(placed, sameNumbers) };
-      const total = runs.squares.reduce((sum, r) => sum + kernels.sumSquares(4 * (this.#length + r.offset), 4 * r.length), 0);
+      let total = 0;
+      for (const r of runs.squares) this.#staged(grads, r, (_, n) => (total += kernels.sumSquares(this.#stage, 4 * n)));
       if (!Number.isFinite(total) && rule.nonFinite !== 'ignore') {
         if (rule.nonFinite === 'skip') {
           counters.skipped();
           return undefined;
         }
-        const names = items.flatMap((item, i) => (Number.isFinite(kernels.sumSquares(4 * (this.#length + places[i]!.offset), 4 * roundUp4(places[i]!.size))) ? [] : [`"${item.plan.name}"`]));
+        const names = items.flatMap((item, i) => (arrays[items.length + i]!.subarray(0, places[i]!.size).every(Number.isFinite) ? [] : [`"${item.plan.name}"`]));
         throw new LmoError('NON_FINITE_GRADIENT', `a gradient contains NaN or Inf (in ${names.join(', ')}); nothing was updated`);
       }
       const c = rule.clip === undefined ? 1 : Math.min(1, rule.clip / (Math.sqrt(total) + 1e-6));
       const t = counters.step() + 1;
       const lrs = new Map(runs.update.map((r) => [r.plan.group, 0]));
       for (const group of lrs.keys()) lrs.set(group, rule.learningRate(group, t - 1));
-      const at = (offset: number): [number, number, number, number] => [4 * offset, 4 * (this.#length + offset), 4 * (2 * this.#length + offset), 4 * (3 * this.#length + offset)];
       for (const r of runs.update) {
         const { betas, eps, weightDecay } = r.plan.group.adamw!;
         const lr = lrs.get(r.plan.group)!;
-        kernels.adamw(4 * r.length, ...at(r.offset), {
+        const k = {
           beta1: betas[0],
           c1: (1 - betas[0]) * c,
           beta2: betas[1],
@@ -156,7 +159,8 @@ export class HostAdamW<T> {
           eps,
           decay: r.plan.shape.length >= 2 ? 1 - lr * weightDecay : 1,
           step: -lr / (1 - betas[0] ** t),
-        });
+        };
+        this.#staged(grads, r, (from, n) => kernels.adamw(4 * n, 4 * from, this.#stage, 4 * (this.#length + from), 4 * (2 * this.#length + from), k));
       }
       const fresh = items.map((item, i) => {
         const values = p.slice(places[i]!.offset, places[i]!.offset + places[i]!.size);
@@ -169,6 +173,31 @@ export class HostAdamW<T> {
     return andThen(ran, () => undefined);
   }
 
+  /** Byte address of the gradients' staging region. */
+  get #stage(): number {
+    return 4 * 3 * this.#length;
+  }
+
+  /**
+   * Calls `use(from, n)` for each stretch `[from, from + n)` of the run (in floats of the layout),
+   * with the gradients that lie there copied into the staging region (zeros in the padding).
+   * `grads` are sorted by offset.
+   */
+  #staged(grads: ReadonlyArray<Place & { readonly data: Float32Array }>, run: Run, use: (from: number, n: number) => void): void {
+    const length = this.#kernels!.memory.buffer.byteLength / 4 - 3 * this.#length;
+    const stage = new Float32Array(this.#kernels!.memory.buffer, this.#stage, length);
+    for (let from = run.offset; from < run.offset + run.length; from += length) {
+      const n = Math.min(length, run.offset + run.length - from);
+      stage.fill(0, 0, n);
+      for (const g of grads) {
+        if (g.offset >= from + n || g.offset + g.size <= from) continue;
+        const [a, b] = [Math.max(from, g.offset), Math.min(from + n, g.offset + g.size)];
+        stage.set(g.data.subarray(a - g.offset, b - g.offset), a - from);
+      }
+      use(from, n);
+    }
+  }
+
   /** Both moments of every parameter, after every step issued before. */
   read(plans: readonly ParameterPlan[]): MaybePromise<Array<ReadonlyMap<BufferName, Float32Array>>> {
     let snapshot: Array<ReadonlyMap<BufferName, Float32Array>> = [];
@@ -176,8 +205,8 @@ export class HostAdamW<T> {
       snapshot = plans.map((plan) => {
         const { offset, size } = this.#places.get(plan.name)!;
         return new Map([
-          ['exp_avg', this.#region(2).slice(offset, offset + size)],
-          ['exp_avg_sq', this.#region(3).slice(offset, offset + size)],
+          ['exp_avg', this.#region(1).slice(offset, offset + size)],
+          ['exp_avg_sq', this.#region(2).slice(offset, offset + size)],
         ]);
       });
       return undefined;
@@ -190,8 +219,8 @@ export class HostAdamW<T> {
     const ran = this.#host.run([], [], () => {
       plans.forEach((plan, i) => {
         const { offset } = this.#places.get(plan.name)!;
-        this.#region(2).set(buffers[i]!.get('exp_avg')!, offset);
-        this.#region(3).set(buffers[i]!.get('exp_avg_sq')!, offset);
+        this.#region(1).set(buffers[i]!.get('exp_avg')!, offset);
+        this.#region(2).set(buffers[i]!.get('exp_avg_sq')!, offset);
       });
       restore();
       return undefined;
