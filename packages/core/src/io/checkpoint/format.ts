@@ -1,26 +1,7 @@
 /**
- * The checkpoint file: one safetensors file holding a training run's weights, its optimizer state
- * and the caller's metadata, with a SHA-256 over every part, so that any damage is detected.
- *
- * Tensors (PyTorch and Hugging Face read them like any safetensors file):
- *
- * | tensor | dtype | what |
- * | --- | --- | --- |
- * | `<name>` | `F32` | a weight under its own name, in the shape its state parameter has (one dimension when none fits) |
- * | `state.<name>.<buffer>` | `F32`, `BF16`, `F16` | the optimizer buffer `<buffer>` (`momentum`, `gradient`, `exp_avg`, …) of parameter `<name>`, in its storage dtype |
- *
- * `__metadata__` (every value a string):
- *
- * | key | value |
- * | --- | --- |
- * | `format`, `version` | `"lmo-checkpoint"`, `"1"` |
- * | `state` | the optimizer state as JSON, each buffer replaced by its tensor's name |
- * | any other key | a metadata part: the caller's JSON value under that key |
- * | `sha256` | JSON `{"metadata": {part: hex}, "tensors": {name: hex}}`: the SHA-256 of each part's text (`state` included) and of each tensor's bytes |
- * | `checksum` | the SHA-256 of the JSON text `[format, version, sha256, [[name, dtype, shape], …]]`, the tensors sorted by name |
- *
- * A checksum covers every byte that means something: the parts and tensors by their own SHA-256,
- * the rest (the checksums themselves, each tensor's name, dtype and shape) by `checksum`.
+ * The checkpoint file's constants, types and checksums: one safetensors file holding a run's weights,
+ * its optimizer state and the caller's metadata, with a SHA-256 over every part (the layout table is
+ * on `decodeCheckpoint`).
  */
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex } from '@noble/hashes/utils';
