@@ -19,6 +19,18 @@ describe('examples/checkpointing*.ts', () => {
   });
 });
 
+describe('examples/checkpoint-file.ts', () => {
+  it('writes one checksummed file, resumes from it exactly, and refuses it with a bit flipped', async () => {
+    const { module, printed } = await runExample(() => import('../examples/checkpoint-file.js'));
+    expect(module.identical).toBe(true);
+    expect(printed).toEqual([
+      'resumed at step 5, losses [3.2,2.9]',
+      'the resumed run took the same step',
+      'INVALID_CHECKPOINT: invalid checkpoint: the data of tensor "state.fc.weight.gradient" does not match its checksum',
+    ]);
+  });
+});
+
 describe('docs/guide/checkpointing.md describes the state the code saves', () => {
   it('its JSON example has the version, fields and buffer names of stateToJSON(getState())', async () => {
     const { readFileSync } = await import('node:fs');

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LmoError, colNorm, createOptimizer, decodeSafetensors, encodeSafetensors, linearWarmup, scion, sign, spectral, type LmoErrorCode } from '@lmo/core';
+import { LmoError, colNorm, createOptimizer, decodeCheckpoint, decodeSafetensors, encodeCheckpoint, encodeSafetensors, linearWarmup, scion, sign, spectral, type LmoErrorCode } from '@lmo/core';
 import { referenceBackend as b } from '@lmo/core/reference';
 import { describe, expect, it, vi } from 'vitest';
 import { safeStep } from '../examples/errors.js';
@@ -44,6 +44,8 @@ describe('guide/errors.md', () => {
     expect(codeOf(() => linearWarmup(-1))).toBe('INVALID_HYPERPARAMETER');
     expect(codeOf(() => decodeSafetensors(encodeSafetensors({}).subarray(0, 12)))).toBe('INVALID_SAFETENSORS');
     expect(codeOf(() => encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array(3) } }))).toBe('INVALID_SAFETENSORS');
+    expect(codeOf(() => decodeCheckpoint(encodeSafetensors({})))).toBe('INVALID_CHECKPOINT');
+    expect(codeOf(() => encodeCheckpoint({ weights: {}, state: opt.getState() as never, metadata: { sha256: '' } }))).toBe('INVALID_CHECKPOINT');
     opt.dispose();
     expect(codeOf(() => opt.step({ w: t([2, 3]) }))).toBe('BACKEND');
     expect(codeOf(() => scion(b, w(), { lr: 0.1, weight_decay: 0.1 } as never))).toBe('INVALID_HYPERPARAMETER');

@@ -1,13 +1,15 @@
-// The checkpoint file: safetensors with checksums over every tensor and every part of the record.
-// Any change to a file is refused, naming what disagrees; sizes stay close to the raw tensor bytes.
-import { decodeSafetensors, encodeSafetensors, Random, type SafetensorsTensor } from '@lmo/core';
+// The checkpoint file: @lmo/core's checkpoint (safetensors with checksums over every tensor and every
+// part) with the run and its record as metadata parts. Any change to a file is refused, naming what
+// disagrees; sizes stay close to the raw tensor bytes; files of versions 1 and 2 are still read.
+import { decodeCheckpoint, decodeSafetensors, encodeSafetensors, LmoError, Random, type SafetensorsTensor } from '@lmo/core';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CPU_CONFIG } from '@lmo/gpt';
-import { DamagedCheckpoint, decodeCheckpointFile } from '../src/run/checkpoint-file.js';
+import { CPU_CONFIG, paramSpecs } from '@lmo/gpt';
+import { inconsistency } from '../src/run/checkpoint-check.js';
 import { encodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../src/run/checkpoint.js';
+import { encodeVersion2 } from './helpers/checkpoint-v2.js';
 import { encodeVersion1, trainedCheckpoint } from './helpers/checkpoints.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nanogpt-ckfile-'));
@@ -34,7 +36,7 @@ describe('the format', () => {
   it.each(['uscion-tuned', 'adamw', 'scionlight'] as const)('%s: everything comes back exactly (weights, optimizer state, record)', async (opt) => {
     const c = await trainedCheckpoint(opt, SMALL);
     const back = loadCheckpoint(file(encodeCheckpoint(c)))!;
-    expect(back.version).toBe(2);
+    expect(back.version).toBe(3);
     const { weights, optimizer_state, ...rest } = c;
     expect(back).toMatchObject(rest);
     expect(Object.keys(back.weights).sort()).toEqual(Object.keys(weights).sort());
@@ -49,23 +51,24 @@ describe('the format', () => {
     expect(hex(loadCheckpoint(file(encodeCheckpoint(c)))!.weights['transformer.ln_f.weight']!)).toBe(hex(w));
   });
 
-  it('is safetensors: weights under their PyTorch names and shapes, optimizer buffers under optimizer.…, the rest in the metadata', async () => {
+  it('is safetensors: weights under their PyTorch names and shapes, optimizer buffers under state.…, the rest in the metadata', async () => {
     const c = await trainedCheckpoint('uscion-tuned', SMALL);
     const st = decodeSafetensors(encodeCheckpoint(c));
     const v = c.config.vocabSize;
     expect(st.tensors.get('transformer.wte.weight')).toMatchObject({ dtype: 'F32', shape: [v, 16] });
     expect(st.tensors.get('transformer.h.1.attn.c_attn.weight')).toMatchObject({ dtype: 'F32', shape: [48, 16] });
-    expect(st.tensors.get('optimizer.parameters.transformer.h.1.attn.c_attn.weight.buffers.momentum')).toMatchObject({ dtype: 'F32', shape: [48, 16] });
-    expect([...st.tensors.keys()].every((k) => k.startsWith('transformer.') || k.startsWith('optimizer.'))).toBe(true);
-    expect(Object.keys(st.metadata).sort()).toEqual(['checksum', 'format', 'optimizer_state', 'record', 'run', 'sha256', 'version']);
+    expect(st.tensors.get('state.transformer.h.1.attn.c_attn.weight.momentum')).toMatchObject({ dtype: 'F32', shape: [48, 16] });
+    expect([...st.tensors.keys()].every((k) => k.startsWith('transformer.') || k.startsWith('state.'))).toBe(true);
+    expect(Object.keys(st.metadata).sort()).toEqual(['checksum', 'format', 'record', 'run', 'sha256', 'state', 'version']);
+    expect(st.metadata).toMatchObject({ format: 'lmo-checkpoint', version: '1' });
     expect(JSON.parse(st.metadata['run']!)).toMatchObject({ optimizer: 'uscion-tuned', backend: 'reference', config: c.config, data: c.data });
     expect(JSON.parse(st.metadata['record']!)).toMatchObject({ step: 2, finished: false });
   });
 
-  it('AdamW\'s moments are optimizer.parameters.<name>.buffers.exp_avg and ….exp_avg_sq, shaped as their parameters', async () => {
+  it('AdamW\'s moments are state.<name>.exp_avg and ….exp_avg_sq, shaped as their parameters', async () => {
     const st = decodeSafetensors(encodeCheckpoint(await trainedCheckpoint('adamw', SMALL)));
-    expect(st.tensors.get('optimizer.parameters.transformer.h.0.mlp.c_fc.weight.buffers.exp_avg')).toMatchObject({ shape: [64, 16] });
-    expect(st.tensors.get('optimizer.parameters.transformer.h.0.mlp.c_fc.weight.buffers.exp_avg_sq')).toMatchObject({ shape: [64, 16] });
+    expect(st.tensors.get('state.transformer.h.0.mlp.c_fc.weight.exp_avg')).toMatchObject({ shape: [64, 16] });
+    expect(st.tensors.get('state.transformer.h.0.mlp.c_fc.weight.exp_avg_sq')).toMatchObject({ shape: [64, 16] });
   });
 
   it('the default model\'s checkpoint is at most 1.1× its raw tensor bytes (version 1\'s JSON was several times that)', async () => {
@@ -100,26 +103,26 @@ describe('a changed file is refused, naming what disagrees', () => {
     meta[key] = JSON.stringify(v);
   };
   const WTE = 'transformer.wte.weight';
-  const MOMENTUM = 'optimizer.parameters.transformer.h.0.attn.c_attn.weight.buffers.momentum';
+  const MOMENTUM = 'state.transformer.h.0.attn.c_attn.weight.momentum';
 
   it('the file as written is accepted', () => {
     expect(refusal(bytes)).toBe('accepted');
   });
 
   it.each([
-    ['one flipped bit in a weight', (t: Map<string, SafetensorsTensor>): void => void (new Uint8Array(t.get(WTE)!.data.buffer, t.get(WTE)!.data.byteOffset)[5]! ^= 0x10), /the data of transformer\.wte\.weight does not match its checksum/],
-    ['one changed byte in a weight', (t: Map<string, SafetensorsTensor>): void => void (new Uint8Array(t.get(WTE)!.data.buffer, t.get(WTE)!.data.byteOffset)[0] = 0x41), /the data of transformer\.wte\.weight does not match its checksum/],
-    ['a changed momentum value', (t: Map<string, SafetensorsTensor>): void => void ((t.get(MOMENTUM)!.data as Float32Array)[3]! *= 1.0001), new RegExp(`the data of ${MOMENTUM.replace(/\./g, '\\.')} does not match its checksum`)],
+    ['one flipped bit in a weight', (t: Map<string, SafetensorsTensor>): void => void (new Uint8Array(t.get(WTE)!.data.buffer, t.get(WTE)!.data.byteOffset)[5]! ^= 0x10), /the data of tensor "transformer\.wte\.weight" does not match its checksum/],
+    ['one changed byte in a weight', (t: Map<string, SafetensorsTensor>): void => void (new Uint8Array(t.get(WTE)!.data.buffer, t.get(WTE)!.data.byteOffset)[0] = 0x41), /the data of tensor "transformer\.wte\.weight" does not match its checksum/],
+    ['a changed momentum value', (t: Map<string, SafetensorsTensor>): void => void ((t.get(MOMENTUM)!.data as Float32Array)[3]! *= 1.0001), new RegExp(`the data of tensor "${MOMENTUM.replace(/\./g, '\\.')}" does not match its checksum`)],
   ] as const)('%s', (_what, edit, message) => {
     expect(refusal(edited((t) => edit(t)))).toMatch(message);
   });
 
   it.each([
-    ['step + 1', 'record', (r: Record<string, unknown>): unknown => (r['step'] = (r['step'] as number) + 1), /its record does not match its checksum/],
-    ['an edited past loss', 'record', (r: Record<string, unknown>): unknown => ((r['evals'] as Array<{ val_loss: number }>)[0]!.val_loss -= 0.5), /its record does not match its checksum/],
-    ['"finished": true on a mid-run file', 'record', (r: Record<string, unknown>): unknown => (r['finished'] = true), /its record does not match its checksum/],
-    ['the optimizer\'s step ≠ the checkpoint\'s', 'optimizer_state', (s: Record<string, unknown>): unknown => (s['step'] = (s['step'] as number) + 1), /its optimizer state does not match its checksum/],
-    ['an lr edited in the run', 'run', (s: Record<string, unknown>): unknown => (s['lr'] = 0.01), /its run does not match its checksum/],
+    ['step + 1', 'record', (r: Record<string, unknown>): unknown => (r['step'] = (r['step'] as number) + 1), /its metadata part "record" does not match its checksum/],
+    ['an edited past loss', 'record', (r: Record<string, unknown>): unknown => ((r['evals'] as Array<{ val_loss: number }>)[0]!.val_loss -= 0.5), /its metadata part "record" does not match its checksum/],
+    ['"finished": true on a mid-run file', 'record', (r: Record<string, unknown>): unknown => (r['finished'] = true), /its metadata part "record" does not match its checksum/],
+    ['the optimizer\'s step ≠ the checkpoint\'s', 'state', (s: Record<string, unknown>): unknown => (s['step'] = (s['step'] as number) + 1), /its metadata part "state" does not match its checksum/],
+    ['an lr edited in the run', 'run', (s: Record<string, unknown>): unknown => (s['lr'] = 0.01), /its metadata part "run" does not match its checksum/],
   ] as const)('%s', (_what, key, edit, message) => {
     expect(refusal(edited((_t, meta) => json(meta, key, edit)))).toMatch(message);
   });
@@ -146,10 +149,10 @@ describe('a changed file is refused, naming what disagrees', () => {
       const b = tiny.slice();
       b[bit >> 3]! ^= 1 << (bit & 7);
       try {
-        decodeCheckpointFile(b);
+        decodeCheckpoint(b);
         return true;
       } catch (e) {
-        if (!(e instanceof DamagedCheckpoint)) throw e;
+        if (!(e instanceof LmoError) || e.code !== 'INVALID_CHECKPOINT') throw e;
         return false;
       }
     });
@@ -159,7 +162,7 @@ describe('a changed file is refused, naming what disagrees', () => {
 });
 
 describe('version 1 (JSON)', () => {
-  it('is still read (without checksums); the first version 2 checkpoint replaces it', async () => {
+  it('is still read (without checksums); the first newer checkpoint replaces it', async () => {
     const c = await trainedCheckpoint('uscion-tuned', SMALL);
     const v2 = join(mkdtempSync(join(tmpdir(), 'nanogpt-v1-')), 'checkpoint-uscion-tuned.safetensors');
     const v1 = v2.replace(/\.safetensors$/, '.json');
@@ -169,7 +172,7 @@ describe('version 1 (JSON)', () => {
     expect(hex(back.weights['transformer.wte.weight']!)).toBe(hex(c.weights['transformer.wte.weight']!));
     expect(back.optimizer_state).toEqual(c.optimizer_state);
     saveCheckpoint(v2, back);
-    expect(loadCheckpoint(v2)).toMatchObject({ version: 2, file: v2 });
+    expect(loadCheckpoint(v2)).toMatchObject({ version: 3, file: v2 });
     expect(() => readFileSync(v1)).toThrow(/ENOENT/);
   });
 
@@ -186,5 +189,37 @@ describe('version 1 (JSON)', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'nanogpt-v1-')), 'checkpoint-adamw.json');
     writeFileSync(path, encodeVersion1({ ...c, optimizer_state: local }));
     expect(loadCheckpoint(path)!.optimizer_state).toEqual(c.optimizer_state);
+  });
+});
+
+describe('version 2 (this benchmark\'s own safetensors layout)', () => {
+  const fixture = (optimizer: string): string => join(import.meta.dirname, 'fixtures', `checkpoint-v2-${optimizer}.safetensors`);
+
+  it.each(['uscion-tuned', 'adamw'] as const)('%s: a file written by version 2 reads as a whole checkpoint; the test writer writes the same bytes; rewritten, it reads the same', (optimizer) => {
+    const back = loadCheckpoint(fixture(optimizer))!;
+    expect(back).toMatchObject({ version: 2, optimizer, step: 2, finished: false });
+    expect(inconsistency(back, paramSpecs(back.config))).toBeUndefined();
+    const inModelOrder = Object.fromEntries(paramSpecs(back.config).map((s) => [s.name, back.weights[s.name]!]));
+    expect(Buffer.from(encodeVersion2({ ...back, weights: inModelOrder })).equals(readFileSync(fixture(optimizer)))).toBe(true);
+    const path = join(dir, `rewritten-${optimizer}.safetensors`);
+    saveCheckpoint(path, back);
+    const again = loadCheckpoint(path)!;
+    expect(again.version).toBe(3);
+    const { file: _f, version: _v, weights, ...rest } = back;
+    expect(again).toMatchObject(rest);
+    for (const [name, w] of Object.entries(weights)) expect(hex(again.weights[name]!), name).toBe(hex(w));
+  });
+
+  it('a changed bit, an edited part, an unknown key or a dropped tensor is refused, naming what disagrees', () => {
+    const good = readFileSync(fixture('uscion-tuned'));
+    const st = decodeSafetensors(good);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 3]! ^= 0x08;
+    expect(refusal(flipped)).toMatch(/is damaged: the data of \S+ does not match its checksum$/);
+    expect(refusal(encodeSafetensors(st.tensors, { ...st.metadata, record: st.metadata['record']!.replace('"step":2', '"step":1') }))).toMatch(/is damaged: its record does not match its checksum$/);
+    expect(refusal(encodeSafetensors(st.tensors, { ...st.metadata, note: '' }))).toMatch(/is damaged: its metadata has an unknown key "note"$/);
+    const less = new Map(st.tensors);
+    less.delete('transformer.ln_f.weight');
+    expect(refusal(encodeSafetensors(less, st.metadata))).toMatch(/is damaged: its header .* does not match its checksum$/);
   });
 });

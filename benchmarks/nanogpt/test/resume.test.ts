@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIMIZER } from '@lmo/gpt';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../src/run/checkpoint.js';
 import { runPaths } from '../src/run/run-dir.js';
+import { encodeVersion2 } from './helpers/checkpoint-v2.js';
 import { encodeVersion1 } from './helpers/checkpoints.js';
 import { bin, collect, killStarted, lines, removeWorkdirs, run, spawnGroup, until, workdir } from './helpers/cli.js';
 
@@ -167,7 +168,23 @@ describe('a checkpoint that does not hold together is damaged: one line naming t
     expect(r.stdout).toMatch(/resuming at step \d+ of 400 from r\/checkpoint-uscion-tuned\.json \(a version 1 checkpoint, without checksums: from now on r\/checkpoint-uscion-tuned\.safetensors\)/);
     expect(existsSync(v1)).toBe(false);
     const [a, b] = [readCk(straight), readCk(cwd)];
-    expect(b).toMatchObject({ version: 2, step: 400, finished: true });
+    expect(b).toMatchObject({ version: 3, step: 400, finished: true });
+    const bytes = (w: Float32Array): Buffer => Buffer.from(w.buffer, w.byteOffset, w.byteLength);
+    for (const [name, w] of Object.entries(a.weights)) expect(bytes(b.weights[name]!).equals(bytes(w)), name).toBe(true);
+  }, 120_000);
+
+  it('a version 2 checkpoint (the benchmark\'s own safetensors layout) still resumes, to the weights of an uninterrupted run', async () => {
+    const straight = workdir('nanogpt-v2-straight-', CORPUS);
+    expect((await run([...SMALL, '--iters', '400', '--save-every', '4', '--out', 'r'], straight)).code).toBe(0);
+    const cwd = workdir('nanogpt-v2-', CORPUS);
+    cpSync(join(base, 'r'), join(cwd, 'r'), { recursive: true });
+    writeFileSync(ckPath(cwd), encodeVersion2(readCk(cwd)));
+    expect(loadCheckpoint(ckPath(cwd))!.version).toBe(2);
+    const r = await run(['--resume', 'r'], cwd);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const [a, b] = [readCk(straight), readCk(cwd)];
+    expect(b).toMatchObject({ version: 3, step: 400, finished: true });
     const bytes = (w: Float32Array): Buffer => Buffer.from(w.buffer, w.byteOffset, w.byteLength);
     for (const [name, w] of Object.entries(a.weights)) expect(bytes(b.weights[name]!).equals(bytes(w)), name).toBe(true);
   }, 120_000);

@@ -23,6 +23,8 @@ export type LmoErrorCode =
   | 'STATE_MISMATCH'
   /** Bytes that are not a valid safetensors file, or tensors and metadata that cannot be written as one. */
   | 'INVALID_SAFETENSORS'
+  /** A checkpoint that fails a checksum or is not one (`decodeCheckpoint`), or that cannot be written (`encodeCheckpoint`). */
+  | 'INVALID_CHECKPOINT'
   /** A backend does not implement something the caller asked for. */
   | 'BACKEND';
 

@@ -1,11 +1,11 @@
-import { STATE_FORMAT, STATE_VERSION, stateToJSON } from '@lmo/core';
+import { decodeCheckpoint, decodeSafetensors, encodeCheckpoint as encodeCoreCheckpoint, LmoError, STATE_FORMAT, STATE_VERSION, stateFromJSON, stateToJSON } from '@lmo/core';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { paramSpecs, sizeOf, type GPTConfig, type EvalRecord, type TrainTiming } from '@lmo/gpt';
+import { paramSpecs, type GPTConfig, type EvalRecord, type TrainTiming } from '@lmo/gpt';
 import type { SummaryRecord } from '../report/jsonl.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
 import { typedPath } from '../util/shell.js';
-import { DamagedCheckpoint, decodeCheckpointFile, encodeCheckpointFile, FORMAT } from './checkpoint-file.js';
+import { DamagedCheckpoint, decodeVersion2, VERSION_2_FORMAT } from './checkpoint-v2.js';
 import type { DataFingerprint } from './identity.js';
 
 /**
@@ -39,25 +39,27 @@ export interface Checkpoint {
   readonly optimizer_state: unknown;
 }
 
-/** A checkpoint as read: the file it came from, and its format's version (1: JSON without checksums). */
-export type LoadedCheckpoint = Checkpoint & { readonly file: string; readonly version: 1 | 2 };
+/**
+ * A checkpoint as read: the file it came from, and its format's version: 1 (JSON without
+ * checksums), 2 (this benchmark's safetensors with checksums), 3 (`@lmo/core`'s checkpoint).
+ */
+export type LoadedCheckpoint = Checkpoint & { readonly file: string; readonly version: 1 | 2 | 3 };
 
 /** The checkpoint of `optimizer` in run directory `dir`: a safetensors file. */
 export const checkpointName = (optimizer: string): string => `checkpoint-${optimizer}.safetensors`;
 
-/** Where version 1 kept it (JSON): still read, removed once a version 2 checkpoint is written. */
+/** Where version 1 kept it (JSON): still read, removed once a newer checkpoint is written. */
 export const legacyPath = (path: string): string => path.replace(/\.safetensors$/, '.json');
 
-/** The file's bytes: safetensors with checksums over every tensor and every part of the record. */
+/**
+ * The file's bytes: `@lmo/core`'s checkpoint (safetensors with a SHA-256 over every tensor and
+ * part) of the weights and the optimizer state, with what the run was trained under (`run`) and
+ * where it stands (`record`: step, finished, evaluations, time, summary) as its metadata parts.
+ */
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   const { weights, optimizer_state, step, finished, evals, timing, summary, ...run } = c;
-  const shapes = new Map(paramSpecs(c.config).map((s) => [s.name, s.shape]));
-  // A weight whose size does not fit its shape (never one this benchmark trained) is kept as it is, one-dimensional.
-  const shapeOf = (name: string): readonly number[] | undefined => {
-    const shape = shapes.get(name);
-    return shape !== undefined && c.weights[name]?.length === sizeOf(shape) ? shape : undefined;
-  };
-  return encodeCheckpointFile({ run, record: { step, finished, evals, timing, ...(summary ? { summary } : {}) }, weights, optimizerState: optimizer_state }, shapeOf);
+  const record = { step, finished, evals, timing, ...(summary ? { summary } : {}) };
+  return encodeCoreCheckpoint({ weights, state: stateFromJSON(optimizer_state), metadata: { run, record } });
 }
 
 /** Writes a checkpoint atomically (a crash at any moment leaves the previous one loadable), then drops a version 1 file it replaces. */
@@ -80,14 +82,24 @@ export function loadCheckpoint(path: string): LoadedCheckpoint | undefined {
     throw new UsageError(`checkpoint ${typedPath(file)} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   try {
-    // A version 1 checkpoint is JSON; a safetensors file starts with its header's size.
-    if (bytes[0] === 0x7b) return { ...decodeVersion1(bytes), file, version: 1 };
-    const { run, record, weights, optimizerState } = decodeCheckpointFile(bytes);
-    return { ...(run as object), ...(record as object), weights, optimizer_state: optimizerState, file, version: 2 } as LoadedCheckpoint;
+    return { ...decode(bytes), file } as LoadedCheckpoint;
   } catch (e) {
-    if (!(e instanceof DamagedCheckpoint)) throw e;
-    throw new UsageError(`checkpoint ${typedPath(file)} is damaged: ${e.message}`);
+    if (!(e instanceof DamagedCheckpoint || e instanceof LmoError)) throw e;
+    throw new UsageError(`checkpoint ${typedPath(file)} is damaged: ${e.message.replace(/^invalid checkpoint: /, '').replace(/^invalid safetensors: /, 'not a valid safetensors file: ')}`);
   }
+}
+
+/** A checkpoint of any version, from its bytes. */
+function decode(bytes: Uint8Array): Checkpoint & { readonly version: 1 | 2 | 3 } {
+  // A version 1 checkpoint is JSON; a safetensors file starts with its header's size.
+  if (bytes[0] === 0x7b) return { ...decodeVersion1(bytes), version: 1 };
+  const file = decodeSafetensors(bytes);
+  if (file.metadata['format'] === VERSION_2_FORMAT) {
+    const { run, record, weights, optimizerState } = decodeVersion2(file);
+    return { ...(run as object), ...(record as object), weights, optimizer_state: optimizerState, version: 2 } as Checkpoint & { version: 2 };
+  }
+  const { weights, state, metadata } = decodeCheckpoint(bytes);
+  return { ...(metadata['run'] as object), ...(metadata['record'] as object), weights: Object.fromEntries(weights), optimizer_state: stateToJSON(state), version: 3 } as Checkpoint & { version: 3 };
 }
 
 /** Version 1: JSON, float32 arrays as `{ "$f32": base64 }`; no checksums. */
@@ -105,7 +117,7 @@ function decodeVersion1(bytes: Uint8Array): Checkpoint {
   } catch (e) {
     throw e instanceof DamagedCheckpoint ? e : new DamagedCheckpoint(`it is not JSON (${(e as Error).message.split('\n')[0]})`);
   }
-  if (c?.format !== FORMAT) throw new DamagedCheckpoint('it is not a nanogpt checkpoint');
+  if (c?.format !== VERSION_2_FORMAT) throw new DamagedCheckpoint('it is not a nanogpt checkpoint');
   if (c.version !== 1) throw new DamagedCheckpoint(`it is JSON of version ${String(c.version)}; this nanogpt reads JSON of version 1`);
   const { format: _f, version: _v, ...rest } = c;
   return { ...rest, optimizer_state: fromLocalAdamW(rest.optimizer_state, rest.config) };
