@@ -304,7 +304,8 @@ export class GpujsBackend<M extends ExecutionMode = ExecutionMode> implements Te
    */
   dispose(x: GpujsTensor): void {
     if (this.#rt.owns(x)) {
-      if (this.#async !== undefined) this.#async.inTurn(() => this.#rt.owns(x) && this.#rt.free(x));
+      // in its turn every launch issued before has finished: nothing can still read the memory
+      if (this.#async !== undefined) this.#async.inTurn(() => this.#rt.owns(x) && this.#rt.free(x, true));
       else this.#rt.free(x);
     } else if (!this.#rt.owned(x)) throw new LmoError('BACKEND', '@lmo/gpujs: dispose(x): x is not a tensor of this backend');
   }
