@@ -104,14 +104,15 @@ check('pnpm pack the four packages', () => {
   }
   return null;
 });
-check('the tarballs: dist, README and LICENSE only; the metadata npm shows', () => {
+check('the tarballs: dist, README, CHANGELOG and LICENSE only; the metadata npm shows', () => {
   const rootEngines = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines.node;
   const problems = [];
   for (const [name, spec] of Object.entries(deps)) {
     const tgz = spec.slice('file:'.length);
     const list = sh('tar', ['tzf', tgz]).output.split('\n').filter(Boolean);
-    const stray = list.filter((f) => !/^package\/(dist\/[^/]+\.(c?js|d\.c?ts)|README\.md|LICENSE|package\.json)$/.test(f));
+    const stray = list.filter((f) => !/^package\/(dist\/[^/]+\.(c?js|d\.c?ts)|README\.md|CHANGELOG\.md|LICENSE|package\.json)$/.test(f));
     if (stray.length > 0) problems.push(`${name}: unexpected files ${stray.join(', ')}`);
+    for (const f of ['README.md', 'CHANGELOG.md', 'LICENSE']) if (!list.includes(`package/${f}`)) problems.push(`${name}: no ${f}`);
     const pkg = JSON.parse(sh('tar', ['xzOf', tgz, 'package/package.json']).output);
     for (const key of ['description', 'keywords', 'homepage', 'bugs', 'repository', 'license']) if (!pkg[key]) problems.push(`${name}: no "${key}"`);
     if (pkg.engines?.node !== rootEngines) problems.push(`${name}: engines.node ${pkg.engines?.node}, the repository says ${rootEngines}`);
