@@ -50,7 +50,7 @@ describe('--stop-at', () => {
     expect(lines(refused.stderr)).toEqual(['nanogpt: --stop-at 3: r/checkpoint-scionlight.safetensors is already at step 3']);
     await ok(['--resume', 'r'], cwd);
     expect(evals(join(cwd, 'r'))).toEqual(evals(join(cwd, 'straight')));
-  }, 300_000); // torch starting in two processes on a loaded 2-core machine
+  }, 300_000); // PyTorch processes starting on a loaded 2-core machine
 });
 
 describe('export-torch and --resume of a bundle', () => {
@@ -64,7 +64,7 @@ describe('export-torch and --resume of a bundle', () => {
     expect(resumed).toContain('backend reference');
     expect(evals(join(cwd, 'r', 'torch-3'))).toEqual(evals(join(cwd, 'straight')));
     expect(loadCheckpoint(runPaths(join(cwd, 'r', 'torch-3')).checkpoint('uscion-tuned'))).toMatchObject({ step: 6, finished: true });
-  }, 300_000); // torch starting in two processes on a loaded 2-core machine
+  }, 300_000); // PyTorch processes starting on a loaded 2-core machine
 
   it('refuses what it cannot hand over or take back, in one line, exit code 2, nothing written', async () => {
     const cwd = await halfAndStraight();
@@ -108,5 +108,5 @@ describe.skipIf(!hasTorch)('the whole way from the command line (needs python3-t
     const want = evals(join(cwd, 'straight'));
     expect(got.map(([i]) => i)).toEqual(want.map(([i]) => i));
     got.forEach(([i, v], k) => expect(Math.abs(v - want[k]![1]), `val loss at ${i}`).toBeLessThan(1e-4 * v));
-  }, 300_000); // torch starting in two processes on a loaded 2-core machine
+  }, 300_000); // PyTorch processes starting on a loaded 2-core machine
 });

@@ -171,5 +171,5 @@ describe.skipIf(!hasTorch)('a run handed to PyTorch and back (needs python3-torc
     const ddp = await torchRun({ python: PYTHON, from: half, out: tmp(), data: path, processes: 2 });
     expect(maxRelative(ddp, straight, 4, 8)).toBeLessThan(1e-4);
     await model.dispose();
-  }, 300_000); // torch starting in two processes on a loaded 2-core machine
+  }, 300_000); // PyTorch processes starting on a loaded 2-core machine
 });
