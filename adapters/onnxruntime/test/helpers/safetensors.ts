@@ -1,6 +1,7 @@
 // Reads the safetensors files of the PyTorch fixtures (an 8-byte header length, a JSON header,
 // little-endian buffers): F32 as Float32Array, I64 as BigInt64Array.
 import { readFileSync } from 'node:fs';
+import { torchFixture } from './fixtures.js';
 
 export interface Stored {
   readonly shape: number[];
@@ -22,4 +23,15 @@ export function readSafetensors(path: string): Map<string, Stored> {
     out.set(name, { shape, data });
   }
   return out;
+}
+
+/** The GPT fixture's committed batches: step `i`'s `idx` and `targets` (int64, `[B·T]` each). */
+export function gptBatches(): (step: number) => { idx: BigInt64Array; targets: BigInt64Array } {
+  const batches = readSafetensors(torchFixture('gpt', 'batches.safetensors'));
+  const [, B, T] = batches.get('idx')!.shape as [number, number, number];
+  const n = B * T;
+  return (step) => ({
+    idx: (batches.get('idx')!.data as BigInt64Array).subarray(step * n, (step + 1) * n),
+    targets: (batches.get('targets')!.data as BigInt64Array).subarray(step * n, (step + 1) * n),
+  });
 }

@@ -9,19 +9,10 @@ import * as web from '../../src/web.js';
 import { decodeModelProto, ElemType } from '../../src/onnx/schema.js';
 import { torchFixture } from '../helpers/fixtures.js';
 import { floats, int64s, model, node, value } from '../helpers/models.js';
-import { readSafetensors } from '../helpers/safetensors.js';
+import { gptBatches } from '../helpers/safetensors.js';
 
 type Params = ReadonlyMap<string, OnnxTensor>;
 
-const gptData = () => {
-  const batches = readSafetensors(torchFixture('gpt', 'batches.safetensors'));
-  const [, B, T] = batches.get('idx')!.shape as [number, number, number];
-  const n = B * T;
-  return (step: number) => ({
-    idx: (batches.get('idx')!.data as BigInt64Array).subarray(step * n, (step + 1) * n),
-    targets: (batches.get('targets')!.data as BigInt64Array).subarray(step * n, (step + 1) * n),
-  });
-};
 
 /** A value a 16-bit dtype holds exactly (widening its bits gives it back). */
 function holds(dtype: StorageDtype, v: number): boolean {
@@ -33,7 +24,7 @@ function holds(dtype: StorageDtype, v: number): boolean {
 }
 
 async function gptRun(dtype: StorageDtype, steps: number, compensation?: 'kahan') {
-  const batch = gptData();
+  const batch = gptBatches();
   const trainer = await createOnnxTrainer(await loadOnnxModel(torchFixture('gpt', 'model.onnx')), {
     trainable: '*',
     loss: 'loss',
@@ -75,7 +66,7 @@ describe('ScionLight on a PyTorch-exported GPT with 16-bit weights and G', () =>
   }, 120_000);
 
   it('onnxruntime-web (wasm, in Node) trains the same bfloat16 run: BitCast and the casts of opset 26 on its wasm build', async () => {
-    const batch = gptData();
+    const batch = gptBatches();
     const run = async (make: typeof createOnnxTrainer, backend?: OnnxBackend) => {
       const trainer = await make(await loadOnnxModel(torchFixture('gpt', 'model.onnx')), {
         trainable: '*',
@@ -102,7 +93,7 @@ describe('ScionLight on a PyTorch-exported GPT with 16-bit weights and G', () =>
 
   it('sessions and tensors stay flat over many bfloat16 steps', async () => {
     const { trainer } = await gptRun('bfloat16', 3, 'kahan');
-    const batch = gptData();
+    const batch = gptBatches();
     const sessions = trainer.backend.sessionCount;
     const created = trainer.backend.stats.sessionsCreated;
     for (let s = 0; s < 40; s++) await trainer.step(batch(s % 4));
@@ -112,7 +103,7 @@ describe('ScionLight on a PyTorch-exported GPT with 16-bit weights and G', () =>
   }, 120_000);
 
   it('Scion (not light) with bfloat16 weights and momentum: float32 gradients, 16-bit state', async () => {
-    const batch = gptData();
+    const batch = gptBatches();
     const trainer = await createOnnxTrainer(await loadOnnxModel(torchFixture('gpt', 'model.onnx')), {
       trainable: '*',
       loss: 'loss',

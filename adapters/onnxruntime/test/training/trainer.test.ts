@@ -4,20 +4,11 @@ import { muon, normalizedSGD, scion, scionLight, signSGD, transformerGroups, unc
 import { describe, expect, it, vi } from 'vitest';
 import { createOnnxTrainer, loadOnnxModel, onnxBackend, type OnnxBackend, type OnnxTensor, type OnnxTrainerOptions } from '../../src/index.js';
 import { torchFixture } from '../helpers/fixtures.js';
-import { readSafetensors } from '../helpers/safetensors.js';
+import { gptBatches } from '../helpers/safetensors.js';
 
 type Params = ReadonlyMap<string, OnnxTensor>;
 type Factory = (params: Params, backend: OnnxBackend) => LmoOptimizer<OnnxTensor, 'async'>;
 
-const gptData = () => {
-  const batches = readSafetensors(torchFixture('gpt', 'batches.safetensors'));
-  const [, B, T] = batches.get('idx')!.shape as [number, number, number];
-  const n = B * T;
-  return (step: number) => ({
-    idx: (batches.get('idx')!.data as BigInt64Array).subarray(step * n, (step + 1) * n),
-    targets: (batches.get('targets')!.data as BigInt64Array).subarray(step * n, (step + 1) * n),
-  });
-};
 
 async function gptTrainer<O extends { step: (g?: never) => unknown }>(optimizer: OnnxTrainerOptions<O>['optimizer'], extra: Partial<OnnxTrainerOptions<O>> = {}) {
   return createOnnxTrainer(await loadOnnxModel(torchFixture('gpt', 'model.onnx')), { trainable: '*', loss: 'loss', optimizer, ...extra });
@@ -35,7 +26,7 @@ describe('core presets on a PyTorch-exported GPT', () => {
   };
   for (const [name, make] of Object.entries(presets)) {
     it(`${name} lowers the loss over 12 steps`, async () => {
-      const batch = gptData();
+      const batch = gptBatches();
       const trainer = await gptTrainer(make);
       expect(trainer.accumulates).toBe(name === 'scionLight');
       const losses: number[] = [];
@@ -49,7 +40,7 @@ describe('core presets on a PyTorch-exported GPT', () => {
 
 describe("ScionLight's accumulating training graph", () => {
   it('gives the weights core gives when it adds the gradients itself (G ← G + g inside step)', async () => {
-    const batch = gptData();
+    const batch = gptBatches();
     const make: Factory = (p, b) => scionLight(b, p, { lr: 2 ** -8, groups: transformerGroups(), unconstrained: true });
     const accumulating = await gptTrainer(make);
     // The same optimizer behind a view without `gradients`: the trainer hands it ∂L through step(grads).
@@ -72,7 +63,7 @@ describe("ScionLight's accumulating training graph", () => {
 
 describe('steps', () => {
   it('queue: steps issued without awaiting give the losses awaited steps give', async () => {
-    const batch = gptData();
+    const batch = gptBatches();
     const make: Factory = (p, b) => unconstrainedScion(b, p, { lr: 2 ** -8, groups: transformerGroups() });
     const [a, b] = [await gptTrainer(make), await gptTrainer(make)];
     const awaited: number[] = [];
@@ -83,7 +74,7 @@ describe('steps', () => {
   });
 
   it('evaluate gives the loss the next step computes', async () => {
-    const batch = gptData();
+    const batch = gptBatches();
     const trainer = await gptTrainer((p, b) => unconstrainedScion(b, p, { lr: 2 ** -8, groups: transformerGroups() }));
     await trainer.step(batch(0));
     const before = await trainer.evaluate(batch(1));
@@ -92,7 +83,7 @@ describe('steps', () => {
   });
 
   it('feeds are checked before the step: a missing or misshapen input changes nothing', async () => {
-    const batch = gptData();
+    const batch = gptBatches();
     const trainer = await gptTrainer((p, b) => unconstrainedScion(b, p, { lr: 2 ** -8, groups: transformerGroups() }));
     const before = await trainer.weights();
     await expect(trainer.step({ idx: batch(0).idx })).rejects.toThrow(/input "targets" \(int64 \[4, 16\]\) is missing/);
@@ -115,7 +106,7 @@ describe('trainable selection', () => {
       [/ln_f|wte/, ['transformer.wte.weight', 'transformer.ln_f.weight']],
       [[(name: string, info: { shape: readonly (number | string)[] }) => info.shape.length === 1 && name.startsWith('transformer.h.0')], ['transformer.h.0.ln_1.weight', 'transformer.h.0.ln_2.weight']],
     ];
-    const batch = gptData();
+    const batch = gptBatches();
     for (const [spec, names] of cases) {
       const trainer = await make(spec);
       expect([...trainer.parameters.keys()]).toEqual(names);
@@ -127,7 +118,7 @@ describe('trainable selection', () => {
 
 describe('no leaks', () => {
   it('sessions and live tensors stay flat over 300 steps', async () => {
-    const batch = gptData();
+    const batch = gptBatches();
     const backend = onnxBackend();
     // Tensors adopted (the parameters, each step's gradients) and not disposed yet.
     const adopted = new Set<OnnxTensor>();
