@@ -1,13 +1,11 @@
-// One run at a time in a run directory: a lock that a killed run does not leave stale.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+// One run at a time in a run directory: a lock that a killed run does not leave stale (the lock itself,
+// `@lmo/core/node`'s acquireLock, is tested in packages/core/test/node/lock.test.ts).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIMIZER } from '@lmo/gpt';
 import { checkpointName, loadCheckpoint } from '../src/run/checkpoint.js';
-import { currentOwner, LOCK_FILE, lockRunDir } from '../src/run/lock.js';
-import { runPaths } from '../src/run/run-dir.js';
+import { LOCK_FILE, runPaths } from '../src/run/run-dir.js';
 import { bin, collect, killStarted, lines, removeWorkdirs, run, spawnGroup, until, workdir } from './helpers/cli.js';
 
 afterEach(killStarted);
@@ -16,44 +14,6 @@ afterAll(removeWorkdirs);
 const SMALL = ['--backend', 'reference', '--eval-every', '10', '--eval-iters', '2', '--n-layer', '2', '--n-head', '2', '--n-embd', '16', '--block-size', '16', '--batch-size', '4', '--sample', '0', '--no-progress', '--data', 'corpus.txt'];
 const CORPUS = 'now is the winter of our discontent\n'.repeat(200);
 const ck = (dir: string) => loadCheckpoint(runPaths(dir).checkpoint(DEFAULT_OPTIMIZER));
-
-/** A PID that no process has (a child that has exited and been reaped). */
-async function deadPid(): Promise<number> {
-  const p = spawn(process.execPath, ['-e', '']);
-  await new Promise((r) => p.once('exit', r));
-  return p.pid!;
-}
-
-describe('the lock', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nanogpt-lock-'));
-  const lockFile = join(dir, LOCK_FILE);
-  const write = (owner: object): void => writeFileSync(lockFile, JSON.stringify(owner));
-
-  it('is held until released; a second claim meanwhile is refused, naming the holder', () => {
-    const held = lockRunDir(dir, '--out d');
-    expect(() => lockRunDir(dir, '--out d')).toThrow(new RegExp(`^--out d: .* is in use by a running nanogpt \\(pid ${process.pid}, since .*\\): wait for it to finish or stop it \\(kill ${process.pid}\\) first$`));
-    held.release();
-    expect(existsSync(lockFile)).toBe(false);
-    lockRunDir(dir, '--out d').release();
-  });
-
-  it.each([
-    ['whose process is gone', async () => ({ ...currentOwner(), pid: await deadPid() })],
-    ['whose PID now belongs to a later process (another start time)', async () => ({ ...currentOwner(), started: '1' })],
-    ['from before a reboot', async () => ({ ...currentOwner(), boot: '00000000-0000-0000-0000-000000000000' })],
-    ['that is not a lock (damaged)', async () => ({ nonsense: true })],
-  ])('a lock %s is taken over', async (_what, owner) => {
-    write(await owner());
-    const held = lockRunDir(dir, '--out d');
-    expect(JSON.parse(readFileSync(lockFile, 'utf8'))).toMatchObject({ pid: process.pid });
-    held.release();
-  });
-
-  it('a lock from another host is left alone (its process cannot be checked from here)', () => {
-    write({ ...currentOwner(), host: `not-${hostname()}` });
-    expect(() => lockRunDir(dir, '--out d')).toThrow(/is locked by a nanogpt on host not-.* if that run is over, delete .*\.nanogpt\.lock$/);
-  });
-});
 
 describe('one run per directory', () => {
   it('two runs started at the same instant on one --out: one refuses, and the files are all the other\'s', async () => {

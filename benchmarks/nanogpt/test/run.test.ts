@@ -97,12 +97,12 @@ describe('kill and resume: the final weights and losses equal an uninterrupted r
     const cwd = workdir('nanogpt-atomic-');
     const path = join(cwd, 'ck.json');
     const writer = `
-      import { writeFileAtomic } from ${JSON.stringify(join(root, 'benchmarks/nanogpt/src/util/atomic-write.ts'))};
+      import { writeFileAtomic } from '@lmo/core/node';
       const big = 'x'.repeat(4 << 20);
       for (let i = 0; ; i++) writeFileAtomic(${JSON.stringify(path)}, JSON.stringify({ i, big }));
     `;
     for (let k = 0; k < 5; k++) {
-      const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', writer], { cwd: join(root, 'benchmarks/nanogpt'), stdio: 'ignore' });
+      const p = spawn(process.execPath, ['--conditions=@lmo/source', '--import', 'tsx', '--input-type=module', '-e', writer], { cwd: join(root, 'benchmarks/nanogpt'), stdio: 'ignore' });
       await until(() => existsSync(path), 20_000, 'the first write');
       await new Promise((r) => setTimeout(r, 100 + 37 * k));
       p.kill('SIGKILL');

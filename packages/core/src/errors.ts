@@ -26,7 +26,11 @@ export type LmoErrorCode =
   /** A checkpoint that fails a checksum or is not one (`decodeCheckpoint`), or that cannot be written (`encodeCheckpoint`). */
   | 'INVALID_CHECKPOINT'
   /** A backend does not implement something the caller asked for. */
-  | 'BACKEND';
+  | 'BACKEND'
+  /** A file could not be written (`@lmo/core/node`'s `writeFileAtomic`): the previous file is unchanged. */
+  | 'WRITE_FAILED'
+  /** A lock is held by a live process (`@lmo/core/node`'s `acquireLock`). */
+  | 'LOCKED';
 
 /** The error type of lmo. Check `code` rather than parsing the message. */
 export class LmoError extends Error {
@@ -34,8 +38,9 @@ export class LmoError extends Error {
   constructor(
     readonly code: LmoErrorCode,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

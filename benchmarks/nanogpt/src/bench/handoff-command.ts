@@ -7,7 +7,7 @@ import { CPU_CONFIG, OPTIMIZERS, optimizerName, scionFamilyOptions, type Optimiz
 import { createModel, DEFAULT_BACKEND } from '@lmo/gpt/node';
 import { handoffSvg, handoffTable, parseHandoffRecords, summarizeHandoff, type HandoffRecord } from '../report/handoff-report.js';
 import { sha256 } from '../run/identity.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '@lmo/core/node';
 import { UsageError } from '../util/errors.js';
 import { handoffBench } from './handoff.js';
 import { TORCH_INSTALL } from './torch-python.js';

@@ -6,7 +6,7 @@ import { CPU_CONFIG, type OptimizerName, optimizerName } from '@lmo/gpt';
 import { BACKENDS, DEFAULT_BACKEND, createModel, isBackendName, type BackendName } from '@lmo/gpt/node';
 import { prepare } from '../data/locate.js';
 import { parseInteger, parseLearningRates } from '../cli/numbers.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '@lmo/core/node';
 import { UsageError } from '../util/errors.js';
 import { parityBench } from './parity.js';
 import { parseSideRecords, type NsDtype } from './side-records.js';

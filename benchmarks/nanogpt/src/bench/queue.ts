@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { processAlive } from '../util/process.js';
+import { LmoError } from '@lmo/core';
+import { acquireLock, type Lock } from '@lmo/core/node';
 
 /**
  * A resumable queue of training runs over a JSON-lines results file. Each finished run appends one
  * line; a run whose key is already in the file is never repeated, so an interrupted sweep is resumed
  * by running the same command again. Several processes may work on one file at once: before a run
- * each takes a claim (a lock file created exclusively, holding its pid), so two workers never train
- * the same point; the claim of a process that has died is taken over.
+ * each takes a claim (`@lmo/core/node`'s lock on a file per point), so two workers never train the
+ * same point; the claim of a process that has died is taken over.
  */
 
 /** Reads the records of a JSON-lines file that `accept` recognizes; other and unfinished lines are ignored. */
@@ -52,61 +53,34 @@ export function appendRecord(path: string, record: object): void {
   appendFileSync(path, `${endsMidLine(path) ? '\n' : ''}${JSON.stringify(record)}\n`);
 }
 
-
 /** Exclusive claims on keys, as lock files in `dir`. */
 export class Claims {
   readonly #dir: string;
-  readonly #held = new Set<string>();
+  readonly #held = new Map<string, Lock>();
 
   constructor(dir: string) {
     this.#dir = resolve(dir);
   }
 
-  #file(key: string): string {
-    return join(this.#dir, `${createHash('sha1').update(key).digest('hex')}.claim`);
-  }
-
   /** Takes the claim on `key`; false when a live process holds it. */
   tryClaim(key: string): boolean {
     mkdirSync(this.#dir, { recursive: true });
-    const file = this.#file(key);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(file, 'wx');
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
-        this.#held.add(key);
-        return true;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        let pid = Number.NaN;
-        try {
-          pid = Number(readFileSync(file, 'utf8'));
-        } catch {
-          continue; // released meanwhile: try again
-        }
-        if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) return false;
-        try {
-          unlinkSync(file); // its holder died
-        } catch {
-          // someone else removed it first
-        }
-      }
+    try {
+      this.#held.set(key, acquireLock(join(this.#dir, `${createHash('sha1').update(key).digest('hex')}.claim`)));
+      return true;
+    } catch (e) {
+      if (e instanceof LmoError && e.code === 'LOCKED') return false;
+      throw e;
     }
-    return false;
   }
 
   release(key: string): void {
-    if (!this.#held.delete(key)) return;
-    try {
-      unlinkSync(this.#file(key));
-    } catch {
-      // already gone
-    }
+    this.#held.get(key)?.release();
+    this.#held.delete(key);
   }
 
   releaseAll(): void {
-    for (const key of [...this.#held]) this.release(key);
+    for (const key of [...this.#held.keys()]) this.release(key);
   }
 }
 

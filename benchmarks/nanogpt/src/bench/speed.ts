@@ -5,7 +5,7 @@ import { createModel, type BackendName } from '@lmo/gpt/node';
 import { markdownTable } from '../report/table.js';
 import { timeParts, type PartSamples } from './parts.js';
 import { summarize } from './timing.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '@lmo/core/node';
 import { UsageError } from '../util/errors.js';
 
 /** One backend's speed. Times are per iteration; `cpu` is process CPU time (robust to other load). */

@@ -5,16 +5,15 @@ import { isBundle, readBundle, resumeBundle } from '../handoff/bundle.js';
 import { adoptBundle } from '../handoff/run-dir.js';
 import { paramCount, type GPTConfig, readBuffers, OPTIMIZERS, type OptimizerName, checkLoads, disposeOutcome, optimizerName, trainWith, type LiveRun, type GptSession, type Resume, type RunOutcome, sampleText, DivergedError, type TrainResult, type TrainSettings, type TrainStart } from '@lmo/gpt';
 import { createModel, isBackendName, BACKENDS } from '@lmo/gpt/node';
+import { exitCodeFor, StopRequests, type StopReason } from '@lmo/core/node';
 import { peakRssMb, type SummaryRecord } from '../report/jsonl.js';
 import { barStream, progressHooks } from '../report/progress.js';
 import { nonFinite } from '../run/checkpoint-check.js';
 import { saveCheckpoint, type Checkpoint } from '../run/checkpoint.js';
 import { CHANGEABLE_OPTIONS, dataFingerprint, describeDifference, sha256, type RunIdentity } from '../run/identity.js';
-import { lockRunDir } from '../run/lock.js';
 import { RunOutputs } from '../run/outputs.js';
-import { checkOutputs, claimNewRunDir, clearRun, defaultRunName, ensureDirectory, holdsRun, newRunRecord, removeLeftovers, runPaths, writeRunRecord, type RunPaths } from '../run/run-dir.js';
+import { checkOutputs, claimNewRunDir, clearRun, defaultRunName, ensureDirectory, holdsRun, lockRunDir, newRunRecord, runPaths, writeRunRecord, type RunPaths } from '../run/run-dir.js';
 import { checkFits } from '../run/size-check.js';
-import { exitCodeFor, StopRequests, type StopReason } from '../run/stop.js';
 import { UsageError } from '../util/errors.js';
 import { typedPath } from '../util/shell.js';
 import type { RunOptions } from './options.js';
@@ -39,17 +38,17 @@ export async function runNanogpt(cli: RunOptions, explicit: ReadonlySet<string>,
   const bar = barStream(cli.progress);
   const again = (reason: StopReason): string => (reason === 'SIGINT' ? 'a second Ctrl-C' : 'a second signal');
   const ui = { stopProgress: (): void => {}, continueWith: undefined as string | undefined };
-  const stop = new StopRequests(
-    (reason) => {
+  const stop = new StopRequests({
+    onRequest(reason) {
       ui.stopProgress();
       process.stderr.write(`nanogpt: ${reason}: stopping after this step with a final checkpoint (${again(reason)} stops at once)\n`);
     },
-    (reason) => {
+    onForce(reason) {
       ui.stopProgress();
       const next = ui.continueWith ? `; continue with: ${ui.continueWith}` : '';
       process.stderr.write(`nanogpt: ${reason} again: stopped at once (the last checkpoint stays)${next}\n`);
     },
-  );
+  });
   try {
     return await run(cli, explicit, command, { stop, bar, ui });
   } finally {
@@ -107,7 +106,6 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
     if (dir === o.out) ensureDirectory(dir, `the run directory ${dir}`);
     const lock = lockRunDir(dir, plan !== undefined ? `--resume ${typedPath(dir)}` : o.out !== undefined ? `--out ${typedPath(dir)}` : 'the run directory');
     try {
-      removeLeftovers(dir);
       refuseHeld(dir); // again, holding the lock: a run started at the same instant may have claimed it
       const paths = runPaths(dir, o.json, o.plot);
       const lrOf = (opt: OptimizerName): number => (names.length === 1 ? o.lr : undefined) ?? OPTIMIZERS[opt].lr;
@@ -262,7 +260,6 @@ async function adopt(dir: string, cli: RunOptions, explicit: ReadonlySet<string>
   if (dataset.vocabSize !== b.config.vocabSize) throw new UsageError(`${typedPath(dir)}: its vocabulary has ${b.config.vocabSize} characters, the corpus ${dataset.vocabSize}`);
   const lock = lockRunDir(dir, `--resume ${typedPath(dir)}`);
   try {
-    removeLeftovers(dir);
     if (holdsRun(dir)) return; // a run started at the same instant adopted it
     const backend = explicit.has('backend') ? cli.backend : (b.backend ?? cli.backend);
     adoptBundle(dir, b, { ...absolutePaths(cli), backend, data: corpus.path }, dataFingerprint(bytes, dataset.chars), command);

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TorchHandoff } from '@lmo/core';
 import { BUNDLE_FILES, checkBundleRun, resumeFromBundle, type BundleResume, type BundleRun } from '@lmo/gpt';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '@lmo/core/node';
 import { UsageError } from '../util/errors.js';
 import { typedPath } from '../util/shell.js';
 

@@ -2,7 +2,7 @@ import { decodeCheckpoint, decodeSafetensors, encodeCheckpoint as encodeCoreChec
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { paramSpecs, type GPTConfig, type EvalRecord, type TrainTiming } from '@lmo/gpt';
 import type { SummaryRecord } from '../report/jsonl.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '@lmo/core/node';
 import { UsageError } from '../util/errors.js';
 import { typedPath } from '../util/shell.js';
 import { DamagedCheckpoint, decodeVersion2, VERSION_2_FORMAT } from './checkpoint-v2.js';

@@ -3,7 +3,7 @@ import { lineChartSvg, PALETTE, type Series } from '../report/plot-svg.js';
 import type { EvalRecord } from '@lmo/gpt';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '@lmo/core/node';
 import type { RunPaths } from './run-dir.js';
 
 type Line = (EvalRecord & { optimizer: string }) | SummaryRecord;

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { LmoError } from '@lmo/core';
+import { acquireLock, removeLeftovers, writeFileAtomic, type Lock } from '@lmo/core/node';
 import { checkpointName } from './checkpoint.js';
 import { UsageError } from '../util/errors.js';
-import { processAlive } from '../util/process.js';
 
 /** Where one run's files go. Checkpoints and `run.json` always live in `dir`. */
 export interface RunPaths {
@@ -170,19 +170,23 @@ export function readRunRecord<O>(dir: string): RunRecord<O> {
   return record;
 }
 
+/** The lock file in a run directory: present while a run works there. */
+export const LOCK_FILE = '.nanogpt.lock';
+
 /**
- * Removes what killed writes left in run directory `dir` (call it holding the directory's lock):
- * the temporary files of atomic writes and of locks whose process is gone. Returns their names.
+ * Locks run directory `dir` for this process (`@lmo/core/node`'s lock: a killed run's is taken over),
+ * or refuses in one line naming the run that holds it; `what` says how the directory was given
+ * (`--out r`). Then removes what killed writes left there (`removeLeftovers`).
  */
-export function removeLeftovers(dir: string): string[] {
-  const removed: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const m = /^\..+\.(\d+)\.[0-9a-z]+\.tmp$/.exec(name) ?? /^\.nanogpt\.lock\.stale\.(\d+)\.[0-9a-f]+$/.exec(name);
-    if (m === null || processAlive(Number(m[1]))) continue;
-    rmSync(join(dir, name), { force: true });
-    removed.push(name);
+export function lockRunDir(dir: string, what: string): Lock {
+  let lock: Lock;
+  try {
+    lock = acquireLock(join(dir, LOCK_FILE), { holder: 'nanogpt', resource: dir });
+  } catch (e) {
+    throw e instanceof LmoError && e.code === 'LOCKED' ? new UsageError(`${what}: ${e.message}`) : e;
   }
-  return removed;
+  removeLeftovers(dir);
+  return lock;
 }
 
 /** `--force` on a directory that holds a run: its run files go (other files stay). */

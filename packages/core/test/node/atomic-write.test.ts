@@ -1,9 +1,11 @@
-// A write that fails (a full disk, a file system gone read-only) names the file it was writing.
+// A write that fails (a full disk, a file system gone read-only) names the file it was writing, and
+// leaves the previous file whole.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { writeFileAtomic } from '../src/util/atomic-write.js';
+import type { OptimizerState } from '../../src/optimizer/state.js';
+import { readCheckpointFile, writeCheckpointFile, writeFileAtomic } from '../../src/node/index.js';
 
 const failWith = vi.hoisted(() => ({ code: undefined as string | undefined }));
 vi.mock('node:fs', async (importOriginal) => {
@@ -28,7 +30,7 @@ describe('write errors', () => {
     writeFileSync(path, 'the previous checkpoint');
     failWith.code = code;
     try {
-      expect(() => writeFileAtomic(path, 'new')).toThrow(`cannot write ${path}: ${reason}`);
+      expect(() => writeFileAtomic(path, 'new')).toThrow(expect.objectContaining({ code: 'WRITE_FAILED', message: `cannot write ${path}: ${reason}`, cause: expect.objectContaining({ code }) }));
     } finally {
       failWith.code = undefined;
     }
@@ -36,5 +38,22 @@ describe('write errors', () => {
     expect(readdirSync(dir)).toEqual(['checkpoint-x.json']);
     writeFileAtomic(path, 'new');
     expect(existsSync(path) && readFileSync(path, 'utf8')).toBe('new');
+  });
+});
+
+describe('checkpoint files', () => {
+  it('a failed write keeps the previous checkpoint, which still loads', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lmo-checkpoint-'));
+    const path = join(dir, 'checkpoint.safetensors');
+    const state = { format: 'lmo-optimizer-state', version: 3, step: 1, parameters: [] } as unknown as OptimizerState;
+    writeCheckpointFile(path, { weights: { w: Float32Array.of(1, 2) }, state, metadata: { at: 1 } });
+    failWith.code = 'ENOSPC';
+    try {
+      expect(() => writeCheckpointFile(path, { weights: { w: Float32Array.of(3, 4) }, state, metadata: { at: 2 } })).toThrow(`cannot write ${path}: no space left on device (ENOSPC)`);
+    } finally {
+      failWith.code = undefined;
+    }
+    expect(readCheckpointFile(path)?.metadata).toEqual({ at: 1 });
+    expect(readdirSync(dir)).toEqual(['checkpoint.safetensors']);
   });
 });

@@ -1,15 +1,16 @@
 /**
- * Stopping on request: SIGINT (Ctrl-C), SIGTERM (`kill PID`, a process manager, `child.kill()`),
- * or the parent process going away (what a SIGKILL of the `pnpm nanogpt` wrapper looks like from
- * here). The first request is noted and training stops at the next step boundary, after a final
- * checkpoint; a second request ends the process at once (the last checkpoint stays).
+ * Stopping a training loop on request, at a step boundary: SIGINT (Ctrl-C), SIGTERM (`kill PID`, a
+ * process manager, `child.kill()`), or the parent process going away (what a SIGKILL of a wrapper such
+ * as `pnpm run` looks like from here). The loop asks {@link StopRequests.requested} after each step and,
+ * when set, writes its checkpoint and returns; a second request ends the process at once with
+ * {@link exitCodeFor} (the last checkpoint stays).
  *
- * A wrapper that runs the CLI as its child (pnpm, npm) answers Ctrl-C by sending the child SIGTERM,
- * while the terminal's SIGINT reaches the child too, and the two may arrive in either order: a
- * SIGINT and a SIGTERM within {@link FORWARDED_WINDOW_MS} of each other are that one Ctrl-C, not a
- * second request. The parent's exit is no request of the user's: the first signal after it belongs
- * to the same stop. A stop is announced a moment late ({@link PAIR_WAIT_MS}) unless a SIGINT began
- * it, so that a Ctrl-C whose SIGTERM (or whose wrapper's exit) came first is still reported as SIGINT.
+ * A wrapper that runs the program as its child (pnpm, npm) answers Ctrl-C by sending the child SIGTERM,
+ * while the terminal's SIGINT reaches the child too, and the two may arrive in either order: a SIGINT and
+ * a SIGTERM within {@link FORWARDED_WINDOW_MS} of each other are that one Ctrl-C, not a second request.
+ * The parent's exit is no request of the user's: the first signal after it belongs to the same stop. A
+ * stop is announced a moment late ({@link PAIR_WAIT_MS}) unless a SIGINT began it, so that a Ctrl-C whose
+ * SIGTERM (or whose wrapper's exit) came first is still reported as SIGINT.
  */
 export type StopReason = 'SIGINT' | 'SIGTERM' | 'parent exited';
 
@@ -24,6 +25,17 @@ export function exitCodeFor(reason: StopReason): number {
   return reason === 'SIGINT' ? 130 : 143;
 }
 
+/** What {@link StopRequests} calls. */
+export interface StopHandlers {
+  /** Called once, for the first request: restore the terminal, say what happens next. */
+  readonly onRequest: (reason: StopReason) => void;
+  /** Called at a second request, just before the process exits with {@link exitCodeFor} its reason. */
+  readonly onForce: (reason: StopReason) => void;
+  /** The clock, in milliseconds (for tests; default `performance.now`). */
+  readonly now?: () => number;
+}
+
+/** Listens for stop requests from its construction until {@link StopRequests.dispose}. */
 export class StopRequests {
   private reason: StopReason | undefined;
   /** The signals that make up the request, and when the first of them came. */
@@ -34,16 +46,7 @@ export class StopRequests {
   private readonly handlers: Array<[NodeJS.Signals, () => void]> = [];
   private timer: NodeJS.Timeout | undefined;
 
-  /**
-   * @param onRequest called once, for the first request (restore the terminal, say what happens)
-   * @param onForce called at a second request, just before the process exits with its code
-   * @param now the clock (for tests)
-   */
-  constructor(
-    private readonly onRequest: (reason: StopReason) => void,
-    private readonly onForce: (reason: StopReason) => void,
-    private readonly now: () => number = () => performance.now(),
-  ) {
+  constructor(private readonly on: StopHandlers) {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const handler = (): void => this.signal(signal);
       process.on(signal, handler);
@@ -57,6 +60,7 @@ export class StopRequests {
     this.timer.unref();
   }
 
+  /** The reason of the request, once there is one: stop at the next step boundary. */
   get requested(): StopReason | undefined {
     return this.reason;
   }
@@ -77,7 +81,7 @@ export class StopRequests {
     const verdict = this.classify(reason);
     if (verdict === 'force') {
       this.announce();
-      this.onForce(reason);
+      this.on.onForce(reason);
       process.exit(exitCodeFor(reason));
     }
     if (reason !== 'parent exited') {
@@ -96,9 +100,14 @@ export class StopRequests {
     this.announceTimer = undefined;
     if (this.reason === undefined || this.announced) return;
     this.announced = true;
-    this.onRequest(this.reason);
+    this.on.onRequest(this.reason);
   }
 
+  private now(): number {
+    return this.on.now?.() ?? performance.now();
+  }
+
+  /** Stops listening (the signals' default behaviour returns). */
   dispose(): void {
     if (this.announceTimer !== undefined) clearTimeout(this.announceTimer);
     for (const [signal, handler] of this.handlers) process.off(signal, handler);

@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { UsageError } from '../util/errors.js';
-import { processAlive } from '../util/process.js';
-
-/** The lock file in a run directory: present while a run works there. */
-export const LOCK_FILE = '.nanogpt.lock';
+import { basename, dirname, join } from 'node:path';
+import { LmoError } from '../errors.js';
+import { temporaryName } from './atomic-write.js';
+import { processAlive } from './process.js';
 
 /**
- * Who holds a lock: the process, and what tells it apart from a later process that got the same
- * PID — its start time (in clock ticks since boot) and the boot it ran in (Linux; elsewhere the PID
- * alone) — and the host (a directory on a shared file system).
+ * Who holds a lock, as its file records it (JSON): the process, and what tells it apart from a later
+ * process that got the same PID — its start time in clock ticks since boot and the boot it ran in
+ * (Linux; elsewhere the PID alone) — the host (for a directory on a shared file system), and since when.
  */
 export interface LockOwner {
   readonly pid: number;
@@ -19,6 +17,20 @@ export interface LockOwner {
   readonly boot?: string;
   readonly host: string;
   readonly since: string;
+}
+
+/** How {@link acquireLock} names things in its refusal. */
+export interface LockOptions {
+  /** What holds such locks: `… is in use by a running <holder>` (default `process`). */
+  readonly holder?: string;
+  /** What the lock guards (default: the lock file's directory). */
+  readonly resource?: string;
+}
+
+/** A lock held by this process; `release()` (or the process's exit) gives it back. */
+export interface Lock {
+  readonly path: string;
+  release(): void;
 }
 
 function readOr(path: string): string | undefined {
@@ -38,19 +50,18 @@ function startTicks(pid: number | 'self'): string | undefined {
 
 const bootId = (): string | undefined => readOr('/proc/sys/kernel/random/boot_id')?.trim();
 
-/** This process, as a lock records it. */
-export function currentOwner(): LockOwner {
+function currentOwner(): LockOwner {
   const started = startTicks('self');
   const boot = bootId();
   return { pid: process.pid, ...(started ? { started } : {}), ...(boot ? { boot } : {}), host: hostname(), since: new Date().toISOString() };
 }
 
 /**
- * Whether the process that wrote `owner` is still running: `'gone'` when it has provably ended
- * (no such PID, or that PID now belongs to a process started later, or the machine rebooted since),
- * `'alive'` when it runs, `'unknown'` when it ran on another host.
+ * `'gone'` when the process that wrote `owner` has provably ended (no such PID, that PID now belongs to a
+ * process started later, or the machine rebooted since), `'alive'` when it runs, `'unknown'` when it ran
+ * on another host.
  */
-export function ownerState(owner: LockOwner): 'alive' | 'gone' | 'unknown' {
+function ownerState(owner: LockOwner): 'alive' | 'gone' | 'unknown' {
   if (owner.host !== hostname()) return 'unknown';
   const boot = bootId();
   if (owner.boot !== undefined && boot !== undefined && owner.boot !== boot) return 'gone';
@@ -59,36 +70,34 @@ export function ownerState(owner: LockOwner): 'alive' | 'gone' | 'unknown' {
   return owner.started !== undefined && started !== undefined && started !== owner.started ? 'gone' : 'alive';
 }
 
-function parseOwner(text: string | undefined): LockOwner | undefined {
+function parseOwner(text: string): LockOwner | undefined {
   try {
-    const o = JSON.parse(text ?? '') as LockOwner;
+    const o = JSON.parse(text) as LockOwner;
     return Number.isSafeInteger(o?.pid) && typeof o.host === 'string' ? o : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** A lock held by this process; {@link RunLock.release} (or the process's exit) gives it back. */
-export interface RunLock {
-  readonly path: string;
-  release(): void;
-}
-
 /**
- * Locks run directory `dir` for this process, or refuses in one line naming the run that holds it
- * (`what` says how the directory was given, e.g. `--out r`). A lock left by a run that is gone — a
- * SIGKILL, a crash, a reboot — is taken over.
+ * Takes the lock file `path` for this process — one process at a time in a run directory, say — or
+ * refuses naming the process that holds it. A lock left by a process that is gone (a SIGKILL, a crash,
+ * a reboot) is taken over; a damaged one too.
  *
- * The lock file is made complete and then linked into place (`link` fails if the name exists), so
- * two runs started at the same instant cannot both get it and nobody reads a half-written lock. A
- * stale lock is first renamed to a name of this process's own — only one contender can rename that
- * file — and put back if it turns out to be a fresh lock of someone else's.
+ * The lock file is written complete and then linked into place (`link` fails if the name exists), so two
+ * processes started at the same instant cannot both get it and nobody reads a half-written lock. A stale
+ * lock is first renamed to a name of this process's own — only one contender can rename that file — and
+ * put back if it turns out to be a fresh lock of someone else's. On a file system without hard links the
+ * lock is created exclusively instead.
+ *
+ * @throws {@link LmoError} `LOCKED`, `<resource> is in use by a running <holder> (pid N, since T): wait
+ *   for it to finish or stop it (kill N) first`, or, for a lock taken on another host (whose process
+ *   cannot be checked from here), `… is locked by a <holder> on host H …; if it has ended, delete <path>`.
  */
-export function lockRunDir(dir: string, what: string): RunLock {
-  const path = join(dir, LOCK_FILE);
+export function acquireLock(path: string, options: LockOptions = {}): Lock {
+  const { holder = 'process', resource = dirname(path) } = options;
   const mine = JSON.stringify(currentOwner());
-  const tag = `${process.pid}.${randomBytes(4).toString('hex')}`;
-  const tmp = join(dir, `${LOCK_FILE}.${tag}.tmp`);
+  const tmp = temporaryName(path);
   writeFileSync(tmp, mine);
   try {
     for (let attempt = 0; attempt < 20; attempt++) {
@@ -104,10 +113,10 @@ export function lockRunDir(dir: string, what: string): RunLock {
       if (text === undefined) continue; // released in between: try again
       const owner = parseOwner(text);
       const state = owner === undefined ? 'gone' : ownerState(owner);
-      if (state !== 'gone') throw new UsageError(inUse(what, dir, owner!, state));
-      takeOver(path, text, join(dir, `${LOCK_FILE}.stale.${tag}`));
+      if (state === 'gone') takeOver(path, text);
+      else throw new LmoError('LOCKED', refusal(resource, holder, path, owner!, state));
     }
-    throw new UsageError(`${what}: cannot lock ${dir}: other runs keep taking and leaving ${path}`);
+    throw new LmoError('LOCKED', `cannot lock ${resource}: other processes keep taking and leaving ${path}`);
   } finally {
     rmSync(tmp, { force: true });
   }
@@ -128,7 +137,8 @@ function createExclusive(path: string, text: string): boolean {
 }
 
 /** Moves the stale lock `text` out of the way, unless what is at `path` by then is another lock. */
-function takeOver(path: string, text: string, aside: string): void {
+function takeOver(path: string, text: string): void {
+  const aside = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.stale`);
   try {
     renameSync(path, aside);
   } catch (e) {
@@ -136,7 +146,7 @@ function takeOver(path: string, text: string, aside: string): void {
     throw e;
   }
   if (readOr(aside) !== text) {
-    // A live run's fresh lock: give it back (if yet another lock appeared meanwhile, that one stays).
+    // A live process's fresh lock: give it back (if yet another lock appeared meanwhile, that one stays).
     try {
       linkSync(aside, path);
     } catch {
@@ -146,20 +156,20 @@ function takeOver(path: string, text: string, aside: string): void {
   rmSync(aside, { force: true });
 }
 
-function inUse(what: string, dir: string, owner: LockOwner, state: 'alive' | 'unknown'): string {
+function refusal(resource: string, holder: string, path: string, owner: LockOwner, state: 'alive' | 'unknown'): string {
   const since = owner.since ? `, since ${owner.since}` : '';
   return state === 'alive'
-    ? `${what}: ${dir} is in use by a running nanogpt (pid ${owner.pid}${since}): wait for it to finish or stop it (kill ${owner.pid}) first`
-    : `${what}: ${dir} is locked by a nanogpt on host ${owner.host} (pid ${owner.pid}${since}); if that run is over, delete ${join(dir, LOCK_FILE)}`;
+    ? `${resource} is in use by a running ${holder} (pid ${owner.pid}${since}): wait for it to finish or stop it (kill ${owner.pid}) first`
+    : `${resource} is locked by a ${holder} on host ${owner.host} (pid ${owner.pid}${since}); if it has ended, delete ${path}`;
 }
 
-function held(path: string, mine: string): RunLock {
+function held(path: string, mine: string): Lock {
   let released = false;
   const release = (): void => {
     if (released) return;
     released = true;
     process.off('exit', release);
-    // Only our own lock: never one that a later run took over.
+    // Only our own lock: never one that a later process took over.
     if (readOr(path) === mine) {
       try {
         unlinkSync(path);

@@ -1,7 +1,7 @@
-// Which signals are one stop request and which a second one (the signal handling itself is run in
-// signals.test.ts and run.test.ts against real processes).
+// Which signals are one stop request and which a second one (the signal handling itself is run against
+// real processes in benchmarks/nanogpt's signals.test.ts and run.test.ts).
 import { afterEach, describe, expect, it } from 'vitest';
-import { FORWARDED_WINDOW_MS, StopRequests, type StopReason } from '../src/run/stop.js';
+import { FORWARDED_WINDOW_MS, StopRequests, type StopReason } from '../../src/node/index.js';
 
 let open: StopRequests[] = [];
 afterEach(() => {
@@ -13,7 +13,7 @@ afterEach(() => {
 function requests() {
   let t = 0;
   const announced: StopReason[] = [];
-  const s = new StopRequests((r) => announced.push(r), () => {}, () => t);
+  const s = new StopRequests({ onRequest: (r) => announced.push(r), onForce: () => {}, now: () => t });
   open.push(s);
   return { s, announced, advance: (ms: number) => (t += ms) };
 }
