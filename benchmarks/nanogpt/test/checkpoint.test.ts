@@ -1,6 +1,6 @@
 // The checkpoint file: @lmo/core's checkpoint (safetensors with checksums over every tensor and every
 // part) with the run and its record as metadata parts. Any change to a file is refused, naming what
-// disagrees; sizes stay close to the raw tensor bytes; files of versions 1 and 2 are still read.
+// disagrees; sizes stay close to the raw tensor bytes; the formats the benchmark wrote before are refused.
 import { decodeCheckpoint, decodeSafetensors, encodeSafetensors, LmoError, Random, type SafetensorsTensor } from '@lmo/core';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CPU_CONFIG, paramSpecs } from '@lmo/gpt';
 import { inconsistency } from '../src/run/checkpoint-check.js';
 import { encodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../src/run/checkpoint.js';
-import { encodeVersion2 } from './helpers/checkpoint-v2.js';
 import { encodeVersion1, trainedCheckpoint } from './helpers/checkpoints.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nanogpt-ckfile-'));
@@ -36,7 +35,6 @@ describe('the format', () => {
   it.each(['uscion-tuned', 'adamw', 'scionlight'] as const)('%s: everything comes back exactly (weights, optimizer state, record)', async (opt) => {
     const c = await trainedCheckpoint(opt, SMALL);
     const back = loadCheckpoint(file(encodeCheckpoint(c)))!;
-    expect(back.version).toBe(3);
     const { weights, optimizer_state, ...rest } = c;
     expect(back).toMatchObject(rest);
     expect(Object.keys(back.weights).sort()).toEqual(Object.keys(weights).sort());
@@ -161,65 +159,15 @@ describe('a changed file is refused, naming what disagrees', () => {
   }, 60_000);
 });
 
-describe('version 1 (JSON)', () => {
-  it('is still read (without checksums); the first newer checkpoint replaces it', async () => {
-    const c = await trainedCheckpoint('uscion-tuned', SMALL);
-    const v2 = join(mkdtempSync(join(tmpdir(), 'nanogpt-v1-')), 'checkpoint-uscion-tuned.safetensors');
-    const v1 = v2.replace(/\.safetensors$/, '.json');
-    writeFileSync(v1, encodeVersion1(c));
-    const back = loadCheckpoint(v2)!;
-    expect(back).toMatchObject({ version: 1, file: v1, step: c.step, optimizer: c.optimizer });
-    expect(hex(back.weights['transformer.wte.weight']!)).toBe(hex(c.weights['transformer.wte.weight']!));
-    expect(back.optimizer_state).toEqual(c.optimizer_state);
-    saveCheckpoint(v2, back);
-    expect(loadCheckpoint(v2)).toMatchObject({ version: 3, file: v2 });
-    expect(() => readFileSync(v1)).toThrow(/ENOENT/);
+describe('the formats before core\'s checkpoints', () => {
+  it('a JSON checkpoint beside the safetensors path is refused, naming it', async () => {
+    const c = await trainedCheckpoint('uscion-tuned', TINY);
+    const path = join(mkdtempSync(join(tmpdir(), 'nanogpt-json-')), 'checkpoint-uscion-tuned.safetensors');
+    writeFileSync(path.replace(/\.safetensors$/, '.json'), encodeVersion1(c));
+    expect(() => loadCheckpoint(path)).toThrow(/checkpoint .*checkpoint-uscion-tuned\.json is JSON, a format this nanogpt no longer reads/);
   });
 
-  it('an AdamW checkpoint of version 1 (its own { t, m, v }) reads as core\'s AdamW state, the same numbers', async () => {
-    const c = await trainedCheckpoint('adamw', SMALL);
-    type Core = { step: number; parameters: Array<{ name: string; buffers: { exp_avg: number[]; exp_avg_sq: number[] } }> };
-    const state = c.optimizer_state as Core;
-    const f32 = (a: number[]): Float32Array => Float32Array.from(a, (x) => (x === ('-0' as unknown as number) ? -0 : x));
-    const local = {
-      t: state.step,
-      m: Object.fromEntries(state.parameters.map((p) => [p.name, f32(p.buffers.exp_avg)])),
-      v: Object.fromEntries(state.parameters.map((p) => [p.name, f32(p.buffers.exp_avg_sq)])),
-    };
-    const path = join(mkdtempSync(join(tmpdir(), 'nanogpt-v1-')), 'checkpoint-adamw.json');
-    writeFileSync(path, encodeVersion1({ ...c, optimizer_state: local }));
-    expect(loadCheckpoint(path)!.optimizer_state).toEqual(c.optimizer_state);
-  });
-});
-
-describe('version 2 (this benchmark\'s own safetensors layout)', () => {
-  const fixture = (optimizer: string): string => join(import.meta.dirname, 'fixtures', `checkpoint-v2-${optimizer}.safetensors`);
-
-  it.each(['uscion-tuned', 'adamw'] as const)('%s: a file written by version 2 reads as a whole checkpoint; the test writer writes the same bytes; rewritten, it reads the same', (optimizer) => {
-    const back = loadCheckpoint(fixture(optimizer))!;
-    expect(back).toMatchObject({ version: 2, optimizer, step: 2, finished: false });
-    expect(inconsistency(back, paramSpecs(back.config))).toBeUndefined();
-    const inModelOrder = Object.fromEntries(paramSpecs(back.config).map((s) => [s.name, back.weights[s.name]!]));
-    expect(Buffer.from(encodeVersion2({ ...back, weights: inModelOrder })).equals(readFileSync(fixture(optimizer)))).toBe(true);
-    const path = join(dir, `rewritten-${optimizer}.safetensors`);
-    saveCheckpoint(path, back);
-    const again = loadCheckpoint(path)!;
-    expect(again.version).toBe(3);
-    const { file: _f, version: _v, weights, ...rest } = back;
-    expect(again).toMatchObject(rest);
-    for (const [name, w] of Object.entries(weights)) expect(hex(again.weights[name]!), name).toBe(hex(w));
-  });
-
-  it('a changed bit, an edited part, an unknown key or a dropped tensor is refused, naming what disagrees', () => {
-    const good = readFileSync(fixture('uscion-tuned'));
-    const st = decodeSafetensors(good);
-    const flipped = Buffer.from(good);
-    flipped[flipped.length - 3]! ^= 0x08;
-    expect(refusal(flipped)).toMatch(/is damaged: the data of \S+ does not match its checksum$/);
-    expect(refusal(encodeSafetensors(st.tensors, { ...st.metadata, record: st.metadata['record']!.replace('"step":2', '"step":1') }))).toMatch(/is damaged: its record does not match its checksum$/);
-    expect(refusal(encodeSafetensors(st.tensors, { ...st.metadata, note: '' }))).toMatch(/is damaged: its metadata has an unknown key "note"$/);
-    const less = new Map(st.tensors);
-    less.delete('transformer.ln_f.weight');
-    expect(refusal(encodeSafetensors(less, st.metadata))).toMatch(/is damaged: its header .* does not match its checksum$/);
+  it('the benchmark\'s own safetensors layout (lmo-nanogpt-checkpoint) is refused as another format', () => {
+    expect(refusal(readFileSync(join(import.meta.dirname, 'fixtures', 'checkpoint-v2-uscion-tuned.safetensors')))).toMatch(/is damaged: its format is "lmo-nanogpt-checkpoint", not "lmo-checkpoint"$/);
   });
 });

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { paramSpecs, type GPTConfig } from '@lmo/gpt';
 import { fieldProblem, inconsistency } from '../run/checkpoint-check.js';
-import { loadCheckpoint, type Checkpoint, type LoadedCheckpoint } from '../run/checkpoint.js';
+import { loadCheckpoint, type LoadedCheckpoint } from '../run/checkpoint.js';
 import { describeDifference, differences, type DataFingerprint, type Difference, type RunIdentity } from '../run/identity.js';
 import { readRunRecord, type RunRecord } from '../run/run-dir.js';
 import { UsageError } from '../util/errors.js';
@@ -43,16 +43,6 @@ export interface Resumed {
   readonly changes: readonly Difference[];
 }
 
-/** What a checkpoint was trained under, as far as it records it (an old one lacks the evaluation settings and the corpus). */
-export function identityOf(c: Checkpoint): Partial<RunIdentity> {
-  return {
-    optimizer: c.optimizer, backend: c.backend, lr: c.lr, seed: c.seed, iters: c.iters, batch_size: c.batch_size, config: c.config,
-    ...(c.eval_every !== undefined ? { eval_every: c.eval_every } : {}),
-    ...(c.eval_iters !== undefined ? { eval_iters: c.eval_iters } : {}),
-    ...(c.data !== undefined ? { data: c.data } : {}),
-  };
-}
-
 /**
  * Reads and checks the checkpoint at `path` for continuing it as `now` (`undefined` when there is
  * none): it must hold together ({@link inconsistency}: a damaged file, exit code 2) and agree with
@@ -69,7 +59,7 @@ export function checkResume(path: string, now: RunIdentity, plan: ResumePlan, co
   };
   // What it was trained under must be legible before it can be compared with this run.
   damaged(fieldProblem(c));
-  const diffs = differences(identityOf(c), now);
+  const diffs = differences(c, now); // a checkpoint records the identity it was trained under
   const where = (d: Difference): string =>
     d.label === 'corpus' || d.label === 'vocabulary' ? `the corpus ${typedPath(corpus)}` : plan.given.has(d.option ?? '') ? flagOf(d.option!) : 'run.json';
   const list = (ds: readonly Difference[]): string => ds.map((d) => `${describeDifference(d)} (${where(d)})`).join(', ');

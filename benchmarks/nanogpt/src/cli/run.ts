@@ -148,8 +148,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
         }
         if (ck !== undefined) {
           const changes = found!.changes.length > 0 ? ` with ${found!.changes.map(describeDifference).join(', ')}` : '';
-          const old = ck.version === 1 ? ` (a version 1 checkpoint, without checksums: from now on ${typedPath(ckPath)})` : '';
-          console.log(`${opt}: resuming at step ${ck.step} of ${o.iters}${changes} from ${typedPath(ck.file)}${old}`);
+          console.log(`${opt}: resuming at step ${ck.step} of ${o.iters}${changes} from ${typedPath(ck.file)}`);
         }
         // A finished run continued to more iterations evaluates its last step again (the same
         // numbers) where that step is on the evaluation schedule.

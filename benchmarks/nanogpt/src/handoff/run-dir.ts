@@ -41,9 +41,6 @@ export function exportRun(dir: string, o: { readonly to?: string; readonly optim
   if (ck === undefined) throw new UsageError(`${typedPath(dir)} has no checkpoint of ${name} yet (${typedPath(path)})`);
   const damaged = inconsistency(ck, paramSpecs(ck.config));
   if (damaged !== undefined) throw new UsageError(`checkpoint ${typedPath(ck.file)} is damaged: ${damaged}`);
-  if (ck.data === undefined || ck.eval_every === undefined || ck.eval_iters === undefined) {
-    throw new UsageError(`checkpoint ${typedPath(ck.file)} is of version 1 and records neither its corpus nor its evaluation settings: pnpm nanogpt --resume ${typedPath(dir)} writes a version 2 checkpoint at its next save`);
-  }
   const run = {
     optimizer: name,
     lr: ck.lr,

@@ -27,10 +27,9 @@ export async function trainedCheckpoint(optimizer: OptimizerName, shape: Omit<GP
   }
 }
 
-/** A checkpoint as version 1 wrote it: JSON, float32 arrays as `{ "$f32": base64 }`, no checksums. */
+/** A checkpoint as the benchmark wrote it before its checkpoints were core's: JSON, float32 arrays as `{ "$f32": base64 }`, no checksums. */
 export function encodeVersion1(c: Checkpoint): string {
   const { eval_every: _e, eval_iters: _i, data: _d, ...rest } = c;
-  delete (rest as { version?: number }).version; // what a loaded checkpoint adds
   delete (rest as { file?: string }).file;
   return JSON.stringify({ format: 'lmo-nanogpt-checkpoint', version: 1, ...rest }, (_key, value: unknown) =>
     value instanceof Float32Array ? { $f32: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') } : value,
