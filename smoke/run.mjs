@@ -26,6 +26,7 @@ const ENTRIES = [
   ['@lmo/core', 'scion'],
   ['@lmo/core/backend', 'DeferredExecution'],
   ['@lmo/core/reference', 'createReferenceBackend'],
+  ['@lmo/core/node', 'writeCheckpointFile'],
   ['@lmo/core/testing', 'runConformance'],
   ['@lmo/core/testing/vitest', 'describeBackendConformance', 'esm'],
   ['@lmo/tfjs', 'ScionOptimizer'],

@@ -31,6 +31,21 @@ describe('examples/checkpoint-file.ts', () => {
   });
 });
 
+describe('examples/checkpoint-node.ts', () => {
+  it('continues a run directory from its checkpoint, and leaves no lock or temporary file behind', async () => {
+    const { module, printed } = await runExample(() => import('../examples/checkpoint-node.js'));
+    expect(printed).toEqual(['steps 0→25, then 25→50']);
+    const { mkdtempSync, readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'docs-run-'));
+    expect(module.train(dir, 12)).toEqual({ from: 0, to: 12 });
+    expect(module.train(dir, 12)).toEqual({ from: 12, to: 12 });
+    expect(module.train(dir, 30)).toEqual({ from: 12, to: 30 });
+    expect(readdirSync(dir)).toEqual(['checkpoint.safetensors']);
+  });
+});
+
 describe('docs/guide/checkpointing.md describes the state the code saves', () => {
   it('its JSON example has the version, fields and buffer names of stateToJSON(getState())', async () => {
     const { readFileSync } = await import('node:fs');

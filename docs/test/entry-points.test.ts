@@ -9,6 +9,7 @@ const ENTRIES: Record<string, () => Promise<Record<string, unknown>>> = {
   '@lmo/core': () => import('@lmo/core'),
   '@lmo/core/backend': () => import('@lmo/core/backend'),
   '@lmo/core/reference': () => import('@lmo/core/reference'),
+  '@lmo/core/node': () => import('@lmo/core/node'),
   '@lmo/core/testing': () => import('@lmo/core/testing'),
   '@lmo/core/testing/vitest': () => import('@lmo/core/testing/vitest'),
 };

@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LmoError, colNorm, createOptimizer, decodeCheckpoint, decodeSafetensors, encodeCheckpoint, encodeSafetensors, linearWarmup, scion, sign, spectral, type LmoErrorCode } from '@lmo/core';
+import { acquireLock, writeFileAtomic } from '@lmo/core/node';
 import { referenceBackend as b } from '@lmo/core/reference';
 import { describe, expect, it, vi } from 'vitest';
 import { safeStep } from '../examples/errors.js';
@@ -48,6 +51,11 @@ describe('guide/errors.md', () => {
     expect(codeOf(() => encodeCheckpoint({ weights: {}, state: opt.getState() as never, metadata: { sha256: '' } }))).toBe('INVALID_CHECKPOINT');
     opt.dispose();
     expect(codeOf(() => opt.step({ w: t([2, 3]) }))).toBe('BACKEND');
+    const dir = mkdtempSync(join(tmpdir(), 'docs-errors-'));
+    expect(codeOf(() => writeFileAtomic(join(dir, 'missing', 'file'), ''))).toBe('WRITE_FAILED');
+    const lock = acquireLock(join(dir, 'lock'));
+    expect(codeOf(() => acquireLock(join(dir, 'lock')))).toBe('LOCKED');
+    lock.release();
     expect(codeOf(() => scion(b, w(), { lr: 0.1, weight_decay: 0.1 } as never))).toBe('INVALID_HYPERPARAMETER');
     const shared = t([2, 3]);
     expect(codeOf(() => scion(b, { a: shared, b: shared }, { lr: 0.1 }))).toBe('INVALID_HYPERPARAMETER');
