@@ -6,9 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CPU_CONFIG, paramSpecs } from '@lmo/gpt';
-import { inconsistency } from '../src/run/checkpoint-check.js';
-import { encodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../src/run/checkpoint.js';
+import { CPU_CONFIG } from '@lmo/gpt';
+import { encodeCheckpoint, loadCheckpoint, type Checkpoint } from '../src/run/checkpoint.js';
 import { encodeVersion1, trainedCheckpoint } from './helpers/checkpoints.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nanogpt-ckfile-'));

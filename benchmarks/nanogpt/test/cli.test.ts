@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseLearningRate, parseLearningRates } from '../src/cli/numbers.js';
-import { samplePath } from '../src/cli/run.js';
+import { runPaths } from '../src/run/run-dir.js';
 import { locateCorpus } from '../src/data/locate.js';
 import { importOr } from '@lmo/gpt/node';
 import { formatDuration, progressHooks } from '../src/report/progress.js';
@@ -72,8 +72,8 @@ describe('paths are relative to the directory the command was run in', () => {
     for (const f of ['b.jsonl', 'b.svg', 'b.sample.txt']) expect(existsSync(join(cwd, f)), f).toBe(true);
   });
 
-  it('samplePath puts the text beside the plot', () => {
-    expect(samplePath('/x/run.svg')).toBe('/x/run.sample.txt');
+  it('the sample goes beside the plot', () => {
+    expect(runPaths('/d', undefined, '/x/run.svg').sample).toBe('/x/run.sample.txt');
   });
 });
 

@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { formatSideRecords, parseSideRecords, type SideRecord } from '../src/bench/side-records.js';
+import { parseSideRecords, type SideRecord } from '../src/bench/side-records.js';
 import { gemmShareLine, gemmTable, memoryLine, partsTable } from '../src/bench/side-tables.js';
 import { quantile, summarize } from '../src/bench/timing.js';
 import { runTorchScript } from '../src/bench/torch-python.js';
+
+/** The JSON lines of `records`, as the Python script prints them. */
+const formatSideRecords = (records: readonly SideRecord[]): string => records.map((r) => `${JSON.stringify(r)}\n`).join('');
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'nanogpt-torch-'));

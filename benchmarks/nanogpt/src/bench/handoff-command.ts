@@ -1,23 +1,21 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { PACKAGE_DIR, prepare } from '../data/locate.js';
 import { CPU_CONFIG, OPTIMIZERS, optimizerName, scionFamilyOptions, type OptimizerName } from '@lmo/gpt';
 import { createModel, DEFAULT_BACKEND } from '@lmo/gpt/node';
 import { handoffSvg, handoffTable, parseHandoffRecords, summarizeHandoff, type HandoffRecord } from '../report/handoff-report.js';
 import { sha256 } from '../run/identity.js';
 import { writeFileAtomic } from '@lmo/core/node';
+import { writeJsonLines } from '../report/jsonl.js';
 import { UsageError } from '../util/errors.js';
+import { parseInteger, parseList } from '../cli/numbers.js';
 import { handoffBench } from './handoff.js';
 import { TORCH_INSTALL } from './torch-python.js';
 
-const int = (min: number) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got "${v}"`);
-  return n;
-};
-const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const int = parseInteger;
+const list = parseList;
 
 interface HandoffOptions {
   data?: string;
@@ -104,7 +102,7 @@ export function handoffCommand(program: Command): Command {
         { optimizers, seeds: Array.from({ length: o.seeds }, (_, i) => o.seed + i), handoffAt: o.handoffAt, ddp: o.ddp, python: o.python, dataPath: source.path, threads: o.threads },
         (record) => {
           records.push(record);
-          writeFileAtomic(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+          writeJsonLines(file, records);
         },
         console.log,
       );

@@ -1,17 +1,17 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { CPU_CONFIG, type OptimizerName, optimizerName } from '@lmo/gpt';
+import { CPU_CONFIG, optimizerName } from '@lmo/gpt';
 import { BACKENDS, DEFAULT_BACKEND, createModel, isBackendName, type BackendName } from '@lmo/gpt/node';
-import { prepare } from '../data/locate.js';
-import { parseInteger, parseLearningRates } from '../cli/numbers.js';
-import { writeFileAtomic } from '@lmo/core/node';
+import { prepare, type Prepared } from '../data/locate.js';
+import { parseInteger, parseLearningRates, parseList as list } from '../cli/numbers.js';
 import { UsageError } from '../util/errors.js';
 import { parityBench } from './parity.js';
 import { parseSideRecords, type NsDtype } from './side-records.js';
 import { sideBySideReport } from './side-tables.js';
-import { speedBench, speedTable, writeJson } from './speed.js';
+import { speedBench, speedTable } from './speed.js';
+import { writeJson, writeJsonLines } from '../report/jsonl.js';
 import { recipeCommand } from './recipe-command.js';
 import { sweepBench, sweepTable } from './sweep.js';
 import { torchBench } from './torch.js';
@@ -20,19 +20,26 @@ import { handoffCommand } from './handoff-command.js';
 
 const int = parseInteger(1);
 const count = parseInteger(0);
-const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-
-/** The whole file each time, atomically: a kill never leaves a torn last line. */
-function writeJsonLines(path: string, lines: readonly string[]): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileAtomic(path, lines.map((l) => `${l}\n`).join(''));
-}
 
 function backends(names: string[]): BackendName[] {
   for (const n of names) if (!isBackendName(n)) throw new UsageError(`unknown backend "${n}" (choose from: ${BACKENDS.join(', ')})`);
   return names as BackendName[];
 }
 
+/** `--ns-dtypes`: bf16 and/or fp32. */
+function nsDtypes(text: string): NsDtype[] {
+  const all = list(text);
+  for (const d of all) if (d !== 'bf16' && d !== 'fp32') throw new UsageError(`--ns-dtypes: expected bf16 and/or fp32, got "${d}"`);
+  return all as NsDtype[];
+}
+
+/** `--omp-wait-policy`: passive, active or default. */
+function ompWaitPolicy(text: string): 'passive' | 'active' | 'default' {
+  if (text !== 'passive' && text !== 'active' && text !== 'default') throw new UsageError(`--omp-wait-policy: expected passive, active or default, got "${text}"`);
+  return text;
+}
+
+/** The options of the benches that build one model shape: the corpus, the shape, the batch, the seed. */
 interface Common {
   data?: string;
   nLayer: number;
@@ -44,133 +51,118 @@ interface Common {
   json?: string;
 }
 
-function common(c: Command, defaults: Partial<Omit<Common, 'data' | 'json'>> = {}): Command {
-  return c
-    .option('--data <file>', 'corpus (default as for pnpm nanogpt)')
-    .option('--n-layer <n>', 'layers', int, defaults.nLayer ?? CPU_CONFIG.nLayer)
-    .option('--n-head <n>', 'heads', int, defaults.nHead ?? CPU_CONFIG.nHead)
-    .option('--n-embd <n>', 'width', int, defaults.nEmbd ?? CPU_CONFIG.nEmbd)
-    .option('--block-size <n>', 'context', int, defaults.blockSize ?? CPU_CONFIG.blockSize)
-    .option('--batch-size <n>', 'batch', int, defaults.batchSize ?? 12)
-    .option('--seed <n>', 'seed', int, defaults.seed ?? 1337)
-    .option('--json <file>', 'write the results as JSON');
-}
-
-async function setup(o: Common) {
-  return prepare(o.data, { nLayer: o.nLayer, nHead: o.nHead, nEmbd: o.nEmbd, blockSize: o.blockSize });
+/**
+ * Adds {@link Common}'s options to a bench command (`defaults`: where it differs from nanoGPT's CPU
+ * config) and runs `action` with the parsed options, the corpus and the model's config. The options'
+ * names are those of the bench's settings, so that the options are its settings.
+ */
+function bench<O extends object>(
+  c: Command,
+  defaults: Partial<Omit<Common, 'data' | 'json'>>,
+  options: (c: Command) => Command,
+  action: (o: Common & O, prepared: Prepared) => Promise<void>,
+): Command {
+  const d = { ...CPU_CONFIG, batchSize: 12, seed: 1337, ...defaults };
+  return options(
+    c
+      .option('--data <file>', 'corpus (default as for pnpm nanogpt)')
+      .option('--n-layer <n>', 'layers', int, d.nLayer)
+      .option('--n-head <n>', 'heads', int, d.nHead)
+      .option('--n-embd <n>', 'width', int, d.nEmbd)
+      .option('--block-size <n>', 'context', int, d.blockSize)
+      .option('--batch-size <n>', 'batch', int, d.batchSize)
+      .option('--seed <n>', 'seed', int, d.seed)
+      .option('--json <file>', 'write the results as JSON'),
+  ).action(async (o: Common & O) => action(o, await prepare(o.data, o)));
 }
 
 function program(): Command {
   const p = new Command('bench').description('nanoGPT benchmarks: parity, speed, sweep, torch, transfer, recipe, handoff').exitOverride().configureOutput({ writeErr: () => {} });
-  common(
+  bench<{ steps: number; backends: string[]; optimizer: string }>(
     p.command('parity').description('same seed, N steps on every backend: loss difference and gradient error against the reference; exits 1 beyond tolerance'),
     { nLayer: 2, nEmbd: 64, blockSize: 32, batchSize: 4 },
-  )
-    .option('--steps <n>', 'optimizer steps', int, 5)
-    .option('--backends <list>', 'backends to compare with the reference', list, ['tfjs-cpu', 'tfjs-wasm', 'onnxruntime', 'gpujs-cpu', 'gpujs-webasm'])
-    .option('--optimizer <name>', 'optimizer between the steps', 'scion')
-    .action(async (o: Common & { steps: number; backends: string[]; optimizer: string }) => {
-      const { data, config } = await setup(o);
-      const { reference_losses, rows } = await parityBench(data, config, {
-        backends: backends(o.backends),
-        optimizer: optimizerName(o.optimizer),
-        steps: o.steps,
-        batchSize: o.batchSize,
-        seed: o.seed,
-        lossTol: 1e-4,
-        gradTol0: 1e-3,
-        gradTol: 5e-3,
-      }, console.log);
+    (c) =>
+      c
+        .option('--steps <n>', 'optimizer steps', int, 5)
+        .option('--backends <list>', 'backends to compare with the reference', list, ['tfjs-cpu', 'tfjs-wasm', 'onnxruntime', 'gpujs-cpu', 'gpujs-webasm'])
+        .option('--optimizer <name>', 'optimizer between the steps', 'scion'),
+    async (o, { data, config }) => {
+      const tolerances = { lossTol: 1e-4, gradTol0: 1e-3, gradTol: 5e-3 };
+      const { reference_losses, rows } = await parityBench(data, config, { ...o, ...tolerances, backends: backends(o.backends), optimizer: optimizerName(o.optimizer) }, console.log);
       if (o.json) writeJson(resolve(o.json), { config, batchSize: o.batchSize, seed: o.seed, optimizer: o.optimizer, steps: o.steps, reference_losses, rows });
       if (rows.some((r) => !r.ok)) process.exitCode = 1;
-    });
-  common(p.command('speed').description('ms per iteration (fwd+bwd, optimizer), tokens/s, Scion vs AdamW cost, per backend'))
-    .option('--iters <n>', 'timed iterations', int, 5)
-    .option('--warmup <n>', 'untimed iterations first', int, 1)
-    .option('--backends <list>', 'backends', list, [...BACKENDS])
-    .option('--optimizers <list>', 'optimizers to time', list, ['adamw', 'scion', 'scionlight', 'muon'])
-    .action(async (o: Common & { iters: number; warmup: number; backends: string[]; optimizers: string[] }) => {
-      const { data, config } = await setup(o);
+    },
+  );
+  bench<{ iters: number; warmup: number; backends: string[]; optimizers: string[] }>(
+    p.command('speed').description('ms per iteration (fwd+bwd, optimizer), tokens/s, Scion vs AdamW cost, per backend'),
+    {},
+    (c) =>
+      c
+        .option('--iters <n>', 'timed iterations', int, 5)
+        .option('--warmup <n>', 'untimed iterations first', int, 1)
+        .option('--backends <list>', 'backends', list, [...BACKENDS])
+        .option('--optimizers <list>', 'optimizers to time', list, ['adamw', 'scion', 'scionlight', 'muon']),
+    async (o, { data, config }) => {
       const optimizers = o.optimizers.map(optimizerName);
       const loadBefore = loadavg()[0]!;
-      const rows = await speedBench(data, config, {
-        backends: backends(o.backends),
-        optimizers,
-        iters: o.iters,
-        warmup: o.warmup,
-        batchSize: o.batchSize,
-        seed: o.seed,
-      }, console.log);
+      const rows = await speedBench(data, config, { ...o, backends: backends(o.backends), optimizers }, console.log);
       console.log(`\n${speedTable(rows, optimizers)}`);
       // The machine, so that the timings can be read in context: they depend on it and its load.
       const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? '', node: process.version, load_average_before: loadBefore, load_average_after: loadavg()[0]! };
       if (o.json) writeJson(resolve(o.json), { config, batchSize: o.batchSize, iters: o.iters, warmup: o.warmup, machine, rows });
-    });
-  common(p.command('sweep').description('lr sweep for scion/uscion/scionlight over seeds (long)'))
-    .option('--backend <name>', 'model backend', DEFAULT_BACKEND)
-    .option('--optimizers <list>', 'optimizers', list, ['scion', 'uscion', 'scionlight'])
-    .option('--lrs <list>', 'learning rates, comma-separated (0.001, 1e-3 or 2^-8)', parseLearningRates, [2 ** -10, 2 ** -9, 2 ** -8, 2 ** -7, 2 ** -6])
-    .option('--seeds <n>', 'seeds per setting (1337, 1338, ...)', int, 3)
-    .option('--iters <n>', 'iterations per run', int, 500)
-    .option('--eval-iters <n>', 'batches per split in the final evaluation', int, 50)
-    .action(async (o: Common & { backend: string; optimizers: string[]; lrs: number[]; seeds: number; iters: number; evalIters: number }) => {
-      const { data, config } = await setup(o);
-      const optimizers: OptimizerName[] = o.optimizers.map(optimizerName);
+    },
+  );
+  bench<{ backend: string; optimizers: string[]; lrs: number[]; seeds: number; iters: number; evalIters: number }>(
+    p.command('sweep').description('lr sweep for scion/uscion/scionlight over seeds (long)'),
+    {},
+    (c) =>
+      c
+        .option('--backend <name>', 'model backend', DEFAULT_BACKEND)
+        .option('--optimizers <list>', 'optimizers', list, ['scion', 'uscion', 'scionlight'])
+        .option('--lrs <list>', 'learning rates, comma-separated (0.001, 1e-3 or 2^-8)', parseLearningRates, [2 ** -10, 2 ** -9, 2 ** -8, 2 ** -7, 2 ** -6])
+        .option('--seeds <n>', 'seeds per setting (1337, 1338, ...)', int, 3)
+        .option('--iters <n>', 'iterations per run', int, 500)
+        .option('--eval-iters <n>', 'batches per split in the final evaluation', int, 50),
+    async (o, { data, config }) => {
       const model = await createModel(backends([o.backend])[0]!, config);
       const out = o.json ? resolve(o.json) : undefined;
-      const written: string[] = [];
+      const written: object[] = [];
       if (out) writeJsonLines(out, written);
-      const rows = await sweepBench(model, data, {
-        optimizers,
-        lrs: o.lrs,
-        seeds: Array.from({ length: o.seeds }, (_, i) => o.seed + i),
-        iters: o.iters,
-        batchSize: o.batchSize,
-        evalIters: o.evalIters,
-      }, (row) => {
+      const seeds = Array.from({ length: o.seeds }, (_, i) => o.seed + i);
+      const rows = await sweepBench(model, data, { ...o, optimizers: o.optimizers.map(optimizerName), seeds }, (row) => {
         console.log(`${row.optimizer} lr ${row.lr.toExponential(3)} seed ${row.seed}: final val ${row.final_val_loss.toFixed(4)} (${row.seconds.toFixed(0)} s)`);
-        written.push(JSON.stringify({ backend: model.name, iters: o.iters, eval_iters: o.evalIters, ...row }));
+        written.push({ backend: model.name, iters: o.iters, eval_iters: o.evalIters, ...row });
         if (out) writeJsonLines(out, written);
       });
       console.log(`\n${sweepTable(rows)}`);
       model.dispose();
-    });
-  common(p.command('torch').description('PyTorch eager (nanoGPT, its AdamW, Scion) against lmo at the same thread count: per-part medians and ratios, Newton–Schulz GEMM rates, peak memory'))
-    .option('--threads <n>', "torch's threads (OpenMP, BLAS) and onnxruntime's", int, 2)
-    .option('--iters <n>', 'timed runs per part', int, 30)
-    .option('--warmup <n>', 'untimed runs per part first', count, 5)
-    .option('--backends <list>', 'lmo backends', list, ['onnxruntime'])
-    .option('--python <path>', 'the Python that has torch', '/usr/bin/python3')
-    .option('--ns-dtypes <list>', "precisions of torch's Newton–Schulz: bf16 (the reference's), fp32", list, ['bf16', 'fp32'])
-    .option('--omp-wait-policy <p>', "torch's OMP_WAIT_POLICY: passive, active, default (inherit)", 'passive')
-    .action(async (o: Common & { threads: number; iters: number; warmup: number; backends: string[]; python: string; nsDtypes: string[]; ompWaitPolicy: string }) => {
-      for (const d of o.nsDtypes) if (d !== 'bf16' && d !== 'fp32') throw new UsageError(`--ns-dtypes: expected bf16 and/or fp32, got "${d}"`);
-      if (!['passive', 'active', 'default'].includes(o.ompWaitPolicy)) {
-        throw new UsageError(`--omp-wait-policy: expected passive, active or default, got "${o.ompWaitPolicy}"`);
-      }
-      const { data, config } = await setup(o);
-      const result = await torchBench(data, config, {
-        python: o.python,
-        threads: o.threads,
-        iters: o.iters,
-        warmup: o.warmup,
-        batchSize: o.batchSize,
-        seed: o.seed,
-        backends: backends(o.backends),
-        nsDtypes: o.nsDtypes as NsDtype[],
-        ompWaitPolicy: o.ompWaitPolicy as 'passive' | 'active' | 'default',
-      }, console.log);
+    },
+  );
+  bench<{ threads: number; iters: number; warmup: number; backends: string[]; python: string; nsDtypes: NsDtype[]; ompWaitPolicy: 'passive' | 'active' | 'default' }>(
+    p.command('torch').description('PyTorch eager (nanoGPT, its AdamW, Scion) against lmo at the same thread count: per-part medians and ratios, Newton–Schulz GEMM rates, peak memory'),
+    {},
+    (c) =>
+      c
+        .option('--threads <n>', "torch's threads (OpenMP, BLAS) and onnxruntime's", int, 2)
+        .option('--iters <n>', 'timed runs per part', int, 30)
+        .option('--warmup <n>', 'untimed runs per part first', count, 5)
+        .option('--backends <list>', 'lmo backends', list, ['onnxruntime'])
+        .option('--python <path>', 'the Python that has torch', '/usr/bin/python3')
+        .option('--ns-dtypes <list>', "precisions of torch's Newton–Schulz: bf16 (the reference's), fp32", nsDtypes, ['bf16', 'fp32'])
+        .option('--omp-wait-policy <p>', "torch's OMP_WAIT_POLICY: passive, active, default (inherit)", ompWaitPolicy, 'passive'),
+    async (o, { data, config }) => {
+      const result = await torchBench(data, config, { ...o, backends: backends(o.backends) }, console.log);
       if (!result.ok) {
         console.log(`torch bench skipped: ${result.reason}`);
         return;
       }
       console.log(`\n${sideBySideReport([result.records])}`);
       if (o.json) {
-        const out = resolve(o.json);
-        writeJsonLines(out, result.records.map((r) => JSON.stringify(r)));
-        console.log(`\nJSON lines: ${out}`);
+        writeJsonLines(resolve(o.json), result.records);
+        console.log(`\nJSON lines: ${resolve(o.json)}`);
       }
-    });
+    },
+  );
   p.command('torch-table')
     .description('the side-by-side tables of one or more runs of `bench torch` (times: median over the runs; ratios: median of the per-run ratios)')
     .argument('<files...>', 'JSON lines written by bench torch --json')

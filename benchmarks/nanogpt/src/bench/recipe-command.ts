@@ -1,20 +1,16 @@
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { PACKAGE_DIR } from '../data/locate.js';
 import { CPU_CONFIG, OPTIMIZERS, recipeOf, isOptimizerName, recipeDiff, type Recipe } from '@lmo/gpt';
 import { createModel, DEFAULT_BACKEND } from '@lmo/gpt/node';
 import { isRecipeRecord, recipeTable, summarize, type RecipeRecord } from '../report/recipe-report.js';
 import { prepare } from '../data/locate.js';
 import { UsageError } from '../util/errors.js';
+import { collect, parseInteger } from '../cli/numbers.js';
 import { Claims, readRecords, runQueue } from './queue.js';
 import { expandRecipes, recipePointKey, recipePoints, recipeRecordKey, runRecipePoint, type RecipePoint, type RecipeSweep } from './recipe.js';
 
-const int = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected an integer ≥ 1, got "${v}"`);
-  return n;
-};
-const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+const int = parseInteger(1);
 
 /** The names `--base` accepts: the benchmark's Scion-family optimizers that are recipes. */
 export function baseRecipe(name: string): Recipe {

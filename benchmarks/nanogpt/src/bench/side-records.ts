@@ -145,8 +145,3 @@ export function parseSideRecords(text: string, source: string): SideRecord[] {
   });
   return out;
 }
-
-/** The JSON lines of `records`. */
-export function formatSideRecords(records: readonly SideRecord[]): string {
-  return records.map((r) => `${JSON.stringify(r)}\n`).join('');
-}

@@ -1,11 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { type GPTConfig, type CharDataset, type OptimizerName } from '@lmo/gpt';
+import type { GPTConfig, CharDataset, GptModel } from '@lmo/gpt';
 import { createModel, type BackendName } from '@lmo/gpt/node';
 import { markdownTable } from '../report/table.js';
-import { timeParts, type PartSamples } from './parts.js';
+import { timeParts, type PartSamples, type PartSettings } from './parts.js';
 import { summarize } from './timing.js';
-import { writeFileAtomic } from '@lmo/core/node';
 import { UsageError } from '../util/errors.js';
 
 /** One backend's speed. Times are per iteration; `cpu` is process CPU time (robust to other load). */
@@ -23,28 +20,27 @@ export interface SpeedRow {
   readonly scion_over_adamw?: number;
 }
 
-export interface SpeedSettings {
+export interface SpeedSettings extends PartSettings {
   readonly backends: readonly BackendName[];
-  readonly optimizers: readonly OptimizerName[];
-  readonly iters: number;
-  readonly warmup: number;
-  readonly batchSize: number;
-  readonly seed: number;
+}
+
+/** The model of backend `name`, or `undefined` (with a line saying why) for an engine that does not run here (gpujs-webgpu without a `navigator.gpu`). */
+export async function startModel(name: BackendName, config: GPTConfig, log: (l: string) => void): Promise<GptModel<unknown> | undefined> {
+  try {
+    return await createModel(name, config);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    log(`${name}: skipped (${e.message})`);
+    return undefined;
+  }
 }
 
 /** Times forward+backward and each optimizer's step on each backend (after warm-up iterations). */
 export async function speedBench(data: CharDataset, config: GPTConfig, s: SpeedSettings, log: (l: string) => void): Promise<SpeedRow[]> {
   const rows: SpeedRow[] = [];
   for (const name of s.backends) {
-    let model: Awaited<ReturnType<typeof createModel>>;
-    try {
-      model = await createModel(name, config);
-    } catch (e) {
-      // an engine that does not run here (gpujs-webgpu without a navigator.gpu): skip it, say why
-      if (!(e instanceof UsageError)) throw e;
-      log(`${name}: skipped (${e.message})`);
-      continue;
-    }
+    const model = await startModel(name, config, log);
+    if (model === undefined) continue;
     let parts: PartSamples;
     try {
       parts = await timeParts(model, data, { ...s, iterations: false });
@@ -87,9 +83,3 @@ export function speedTable(rows: readonly SpeedRow[], optimizers: readonly strin
 }
 
 const mean = (xs: readonly number[]): number => summarize(xs).mean;
-
-/** Writes a JSON document atomically (a kill leaves the previous file, never half of one). */
-export function writeJson(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
-}

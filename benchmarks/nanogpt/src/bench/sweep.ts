@@ -1,4 +1,6 @@
-import { type GptModel, type CharDataset, type OptimizerName, disposeOutcome, trainWith } from '@lmo/gpt';
+import { type GptModel, type CharDataset, type OptimizerName, trainWith } from '@lmo/gpt';
+import { meanSd } from '../report/transfer-report.js';
+import { sweepRun } from './sweep-run.js';
 
 export interface SweepSettings {
   readonly optimizers: readonly OptimizerName[];
@@ -32,29 +34,10 @@ export async function sweepBench<T>(
   for (const optimizer of s.optimizers) {
     for (const lr of s.lrs) {
       for (const seed of s.seeds) {
-        let row: SweepRow;
-        try {
-          const out = await trainWith(model, data, optimizer, lr, {
-            iters: s.iters,
-            batchSize: s.batchSize,
-            evalEvery: s.iters,
-            evalIters: s.evalIters,
-            seed,
-          });
-          await disposeOutcome(out);
-          row = {
-            optimizer,
-            lr,
-            seed,
-            final_val_loss: out.result.finalValLoss,
-            best_val_loss: out.result.bestValLoss,
-            seconds: out.result.trainSeconds,
-          };
-        } catch (e) {
-          // A diverged run is a result of the sweep, not a failure of it.
-          row = { optimizer, lr, seed, final_val_loss: Number.NaN, best_val_loss: Number.NaN, seconds: 0 };
-          if (!/diverged/.test((e as Error).message)) throw e;
-        }
+        const settings = { iters: s.iters, batchSize: s.batchSize, evalEvery: s.iters, evalIters: s.evalIters, seed };
+        const run = await sweepRun(model, () => trainWith(model, data, optimizer, lr, settings));
+        // A diverged run is a result of the sweep (NaN losses), not a failure of it.
+        const row = { optimizer, lr, seed, final_val_loss: run.final, best_val_loss: run.best, seconds: Number.isNaN(run.final) ? 0 : run.meta.seconds };
         rows.push(row);
         onRow(row);
       }
@@ -74,8 +57,7 @@ export function sweepTable(rows: readonly SweepRow[]): string {
   for (const [k, rs] of groups) {
     const [opt, lr] = k.split('\t');
     const v = rs.map((r) => r.final_val_loss);
-    const mean = v.reduce((a, b) => a + b, 0) / v.length;
-    const sd = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
+    const { mean, sd } = meanSd(v);
     lines.push(`| ${opt} | ${Number(lr).toExponential(3)} | ${v.length} | ${Number.isFinite(mean) ? `${mean.toFixed(4)} ± ${sd.toFixed(4)}` : 'diverged'} |`);
   }
   return lines.join('\n');

@@ -1,24 +1,20 @@
 import { loadavg } from 'node:os';
 import { type CharDataset, type GPTConfig, type GptModel } from '@lmo/gpt';
-import { createModel, type BackendName } from '@lmo/gpt/node';
+import type { BackendName } from '@lmo/gpt/node';
 import { peakRssMb } from '../report/jsonl.js';
-import { UsageError } from '../util/errors.js';
-import { timeFwdBwd, timeIterations, timeSteps } from './parts.js';
+import { timeFwdBwd, timeIterations, timeSteps, type PartSettings } from './parts.js';
+import { startModel } from './speed.js';
 import { newtonSchulzGflop, spectralMatrices, timeNewtonSchulzOnnx, type SpectralMatrix } from './newton-schulz.js';
 import type { EnvRecord, NsDtype, PartRecord, SideRecord } from './side-records.js';
 import { summarize, type Samples } from './timing.js';
 import { runTorchScript, TORCH_INSTALL, TORCH_SCRIPT } from './torch-python.js';
 
 /** Settings of {@link torchBench}. */
-export interface TorchBenchSettings {
+export interface TorchBenchSettings extends Omit<PartSettings, 'optimizers'> {
   /** The Python interpreter that has torch. */
   readonly python: string;
   /** torch's threads (and its OpenMP's and BLAS's), and onnxruntime's intra-op threads. */
   readonly threads: number;
-  readonly iters: number;
-  readonly warmup: number;
-  readonly batchSize: number;
-  readonly seed: number;
   readonly backends: readonly BackendName[];
   /** Newton–Schulz precisions torch's Scion is timed with. */
   readonly nsDtypes: readonly NsDtype[];
@@ -78,7 +74,11 @@ export async function torchBench(data: CharDataset, config: GPTConfig, s: TorchB
         if (env?.blas === 'reference') log(`torch runs on the generic reference BLAS (about 8× slower than OpenBLAS): ${TORCH_INSTALL}`);
         else if (env !== undefined && env.blas !== 'openblas') log(`torch's BLAS: ${String(env.blas)}`);
         head.push(lmoEnv(config, s));
-        models = await createModels(config, s.backends, log);
+        models = [];
+        for (const name of s.backends) {
+          const model = await startModel(name, config, log);
+          if (model !== undefined) models.push(model);
+        }
       }
       for (const model of models) timed.push(...(await lmoPart(phase, model, data, config, s)));
       log(`${phase}: timed`);
@@ -108,20 +108,6 @@ function lmoEnv(config: GPTConfig, s: TorchBenchSettings): EnvRecord {
     scion_step_gflop: newtonSchulzGflop(spectralMatrices(config), 'direct'),
     scion_step_gflop_kernel: newtonSchulzGflop(spectralMatrices(config), 'fused'),
   };
-}
-
-/** The lmo backends that start here (one that cannot is skipped with a line saying why). */
-async function createModels(config: GPTConfig, names: readonly BackendName[], log: (line: string) => void): Promise<Array<GptModel<unknown>>> {
-  const models: Array<GptModel<unknown>> = [];
-  for (const name of names) {
-    try {
-      models.push(await createModel(name, config));
-    } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
-      log(`${name}: skipped (${e.message})`);
-    }
-  }
-  return models;
 }
 
 const part = (backend: string, fields: Pick<PartRecord, 'part' | 'optimizer' | 'ns_dtype'>, t: Samples): PartRecord => ({

@@ -2,11 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { PACKAGE_DIR } from '../data/locate.js';
-import { CPU_CONFIG, type GptModel, parseNumber, optimizerName } from '@lmo/gpt';
+import { CPU_CONFIG, type GptModel, optimizerName } from '@lmo/gpt';
 import { createModel, DEFAULT_BACKEND, isBackendName, BACKENDS } from '@lmo/gpt/node';
 import { bestLrs, bestLrTable, isTransferRecord, shiftSummary, transferSvg, lrLabel, type TransferRecord } from '../report/transfer-report.js';
 import { prepare } from '../data/locate.js';
 import { UsageError } from '../util/errors.js';
+import { parseInteger, parseLearningRates, parseList } from '../cli/numbers.js';
 import { Claims, readRecords, runQueue } from './queue.js';
 import { checkPlan, configAt, inPlan, pendingPoints, pointKey, recordKey, runTransferPoint, type TransferPlan, type TransferPoint } from './transfer.js';
 
@@ -22,23 +23,14 @@ export const DEFAULT_GRIDS: Readonly<Record<string, readonly number[]>> = {
   adamw: [5e-4, 1e-3, 2e-3, 4e-3],
 };
 
-const int = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer ≥ 0, got "${v}"`);
-  return n;
-};
-const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const int = parseInteger(0);
+const list = parseList;
 
 /** `optimizer=lr1,lr2,…` (repeatable) → grids. */
 function gridOption(v: string, prev: Record<string, number[]> = {}): Record<string, number[]> {
   const eq = v.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError(`expected optimizer=lr1,lr2,…, got "${v}"`);
-  const lrs = list(v.slice(eq + 1)).map((s) => {
-    const n = parseNumber(s);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`not a positive learning rate: "${s}"`);
-    return n;
-  });
-  return { ...prev, [v.slice(0, eq).trim()]: [...lrs].sort((a, b) => a - b) };
+  return { ...prev, [v.slice(0, eq).trim()]: parseLearningRates(v.slice(eq + 1)).sort((a, b) => a - b) };
 }
 
 interface TransferOptions {

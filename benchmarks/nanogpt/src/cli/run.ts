@@ -19,11 +19,6 @@ import { typedPath } from '../util/shell.js';
 import type { RunOptions } from './options.js';
 import { checkResume, identityFor, resumePlan, type ResumePlan, type Resumed } from './resume.js';
 
-/** The generated text goes beside the plot: `x.svg` → `x.sample.txt`. */
-export function samplePath(svg: string): string {
-  return svg.replace(/\.svg$/i, '') + '.sample.txt';
-}
-
 /** The options of a new run with every path absolute (relative to the working directory). */
 function absolutePaths(o: RunOptions): RunOptions {
   const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(p));

@@ -1,3 +1,7 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { writeFileAtomic } from '@lmo/core/node';
+
 
 /** The final JSON line of a run (names as documented in the README). */
 export interface SummaryRecord {
@@ -26,4 +30,16 @@ export interface SummaryRecord {
 /** Peak resident set size of this process, in MiB. */
 export function peakRssMb(): number {
   return Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+}
+
+/** Writes a JSON document atomically (a kill leaves the previous file, never half of one), its folder created. */
+export function writeJson(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Writes JSON lines, the whole file each time and atomically: a kill never leaves a torn last line. */
+export function writeJsonLines(path: string, records: readonly unknown[]): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic(path, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
 }

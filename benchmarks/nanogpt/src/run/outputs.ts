@@ -1,4 +1,4 @@
-import type { SummaryRecord } from '../report/jsonl.js';
+import { writeJsonLines, type SummaryRecord } from '../report/jsonl.js';
 import { lineChartSvg, PALETTE, type Series } from '../report/plot-svg.js';
 import type { EvalRecord } from '@lmo/gpt';
 import { mkdirSync } from 'node:fs';
@@ -31,8 +31,8 @@ export class RunOutputs {
 
   /** The JSON lines and the plot as they stand (after every evaluation, at a stop, at the end). */
   flush(): void {
-    for (const f of [this.paths.metrics, this.paths.plot]) mkdirSync(dirname(f), { recursive: true });
-    writeFileAtomic(this.paths.metrics, this.lines.map((l) => JSON.stringify(l)).join('\n') + (this.lines.length > 0 ? '\n' : ''));
+    writeJsonLines(this.paths.metrics, this.lines);
+    mkdirSync(dirname(this.paths.plot), { recursive: true });
     const series: Series[] = this.optimizers.flatMap((name, i) => {
       const color = PALETTE[i % PALETTE.length]!;
       const evals = this.lines.filter((l): l is EvalRecord & { optimizer: string } => !('summary' in l) && l.optimizer === name);
