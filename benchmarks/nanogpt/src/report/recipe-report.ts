@@ -1,7 +1,7 @@
 import { recipeDiff, type Recipe } from '@lmo/gpt';
 import { lineChartSvg, PALETTE, type Series } from './plot-svg.js';
 import { lossOf, sweepRecordFields } from './sweep-record.js';
-import { argminFinite, lrChartLabel, lrLabel, meanSd } from './transfer-report.js';
+import { argminFinite, lrChartSvg, lrLabel, meanSd } from './transfer-report.js';
 
 /**
  * The recipe sweep's records and their summaries: a ranking per run length, mean ± sd over seeds,
@@ -146,16 +146,7 @@ export function recipeLrSvg(records: readonly RecipeRecord[], iters: number, see
   const finite = series.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
   const lo = Math.min(...finite);
   const hi = Math.min(Math.max(...finite), lo + 0.6);
-  const lrs = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
-  return lineChartSvg(series, {
-    title,
-    xLabel: 'learning rate (log scale)',
-    yLabel: 'final val loss',
-    xLog: true,
-    xTicks: lrs,
-    xFormat: lrChartLabel,
-    yRange: [lo - 0.02, hi + 0.02],
-  });
+  return lrChartSvg(series, title, [lo - 0.02, hi + 0.02]);
 }
 
 /** Val loss against iteration of the recipes' runs that stored their evaluations (one curve per run). */

@@ -141,6 +141,12 @@ export function lrChartLabel(lr: number): string {
   return lrLabel(lr).replace(/^2\^(-?\d+)$/, (_, k: string) => `2${[...k].map((c) => SUPERSCRIPT[c] ?? c).join('')}`);
 }
 
+/** Final val loss against lr: a log axis with a tick at every lr run, labelled `2⁻⁸` and the like. */
+export function lrChartSvg(series: readonly Series[], title: string, yRange: readonly [number, number]): string {
+  const lrs = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
+  return lineChartSvg(series, { title, xLabel: 'learning rate (log scale)', yLabel: 'final val loss', xLog: true, xTicks: lrs, xFormat: lrChartLabel, yRange });
+}
+
 /** How far the best lr moves across widths: max/min of the best lrs, as a factor and in octaves (log₂). */
 export function lrShift(best: readonly BestLr[]): { factor: number; octaves: number } {
   const lrs = best.map((b) => b.lr);
@@ -202,16 +208,7 @@ export function transferSvg(records: readonly TransferRecord[], seed: number, ti
     const series: Series[] = curves
       .filter((c) => c.optimizer === opt)
       .map((c) => ({ label: `width ${c.width}`, color: PALETTE[widths.indexOf(c.width) % PALETTE.length]!, points: c.points }));
-    const lrs = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
-    return lineChartSvg(series, {
-      title: title(opt),
-      xLabel: 'learning rate (log scale)',
-      yLabel: 'final val loss',
-      xLog: true,
-      xTicks: lrs,
-      xFormat: lrChartLabel,
-      yRange: [lo - pad, hi + pad],
-    });
+    return lrChartSvg(series, title(opt), [lo - pad, hi + pad]);
   });
   return stackSvg(panels);
 }
