@@ -13,6 +13,9 @@ export interface CheckpointRecord {
   readonly batch_size: number;
   readonly config: Readonly<Record<string, number>> | GPTConfig;
   readonly iters: number;
+  readonly eval_every: number;
+  readonly eval_iters: number;
+  readonly data: { readonly sha256: string };
   readonly step: number;
   readonly finished: boolean;
   readonly evals: ReadonlyArray<{ readonly iter: number; readonly train_loss: number; readonly val_loss: number; readonly lr: number }>;
@@ -35,9 +38,10 @@ export function optimizerSteps(state: unknown): number | undefined {
 export function fieldProblem(c: CheckpointRecord): string | undefined {
   for (const key of ['optimizer', 'backend'] as const) if (typeof c[key] !== 'string') return `its ${key} is ${String(c[key])}, not a name`;
   if (typeof c.lr !== 'number' || !(c.lr > 0) || !Number.isFinite(c.lr)) return `its lr ${String(c.lr)} is not a number > 0`;
-  for (const key of ['seed', 'batch_size', 'iters', 'step'] as const) {
+  for (const key of ['seed', 'batch_size', 'iters', 'step', 'eval_every', 'eval_iters'] as const) {
     if (!Number.isSafeInteger(c[key]) || c[key] < 0) return `its ${key} ${String(c[key])} is not an integer ≥ 0`;
   }
+  if (typeof c.data?.sha256 !== 'string') return 'it does not record the corpus it was trained on';
   const config = c.config as Partial<Record<keyof GPTConfig, unknown>> | null;
   for (const key of ['vocabSize', 'blockSize', 'nLayer', 'nHead', 'nEmbd'] as const) {
     if (config === null || typeof config !== 'object' || !Number.isSafeInteger(config[key]) || (config[key] as number) < 1) return `its config.${key} is not an integer ≥ 1`;
