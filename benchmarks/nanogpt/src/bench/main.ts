@@ -73,7 +73,7 @@ function bench<O extends object>(
       .option('--batch-size <n>', 'batch', int, d.batchSize)
       .option('--seed <n>', 'seed', int, d.seed)
       .option('--json <file>', 'write the results as JSON'),
-  ).action(async (o: Common & O) => action(o, await prepare(o.data, o)));
+  ).action(async (o: Common & O) => action(o, await prepare(o.data, { nLayer: o.nLayer, nHead: o.nHead, nEmbd: o.nEmbd, blockSize: o.blockSize })));
 }
 
 function program(): Command {

@@ -159,11 +159,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
           // Weights that are no longer finite are a diverged run, not a checkpoint: the last good one stays.
           const bad = nonFinite(weights);
           if (bad !== undefined) throw new DivergedError(state.step, `${bad.name}[${bad.index}] (${bad.value})`);
-          last = {
-            optimizer: opt, backend: id.backend, lr: id.lr, seed: id.seed, iters: id.iters,
-            config, batch_size: id.batch_size, eval_every: id.eval_every, eval_iters: id.eval_iters, data: id.data,
-            step: state.step, weights, optimizer_state: await live.optimizer.saveState(),
-          };
+          last = { ...id, step: state.step, weights, optimizer_state: await live.optimizer.saveState() };
           saveCheckpoint(ckPath, { ...last, finished: false, evals: [...state.evals], timing: state.timing });
         };
         let outcome: RunOutcome<unknown>;

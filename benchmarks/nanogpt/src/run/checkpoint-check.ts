@@ -1,27 +1,5 @@
 import { sizeOf, type GPTConfig, type ParamSpec } from '@lmo/gpt';
-
-/**
- * The record of a checkpoint that must hold together whatever its format: the step (optimizer
- * steps taken = batches drawn), the evaluations, whether it finished, the weights and the
- * optimizer's state.
- */
-export interface CheckpointRecord {
-  readonly optimizer: string;
-  readonly backend: string;
-  readonly lr: number;
-  readonly seed: number;
-  readonly batch_size: number;
-  readonly config: Readonly<Record<string, number>> | GPTConfig;
-  readonly iters: number;
-  readonly eval_every: number;
-  readonly eval_iters: number;
-  readonly data: { readonly sha256: string };
-  readonly step: number;
-  readonly finished: boolean;
-  readonly evals: ReadonlyArray<{ readonly iter: number; readonly train_loss: number; readonly val_loss: number; readonly lr: number }>;
-  readonly weights: Readonly<Record<string, Float32Array>>;
-  readonly optimizer_state: unknown;
-}
+import type { Checkpoint } from './checkpoint.js';
 
 /**
  * The optimizer steps a saved optimizer state (core's) has taken: its `step` plus the `skippedSteps`
@@ -35,7 +13,7 @@ export function optimizerSteps(state: unknown): number | undefined {
 }
 
 /** Why the fields that say what `c` was trained under (and its step) are not what a checkpoint holds; `undefined` when they are. */
-export function fieldProblem(c: CheckpointRecord): string | undefined {
+export function fieldProblem(c: Checkpoint): string | undefined {
   for (const key of ['optimizer', 'backend'] as const) if (typeof c[key] !== 'string') return `its ${key} is ${String(c[key])}, not a name`;
   if (typeof c.lr !== 'number' || !(c.lr > 0) || !Number.isFinite(c.lr)) return `its lr ${String(c.lr)} is not a number > 0`;
   for (const key of ['seed', 'batch_size', 'iters', 'step', 'eval_every', 'eval_iters'] as const) {
@@ -56,7 +34,7 @@ export function fieldProblem(c: CheckpointRecord): string | undefined {
  * the last step, evaluations in order, at or before the step, with finite losses, and every
  * parameter present once with its size and finite values.
  */
-export function inconsistency(c: CheckpointRecord, specs: readonly ParamSpec[]): string | undefined {
+export function inconsistency(c: Checkpoint, specs: readonly ParamSpec[]): string | undefined {
   const field = fieldProblem(c);
   if (field !== undefined) return field;
   if (c.step > c.iters) return `its step ${c.step} is not in [0, ${c.iters}]`;

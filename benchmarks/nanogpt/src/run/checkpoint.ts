@@ -1,30 +1,19 @@
 import { decodeCheckpoint, encodeCheckpoint as encodeCoreCheckpoint, LmoError, stateFromJSON, stateToJSON } from '@lmo/core';
 import { writeCheckpointFile } from '@lmo/core/node';
 import { existsSync, readFileSync } from 'node:fs';
-import type { GPTConfig, EvalRecord, TrainTiming } from '@lmo/gpt';
+import type { EvalRecord, TrainTiming } from '@lmo/gpt';
 import type { SummaryRecord } from '../report/jsonl.js';
 import { UsageError } from '../util/errors.js';
 import { typedPath } from '../util/shell.js';
-import type { DataFingerprint } from './identity.js';
+import type { RunIdentity } from './identity.js';
 
 /**
  * Everything needed to continue one optimizer's training exactly where it stopped: what it was
- * trained under, the weights, the optimizer's state (core's versioned state, or AdamW's moments),
- * the number of optimizer steps taken — which is also the position in the seeded training batch
- * stream, so the batches continue where they stopped — the evaluations so far and the time spent.
+ * trained under (its {@link RunIdentity}), the weights, the optimizer's state (core's versioned
+ * state), the number of optimizer steps taken — which is also the position in the seeded training
+ * batch stream, so the batches continue where they stopped — the evaluations so far and the time spent.
  */
-export interface Checkpoint {
-  readonly optimizer: string;
-  readonly backend: string;
-  readonly lr: number;
-  readonly seed: number;
-  readonly iters: number;
-  readonly config: GPTConfig;
-  readonly batch_size: number;
-  readonly eval_every: number;
-  readonly eval_iters: number;
-  /** The corpus trained on. */
-  readonly data: DataFingerprint;
+export interface Checkpoint extends RunIdentity {
   /** Optimizer steps taken, and training batches drawn. */
   readonly step: number;
   /** True once the run reached `iters` (its last evaluation and summary included). */
