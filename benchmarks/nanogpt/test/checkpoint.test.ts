@@ -68,7 +68,7 @@ describe('the format', () => {
     expect(st.tensors.get('state.transformer.h.0.mlp.c_fc.weight.exp_avg_sq')).toMatchObject({ shape: [64, 16] });
   });
 
-  it('the default model\'s checkpoint is at most 1.1× its raw tensor bytes (version 1\'s JSON was several times that)', async () => {
+  it('the default model\'s checkpoint is at most 1.1× its raw tensor bytes (the JSON format of before was several times that)', async () => {
     const c = await trainedCheckpoint('uscion-tuned', CPU_CONFIG, 1, 1);
     const bytes = encodeCheckpoint(c);
     const st = decodeSafetensors(bytes);
