@@ -11,5 +11,5 @@
 export { writeFileAtomic } from './atomic-write.js';
 export { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
 export { acquireLock, type Lock, type LockOptions, type LockOwner } from './lock.js';
-export { processAlive, removeLeftovers } from './process.js';
+export { removeLeftovers } from './process.js';
 export { exitCodeFor, FORWARDED_WINDOW_MS, PAIR_WAIT_MS, StopRequests, type StopHandlers, type StopReason } from './stop.js';
