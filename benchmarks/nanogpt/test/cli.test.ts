@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseLearningRate, parseLearningRates } from '../src/cli/numbers.js';
 import { runPaths } from '../src/run/run-dir.js';
-import { locateCorpus } from '../src/data/locate.js';
+import { locateCorpus } from '@lmo/gpt/node';
 import { importOr } from '@lmo/gpt/node';
 import { formatDuration, progressHooks } from '../src/report/progress.js';
 import { UsageError } from '../src/util/errors.js';

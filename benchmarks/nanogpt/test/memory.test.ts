@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stepMemory } from '../src/run/size-check.js';
+import { stepMemory } from '@lmo/gpt/node';
 import { lines, pkg, removeWorkdirs, run, workdir } from './helpers/cli.js';
 
 afterAll(removeWorkdirs);

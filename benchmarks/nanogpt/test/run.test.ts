@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIMIZER } from '@lmo/gpt';
 import { checkpointName, loadCheckpoint, type Checkpoint } from '../src/run/checkpoint.js';
 import { claimNewRunDir } from '../src/run/run-dir.js';
-import { checkFits, stepMemory } from '../src/run/size-check.js';
+import { checkFits, stepMemory } from '@lmo/gpt/node';
 import { constants } from 'node:os';
 import { bin, collect, findProcesses, groupAlive, killStarted, lines, removeWorkdirs, root, run, spawnGroup, until, workdir } from './helpers/cli.js';
 

@@ -3,8 +3,7 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { CPU_CONFIG, optimizerName } from '@lmo/gpt';
-import { BACKENDS, DEFAULT_BACKEND, createModel, isBackendName, type BackendName } from '@lmo/gpt/node';
-import { prepare, type Prepared } from '../data/locate.js';
+import { BACKENDS, DEFAULT_BACKEND, createModel, isBackendName, prepareCorpus, type BackendName, type Prepared } from '@lmo/gpt/node';
 import { parseInteger, parseLearningRates, parseList as list } from '../cli/numbers.js';
 import { UsageError } from '../util/errors.js';
 import { parityBench } from './parity.js';
@@ -73,7 +72,7 @@ function bench<O extends object>(
       .option('--batch-size <n>', 'batch', int, d.batchSize)
       .option('--seed <n>', 'seed', int, d.seed)
       .option('--json <file>', 'write the results as JSON'),
-  ).action(async (o: Common & O) => action(o, await prepare(o.data, { nLayer: o.nLayer, nHead: o.nHead, nEmbd: o.nEmbd, blockSize: o.blockSize })));
+  ).action(async (o: Common & O) => action(o, await prepareCorpus(o.data, { nLayer: o.nLayer, nHead: o.nHead, nEmbd: o.nEmbd, blockSize: o.blockSize })));
 }
 
 function program(): Command {

@@ -1,10 +1,9 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { PACKAGE_DIR } from '../data/locate.js';
+import { PACKAGE_DIR } from '../package-dir.js';
 import { CPU_CONFIG, OPTIMIZERS, recipeOf, isOptimizerName, recipeDiff, type Recipe } from '@lmo/gpt';
-import { createModel, DEFAULT_BACKEND } from '@lmo/gpt/node';
+import { createModel, DEFAULT_BACKEND, prepareCorpus } from '@lmo/gpt/node';
 import { isRecipeRecord, recipeTable, summarize, type RecipeRecord } from '../report/recipe-report.js';
-import { prepare } from '../data/locate.js';
 import { UsageError } from '../util/errors.js';
 import { collect, parseInteger } from '../cli/numbers.js';
 import { Claims, readRecords, runQueue } from './queue.js';
@@ -77,7 +76,7 @@ export function recipeCommand(program: Command): Command {
         console.log(`${recipes.length} recipe(s) × ${sweep.seeds.length} seed(s), ${o.iters} iterations → ${file}`);
         return;
       }
-      const { data, config } = await prepare(o.data, CPU_CONFIG);
+      const { data, config } = await prepareCorpus(o.data, CPU_CONFIG);
       const model = await createModel(o.backend, config);
       const claims = new Claims(join(PACKAGE_DIR, 'out', 'claims'));
       const points = recipePoints(sweep);

@@ -1,11 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { PACKAGE_DIR } from '../data/locate.js';
+import { PACKAGE_DIR } from '../package-dir.js';
 import { CPU_CONFIG, type GptModel, optimizerName } from '@lmo/gpt';
-import { createModel, DEFAULT_BACKEND, isBackendName, BACKENDS } from '@lmo/gpt/node';
+import { createModel, DEFAULT_BACKEND, isBackendName, BACKENDS, prepareCorpus } from '@lmo/gpt/node';
 import { bestLrs, bestLrTable, isTransferRecord, shiftSummary, transferSvg, lrLabel, type TransferRecord } from '../report/transfer-report.js';
-import { prepare } from '../data/locate.js';
 import { UsageError } from '../util/errors.js';
 import { parseInteger, parseLearningRates, parseList } from '../cli/numbers.js';
 import { Claims, readRecords, runQueue } from './queue.js';
@@ -129,7 +128,7 @@ export function transferCommand(program: Command): Command {
         return;
       }
       const { vocabSize: _v, ...shape } = configAt(plan, plan.widths[0]!, 1);
-      const { data } = await prepare(o.data, shape);
+      const { data } = await prepareCorpus(o.data, shape);
       let model: GptModel<unknown> | undefined;
       const modelFor = async (width: number): Promise<GptModel<unknown>> => {
         if (model?.config.nEmbd === width) return model;

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { locateCorpus, PACKAGE_DIR, prepare } from '../data/locate.js';
+import { PACKAGE_DIR } from '../package-dir.js';
 import { isBundle, readBundle, resumeBundle } from '../handoff/bundle.js';
 import { adoptBundle } from '../handoff/run-dir.js';
 import { paramCount, type GPTConfig, readBuffers, OPTIMIZERS, type OptimizerName, checkLoads, disposeOutcome, optimizerName, trainWith, type LiveRun, type GptSession, type Resume, type RunOutcome, sampleText, DivergedError, type TrainResult, type TrainSettings, type TrainStart } from '@lmo/gpt';
-import { createModel, isBackendName, BACKENDS } from '@lmo/gpt/node';
+import { BACKENDS, checkFits, createModel, isBackendName, locateCorpus, prepareCorpus } from '@lmo/gpt/node';
 import { exitCodeFor, StopRequests, type StopReason } from '@lmo/core/node';
 import { peakRssMb, type SummaryRecord } from '../report/jsonl.js';
 import { barStream, progressHooks } from '../report/progress.js';
@@ -13,7 +13,6 @@ import { saveCheckpoint, type Checkpoint } from '../run/checkpoint.js';
 import { CHANGEABLE_OPTIONS, dataFingerprint, describeDifference, sha256, type RunIdentity } from '../run/identity.js';
 import { RunOutputs } from '../run/outputs.js';
 import { checkOutputs, claimNewRunDir, clearRun, defaultRunName, ensureDirectory, holdsRun, lockRunDir, newRunRecord, runPaths, writeRunRecord, type RunPaths } from '../run/run-dir.js';
-import { checkFits } from '../run/size-check.js';
 import { UsageError } from '../util/errors.js';
 import { typedPath } from '../util/shell.js';
 import type { RunOptions } from './options.js';
@@ -83,7 +82,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
   const base = resolve(PACKAGE_DIR, 'out');
   const name = defaultRunName(names, o.backend, o.seed);
   checkOutputs(runPaths(plan?.dir ?? o.out ?? resolve(base, name), o.json, o.plot), names, plan !== undefined || force);
-  const { data, source, config } = await prepare(o.data, { nLayer: o.nLayer, nHead: o.nHead, nEmbd: o.nEmbd, blockSize: o.blockSize });
+  const { data, source, config } = await prepareCorpus(o.data, { nLayer: o.nLayer, nHead: o.nHead, nEmbd: o.nEmbd, blockSize: o.blockSize });
   const fingerprint = dataFingerprint(readFileSync(source.path), data.chars);
   checkFits(config, o.batchSize, o.backend);
   const model = await createModel(o.backend, config);
@@ -246,7 +245,7 @@ async function adopt(dir: string, cli: RunOptions, explicit: ReadonlySet<string>
   const corpus = await locateCorpus(data);
   const bytes = readFileSync(corpus.path);
   const b = resumeBundle(dir, sha256(bytes));
-  const { data: dataset } = await prepare(corpus.path, { nLayer: b.config.nLayer, nHead: b.config.nHead, nEmbd: b.config.nEmbd, blockSize: b.config.blockSize });
+  const { data: dataset } = await prepareCorpus(corpus.path, { nLayer: b.config.nLayer, nHead: b.config.nHead, nEmbd: b.config.nEmbd, blockSize: b.config.blockSize });
   if (dataset.vocabSize !== b.config.vocabSize) throw new UsageError(`${typedPath(dir)}: its vocabulary has ${b.config.vocabSize} characters, the corpus ${dataset.vocabSize}`);
   const lock = lockRunDir(dir, `--resume ${typedPath(dir)}`);
   try {

@@ -1,18 +1,15 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { datasetFor, type CharDataset, type GPTConfig } from '@lmo/gpt';
-import { UsageError } from '../util/errors.js';
+import type { GPTConfig } from '../config.js';
+import type { CharDataset } from '../data/char-dataset.js';
+import { UsageError } from '../errors.js';
+import { datasetFor } from '../train/experiment.js';
 
-export const SHAKESPEARE_URL =
-  'https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt';
+export const SHAKESPEARE_URL = 'https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt';
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** benchmarks/nanogpt */
-export const PACKAGE_DIR = resolve(here, '../..');
-/** The repository root. */
-export const REPO_ROOT = resolve(PACKAGE_DIR, '../..');
-export const CACHE_FILE = join(PACKAGE_DIR, '.cache', 'tinyshakespeare.txt');
+/** The repository root (this file is models/gpt/src/node/corpus.ts). */
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 /** Where the corpus comes from, for the log. */
 export interface CorpusSource {
@@ -31,13 +28,18 @@ export interface CorpusLookup {
 }
 
 /**
- * Finds tiny shakespeare: `--data`, then `$LMO_DATA`, then `../shared/data/tinyshakespeare.txt`
- * beside the repository, then the cached copy in `benchmarks/nanogpt/.cache/`, else downloads it
- * into that cache. An explicit path that does not exist is an error (no silent fallback). Relative
- * paths are relative to the working directory.
+ * Finds tiny shakespeare: `explicit` (a command's `--data`), then `$LMO_DATA`, then
+ * `../shared/data/tinyshakespeare.txt` beside the repository, then the cached copy in the
+ * repository's `.cache/`, else downloads it into that cache. An explicit path that does not exist is
+ * a usage error (no silent fallback). Relative paths are relative to the working directory.
  */
 export async function locateCorpus(explicit?: string, lookup: CorpusLookup = {}): Promise<CorpusSource> {
-  const { env = process.env, shared = resolve(REPO_ROOT, '../shared/data/tinyshakespeare.txt'), cache = CACHE_FILE, url = SHAKESPEARE_URL } = lookup;
+  const {
+    env = process.env,
+    shared = resolve(REPO_ROOT, '../shared/data/tinyshakespeare.txt'),
+    cache = join(REPO_ROOT, '.cache', 'tinyshakespeare.txt'),
+    url = SHAKESPEARE_URL,
+  } = lookup;
   if (explicit !== undefined) return { path: checkFile(resolve(explicit), '--data'), how: '--data' };
   const fromEnv = env['LMO_DATA'];
   if (fromEnv !== undefined && fromEnv !== '') return { path: checkFile(resolve(fromEnv), 'LMO_DATA'), how: 'LMO_DATA' };
@@ -74,13 +76,6 @@ async function download(url: string, to: string): Promise<void> {
   renameSync(`${to}.part`, to);
 }
 
-/** Reads the corpus as text; an empty file is a usage error. */
-export function readCorpus(path: string): string {
-  const text = readFileSync(path, 'utf8');
-  if (text.length === 0) throw new UsageError(`data file is empty: ${path}`);
-  return text;
-}
-
 function firstLine(e: unknown): string {
   const cause = (e as { cause?: { code?: string } }).cause?.code;
   const message = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
@@ -94,8 +89,10 @@ export interface Prepared {
   readonly config: GPTConfig;
 }
 
-/** Finds and reads the corpus and checks the model shape against it (usage errors on bad input). */
-export async function prepare(dataPath: string | undefined, shape: Omit<GPTConfig, 'vocabSize'>): Promise<Prepared> {
-  const source = await locateCorpus(dataPath);
-  return { ...datasetFor(readCorpus(source.path), shape), source };
+/** Finds ({@link locateCorpus}) and reads the corpus and checks the model shape against it (usage errors on bad input). */
+export async function prepareCorpus(explicit: string | undefined, shape: Omit<GPTConfig, 'vocabSize'>): Promise<Prepared> {
+  const source = await locateCorpus(explicit);
+  const text = readFileSync(source.path, 'utf8');
+  if (text.length === 0) throw new UsageError(`data file is empty: ${source.path}`);
+  return { ...datasetFor(text, shape), source };
 }

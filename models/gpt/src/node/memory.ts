@@ -1,14 +1,15 @@
 import { constants } from 'node:buffer';
 import { totalmem } from 'node:os';
-import { paramCount, type GPTConfig } from '@lmo/gpt';
-import { UsageError } from '../util/errors.js';
+import { paramCount, type GPTConfig } from '../config.js';
+import { UsageError } from '../errors.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 
 /**
  * How a backend's peak resident memory grows, in bytes per byte of each quantity (float32 values,
- * 4 bytes each), fitted to the peaks measured by `scripts/memory.sh` (results/memory-peaks.jsonl):
+ * 4 bytes each), fitted to the peaks measured by the nanoGPT benchmark's `scripts/memory.sh`
+ * (`benchmarks/nanogpt/results/memory-peaks.jsonl`, which its tests check this against):
  *
  * peak ≈ base + 4·(layerAttention·L·B·H·T² + attention·B·H·T² + activations·L·B·T·C + logits·B·T·V + params·P)
  *
