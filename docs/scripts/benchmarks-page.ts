@@ -1,14 +1,14 @@
 /**
  * Turns the nanoGPT benchmark's result files into the docs' Benchmarks page: the headline (the rows
- * of `benchmarks/nanogpt/headline.json`: a sentence, a table and one plot), then the lr sweep, every
+ * of `benchmarks/nanogpt/headline.json`: a sentence, a table and one plot), then every
  * training run, backend parity and speed, each with the file it comes from and the command that
  * writes it. Pure: no file system access (see benchmarks.ts for the I/O).
  */
-import { parityCommand, runCommand, speedCommand, sweepCommand } from './benchmarks/commands.js';
+import { parityCommand, runCommand, speedCommand } from './benchmarks/commands.js';
 import type { Headline } from './benchmarks/headline.js';
 import { headlineCommands, headlineSentence, headlineSvg, headlineTable, otherRuns } from './benchmarks/headline-section.js';
 import { parseResults, type ResultFile, type Results, type Run } from './benchmarks/parse.js';
-import { parityDocTable, runSpeedTable, runsTable, speedDocTable, sweepTable } from './benchmarks/tables.js';
+import { parityDocTable, runSpeedTable, runsTable, speedDocTable } from './benchmarks/tables.js';
 import { parseSideRecords } from '@lmo/bench-nanogpt/bench/side-records';
 import { envLine, gemmShareLine, gemmTable, memoryLine, partsTable, type Run as SideRun } from '@lmo/bench-nanogpt/bench/side-tables';
 
@@ -151,14 +151,14 @@ function headlineSection({ iters, rows }: Headline, runs: readonly Run[], svgs: 
 /** Builds the page (and its SVGs) from the result files found and the headline's manifest. */
 export function renderBenchmarksPage(files: readonly ResultFile[], headline?: Headline): BenchmarksPage {
   const results = parseResults(files);
-  const { runs, sweeps, parity, speed, sideBySide, skipped } = results;
+  const { runs, parity, speed, sideBySide, skipped } = results;
   const svgs = new Map<string, string>();
   const md: string[] = [TITLE];
   const byFile = new Map<string, Run[]>();
   for (const r of runs) byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
   const rows = headline?.rows ?? [];
 
-  if (runs.length + sweeps.length + parity.length + speed.length + sideBySide.length === 0) {
+  if (runs.length + parity.length + speed.length + sideBySide.length === 0) {
     md.push('## No results yet', '');
     md.push(
       files.length === 0
@@ -170,13 +170,6 @@ export function renderBenchmarksPage(files: readonly ResultFile[], headline?: He
     md.push(...headlineSection(headline, runs, svgs));
   }
   md.push(SETUP);
-  for (const sweep of sweeps) {
-    md.push(`## Learning-rate sweep: \`${sweep.file.split('/').pop()}\``, '');
-    const first = sweep.rows[0]!;
-    md.push(`Final validation loss after ${first.iters} iterations on ${first.backend}, per optimizer and base learning rate (the best in bold; mean ± sd where there are several seeds).`, '');
-    md.push(...sweepTable(sweep), '');
-    md.push(...producedBy('From', [sweep.file], [sweepCommand(sweep)]));
-  }
   if (runs.length > 0) {
     const headlineFiles = new Set(rows.flatMap((r) => r.files));
     md.push('## Training runs', '');

@@ -9,7 +9,7 @@ const files = collectResults(resultsDir, /\.(jsonl|json|ndjson)$/, new Set(['tra
 const page = renderBenchmarksPage(files, readHeadline());
 writeGeneratedPage('benchmarks', page);
 console.log(
-  `benchmarks: ${files.length} result file(s), ${page.results.runs.length} run(s), ${page.results.sweeps.length} sweep(s), ${page.svgs.size} plot(s)` +
+  `benchmarks: ${files.length} result file(s), ${page.results.runs.length} run(s), ${page.svgs.size} plot(s)` +
     (page.results.skipped.length > 0 ? `, ${page.results.skipped.length} line(s) skipped` : '') +
     ' → docs/benchmarks.md',
 );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parityCommand, runCommand, speedCommand, sweepCommand } from '../scripts/benchmarks/commands.js';
+import { parityCommand, runCommand, speedCommand } from '../scripts/benchmarks/commands.js';
 import { headlineRows } from '../scripts/benchmarks/headline.js';
 import { distinctColumnsTable, meanSd } from '../scripts/benchmarks/tables.js';
 import { parseResults, renderBenchmarksPage } from '../scripts/benchmarks-page.js';
@@ -51,19 +51,6 @@ describe('scripts/benchmarks-page.ts', () => {
     const page = renderBenchmarksPage([{ path: `${R}/cmp.jsonl`, text: [...evals('scion', 4), summary('onnxruntime', 'scion', 2.5, 6), ...evals('adamw', 4), summary('onnxruntime', 'adamw', 2.6, 2)].join('\n') }]);
     // One command for the file, not one per run (a second command with the same --json would overwrite the first).
     expect(page.markdown.match(/--json benchmarks\/nanogpt\/results\/cmp\.jsonl/g)).toHaveLength(1);
-  });
-
-  it('shows a sweep: mean ± sd per optimizer and lr, the best in bold, and its command', () => {
-    const line = (optimizer: string, lr: number, seed: number, loss: number) =>
-      JSON.stringify({ backend: 'onnxruntime', iters: 500, optimizer, lr, seed, final_val_loss: loss, best_val_loss: loss, seconds: 1 });
-    const text = [line('scion', 2 ** -9, 1337, 2.2), line('scion', 2 ** -8, 1337, 2.1), line('scion', 2 ** -9, 1338, 2.4), line('scion', 2 ** -8, 1338, 2.3), line('uscion', 2 ** -8, 1337, 2.0), line('uscion', 2 ** -8, 1338, 2.0)].join('\n');
-    const { sweeps } = parseResults([{ path: `${R}/sweep.jsonl`, text }]);
-    expect(sweeps).toHaveLength(1);
-    expect(sweepCommand(sweeps[0]!)).toBe(`pnpm bench sweep --backend onnxruntime --optimizers scion,uscion --lrs 2^-9,2^-8 --seeds 2 --iters 500 --json ${R}/sweep.jsonl`);
-    const page = renderBenchmarksPage([{ path: `${R}/sweep.jsonl`, text }]);
-    // scion at 2^-9: (2.2, 2.4) → 2.3 ± 0.1414; at 2^-8: (2.1, 2.3) → 2.2 ± 0.1414, the best
-    expect(page.markdown).toContain('| scion | 2.3000 ± 0.1414 | **2.2000** ± 0.1414 |');
-    expect(page.markdown).toContain('| uscion | — | **2.0000** |');
   });
 
   it('averages over seeds with the sample standard deviation', () => {

@@ -101,7 +101,7 @@ describe('the documented commands (pnpm nanogpt, pnpm bench) from a shell', () =
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^Usage: bench/);
-    for (const sub of ['parity', 'speed', 'sweep']) expect(r.stdout).toContain(sub);
+    for (const sub of ['parity', 'speed', 'transfer', 'recipe']) expect(r.stdout).toContain(sub);
   });
 });
 

@@ -2,7 +2,7 @@
  * The command that writes each result file, run from the repository root. Reconstructed from what
  * the file records; every setting that changes the numbers is spelled out.
  */
-import type { ParityDoc, Run, SpeedDoc, Sweep } from './parse.js';
+import type { ParityDoc, Run, SpeedDoc } from './parse.js';
 
 /** A learning rate as the CLI accepts it: `2^-8` for powers of two, else the number. */
 export function lrText(lr: number): string {
@@ -37,25 +37,6 @@ export function runCommand(runs: readonly Run[]): string {
 }
 
 const unique = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
-
-/** `pnpm bench sweep …` for a sweep file. */
-export function sweepCommand(sweep: Sweep): string {
-  const rows = sweep.rows;
-  const seeds = unique(rows.map((r) => r.seed)).sort((a, b) => a - b);
-  const lrs = unique(rows.map((r) => r.lr)).sort((a, b) => a - b);
-  const parts = [
-    'pnpm bench sweep',
-    `--backend ${rows[0]!.backend}`,
-    `--optimizers ${unique(rows.map((r) => r.optimizer)).join(',')}`,
-    `--lrs ${lrs.map(lrText).join(',')}`,
-    `--seeds ${seeds.length}`,
-  ];
-  if (seeds[0] !== 1337) parts.push(`--seed ${seeds[0]}`);
-  parts.push(`--iters ${rows[0]!.iters}`);
-  if (rows[0]!.eval_iters !== undefined && rows[0]!.eval_iters !== 50) parts.push(`--eval-iters ${rows[0]!.eval_iters}`);
-  parts.push(`--json ${sweep.file}`);
-  return parts.join(' ');
-}
 
 const shapeFlags = (c: ParityDoc['config'], batch: number | undefined): string[] => [
   `--n-layer ${c.nLayer}`,

@@ -6,8 +6,6 @@
  *   ms_per_iter, optimizer?}`, then one summary line per optimizer `{summary: true, backend,
  *   optimizer, lr, seed, iters, final_val_loss, best_val_loss, tokens_per_s, ms_fwd_bwd,
  *   ms_optimizer, peak_rss_mb, …}`. A file may hold two runs (`--compare`).
- * - `pnpm bench sweep --json F.jsonl`: one line per run `{backend, iters, optimizer, lr, seed,
- *   final_val_loss, best_val_loss, seconds, eval_iters?}`.
  * - `pnpm bench parity --json F.json`: one document `{config, optimizer, steps, reference_losses, rows}`.
  * - `pnpm bench speed --json F.json`: one document `{config, iters, warmup, machine, rows}`.
  * - `pnpm bench torch --json F.jsonl`: records `{side: "torch" | "lmo", kind, …}` of one side-by-side
@@ -30,22 +28,6 @@ export interface Run {
   readonly file: string;
   readonly summary: SummaryLine;
   readonly evals: readonly EvalLine[];
-}
-
-/** One run of an lr sweep. */
-export interface SweepLine {
-  readonly backend: string;
-  readonly iters: number;
-  readonly optimizer: string;
-  readonly lr: number;
-  readonly seed: number;
-  readonly final_val_loss: number;
-  readonly eval_iters?: number;
-}
-
-export interface Sweep {
-  readonly file: string;
-  readonly rows: readonly SweepLine[];
 }
 
 export interface ParityDoc {
@@ -83,7 +65,6 @@ export interface ResultFile {
 
 export interface Results {
   readonly runs: Run[];
-  readonly sweeps: Sweep[];
   readonly parity: ParityDoc[];
   readonly speed: SpeedDoc[];
   /** Side-by-side runs against PyTorch (`bench torch`), one file each. */
@@ -100,8 +81,6 @@ function isSummary(v: Record<string, unknown>): v is SummaryLine & Record<string
     has(v, ['lr', 'seed', 'iters', 'final_val_loss', 'best_val_loss', 'tokens_per_s', 'ms_fwd_bwd', 'ms_optimizer', 'peak_rss_mb']);
 }
 const isEval = (v: Record<string, unknown>): v is EvalLine & Record<string, unknown> => has(v, ['iter', 'train_loss', 'val_loss', 'lr', 'ms_per_iter']);
-const isSweepLine = (v: Record<string, unknown>): v is SweepLine & Record<string, unknown> =>
-  typeof v.backend === 'string' && typeof v.optimizer === 'string' && has(v, ['iters', 'lr', 'seed', 'final_val_loss']) && v.summary === undefined;
 
 /** Whether a JSON-lines file is a `bench torch` run: its first line is a record of one of the two sides. */
 function isSideBySide(file: ResultFile): boolean {
@@ -130,9 +109,9 @@ function parseDocument(file: ResultFile): ParityDoc | SpeedDoc | string {
   return 'a parity result without reference_losses, or a speed result without machine';
 }
 
-/** Splits every file into runs, sweeps, parity and speed results. */
+/** Splits every file into runs, parity and speed results. */
 export function parseResults(files: readonly ResultFile[]): Results {
-  const out: Results = { runs: [], sweeps: [], parity: [], speed: [], sideBySide: [], skipped: [] };
+  const out: Results = { runs: [], parity: [], speed: [], sideBySide: [], skipped: [] };
   for (const file of files) {
     if (file.path.endsWith('.json')) {
       const doc = parseDocument(file);
@@ -146,7 +125,6 @@ export function parseResults(files: readonly ResultFile[]): Results {
       continue;
     }
     const pending = new Map<string, EvalLine[]>();
-    const sweep: SweepLine[] = [];
     file.text.split(/\r?\n/).forEach((line, i) => {
       if (line.trim() === '') return;
       let value: unknown;
@@ -169,18 +147,15 @@ export function parseResults(files: readonly ResultFile[]): Results {
       } else if (isEval(v)) {
         const key = typeof v.optimizer === 'string' ? v.optimizer : '';
         pending.set(key, [...(pending.get(key) ?? []), v]);
-      } else if (isSweepLine(v)) {
-        sweep.push(v);
       } else if ((v.side === 'torch' || v.side === 'lmo') && typeof v.kind === 'string') {
         // a record of `pnpm bench torch` (the side-by-side with PyTorch, tabulated by `pnpm bench torch-table`)
       } else {
-        out.skipped.push(`${file.path}:${i + 1}: neither an evaluation, a summary nor a sweep line`);
+        out.skipped.push(`${file.path}:${i + 1}: neither an evaluation nor a summary`);
       }
     });
     for (const [key, list] of pending) {
       out.skipped.push(`${file.path}: ${list.length} evaluation line(s)${key ? ` of ${key}` : ''} without a summary (unfinished run?)`);
     }
-    if (sweep.length > 0) out.sweeps.push({ file: file.path, rows: sweep });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /** The Benchmarks page's tables, each computed from result files (see parse.ts). */
 import { lrText } from './commands.js';
-import type { ParityDoc, Run, SpeedDoc, Sweep } from './parse.js';
+import type { ParityDoc, Run, SpeedDoc } from './parse.js';
 
 const fixed = (v: number, digits: number): string => v.toFixed(digits);
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
@@ -72,22 +72,6 @@ export function runSpeedTable(runs: readonly Run[]): string[] {
     return [`\`${fileName(r.file)}\``, cell(s.backend), cell(s.optimizer), fixed(s.tokens_per_s, 0), `${fixed(s.ms_fwd_bwd, 1)} + ${fixed(s.ms_optimizer, 1)} (${share})`, vsAdamw, fixed(s.peak_rss_mb, 0)];
   });
   return distinctColumnsTable(head, rows);
-}
-
-/** An lr sweep: one row per optimizer, one column per lr, the final val loss (mean ± sd over seeds); the best lr in bold. */
-export function sweepTable(sweep: Sweep): string[] {
-  const lrs = [...new Set(sweep.rows.map((r) => r.lr))].sort((a, b) => a - b);
-  const lines = [`| Optimizer | ${lrs.map(lrText).join(' | ')} |`, `|---|${lrs.map(() => '---').join('|')}|`];
-  for (const [optimizer, rows] of groupBy(sweep.rows, (r) => r.optimizer)) {
-    const cells = lrs.map((lr) => {
-      const xs = rows.filter((r) => r.lr === lr).map((r) => r.final_val_loss);
-      return xs.length === 0 ? undefined : meanSd(xs);
-    });
-    const best = Math.min(...cells.flatMap((c) => (c ? [c.mean] : [])));
-    const text = cells.map((c) => (c === undefined ? '—' : `${c.mean === best ? `**${fixed(c.mean, 4)}**` : fixed(c.mean, 4)}${c.sd > 0 ? ` ± ${fixed(c.sd, 4)}` : ''}`));
-    lines.push(`| ${cell(optimizer)} | ${text.join(' | ')} |`);
-  }
-  return lines;
 }
 
 /** Backend parity: each backend's largest loss difference and gradient errors against the reference. */

@@ -3,8 +3,8 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { CPU_CONFIG, optimizerName } from '@lmo/gpt';
-import { BACKENDS, DEFAULT_BACKEND, createModel, isBackendName, prepareCorpus, type BackendName, type Prepared } from '@lmo/gpt/node';
-import { parseInteger, parseLearningRates, parseList as list } from '../cli/numbers.js';
+import { BACKENDS, isBackendName, prepareCorpus, type BackendName, type Prepared } from '@lmo/gpt/node';
+import { parseInteger, parseList as list } from '../cli/numbers.js';
 import { UsageError } from '../util/errors.js';
 import { parityBench } from './parity.js';
 import { parseSideRecords, type NsDtype } from './side-records.js';
@@ -12,7 +12,6 @@ import { sideBySideReport } from './side-tables.js';
 import { speedBench, speedTable } from './speed.js';
 import { writeJson, writeJsonLines } from '../report/jsonl.js';
 import { recipeCommand } from './recipe-command.js';
-import { sweepBench, sweepTable } from './sweep.js';
 import { torchBench } from './torch.js';
 import { transferCommand } from './transfer-command.js';
 import { handoffCommand } from './handoff-command.js';
@@ -76,7 +75,7 @@ function bench<O extends object>(
 }
 
 function program(): Command {
-  const p = new Command('bench').description('nanoGPT benchmarks: parity, speed, sweep, torch, transfer, recipe, handoff').exitOverride().configureOutput({ writeErr: () => {} });
+  const p = new Command('bench').description('nanoGPT benchmarks: parity, speed, torch, transfer, recipe, handoff').exitOverride().configureOutput({ writeErr: () => {} });
   bench<{ steps: number; backends: string[]; optimizer: string }>(
     p.command('parity').description('same seed, N steps on every backend: loss difference and gradient error against the reference; exits 1 beyond tolerance'),
     { nLayer: 2, nEmbd: 64, blockSize: 32, batchSize: 4 },
@@ -109,32 +108,6 @@ function program(): Command {
       // The machine, so that the timings can be read in context: they depend on it and its load.
       const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? '', node: process.version, load_average_before: loadBefore, load_average_after: loadavg()[0]! };
       if (o.json) writeJson(resolve(o.json), { config, batchSize: o.batchSize, iters: o.iters, warmup: o.warmup, machine, rows });
-    },
-  );
-  bench<{ backend: string; optimizers: string[]; lrs: number[]; seeds: number; iters: number; evalIters: number }>(
-    p.command('sweep').description('lr sweep for scion/uscion/scionlight over seeds (long)'),
-    {},
-    (c) =>
-      c
-        .option('--backend <name>', 'model backend', DEFAULT_BACKEND)
-        .option('--optimizers <list>', 'optimizers', list, ['scion', 'uscion', 'scionlight'])
-        .option('--lrs <list>', 'learning rates, comma-separated (0.001, 1e-3 or 2^-8)', parseLearningRates, [2 ** -10, 2 ** -9, 2 ** -8, 2 ** -7, 2 ** -6])
-        .option('--seeds <n>', 'seeds per setting (1337, 1338, ...)', int, 3)
-        .option('--iters <n>', 'iterations per run', int, 500)
-        .option('--eval-iters <n>', 'batches per split in the final evaluation', int, 50),
-    async (o, { data, config }) => {
-      const model = await createModel(backends([o.backend])[0]!, config);
-      const out = o.json ? resolve(o.json) : undefined;
-      const written: object[] = [];
-      if (out) writeJsonLines(out, written);
-      const seeds = Array.from({ length: o.seeds }, (_, i) => o.seed + i);
-      const rows = await sweepBench(model, data, { ...o, optimizers: o.optimizers.map(optimizerName), seeds }, (row) => {
-        console.log(`${row.optimizer} lr ${row.lr.toExponential(3)} seed ${row.seed}: final val ${row.final_val_loss.toFixed(4)} (${row.seconds.toFixed(0)} s)`);
-        written.push({ backend: model.name, iters: o.iters, eval_iters: o.evalIters, ...row });
-        if (out) writeJsonLines(out, written);
-      });
-      console.log(`\n${sweepTable(rows)}`);
-      model.dispose();
     },
   );
   bench<{ threads: number; iters: number; warmup: number; backends: string[]; python: string; nsDtypes: NsDtype[]; ompWaitPolicy: 'passive' | 'active' | 'default' }>(
