@@ -1,5 +1,5 @@
-import { type CharDataset, type GptModel, recipeTrainOptimizer, applySettings, recipeId, recipeSchedule, type Recipe, trainBuilt } from '@lmo/gpt';
-import { sweepRun } from './sweep-run.js';
+import { type CharDataset, type GptModel, type ParamMap, recipeTrainOptimizer, applySettings, recipeId, recipeSchedule, type Recipe, trainBuilt } from '@lmo/gpt';
+import { sweepRecord, sweepRun } from './sweep-run.js';
 import type { RecipeRecord } from '../report/recipe-report.js';
 import { UsageError } from '../util/errors.js';
 
@@ -72,30 +72,8 @@ export function recipeRecordKey(r: RecipeRecord): string {
 
 /** Trains one recipe on `model` and returns its record (a diverged run gets null losses). */
 export async function runRecipePoint<T>(model: GptModel<T>, data: CharDataset, s: RecipeSweep, p: RecipePoint): Promise<RecipeRecord> {
-  const run = await sweepRun(model, () =>
-    trainBuilt(
-      model,
-      data,
-      (params) => recipeTrainOptimizer('recipe', p.recipe, model.tensors, params, recipeSchedule(p.recipe, s.iters)),
-      { iters: s.iters, batchSize: s.batchSize, evalEvery: s.evalEvery, evalIters: s.evalIters, seed: p.seed },
-    ),
-  );
-  const c = model.config;
-  return {
-    kind: 'recipe',
-    id: recipeId(p.recipe),
-    recipe: p.recipe,
-    seed: p.seed,
-    iters: s.iters,
-    eval_iters: s.evalIters,
-    batch_size: s.batchSize,
-    n_layer: c.nLayer,
-    n_head: c.nHead,
-    width: c.nEmbd,
-    block_size: c.blockSize,
-    final_val_loss: run.final,
-    best_val_loss: run.best,
-    ...run.meta,
-    ...(s.evalEvery < s.iters ? { evals: run.evals } : {}),
-  };
+  const settings = { iters: s.iters, batchSize: s.batchSize, evalEvery: s.evalEvery, evalIters: s.evalIters, seed: p.seed };
+  const build = (params: ParamMap<T>) => recipeTrainOptimizer('recipe', p.recipe, model.tensors, params, recipeSchedule(p.recipe, s.iters));
+  const run = await sweepRun(model, () => trainBuilt(model, data, build, settings));
+  return { kind: 'recipe', id: recipeId(p.recipe), recipe: p.recipe, ...sweepRecord(model, settings, run), ...(s.evalEvery < s.iters ? { evals: run.evals } : {}) };
 }

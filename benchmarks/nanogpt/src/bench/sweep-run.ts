@@ -1,4 +1,5 @@
-import { type GptModel, disposeOutcome, type RunOutcome } from '@lmo/gpt';
+import { type GptModel, disposeOutcome, type RunOutcome, type TrainSettings } from '@lmo/gpt';
+import type { SweepRecordFields } from '../report/sweep-record.js';
 
 /** One evaluation of a sweep run's curve, losses rounded to 4 decimals. */
 export interface SweepEval {
@@ -52,4 +53,11 @@ export async function sweepRun<T>(
       ...(model.name === 'onnxruntime' && Number.isInteger(threads) && threads > 0 ? { ort_threads: threads } : {}),
     },
   };
+}
+
+/** The fields of a sweep record of `run`, a run of `model` with `settings`. */
+export function sweepRecord(model: GptModel<unknown>, settings: TrainSettings, run: SweepRunResult): SweepRecordFields {
+  const { nLayer, nHead, nEmbd, blockSize } = model.config;
+  const { seed, iters, evalIters, batchSize } = settings;
+  return { seed, iters, eval_iters: evalIters, batch_size: batchSize, n_layer: nLayer, n_head: nHead, width: nEmbd, block_size: blockSize, final_val_loss: run.final, best_val_loss: run.best, ...run.meta };
 }

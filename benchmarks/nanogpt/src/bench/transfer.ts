@@ -1,7 +1,7 @@
 import { type CharDataset, type GptModel, type GPTConfig, type OptimizerName, trainWith } from '@lmo/gpt';
 import { lossOf } from '../report/sweep-record.js';
 import { argminFinite, type TransferRecord } from '../report/transfer-report.js';
-import { sweepRun } from './sweep-run.js';
+import { sweepRecord, sweepRun } from './sweep-run.js';
 
 /**
  * The learning-rate transfer sweep: nanoGPT's GPT at several widths (heads scaled to keep the head
@@ -156,25 +156,9 @@ export async function runTransferPoint<T>(
   plan: TransferPlan,
   p: TransferPoint,
 ): Promise<TransferRecord> {
-  const run = await sweepRun(model, () =>
-    trainWith(model, data, p.optimizer, p.lr, { iters: plan.iters, batchSize: plan.batchSize, evalEvery: plan.iters, evalIters: plan.evalIters, seed: p.seed }),
-  );
-  return {
-    kind: 'transfer',
-    optimizer: p.optimizer,
-    width: p.width,
-    n_head: p.nHead,
-    n_layer: plan.nLayer,
-    block_size: plan.blockSize,
-    batch_size: plan.batchSize,
-    lr: p.lr,
-    seed: p.seed,
-    iters: plan.iters,
-    eval_iters: plan.evalIters,
-    final_val_loss: run.final,
-    best_val_loss: run.best,
-    ...run.meta,
-  };
+  const settings = { iters: plan.iters, batchSize: plan.batchSize, evalEvery: plan.iters, evalIters: plan.evalIters, seed: p.seed };
+  const run = await sweepRun(model, () => trainWith(model, data, p.optimizer, p.lr, settings));
+  return { kind: 'transfer', optimizer: p.optimizer, lr: p.lr, ...sweepRecord(model, settings, run) };
 }
 
 /** The model shape of a width. */

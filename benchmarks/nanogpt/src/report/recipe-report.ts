@@ -1,6 +1,6 @@
 import { recipeDiff, type Recipe } from '@lmo/gpt';
 import { lineChartSvg, PALETTE, type Series } from './plot-svg.js';
-import { lossOf, sweepRecordFields } from './sweep-record.js';
+import { lossOf, sweepRecordFields, type SweepRecordFields } from './sweep-record.js';
 import { argminFinite, lrChartSvg, lrLabel, meanSd } from './transfer-report.js';
 
 /**
@@ -10,25 +10,11 @@ import { argminFinite, lrChartSvg, lrLabel, meanSd } from './transfer-report.js'
  */
 
 /** One finished run of the recipe sweep (a line of its results file). */
-export interface RecipeRecord {
+export interface RecipeRecord extends SweepRecordFields {
   readonly kind: 'recipe';
   /** The recipe as `key=value` pairs (see `recipeId`). */
   readonly id: string;
   readonly recipe: Recipe;
-  readonly seed: number;
-  readonly iters: number;
-  readonly eval_iters: number;
-  readonly batch_size: number;
-  readonly n_layer: number;
-  readonly n_head: number;
-  readonly width: number;
-  readonly block_size: number;
-  /** NaN (written as null) when the run diverged. */
-  readonly final_val_loss: number | null;
-  readonly best_val_loss: number | null;
-  readonly seconds: number;
-  readonly backend: string;
-  readonly ort_threads?: number;
   /** Evaluations along the run, when it evaluated before the end. */
   readonly evals?: ReadonlyArray<{ readonly iter: number; readonly val_loss: number; readonly train_loss: number }>;
 }

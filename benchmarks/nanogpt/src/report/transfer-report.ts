@@ -1,5 +1,5 @@
 import { lineChartSvg, PALETTE, stackSvg, type Series } from './plot-svg.js';
-import { lossOf, lossOrNull, sweepRecordFields } from './sweep-record.js';
+import { lossOf, lossOrNull, sweepRecordFields, type SweepRecordFields } from './sweep-record.js';
 
 /**
  * The learning-rate transfer sweep's records and what is read from them: the best lr per width and
@@ -8,24 +8,10 @@ import { lossOf, lossOrNull, sweepRecordFields } from './sweep-record.js';
  */
 
 /** One finished run of the transfer sweep (a line of its results file). */
-export interface TransferRecord {
+export interface TransferRecord extends SweepRecordFields {
   readonly kind: 'transfer';
   readonly optimizer: string;
-  readonly width: number;
-  readonly n_head: number;
-  readonly n_layer: number;
-  readonly block_size: number;
-  readonly batch_size: number;
   readonly lr: number;
-  readonly seed: number;
-  readonly iters: number;
-  readonly eval_iters: number;
-  /** Val loss at the last iteration; NaN (written as null) when the run diverged. */
-  readonly final_val_loss: number | null;
-  readonly best_val_loss: number | null;
-  readonly seconds: number;
-  readonly backend: string;
-  readonly ort_threads?: number;
 }
 
 export function isTransferRecord(v: unknown): v is TransferRecord {
