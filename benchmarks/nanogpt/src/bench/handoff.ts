@@ -41,7 +41,10 @@ export async function handoffBench<T>(
   try {
     for (const name of o.optimizers) {
       const dir = (label: string): string => join(work, `${name}-${label}`);
-      const record = (run: HandoffRunKind, s: RunSettings, l: RunLog, started: number): void => {
+      /** Runs one run of the check and emits its record. */
+      const record = async (run: HandoffRunKind, s: RunSettings, train: () => Promise<RunLog>): Promise<void> => {
+        const started = performance.now();
+        const l = await train();
         const seconds = Math.round((performance.now() - started) / 100) / 10;
         emit({
           handoff: true,
@@ -64,29 +67,19 @@ export async function handoffBench<T>(
 
       const [first, ...others] = o.seeds;
       const s = settings(name, first!);
-      let t = performance.now();
       await writeInitialBundle(model, s, dir('lmo-0'));
-      record('lmo', s, await lmoRun(model, data, s, { bundles: { [o.handoffAt]: dir('lmo-half') } }), t);
-      t = performance.now();
-      record('lmo→torch', s, await torch(dir('lmo-half')), t);
+      await record('lmo', s, () => lmoRun(model, data, s, { bundles: { [o.handoffAt]: dir('lmo-half') } }));
+      await record('lmo→torch', s, () => torch(dir('lmo-half')));
+      if (o.ddp > 1) await record('lmo→torch-ddp', s, () => torch(dir('lmo-half'), { processes: o.ddp }));
+      await record('torch', s, () => torch(dir('lmo-0'), { saveAt: { step: o.handoffAt, dir: dir('torch-half') } }));
+      await record('torch→lmo', s, () => lmoRun(model, data, s, { from: dir('torch-half') }));
       if (o.ddp > 1) {
-        t = performance.now();
-        record('lmo→torch-ddp', s, await torch(dir('lmo-half'), { processes: o.ddp }), t);
-      }
-      t = performance.now();
-      record('torch', s, await torch(dir('lmo-0'), { saveAt: { step: o.handoffAt, dir: dir('torch-half') } }), t);
-      t = performance.now();
-      record('torch→lmo', s, await lmoRun(model, data, s, { from: dir('torch-half') }), t);
-      if (o.ddp > 1) {
-        t = performance.now();
-        record('torch-ddp', s, await torch(dir('lmo-0'), { processes: o.ddp, saveAt: { step: o.handoffAt, dir: dir('ddp-half') } }), t);
-        t = performance.now();
-        record('torch-ddp→lmo', s, await lmoRun(model, data, s, { from: dir('ddp-half') }), t);
+        await record('torch-ddp', s, () => torch(dir('lmo-0'), { processes: o.ddp, saveAt: { step: o.handoffAt, dir: dir('ddp-half') } }));
+        await record('torch-ddp→lmo', s, () => lmoRun(model, data, s, { from: dir('ddp-half') }));
       }
       for (const seed of others) {
         const other = settings(name, seed);
-        t = performance.now();
-        record('lmo', other, await lmoRun(model, data, other), t);
+        await record('lmo', other, () => lmoRun(model, data, other));
       }
     }
   } finally {

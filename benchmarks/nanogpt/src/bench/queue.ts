@@ -3,6 +3,7 @@ import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSyn
 import { dirname, join, resolve } from 'node:path';
 import { LmoError } from '@lmo/core';
 import { acquireLock, type Lock } from '@lmo/core/node';
+import { PACKAGE_DIR } from '../package-dir.js';
 
 /**
  * A resumable queue of training runs over a JSON-lines results file. Each finished run appends one
@@ -128,4 +129,29 @@ export async function runQueue<P, R extends object>(spec: QueueSpec<P, R>): Prom
   } finally {
     spec.claims.releaseAll();
   }
+}
+
+/**
+ * {@link runQueue} as the sweep commands run it: claims under `out/claims/` (keyed by the results
+ * file, so sweeps into two files never collide), each point announced with `describe` and each
+ * record's final val loss printed; then how many runs this worker made.
+ */
+export async function sweepQueue<P, R extends { readonly final_val_loss: number | null; readonly seconds: number }>(
+  spec: Omit<QueueSpec<P, R>, 'claims' | 'onRecord'> & { readonly describe: (p: P) => string },
+): Promise<void> {
+  const made = await runQueue<P, R>({
+    ...spec,
+    pointKey: (p) => `${spec.file}|${spec.pointKey(p)}`,
+    recordKey: (r) => `${spec.file}|${spec.recordKey(r)}`,
+    claims: new Claims(join(PACKAGE_DIR, 'out', 'claims')),
+    run: (p) => {
+      console.log(`${spec.describe(p)} …`);
+      return spec.run(p);
+    },
+    onRecord: (r) => {
+      const loss = r.final_val_loss;
+      console.log(`  final val loss ${loss === null || !Number.isFinite(loss) ? 'diverged' : loss.toFixed(4)} (${r.seconds.toFixed(0)} s)`);
+    },
+  });
+  console.log(`${made} run(s) made by this worker; nothing left that is not done or claimed`);
 }

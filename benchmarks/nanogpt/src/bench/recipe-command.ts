@@ -6,7 +6,7 @@ import { createModel, DEFAULT_BACKEND, prepareCorpus } from '@lmo/gpt/node';
 import { isRecipeRecord, recipeTable, summarize, type RecipeRecord } from '../report/recipe-report.js';
 import { UsageError } from '../util/errors.js';
 import { collect, parseInteger } from '../cli/numbers.js';
-import { Claims, readRecords, runQueue } from './queue.js';
+import { readRecords, sweepQueue } from './queue.js';
 import { expandRecipes, recipePointKey, recipePoints, recipeRecordKey, runRecipePoint, type RecipePoint, type RecipeSweep } from './recipe.js';
 
 const int = parseInteger(1);
@@ -78,26 +78,17 @@ export function recipeCommand(program: Command): Command {
       }
       const { data, config } = await prepareCorpus(o.data, CPU_CONFIG);
       const model = await createModel(o.backend, config);
-      const claims = new Claims(join(PACKAGE_DIR, 'out', 'claims'));
       const points = recipePoints(sweep);
       try {
-        const made = await runQueue<RecipePoint, RecipeRecord>({
+        await sweepQueue<RecipePoint, RecipeRecord>({
           file,
           accept: isRecipeRecord,
           pending: () => points,
-          pointKey: (p) => `${file}|${recipePointKey(p, sweep)}`,
-          recordKey: (r) => `${file}|${recipeRecordKey(r)}`,
-          claims,
-          run: (p) => {
-            console.log(`${recipeDiff(p.recipe, base) || `(the ${o.base} recipe)`} seed ${p.seed} …`);
-            return runRecipePoint(model, data, sweep, p);
-          },
-          onRecord: (r) => {
-            const loss = r.final_val_loss;
-            console.log(`  final val loss ${loss === null || !Number.isFinite(loss) ? 'diverged' : loss.toFixed(4)} (${r.seconds.toFixed(0)} s)`);
-          },
+          pointKey: (p) => recipePointKey(p, sweep),
+          recordKey: recipeRecordKey,
+          describe: (p) => `${recipeDiff(p.recipe, base) || `(the ${o.base} recipe)`} seed ${p.seed}`,
+          run: (p) => runRecipePoint(model, data, sweep, p),
         });
-        console.log(`${made} run(s) made by this worker`);
       } finally {
         model.dispose();
       }

@@ -7,7 +7,7 @@ import { createModel, DEFAULT_BACKEND, isBackendName, BACKENDS, prepareCorpus } 
 import { bestLrs, bestLrTable, isTransferRecord, shiftSummary, transferSvg, lrLabel, type TransferRecord } from '../report/transfer-report.js';
 import { UsageError } from '../util/errors.js';
 import { parseInteger, parseLearningRates, parseList } from '../cli/numbers.js';
-import { Claims, readRecords, runQueue } from './queue.js';
+import { readRecords, sweepQueue } from './queue.js';
 import { checkPlan, configAt, inPlan, pendingPoints, pointKey, recordKey, runTransferPoint, type TransferPlan, type TransferPoint } from './transfer.js';
 
 /**
@@ -136,25 +136,16 @@ export function transferCommand(program: Command): Command {
         model = await createModel(o.backend, configAt(plan, width, data.vocabSize));
         return model;
       };
-      const claims = new Claims(join(PACKAGE_DIR, 'out', 'claims'));
       try {
-        const made = await runQueue<TransferPoint, TransferRecord>({
+        await sweepQueue<TransferPoint, TransferRecord>({
           file,
           accept: isTransferRecord,
           pending: (records) => pendingPoints(plan, records),
-          pointKey: (p) => `${file}|${pointKey(p, plan)}`,
-          recordKey: (r) => `${file}|${recordKey(r)}`,
-          claims,
-          run: async (p) => {
-            console.log(`${p.optimizer} width ${p.width} (${p.nHead} heads) lr ${lrLabel(p.lr)} seed ${p.seed} [${p.phase}] …`);
-            return runTransferPoint(await modelFor(p.width), data, plan, p);
-          },
-          onRecord: (r) => {
-            const loss = r.final_val_loss;
-            console.log(`  final val loss ${loss === null || !Number.isFinite(loss) ? 'diverged' : loss.toFixed(4)} (${r.seconds.toFixed(0)} s)`);
-          },
+          pointKey: (p) => pointKey(p, plan),
+          recordKey,
+          describe: (p) => `${p.optimizer} width ${p.width} (${p.nHead} heads) lr ${lrLabel(p.lr)} seed ${p.seed} [${p.phase}]`,
+          run: async (p) => runTransferPoint(await modelFor(p.width), data, plan, p),
         });
-        console.log(`${made} run(s) made by this worker; nothing left that is not done or claimed`);
       } finally {
         model?.dispose();
       }

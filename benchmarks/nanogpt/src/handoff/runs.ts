@@ -3,13 +3,13 @@
  * writing bundles on the way), and `torch/train_handoff.py` (one process, or DistributedDataParallel
  * under torchrun).
  */
-import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleRun, createTrainOptimizer, disposeOutcome, handoffOf, initParams, scheduleFor, trainWith, type CharDataset, type EvalRecord, type GptModel, type RunSettings } from '@lmo/gpt';
+import { runProcess } from '../bench/torch-python.js';
 import { resumeBundle, writeBundle } from './bundle.js';
 
 /** The PyTorch side's training script. */
@@ -125,16 +125,7 @@ export async function torchRun(o: TorchRunOptions): Promise<RunLog> {
   const log = join(dir, 'log.jsonl');
   const [cmd, ...args] = torchCommand(o, log, (o.processes ?? 1) > 1 ? await freePort() : undefined);
   try {
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code, signal) => {
-        if (code === 0) resolve();
-        else reject(new Error(`${cmd} ${args.join(' ')} exited with ${signal ?? `code ${code}`}:\n${stderr.trim().split('\n').slice(-8).join('\n')}`));
-      });
-    });
+    await runProcess(cmd!, args, { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }, tail: 8 });
     const records = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string } & Record<string, number>);
     return {
       iters: records.filter((r) => r.kind === 'iter').map(({ iter, loss, lr }) => ({ iter: iter!, loss: loss!, lr: lr! })),

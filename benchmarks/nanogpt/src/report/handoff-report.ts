@@ -138,6 +138,7 @@ export function summarizeHandoff(records: readonly HandoffRecord[]): OptimizerSu
   });
 }
 
+/** A run's name for tables and legends. */
 const LABEL: Record<HandoffRunKind, string> = {
   lmo: 'lmo',
   'lmo→torch': 'lmo → PyTorch',
@@ -148,18 +149,13 @@ const LABEL: Record<HandoffRunKind, string> = {
   'torch-ddp→lmo': 'PyTorch DDP → lmo',
 };
 
-/** A run's name for tables and legends. */
-export function runLabel(run: HandoffRunKind): string {
-  return LABEL[run];
-}
-
 const exp = (v: number): string => (Number.isFinite(v) ? v.toExponential(1) : '–');
 
 /** The summary as a markdown table per optimizer. */
 export function handoffTable(s: OptimizerSummary): string {
   const rows = s.comparisons.map((c) => {
     const diff = c.finalVal - c.referenceFinalVal;
-    return `| ${runLabel(c.run)} | ${runLabel(c.reference)} | ${c.handoffAt ?? '–'} | ${exp(c.atHandoff)} | ${exp(c.firstSteps)} | ${exp(c.lastSteps)} | ${c.finalVal.toFixed(4)} | ${diff >= 0 ? '+' : '−'}${Math.abs(diff).toExponential(1)} |`;
+    return `| ${LABEL[c.run]} | ${LABEL[c.reference]} | ${c.handoffAt ?? '–'} | ${exp(c.atHandoff)} | ${exp(c.firstSteps)} | ${exp(c.lastSteps)} | ${c.finalVal.toFixed(4)} | ${diff >= 0 ? '+' : '−'}${Math.abs(diff).toExponential(1)} |`;
   });
   return [
     `lmo straight, seeds ${s.seeds.map(([seed]) => seed).join(', ')}: final val loss ${s.seeds.map(([, v]) => v.toFixed(4)).join(', ')} (mean ${s.mean.toFixed(4)}, sd ${s.sd.toFixed(4)}, range ${s.range.toFixed(4)}).`,
@@ -194,7 +190,7 @@ export function handoffSvg(records: readonly HandoffRecord[], optimizer: string)
   const curves: Series[] = runs.map((r) => {
     const ref = REFERENCE[r.run];
     const full = ref !== undefined && r.handoff_at !== null ? [...mine.find((x) => x.run === ref && x.seed === seed)!.losses.filter(([i]) => i < r.handoff_at!), ...r.losses] : r.losses;
-    return { label: runLabel(r.run), color: colour(r.run), dashed: r.run.includes('→'), points: smooth(full, 10, 5) };
+    return { label: LABEL[r.run], color: colour(r.run), dashed: r.run.includes('→'), points: smooth(full, 10, 5) };
   });
   const drift: Series[] = runs.flatMap((r) => {
     const kind = REFERENCE[r.run];
@@ -202,7 +198,7 @@ export function handoffSvg(records: readonly HandoffRecord[], optimizer: string)
     if (ref === undefined) return [];
     const refLoss = new Map(ref.losses.map(([i, l]) => [i, l]));
     const points = r.losses.filter(([i]) => refLoss.has(i)).map(([i, l]) => [i, Math.log10(Math.max(rel(l, refLoss.get(i)!), 1e-9))] as [number, number]);
-    return [{ label: `${runLabel(r.run)} vs ${runLabel(kind!)}`, color: colour(r.run), points: smooth(points, 5, 5) }];
+    return [{ label: `${LABEL[r.run]} vs ${LABEL[kind!]}`, color: colour(r.run), points: smooth(points, 5, 5) }];
   });
   return stackSvg([
     lineChartSvg(curves, { title: `${optimizer}: training loss (seed ${seed}, mean of 10 iterations)`, xLabel: 'iteration', yLabel: 'loss' }),
