@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm bench`: parity, speed and sweep benchmarks (see src/bench/main.ts).
+// `pnpm bench`: the parity, speed, PyTorch, sweep and handoff benchmarks (see src/bench/main.ts).
 import { launch } from './launch.mjs';
 
 await launch('bench/main.ts');

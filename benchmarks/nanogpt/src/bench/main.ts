@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { CPU_CONFIG, optimizerName } from '@lmo/gpt';
 import { BACKENDS, isBackendName, prepareCorpus, type BackendName, type Prepared } from '@lmo/gpt/node';
 import { parseInteger, parseList as list } from '../cli/numbers.js';
-import { UsageError } from '../util/errors.js';
+import { exitCodeOf, UsageError } from '../util/errors.js';
 import { parityBench } from './parity.js';
 import { parseSideRecords, type NsDtype } from './side-records.js';
 import { sideBySideReport } from './side-tables.js';
@@ -160,29 +160,14 @@ function program(): Command {
   return p;
 }
 
-async function main(argv: string[]): Promise<number> {
+function main(argv: string[]): Promise<number> {
   const p = program();
-  if (argv.length === 0) {
+  return exitCodeOf('bench', async () => {
     // `pnpm bench` alone: say what there is to run.
-    process.stdout.write(p.helpInformation());
-    return 0;
-  }
-  try {
-    await p.parseAsync(argv, { from: 'user' });
+    if (argv.length === 0) process.stdout.write(p.helpInformation());
+    else await p.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.exitCode === 0) return 0;
-      process.stderr.write(`bench: ${e.message.replace(/^error: /, '')}\n`);
-      return 2;
-    }
-    if (e instanceof UsageError) {
-      process.stderr.write(`bench: ${e.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
-    return 1;
-  }
+  });
 }
 
 main(process.argv.slice(2)).then((code) => {
