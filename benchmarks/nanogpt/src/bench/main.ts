@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { CPU_CONFIG, optimizerName } from '@lmo/gpt';
-import { BACKENDS, isBackendName, prepareCorpus, type BackendName, type Prepared } from '@lmo/gpt/node';
-import { parseInteger, parseList as list } from '../cli/numbers.js';
+import { BACKENDS, prepareCorpus, type BackendName, type Prepared } from '@lmo/gpt/node';
+import { parseChoices, parseInteger, parseList as list } from '../cli/numbers.js';
 import { exitCodeOf, UsageError } from '../util/errors.js';
 import { parityBench } from './parity.js';
 import { parseSideRecords, type NsDtype } from './side-records.js';
@@ -19,23 +19,7 @@ import { handoffCommand } from './handoff-command.js';
 const int = parseInteger(1);
 const count = parseInteger(0);
 
-function backends(names: string[]): BackendName[] {
-  for (const n of names) if (!isBackendName(n)) throw new UsageError(`unknown backend "${n}" (choose from: ${BACKENDS.join(', ')})`);
-  return names as BackendName[];
-}
-
-/** `--ns-dtypes`: bf16 and/or fp32. */
-function nsDtypes(text: string): NsDtype[] {
-  const all = list(text);
-  for (const d of all) if (d !== 'bf16' && d !== 'fp32') throw new UsageError(`--ns-dtypes: expected bf16 and/or fp32, got "${d}"`);
-  return all as NsDtype[];
-}
-
-/** `--omp-wait-policy`: passive, active or default. */
-function ompWaitPolicy(text: string): 'passive' | 'active' | 'default' {
-  if (text !== 'passive' && text !== 'active' && text !== 'default') throw new UsageError(`--omp-wait-policy: expected passive, active or default, got "${text}"`);
-  return text;
-}
+const backends = parseChoices(BACKENDS);
 
 /** The options of the benches that build one model shape: the corpus, the shape, the batch, the seed. */
 interface Common {
@@ -76,41 +60,41 @@ function bench<O extends object>(
 
 function program(): Command {
   const p = new Command('bench').description('nanoGPT benchmarks: parity, speed, torch, transfer, recipe, handoff').exitOverride().configureOutput({ writeErr: () => {} });
-  bench<{ steps: number; backends: string[]; optimizer: string }>(
+  bench<{ steps: number; backends: BackendName[]; optimizer: string }>(
     p.command('parity').description('same seed, N steps on every backend: loss difference and gradient error against the reference; exits 1 beyond tolerance'),
     { nLayer: 2, nEmbd: 64, blockSize: 32, batchSize: 4 },
     (c) =>
       c
         .option('--steps <n>', 'optimizer steps', int, 5)
-        .option('--backends <list>', 'backends to compare with the reference', list, ['tfjs-cpu', 'tfjs-wasm', 'onnxruntime', 'gpujs-cpu', 'gpujs-webasm'])
+        .option('--backends <list>', 'backends to compare with the reference', backends, ['tfjs-cpu', 'tfjs-wasm', 'onnxruntime', 'gpujs-cpu', 'gpujs-webasm'])
         .option('--optimizer <name>', 'optimizer between the steps', 'scion'),
     async (o, { data, config }) => {
       const tolerances = { lossTol: 1e-4, gradTol0: 1e-3, gradTol: 5e-3 };
-      const { reference_losses, rows } = await parityBench(data, config, { ...o, ...tolerances, backends: backends(o.backends), optimizer: optimizerName(o.optimizer) }, console.log);
+      const { reference_losses, rows } = await parityBench(data, config, { ...o, ...tolerances, optimizer: optimizerName(o.optimizer) }, console.log);
       if (o.json) writeJson(resolve(o.json), { config, batchSize: o.batchSize, seed: o.seed, optimizer: o.optimizer, steps: o.steps, reference_losses, rows });
       if (rows.some((r) => !r.ok)) process.exitCode = 1;
     },
   );
-  bench<{ iters: number; warmup: number; backends: string[]; optimizers: string[] }>(
+  bench<{ iters: number; warmup: number; backends: BackendName[]; optimizers: string[] }>(
     p.command('speed').description('ms per iteration (fwd+bwd, optimizer), tokens/s, Scion vs AdamW cost, per backend'),
     {},
     (c) =>
       c
         .option('--iters <n>', 'timed iterations', int, 5)
         .option('--warmup <n>', 'untimed iterations first', int, 1)
-        .option('--backends <list>', 'backends', list, [...BACKENDS])
+        .option('--backends <list>', 'backends', backends, [...BACKENDS])
         .option('--optimizers <list>', 'optimizers to time', list, ['adamw', 'scion', 'scionlight', 'muon']),
     async (o, { data, config }) => {
       const optimizers = o.optimizers.map(optimizerName);
       const loadBefore = loadavg()[0]!;
-      const rows = await speedBench(data, config, { ...o, backends: backends(o.backends), optimizers }, console.log);
+      const rows = await speedBench(data, config, { ...o, optimizers }, console.log);
       console.log(`\n${speedTable(rows, optimizers)}`);
       // The machine, so that the timings can be read in context: they depend on it and its load.
       const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? '', node: process.version, load_average_before: loadBefore, load_average_after: loadavg()[0]! };
       if (o.json) writeJson(resolve(o.json), { config, batchSize: o.batchSize, iters: o.iters, warmup: o.warmup, machine, rows });
     },
   );
-  bench<{ threads: number; iters: number; warmup: number; backends: string[]; python: string; nsDtypes: NsDtype[]; ompWaitPolicy: 'passive' | 'active' | 'default' }>(
+  bench<{ threads: number; iters: number; warmup: number; backends: BackendName[]; python: string; nsDtypes: NsDtype[]; ompWaitPolicy: 'passive' | 'active' | 'default' }>(
     p.command('torch').description('PyTorch eager (nanoGPT, its AdamW, Scion) against lmo at the same thread count: per-part medians and ratios, Newton–Schulz GEMM rates, peak memory'),
     {},
     (c) =>
@@ -118,12 +102,12 @@ function program(): Command {
         .option('--threads <n>', "torch's threads (OpenMP, BLAS) and onnxruntime's", int, 2)
         .option('--iters <n>', 'timed runs per part', int, 30)
         .option('--warmup <n>', 'untimed runs per part first', count, 5)
-        .option('--backends <list>', 'lmo backends', list, ['onnxruntime'])
+        .option('--backends <list>', 'lmo backends', backends, ['onnxruntime'])
         .option('--python <path>', 'the Python that has torch', '/usr/bin/python3')
-        .option('--ns-dtypes <list>', "precisions of torch's Newton–Schulz: bf16 (the reference's), fp32", nsDtypes, ['bf16', 'fp32'])
-        .option('--omp-wait-policy <p>', "torch's OMP_WAIT_POLICY: passive, active, default (inherit)", ompWaitPolicy, 'passive'),
+        .option('--ns-dtypes <list>', "precisions of torch's Newton–Schulz: bf16 (the reference's), fp32", parseChoices<NsDtype>(['bf16', 'fp32']), ['bf16', 'fp32'])
+        .addOption(new Option('--omp-wait-policy <p>', "torch's OMP_WAIT_POLICY: passive, active, default (inherit)").choices(['passive', 'active', 'default']).default('passive')),
     async (o, { data, config }) => {
-      const result = await torchBench(data, config, { ...o, backends: backends(o.backends) }, console.log);
+      const result = await torchBench(data, config, o, console.log);
       if (!result.ok) {
         console.log(`torch bench skipped: ${result.reason}`);
         return;
@@ -140,16 +124,11 @@ function program(): Command {
     .argument('<files...>', 'JSON lines written by bench torch --json')
     .action((files: string[]) => {
       const runs = files.map((f) => {
-        let text: string;
         try {
-          text = readFileSync(resolve(f), 'utf8');
-        } catch {
-          throw new UsageError(`cannot read ${f}`);
-        }
-        try {
-          return parseSideRecords(text, f);
+          return parseSideRecords(readFileSync(resolve(f), 'utf8'), f);
         } catch (e) {
-          throw new UsageError((e as Error).message);
+          // a file that cannot be read has an error code; a record that does not parse, a message naming its line
+          throw new UsageError((e as NodeJS.ErrnoException).code !== undefined ? `cannot read ${f}` : (e as Error).message);
         }
       });
       console.log(sideBySideReport(runs));

@@ -38,3 +38,13 @@ export const parseList = (text: string): string[] => text.split(',').map((s) => 
 
 /** A repeatable option's values, in order (a commander argument parser). */
 export const collect = (text: string, previous: string[] = []): string[] => [...previous, text];
+
+/** A comma-separated list of some of `choices` (a commander argument parser). */
+export function parseChoices<C extends string>(choices: readonly C[]): (text: string) => C[] {
+  return (text) => {
+    const items = parseList(text);
+    const other = items.find((i) => !(choices as readonly string[]).includes(i));
+    if (other !== undefined) throw new InvalidArgumentError(`expected some of ${choices.join(', ')}, got "${other}"`);
+    return items as C[];
+  };
+}
