@@ -16,16 +16,6 @@ export interface StepSamples extends Samples {
   readonly ownedBytes: number;
 }
 
-/** Per-run times of each part of a training iteration on one backend. */
-export interface PartSamples {
-  /** Forward + backward of a fresh batch. */
-  readonly fwdBwd: Samples;
-  /** One optimizer step on fixed gradients, per optimizer. */
-  readonly steps: ReadonlyMap<OptimizerName, StepSamples>;
-  /** Forward + backward + step, per optimizer (empty unless asked for). */
-  readonly iterations: ReadonlyMap<OptimizerName, Samples>;
-}
-
 /** Fresh weights from the seed, trained by what `build` makes over them; freed after `body`. */
 async function withTraining<T, O extends StepOptimizer<T>, R>(
   model: GptModel<T>,
@@ -92,12 +82,4 @@ export async function timeIterations<T>(model: GptModel<T>, data: CharDataset, s
     out.set(name, await withTraining(model, s, optimizer(model, name), (training) => sampleIt(s.iters, s.warmup, () => training.step(batches.next()))));
   }
   return out;
-}
-
-/** All parts of nanoGPT's training iteration on `model`; whole iterations only with `iterations`. */
-export async function timeParts<T>(model: GptModel<T>, data: CharDataset, s: PartSettings & { readonly iterations: boolean }): Promise<PartSamples> {
-  const fwdBwd = await timeFwdBwd(model, data, s);
-  const steps = await timeSteps(model, data, s);
-  const iterations = s.iterations ? await timeIterations(model, data, s) : new Map<OptimizerName, Samples>();
-  return { fwdBwd, steps, iterations };
 }

@@ -1,8 +1,8 @@
 import type { GPTConfig, CharDataset, GptModel } from '@lmo/gpt';
 import { createModel, type BackendName } from '@lmo/gpt/node';
 import { markdownTable } from '../report/table.js';
-import { timeParts, type PartSamples, type PartSettings } from './parts.js';
-import { summarize } from './timing.js';
+import { timeFwdBwd, timeSteps, type PartSettings, type StepSamples } from './parts.js';
+import { summarize, type Samples } from './timing.js';
 import { UsageError } from '../util/errors.js';
 
 /** One backend's speed. Times are per iteration; `cpu` is process CPU time (robust to other load). */
@@ -41,19 +41,21 @@ export async function speedBench(data: CharDataset, config: GPTConfig, s: SpeedS
   for (const name of s.backends) {
     const model = await startModel(name, config, log);
     if (model === undefined) continue;
-    let parts: PartSamples;
+    let fwdBwd: Samples;
+    let steps: Map<string, StepSamples>;
     try {
-      parts = await timeParts(model, data, { ...s, iterations: false });
+      fwdBwd = await timeFwdBwd(model, data, s);
+      steps = await timeSteps(model, data, s);
     } finally {
       model.dispose();
     }
     const optimizers: Record<string, { ms: number; cpu_ms: number; owned_bytes: number }> = {};
-    for (const [o, t] of parts.steps) optimizers[o] = { ms: mean(t.wallMs), cpu_ms: mean(t.cpuMs), owned_bytes: t.ownedBytes };
-    const msFb = mean(parts.fwdBwd.wallMs);
+    for (const [o, t] of steps) optimizers[o] = { ms: mean(t.wallMs), cpu_ms: mean(t.cpuMs), owned_bytes: t.ownedBytes };
+    const msFb = mean(fwdBwd.wallMs);
     const row: SpeedRow = {
       backend: model.name,
       ms_fwd_bwd: msFb,
-      cpu_ms_fwd_bwd: mean(parts.fwdBwd.cpuMs),
+      cpu_ms_fwd_bwd: mean(fwdBwd.cpuMs),
       tokens_per_s: (s.batchSize * config.blockSize * 1000) / (msFb + (optimizers['scion']?.ms ?? 0)),
       optimizers,
       ...(optimizers['scion'] && optimizers['adamw'] ? { scion_over_adamw: optimizers['scion'].cpu_ms / optimizers['adamw'].cpu_ms } : {}),

@@ -6,7 +6,7 @@ import { CPU_CONFIG, type GptModel, optimizerName } from '@lmo/gpt';
 import { createModel, DEFAULT_BACKEND, isBackendName, BACKENDS, prepareCorpus } from '@lmo/gpt/node';
 import { bestLrs, bestLrTable, isTransferRecord, shiftSummary, transferSvg, lrLabel, type TransferRecord } from '../report/transfer-report.js';
 import { UsageError } from '../util/errors.js';
-import { parseInteger, parseLearningRates, parseList } from '../cli/numbers.js';
+import { parseInteger, parseIntegers, parseLearningRates, parseList } from '../cli/numbers.js';
 import { readRecords, sweepQueue } from './queue.js';
 import { checkPlan, configAt, inPlan, pendingPoints, pointKey, recordKey, runTransferPoint, type TransferPlan, type TransferPoint } from './transfer.js';
 
@@ -35,14 +35,14 @@ function gridOption(v: string, prev: Record<string, number[]> = {}): Record<stri
 interface TransferOptions {
   data?: string;
   backend: string;
-  widths: string[];
+  widths: number[];
   headDim: number;
   nLayer: number;
   blockSize: number;
   batchSize: number;
   optimizers: string[];
   grid?: Record<string, number[]>;
-  sparseWidths?: string[];
+  sparseWidths?: number[];
   seed: number;
   extraSeeds: number;
   maxExtend: number;
@@ -75,14 +75,14 @@ export function transferCommand(program: Command): Command {
     .description('lr transfer across width: widths × optimizers × lr grid (extended at an edge) × seeds; resumable, several workers may share one --json file')
     .option('--data <file>', 'corpus (default as for pnpm nanogpt)')
     .option('--backend <name>', 'model backend', DEFAULT_BACKEND)
-    .option('--widths <list>', 'model widths (n_embd)', list, ['64', '128', '256', '512'])
+    .option('--widths <list>', 'model widths (n_embd)', parseIntegers(1), [64, 128, 256, 512])
     .option('--head-dim <n>', 'head dimension kept fixed (n_head = width / head-dim)', int, CPU_CONFIG.nEmbd / CPU_CONFIG.nHead)
     .option('--n-layer <n>', 'layers', int, CPU_CONFIG.nLayer)
     .option('--block-size <n>', 'context', int, CPU_CONFIG.blockSize)
     .option('--batch-size <n>', 'batch', int, 12)
     .option('--optimizers <list>', 'optimizers', list, ['scion', 'adamw'])
     .option('--grid <optimizer=lrs>', 'lr grid of an optimizer, e.g. scion=2^-10,2^-9,2^-8 (repeatable; default: 2^-9…2^-6 for the Scion family, 5e-4…4e-3 for AdamW)', gridOption)
-    .option('--sparse-widths <list>', 'widths that start from the middle of each grid (within one step of its centre) and extend only to bracket their minimum', list)
+    .option('--sparse-widths <list>', 'widths that start from the middle of each grid (within one step of its centre) and extend only to bracket their minimum', parseIntegers(1))
     .option('--seed <n>', 'seed of the grid runs; the extra seeds follow it', int, 1337)
     .option('--extra-seeds <n>', 'more seeds at each width’s best lr', int, 2)
     .option('--max-extend <n>', 'lrs added beyond a grid edge that holds the minimum, per side', int, 2)
@@ -95,15 +95,9 @@ export function transferCommand(program: Command): Command {
       if (!isBackendName(o.backend)) throw new UsageError(`unknown backend "${o.backend}" (choose from: ${BACKENDS.join(', ')})`);
       const optimizers = o.optimizers.map(optimizerName);
       const grids: Record<string, readonly number[]> = { ...DEFAULT_GRIDS, ...(o.grid ?? {}) };
-      const widths = (flag: string, values: string[]): number[] =>
-        values.map((w) => {
-          const n = Number(w);
-          if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag}: not a positive integer: "${w}"`);
-          return n;
-        });
       const plan: TransferPlan = {
-        widths: widths('--widths', o.widths),
-        sparseWidths: widths('--sparse-widths', o.sparseWidths ?? []),
+        widths: o.widths,
+        sparseWidths: o.sparseWidths ?? [],
         headDim: o.headDim,
         nLayer: o.nLayer,
         blockSize: o.blockSize,

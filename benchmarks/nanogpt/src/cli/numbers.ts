@@ -36,6 +36,9 @@ export function parseInteger(min: number): (text: string) => number {
 /** A comma-separated list (blanks dropped): `a, b,c` → `['a', 'b', 'c']`. */
 export const parseList = (text: string): string[] => text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
+/** A comma-separated list of integers ≥ `min` (a commander argument parser). */
+export const parseIntegers = (min: number) => (text: string): number[] => parseList(text).map(parseInteger(min));
+
 /** A repeatable option's values, in order (a commander argument parser). */
 export const collect = (text: string, previous: string[] = []): string[] => [...previous, text];
 
