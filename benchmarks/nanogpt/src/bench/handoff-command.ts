@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { PACKAGE_DIR } from '../package-dir.js';
 import { CPU_CONFIG, OPTIMIZERS, optimizerName, scionFamilyOptions, type OptimizerName } from '@lmo/gpt';
 import { createModel, DEFAULT_BACKEND, prepareCorpus } from '@lmo/gpt/node';
@@ -16,24 +16,6 @@ import { TORCH_INSTALL } from './torch-python.js';
 
 const int = parseInteger;
 const list = parseList;
-
-interface HandoffOptions {
-  data?: string;
-  backend: string;
-  optimizers: string[];
-  seeds: number;
-  seed: number;
-  iters: number;
-  handoffAt: number;
-  evalEvery: number;
-  evalIters: number;
-  batchSize: number;
-  ddp: number;
-  threads: number;
-  python: string;
-  out: string;
-  reportOnly?: boolean;
-}
 
 /** Prints each optimizer's table and writes its plot beside the records. */
 function report(records: readonly HandoffRecord[], out: string): void {
@@ -68,7 +50,7 @@ export function handoffCommand(program: Command): Command {
     .option('--python <path>', 'the Python that has torch', '/usr/bin/python3')
     .option('--out <dir>', 'results folder (handoff.jsonl, handoff-<optimizer>.svg)', HANDOFF_RESULTS)
     .option('--report-only', "no training: the tables and plots of the records already in --out's handoff.jsonl")
-    .action(async (o: HandoffOptions) => {
+    .action(async (o) => {
       const out = resolve(o.out);
       const file = join(out, 'handoff.jsonl');
       if (o.reportOnly) {

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { PACKAGE_DIR } from '../package-dir.js';
 import { CPU_CONFIG, OPTIMIZERS, recipeOf, isOptimizerName, recipeDiff, type Recipe } from '@lmo/gpt';
 import { createModel, DEFAULT_BACKEND, prepareCorpus } from '@lmo/gpt/node';
@@ -21,23 +21,6 @@ export function baseRecipe(name: string): Recipe {
   return recipe;
 }
 
-interface RecipeOptions {
-  data?: string;
-  backend: string;
-  base: string;
-  set?: string[];
-  vary?: string[];
-  seeds: number;
-  seed: number;
-  iters: number;
-  evalIters: number;
-  evalEvery?: number;
-  batchSize: number;
-  json?: string;
-  dryRun?: boolean;
-  top: number;
-}
-
 /** `pnpm bench recipe`: registers the command on `program`. */
 export function recipeCommand(program: Command): Command {
   return program
@@ -57,7 +40,7 @@ export function recipeCommand(program: Command): Command {
     .option('--json <file>', 'results file (JSON lines, appended; runs already in it are skipped; default: benchmarks/nanogpt/results/recipe/recipe-<iters>.jsonl)')
     .option('--dry-run', 'list the recipes and stop')
     .option('--top <n>', 'rows of the ranking printed at the end', int, 15)
-    .action(async (o: RecipeOptions) => {
+    .action(async (o) => {
       const base = baseRecipe(o.base);
       const sweep: RecipeSweep = {
         base,

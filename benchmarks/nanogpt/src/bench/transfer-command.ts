@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { PACKAGE_DIR } from '../package-dir.js';
 import { CPU_CONFIG, type GptModel, optimizerName } from '@lmo/gpt';
 import { createModel, DEFAULT_BACKEND, isBackendName, BACKENDS, prepareCorpus } from '@lmo/gpt/node';
@@ -30,27 +31,6 @@ function gridOption(v: string, prev: Record<string, number[]> = {}): Record<stri
   const eq = v.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError(`expected optimizer=lr1,lr2,…, got "${v}"`);
   return { ...prev, [v.slice(0, eq).trim()]: parseLearningRates(v.slice(eq + 1)).sort((a, b) => a - b) };
-}
-
-interface TransferOptions {
-  data?: string;
-  backend: string;
-  widths: number[];
-  headDim: number;
-  nLayer: number;
-  blockSize: number;
-  batchSize: number;
-  optimizers: string[];
-  grid?: Record<string, number[]>;
-  sparseWidths?: number[];
-  seed: number;
-  extraSeeds: number;
-  maxExtend: number;
-  iters: number;
-  evalIters: number;
-  json?: string;
-  plot?: string;
-  reportOnly?: boolean;
 }
 
 /** Prints the per-width best-lr table and writes the figure (from the file, not just this worker's runs). */
@@ -91,7 +71,7 @@ export function transferCommand(program: Command): Command {
     .option('--json <file>', 'results file (JSON lines, appended; points already in it are skipped; default: benchmarks/nanogpt/results/transfer/transfer-<iters>.jsonl)')
     .option('--plot <file>', 'the figure (default: out/transfer-<iters>.svg)')
     .option('--report-only', 'print the table and write the figure from the file, train nothing')
-    .action(async (o: TransferOptions) => {
+    .action(async (o) => {
       if (!isBackendName(o.backend)) throw new UsageError(`unknown backend "${o.backend}" (choose from: ${BACKENDS.join(', ')})`);
       const optimizers = o.optimizers.map(optimizerName);
       const grids: Record<string, readonly number[]> = { ...DEFAULT_GRIDS, ...(o.grid ?? {}) };
