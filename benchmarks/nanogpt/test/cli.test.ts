@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseLearningRate, parseLearningRates } from '../src/cli/numbers.js';
 import { runPaths } from '../src/run/run-dir.js';
-import { locateCorpus } from '@lmo/gpt/node';
 import { importOr } from '@lmo/gpt/node';
 import { formatDuration, progressHooks } from '../src/report/progress.js';
 import { UsageError } from '../src/util/errors.js';
@@ -162,19 +161,5 @@ describe('progress', () => {
     expect(formatDuration(3599.7)).toBe('1h00m');
     expect(formatDuration(3725)).toBe('1h02m');
     expect(formatDuration(Number.NaN)).toBe('-');
-  });
-});
-
-describe('the corpus when it is nowhere on the machine', () => {
-  it('says every way to provide it: --data, LMO_DATA and the cache path', async () => {
-    const cache = join(dir, 'no-such-cache', 'tinyshakespeare.txt');
-    const p = locateCorpus(undefined, { env: {}, shared: join(dir, 'no-such-shared.txt'), cache, url: 'http://127.0.0.1:9/tinyshakespeare.txt' });
-    await expect(p).rejects.toBeInstanceOf(UsageError);
-    const message = await p.catch((e: Error) => e.message);
-    expect(message).not.toContain('\n');
-    expect(message).toContain('--data FILE');
-    expect(message).toContain('LMO_DATA=FILE');
-    expect(message).toContain(cache);
-    expect(existsSync(cache)).toBe(false);
   });
 });
