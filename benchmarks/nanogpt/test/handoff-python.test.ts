@@ -8,7 +8,7 @@ import { Random, scheduleToJSON, warmupStableDecay, constant, product, cosineDec
 import { BatchSampler, charDataset, scheduleFor, type OptimizerName, type RunSettings } from '@lmo/gpt';
 import { createModel } from '@lmo/gpt/node';
 import { lmoRun, torchRun, writeInitialBundle, type RunLog } from '../src/handoff/runs.js';
-import { sha256 } from '../src/run/identity.js';
+import { createHash } from 'node:crypto';
 
 // The PyTorch side of the handoff, where /usr/bin/python3 has torch (skipped elsewhere, e.g. in CI):
 // lmo's generator, batches and schedules bit for bit, and a run handed over both ways.
@@ -126,7 +126,7 @@ describe.skipIf(!hasTorch)('a run handed to PyTorch and back (needs python3-torc
   const data = charDataset(text);
   const config = { vocabSize: data.vocabSize, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 16 };
   const settings = { iters: 8, batchSize: 4, evalEvery: 4, evalIters: 2, seed: 5 };
-  const run = (optimizer: OptimizerName): RunSettings => ({ optimizer, lr: 2 ** -6, config, settings, dataHash: sha256(readFileSync(path)) });
+  const run = (optimizer: OptimizerName): RunSettings => ({ optimizer, lr: 2 ** -6, config, settings, dataHash: createHash('sha256').update(readFileSync(path)).digest('hex') });
   const tmp = (): string => mkdtempSync(join(tmpdir(), 'nanogpt-handoff-'));
 
   it.each(['uscion-tuned', 'scion', 'scionlight'] as const)('%s: lmo → PyTorch (one process) → lmo, the same losses as straight runs to 1e-4', async (optimizer) => {

@@ -1,4 +1,5 @@
 // @lmo/gpt/node's corpus: where it is looked for, in which order, and what is said when it is nowhere.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,8 +52,11 @@ describe('prepareCorpus', () => {
   it('reads the corpus and gives the model its vocabulary; a block longer than the data is a usage error', async () => {
     mkdirSync(join(dir, 'p'), { recursive: true });
     const text = file('p/text.txt', 'to be or not to be\n'.repeat(40));
-    const { data, config, source } = await prepareCorpus(text, { ...CPU_CONFIG, blockSize: 8 });
+    const { data, config, source, fingerprint } = await prepareCorpus(text, { ...CPU_CONFIG, blockSize: 8 });
     expect(source).toEqual({ path: text, how: '--data' });
+    // SHA-256 of the bytes and of the vocabulary as JSON, computed here independently of the package
+    const hex = (v: string): string => createHash('sha256').update(v).digest('hex');
+    expect(fingerprint).toEqual({ sha256: hex('to be or not to be\n'.repeat(40)), vocab_sha256: hex('["\\n"," ","b","e","n","o","r","t"]'), bytes: 760 });
     expect(config.vocabSize).toBe(data.vocabSize);
     expect(data.chars.join('')).toBe('\n benort');
     await expect(prepareCorpus(text, { ...CPU_CONFIG, blockSize: 4096 })).rejects.toBeInstanceOf(UsageError);

@@ -6,7 +6,6 @@ import { PACKAGE_DIR } from '../package-dir.js';
 import { CPU_CONFIG, OPTIMIZERS, optimizerName, scionFamilyOptions, type OptimizerName } from '@lmo/gpt';
 import { createModel, DEFAULT_BACKEND, prepareCorpus } from '@lmo/gpt/node';
 import { handoffSvg, handoffTable, parseHandoffRecords, summarizeHandoff, type HandoffRecord } from '../report/handoff-report.js';
-import { sha256 } from '../run/identity.js';
 import { writeFileAtomic } from '@lmo/core/node';
 import { writeJsonLines } from '../report/jsonl.js';
 import { UsageError } from '../util/errors.js';
@@ -63,16 +62,15 @@ export function handoffCommand(program: Command): Command {
       if (o.handoffAt >= o.iters) throw new UsageError(`--handoff-at ${o.handoffAt} must come before the end of the run (--iters ${o.iters})`);
       if (o.ddp === 1 || (o.ddp > 1 && o.batchSize % o.ddp !== 0)) throw new UsageError(`--ddp ${o.ddp}: give 0, or a number of processes ≥ 2 that divides --batch-size ${o.batchSize}`);
       if (spawnSync(o.python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) throw new UsageError(`${o.python} has no torch: ${TORCH_INSTALL}`);
-      const { data, config, source } = await prepareCorpus(o.data, { ...CPU_CONFIG });
+      const { data, config, source, fingerprint } = await prepareCorpus(o.data, { ...CPU_CONFIG });
       const model = await createModel(o.backend, config);
-      const dataHash = sha256(readFileSync(source.path));
       mkdirSync(out, { recursive: true });
       const records: HandoffRecord[] = [];
       const settings = (name: OptimizerName, seed: number) => ({
         optimizer: name,
         lr: OPTIMIZERS[name].lr,
         config,
-        dataHash,
+        dataHash: fingerprint.sha256,
         dataPath: source.path,
         settings: { iters: o.iters, batchSize: o.batchSize, evalEvery: o.evalEvery, evalIters: o.evalIters, seed },
       });

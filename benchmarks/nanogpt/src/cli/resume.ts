@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { paramSpecs, type GPTConfig } from '@lmo/gpt';
 import { fieldProblem, inconsistency } from '../run/checkpoint-check.js';
 import { loadCheckpoint, type LoadedCheckpoint } from '../run/checkpoint.js';
-import { describeDifference, differences, type DataFingerprint, type Difference, type RunIdentity } from '../run/identity.js';
+import type { CorpusFingerprint } from '@lmo/gpt/node';
+import { describeDifference, differences, type Difference, type RunIdentity } from '../run/identity.js';
 import { readRunRecord, type RunRecord } from '../run/run-dir.js';
 import { UsageError } from '../util/errors.js';
 import { typedPath } from '../util/shell.js';
@@ -80,6 +81,6 @@ export function checkResume(path: string, now: RunIdentity, plan: ResumePlan, co
 }
 
 /** The identity of optimizer `optimizer`'s training in a run with options `o`. */
-export function identityFor(o: RunOptions, optimizer: string, lr: number, backend: string, config: GPTConfig, data: DataFingerprint): RunIdentity {
+export function identityFor(o: RunOptions, optimizer: string, lr: number, backend: string, config: GPTConfig, data: CorpusFingerprint): RunIdentity {
   return { optimizer, backend, lr, seed: o.seed, iters: o.iters, batch_size: o.batchSize, eval_every: o.evalEvery, eval_iters: o.evalIters, config, data };
 }

@@ -1,16 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PACKAGE_DIR } from '../package-dir.js';
 import { isBundle, readBundle, resumeBundle } from '../handoff/bundle.js';
 import { adoptBundle } from '../handoff/run-dir.js';
-import { paramCount, type GPTConfig, readBuffers, OPTIMIZERS, type OptimizerName, checkLoads, disposeOutcome, optimizerName, trainWith, type LiveRun, type GptSession, type Resume, type RunOutcome, sampleText, DivergedError, type TrainResult, type TrainSettings, type TrainStart } from '@lmo/gpt';
-import { BACKENDS, checkFits, createModel, isBackendName, locateCorpus, prepareCorpus } from '@lmo/gpt/node';
+import { gptConfig, paramCount, type GPTConfig, readBuffers, OPTIMIZERS, type OptimizerName, checkLoads, disposeOutcome, optimizerName, trainWith, type LiveRun, type GptSession, type Resume, type RunOutcome, sampleText, DivergedError, type TrainResult, type TrainSettings, type TrainStart } from '@lmo/gpt';
+import { BACKENDS, checkFits, createModel, isBackendName, prepareCorpus } from '@lmo/gpt/node';
 import { exitCodeFor, StopRequests, type StopReason } from '@lmo/core/node';
 import { peakRssMb, type SummaryRecord } from '../report/jsonl.js';
 import { barStream, progressHooks } from '../report/progress.js';
 import { nonFinite } from '../run/checkpoint-check.js';
 import { saveCheckpoint, type Checkpoint } from '../run/checkpoint.js';
-import { CHANGEABLE_OPTIONS, dataFingerprint, describeDifference, sha256, type RunIdentity } from '../run/identity.js';
+import { CHANGEABLE_OPTIONS, describeDifference, type RunIdentity } from '../run/identity.js';
 import { RunOutputs } from '../run/outputs.js';
 import { checkOutputs, claimNewRunDir, clearRun, defaultRunName, ensureDirectory, holdsRun, lockRunDir, newRunRecord, runPaths, writeRunRecord, type RunPaths } from '../run/run-dir.js';
 import { UsageError } from '../util/errors.js';
@@ -82,8 +82,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
   const base = resolve(PACKAGE_DIR, 'out');
   const name = defaultRunName(names, o.backend, o.seed);
   checkOutputs(runPaths(plan?.dir ?? o.out ?? resolve(base, name), o.json, o.plot), names, plan !== undefined || force);
-  const { data, source, config } = await prepareCorpus(o.data, { nLayer: o.nLayer, nHead: o.nHead, nEmbd: o.nEmbd, blockSize: o.blockSize });
-  const fingerprint = dataFingerprint(readFileSync(source.path), data.chars);
+  const { data, source, config, fingerprint } = await prepareCorpus(o.data, { nLayer: o.nLayer, nHead: o.nHead, nEmbd: o.nEmbd, blockSize: o.blockSize });
   checkFits(config, o.batchSize, o.backend);
   const model = await createModel(o.backend, config);
   const outcomes: RunOutcome<unknown>[] = [];
@@ -240,18 +239,17 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
  */
 async function adopt(dir: string, cli: RunOptions, explicit: ReadonlySet<string>, command: string): Promise<void> {
   // The corpus: --data, else where the bundle says it was (when it is there), else the usual places.
-  const recorded = readBundle(dir).run.data.path;
+  const { run } = readBundle(dir);
+  const recorded = run.data.path;
   const data = cli.data !== undefined ? resolve(cli.data) : recorded !== undefined && existsSync(recorded) ? recorded : undefined;
-  const corpus = await locateCorpus(data);
-  const bytes = readFileSync(corpus.path);
-  const b = resumeBundle(dir, sha256(bytes));
-  const { data: dataset } = await prepareCorpus(corpus.path, { nLayer: b.config.nLayer, nHead: b.config.nHead, nEmbd: b.config.nEmbd, blockSize: b.config.blockSize });
+  const { data: dataset, source: corpus, fingerprint } = await prepareCorpus(data, gptConfig(run.config));
+  const b = resumeBundle(dir, fingerprint.sha256);
   if (dataset.vocabSize !== b.config.vocabSize) throw new UsageError(`${typedPath(dir)}: its vocabulary has ${b.config.vocabSize} characters, the corpus ${dataset.vocabSize}`);
   const lock = lockRunDir(dir, `--resume ${typedPath(dir)}`);
   try {
     if (holdsRun(dir)) return; // a run started at the same instant adopted it
     const backend = explicit.has('backend') ? cli.backend : (b.backend ?? cli.backend);
-    adoptBundle(dir, b, { ...absolutePaths(cli), backend, data: corpus.path }, dataFingerprint(bytes, dataset.chars), command);
+    adoptBundle(dir, b, { ...absolutePaths(cli), backend, data: corpus.path }, fingerprint, command);
   } finally {
     lock.release();
   }

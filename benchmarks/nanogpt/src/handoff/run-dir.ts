@@ -9,7 +9,7 @@ import type { RunOptions } from '../cli/options.js';
 import { bundleRun, isOptimizerName, paramSpecs, runOptions, type BundleResume, type OptimizerName } from '@lmo/gpt';
 import { inconsistency } from '../run/checkpoint-check.js';
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from '../run/checkpoint.js';
-import type { DataFingerprint } from '../run/identity.js';
+import type { CorpusFingerprint } from '@lmo/gpt/node';
 import { holdsRun, newRunRecord, readRunRecord, runPaths, writeRunRecord } from '../run/run-dir.js';
 import { UsageError } from '../util/errors.js';
 import { typedPath } from '../util/shell.js';
@@ -68,7 +68,7 @@ export function exportRun(dir: string, o: { readonly to?: string; readonly optim
  * given another) and `options`' other settings (corpus, sampling, saving), and the bundle's
  * weights and optimizer state as the checkpoint. Call it holding the directory's lock.
  */
-export function adoptBundle(dir: string, b: BundleResume, options: RunOptions, data: DataFingerprint, command: string): void {
+export function adoptBundle(dir: string, b: BundleResume, options: RunOptions, data: CorpusFingerprint, command: string): void {
   const { config, settings: s } = b;
   const paths = runPaths(dir);
   const run: RunOptions = {

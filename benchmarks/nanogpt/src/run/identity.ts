@@ -1,25 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { GPTConfig } from '@lmo/gpt';
-
-/** SHA-256 of bytes or text, in hex. */
-export function sha256(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-/**
- * The corpus a run trains on, as its checkpoints record it: a hash of its bytes (any edit changes
- * it) and a hash of its vocabulary — the characters in token-id order, which the embedding rows
- * and the logits are indexed by.
- */
-export interface DataFingerprint {
-  readonly sha256: string;
-  readonly vocab_sha256: string;
-  readonly bytes: number;
-}
-
-export function dataFingerprint(bytes: Uint8Array, chars: readonly string[]): DataFingerprint {
-  return { sha256: sha256(bytes), vocab_sha256: sha256(JSON.stringify(chars)), bytes: bytes.length };
-}
+import type { CorpusFingerprint } from '@lmo/gpt/node';
 
 /** What one optimizer's training depends on: everything a checkpoint must agree with to be continued. */
 export interface RunIdentity {
@@ -32,7 +12,8 @@ export interface RunIdentity {
   readonly eval_every: number;
   readonly eval_iters: number;
   readonly config: GPTConfig;
-  readonly data: DataFingerprint;
+  /** The corpus it trains on (`@lmo/gpt/node`'s fingerprint: its bytes' and its vocabulary's hashes). */
+  readonly data: CorpusFingerprint;
 }
 
 /**

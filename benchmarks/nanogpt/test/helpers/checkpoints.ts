@@ -1,9 +1,11 @@
 import { charDataset, type GPTConfig, readBuffers, OPTIMIZERS, type OptimizerName, disposeOutcome, trainWith } from '@lmo/gpt';
 import { createModel } from '@lmo/gpt/node';
 import type { Checkpoint } from '../../src/run/checkpoint.js';
-import { dataFingerprint } from '../../src/run/identity.js';
+import { createHash } from 'node:crypto';
 
 export const TEXT = 'to be or not to be, that is the question\n'.repeat(40);
+
+const sha256 = (v: string): string => createHash('sha256').update(v).digest('hex');
 
 /** A real checkpoint: `optimizer` trained `iters` steps on the reference backend (a model of `config`'s shape). */
 export async function trainedCheckpoint(optimizer: OptimizerName, shape: Omit<GPTConfig, 'vocabSize'>, iters = 2, batchSize = 2): Promise<Checkpoint> {
@@ -16,7 +18,7 @@ export async function trainedCheckpoint(optimizer: OptimizerName, shape: Omit<GP
     try {
       return {
         optimizer, backend: model.name, lr: OPTIMIZERS[optimizer].lr, seed: 7, iters, config, batch_size: batchSize, eval_every: iters, eval_iters: 1,
-        data: dataFingerprint(Buffer.from(TEXT), data.chars), step: iters, finished: false, evals: out.result.evals, timing: out.result.timing,
+        data: { sha256: sha256(TEXT), vocab_sha256: sha256(JSON.stringify(data.chars)), bytes: Buffer.byteLength(TEXT) }, step: iters, finished: false, evals: out.result.evals, timing: out.result.timing,
         weights: await readBuffers(model.tensors, out.training.params), optimizer_state: await out.training.optimizer.saveState(),
       };
     } finally {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,17 +83,32 @@ function firstLine(e: unknown): string {
   return cause ? `${message}: ${cause}` : message;
 }
 
-/** The corpus and model shape of a run, validated. */
+/**
+ * What a run records of the corpus it trains on: the SHA-256 of its bytes (any edit changes it), the
+ * SHA-256 of its vocabulary — the characters in token-id order, which the embedding rows and the
+ * logits are indexed by — and its size.
+ */
+export interface CorpusFingerprint {
+  readonly sha256: string;
+  readonly vocab_sha256: string;
+  readonly bytes: number;
+}
+
+/** The corpus and model shape of a run, validated, and the corpus's fingerprint. */
 export interface Prepared {
   readonly data: CharDataset;
   readonly source: CorpusSource;
   readonly config: GPTConfig;
+  readonly fingerprint: CorpusFingerprint;
 }
+
+const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
 
 /** Finds ({@link locateCorpus}) and reads the corpus and checks the model shape against it (usage errors on bad input). */
 export async function prepareCorpus(explicit: string | undefined, shape: Omit<GPTConfig, 'vocabSize'>): Promise<Prepared> {
   const source = await locateCorpus(explicit);
-  const text = readFileSync(source.path, 'utf8');
-  if (text.length === 0) throw new UsageError(`data file is empty: ${source.path}`);
-  return { ...datasetFor(text, shape), source };
+  const bytes = readFileSync(source.path);
+  if (bytes.length === 0) throw new UsageError(`data file is empty: ${source.path}`);
+  const { data, config } = datasetFor(bytes.toString('utf8'), shape);
+  return { data, config, source, fingerprint: { sha256: sha256(bytes), vocab_sha256: sha256(JSON.stringify(data.chars)), bytes: bytes.length } };
 }

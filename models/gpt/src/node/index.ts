@@ -7,5 +7,5 @@
 export { BACKENDS, DEFAULT_BACKEND, createModel, isBackendName, type BackendName } from './registry.js';
 export { activateTfjs, importOr, TFJS_ENGINES, type TfjsEngine } from './tfjs-engine.js';
 export { vulkanLoaderPresent, webgpuNavigatorOptions } from './dawn.js';
-export { locateCorpus, prepareCorpus, SHAKESPEARE_URL, type CorpusLookup, type CorpusSource, type Prepared } from './corpus.js';
+export { locateCorpus, prepareCorpus, SHAKESPEARE_URL, type CorpusFingerprint, type CorpusLookup, type CorpusSource, type Prepared } from './corpus.js';
 export { checkFits, stepMemory } from './memory.js';
