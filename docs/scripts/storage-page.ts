@@ -1,8 +1,8 @@
 /**
  * The measured part of concepts/16-bit-storage.md: tables and plots rendered from the results files
- * of the memory and quality benches (adapters/onnxruntime/bench/results/gpt-memory.json,
- * quality*.json) and of the browser-tab experiment (browser/results/memory.json), each with the
- * command that writes it. Pure: scripts/storage.ts reads the files and writes the page.
+ * of the memory, budget and quality benches (adapters/onnxruntime/bench/results/gpt-memory.json,
+ * gpt-budget-*.json, quality*.json) and of the browser-tab experiment (browser/results/memory.json),
+ * each with the command that writes it. Pure: scripts/storage.ts reads the files and writes the page.
  */
 import { lineChartSvg, PALETTE, type Series } from '../../benchmarks/nanogpt/src/report/plot-svg.js';
 
@@ -12,6 +12,15 @@ export interface GptMemoryFile {
   readonly command: string;
   readonly steps: number;
   readonly models: ReadonlyArray<{ readonly model: string; readonly description: string; readonly rows: readonly Row[] }>;
+}
+/** bench/gpt-budget.ts's file. */
+export interface GptBudgetFile {
+  readonly command: string;
+  readonly budget: string;
+  readonly budgetBytes: number;
+  readonly steps: number;
+  readonly model: { readonly vocab: number; readonly layers: number; readonly heads: number; readonly block: number; readonly batch: number; readonly widthMultiple: number };
+  readonly results: ReadonlyArray<{ readonly config: string; readonly width: number; readonly parameters: number; readonly row?: Row }>;
 }
 /** bench/quality.ts's file. */
 export interface QualityFile {
@@ -36,6 +45,8 @@ export interface TabMemoryFile {
 }
 export interface StorageInputs {
   readonly memory?: { readonly path: string; readonly file: GptMemoryFile };
+  /** In any order: shown by budget, smallest first. */
+  readonly budgets?: ReadonlyArray<{ readonly path: string; readonly file: GptBudgetFile }>;
   readonly quality: ReadonlyArray<{ readonly path: string; readonly file: QualityFile }>;
   readonly tab?: { readonly path: string; readonly file: TabMemoryFile };
 }
@@ -54,6 +65,53 @@ function memorySection(memory: StorageInputs['memory']): string[] {
     md.push('');
   }
   md.push(`Bytes per parameter. Written to \`${memory.path}\` by:`, '', '```sh', memory.file.command, '```', '');
+  return md;
+}
+
+function budgetSection(budgets: StorageInputs['budgets'], svgs: Map<string, string>): string[] {
+  if (budgets === undefined || budgets.length === 0) return ['No budget results yet.', ''];
+  const md: string[] = [
+    'The widest GPT that trains a few steps on onnxruntime-node with the process\'s peak resident memory within the budget. ' +
+      'The budget counts the whole process (its VmHWM): node and the packages, the model as loaded, the trainer, and everything a step allocates.',
+    '',
+  ];
+  const shapeOf = (f: GptBudgetFile): string => {
+    const m = f.model;
+    return `vocab ${m.vocab}, ${m.layers} layers, ${m.heads} heads, block ${m.block}, batch ${m.batch}, width a multiple of ${m.widthMultiple}; ${f.steps} steps`;
+  };
+  const groups = new Map<string, Array<{ path: string; file: GptBudgetFile }>>();
+  for (const b of [...budgets].sort((x, y) => x.file.model.batch - y.file.model.batch || x.file.budgetBytes - y.file.budgetBytes)) {
+    const key = shapeOf(b.file);
+    groups.set(key, [...(groups.get(key) ?? []), b]);
+  }
+  [...groups].forEach(([shape, files], k) => {
+    const m = files[0]!.file.model;
+    const configs = [...new Set(files.flatMap((f) => f.file.results.map((r) => r.config)))];
+    md.push(`**GPT ${shape}:**`, '');
+    md.push(`| optimizer, storage | ${files.map((f) => `${f.file.budget}: widest width, parameters (× the first row's), process peak`).join(' | ')} |`, `|---|${files.map(() => '---:').join('|')}|`);
+    for (const config of configs) {
+      const cells = files.map(({ file }) => {
+        const r = file.results.find((x) => x.config === config);
+        const first = file.results[0]!;
+        if (r === undefined) return '';
+        if (r.width === 0) return 'none fits';
+        const ratio = r === first || first.parameters === 0 ? '' : ` (${(r.parameters / first.parameters).toFixed(2)}×)`;
+        return `**${r.width}**, ${millions(r.parameters)}${ratio}, ${r.row?.['processPeakMiB'] ?? '?'} MiB`;
+      });
+      md.push(`| ${config} | ${cells.join(' | ')} |`);
+    }
+    const start = files.flatMap((f) => f.file.results.map((r) => Number(r.row?.['startMiB']))).filter(Number.isFinite);
+    if (start.length > 0) md.push('', `Of each process's peak, ${Math.min(...start)}–${Math.max(...start)} MiB is the process before it loads the model (node, onnxruntime, the packages).`);
+    const name = `budget-${k}.svg`;
+    const series: Series[] = configs.map((config, i) => ({
+      label: config,
+      color: PALETTE[i % PALETTE.length]!,
+      points: files.flatMap(({ file }) => file.results.filter((r) => r.config === config).map((r) => [file.budgetBytes / 2 ** 20, r.parameters / 1e6] as const)),
+    }));
+    svgs.set(name, lineChartSvg(series, { title: `Widest GPT within a memory budget (${m.layers} layers, block ${m.block}, batch ${m.batch})`, xLabel: 'budget: process peak RSS (MiB)', yLabel: 'parameters (millions)' }));
+    md.push('', `![Parameters of the widest GPT (batch ${m.batch}) that trains within each budget, one line per optimizer and storage](/storage-results/${name})`, '');
+    for (const { path, file } of files) md.push(`${file.budget}: written to \`${path}\` by:`, '', '```sh', file.command, '```', '');
+  });
   return md;
 }
 
@@ -124,6 +182,9 @@ export function renderStorageResults(inputs: StorageInputs): { markdown: string;
     '### Bytes per parameter, on onnxruntime-node',
     '',
     ...memorySection(inputs.memory),
+    '### The widest GPT within a memory budget',
+    '',
+    ...budgetSection(inputs.budgets, svgs),
     '### Quality against float32',
     '',
     ...qualitySection(inputs.quality, svgs),

@@ -151,7 +151,8 @@ if (values.child !== undefined) {
     rmSync(dir, { recursive: true, force: true });
   }
   if (values.json !== undefined) {
-    const command = `pnpm --filter @lmo/onnxruntime bench:gpt-budget -- --budget ${values.budget} --json ${values.json}`;
+    const quote = (a: string): string => (/^[\w./=:-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+    const command = `pnpm --filter @lmo/onnxruntime bench:gpt-budget -- ${process.argv.slice(2).filter((a) => a !== '--').map(quote).join(' ')}`;
     writeFileSync(values.json, `${JSON.stringify({ command, budget: values.budget, budgetBytes: budget, steps, threads, model: { vocab: 65, ...base, widthMultiple: unit }, results }, null, 2)}\n`);
   }
 }

@@ -219,7 +219,7 @@ describe('adamw', () => {
           p[j] = f(f(decay * p[j]!) + f(f(step * m[j]!) / f(f(f(Math.sqrt(v[j]!)) * s2) + e)));
         });
       });
-      const buffers = state.find((x) => x.name === `p${i}`)!.buffers;
+      const buffers = state.find((x) => x.name === `p${i}`)!.buffers!;
       expect(firstDifference(b.read(params.get(`p${i}`)!), p), `p${i}: its first element that differs`).toBe(-1);
       expect(firstDifference(buffers['exp_avg']!, m), `p${i}: exp_avg`).toBe(-1);
       expect(firstDifference(buffers['exp_avg_sq']!, v), `p${i}: exp_avg_sq`).toBe(-1);
