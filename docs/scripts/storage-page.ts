@@ -72,7 +72,8 @@ function budgetSection(budgets: StorageInputs['budgets'], svgs: Map<string, stri
   if (budgets === undefined || budgets.length === 0) return ['No budget results yet.', ''];
   const md: string[] = [
     'The widest GPT that trains a few steps on onnxruntime-node with the process\'s peak resident memory within the budget. ' +
-      'The budget counts the whole process (its VmHWM): node and the packages, the model as loaded, the trainer, and everything a step allocates.',
+      'The budget counts the whole process (its VmHWM): node and the packages, the model as loaded, the trainer, and everything a step allocates. ' +
+      "Each cell: the widest width that fits, its parameters (× the first row's) and the process's peak.",
     '',
   ];
   const shapeOf = (f: GptBudgetFile): string => {
@@ -88,7 +89,7 @@ function budgetSection(budgets: StorageInputs['budgets'], svgs: Map<string, stri
     const m = files[0]!.file.model;
     const configs = [...new Set(files.flatMap((f) => f.file.results.map((r) => r.config)))];
     md.push(`**GPT ${shape}:**`, '');
-    md.push(`| optimizer, storage | ${files.map((f) => `${f.file.budget}: widest width, parameters (× the first row's), process peak`).join(' | ')} |`, `|---|${files.map(() => '---:').join('|')}|`);
+    md.push(`| optimizer, storage | ${files.map((f) => `within ${f.file.budget}`).join(' | ')} |`, `|---|${files.map(() => '---:').join('|')}|`);
     for (const config of configs) {
       const cells = files.map(({ file }) => {
         const r = file.results.find((x) => x.config === config);
