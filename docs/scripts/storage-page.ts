@@ -19,6 +19,8 @@ export interface GptBudgetFile {
   readonly budget: string;
   readonly budgetBytes: number;
   readonly steps: number;
+  /** onnxruntime's CPU memory arena (absent: on). */
+  readonly cpuArena?: boolean;
   readonly model: { readonly vocab: number; readonly layers: number; readonly heads: number; readonly block: number; readonly batch: number; readonly widthMultiple: number };
   readonly results: ReadonlyArray<{ readonly config: string; readonly width: number; readonly parameters: number; readonly row?: Row }>;
 }
@@ -78,10 +80,11 @@ function budgetSection(budgets: StorageInputs['budgets'], svgs: Map<string, stri
   ];
   const shapeOf = (f: GptBudgetFile): string => {
     const m = f.model;
-    return `vocab ${m.vocab}, ${m.layers} layers, ${m.heads} heads, block ${m.block}, batch ${m.batch}, width a multiple of ${m.widthMultiple}; ${f.steps} steps`;
+    return `vocab ${m.vocab}, ${m.layers} layers, ${m.heads} heads, block ${m.block}, batch ${m.batch}, width a multiple of ${m.widthMultiple}; ${f.steps} steps${f.cpuArena === false ? "; onnxruntime's CPU memory arena off" : ''}`;
   };
   const groups = new Map<string, Array<{ path: string; file: GptBudgetFile }>>();
-  for (const b of [...budgets].sort((x, y) => x.file.model.batch - y.file.model.batch || x.file.budgetBytes - y.file.budgetBytes)) {
+  const arena = (f: GptBudgetFile): number => (f.cpuArena === false ? 1 : 0);
+  for (const b of [...budgets].sort((x, y) => y.file.model.batch - x.file.model.batch || arena(x.file) - arena(y.file) || x.file.budgetBytes - y.file.budgetBytes)) {
     const key = shapeOf(b.file);
     groups.set(key, [...(groups.get(key) ?? []), b]);
   }
@@ -103,15 +106,18 @@ function budgetSection(budgets: StorageInputs['budgets'], svgs: Map<string, stri
     }
     const start = files.flatMap((f) => f.file.results.map((r) => Number(r.row?.['startMiB']))).filter(Number.isFinite);
     if (start.length > 0) md.push('', `Of each process's peak, ${Math.min(...start)}–${Math.max(...start)} MiB is the process before it loads the model (node, onnxruntime, the packages).`);
+    for (const { path, file } of files) md.push('', `${file.budget}: written to \`${path}\` by:`, '', '```sh', file.command, '```');
+    md.push('');
+    if (files.length < 2) return; // a plot across budgets needs two
     const name = `budget-${k}.svg`;
     const series: Series[] = configs.map((config, i) => ({
       label: config,
       color: PALETTE[i % PALETTE.length]!,
       points: files.flatMap(({ file }) => file.results.filter((r) => r.config === config).map((r) => [file.budgetBytes / 2 ** 20, r.parameters / 1e6] as const)),
     }));
-    svgs.set(name, lineChartSvg(series, { title: `Widest GPT within a memory budget (${m.layers} layers, block ${m.block}, batch ${m.batch})`, xLabel: 'budget: process peak RSS (MiB)', yLabel: 'parameters (millions)' }));
-    md.push('', `![Parameters of the widest GPT (batch ${m.batch}) that trains within each budget, one line per optimizer and storage](/storage-results/${name})`, '');
-    for (const { path, file } of files) md.push(`${file.budget}: written to \`${path}\` by:`, '', '```sh', file.command, '```', '');
+    const arenaNote = files[0]!.file.cpuArena === false ? ', no CPU arena' : '';
+    svgs.set(name, lineChartSvg(series, { title: `Widest GPT within a memory budget (${m.layers} layers, block ${m.block}, batch ${m.batch}${arenaNote})`, xLabel: 'budget: process peak RSS (MiB)', yLabel: 'parameters (millions)' }));
+    md.push(`![Parameters of the widest GPT (batch ${m.batch}${arenaNote}) that trains within each budget, one line per optimizer and storage](/storage-results/${name})`, '');
   });
   return md;
 }

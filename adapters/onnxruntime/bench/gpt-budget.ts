@@ -12,9 +12,12 @@
  * by default: nanoGPT's Shakespeare depth, the main job's block and batch); its width is a
  * multiple of `8 × heads`, searched by doubling, then bisection (bench/budget.ts), each width
  * exported once by bench/export-gpt.py (needs python3 with torch) and shared by the configurations.
- * The search assumes that a narrower model never needs more memory than a wider one.
+ * The search assumes that a narrower model never needs more memory than a wider one. `--no-arena`
+ * turns onnxruntime's CPU memory arena off in every session (`sessionOptions: { enableCpuMemArena:
+ * false }` of `onnxBackend`): each tensor is allocated and freed on its own, instead of kept in an
+ * arena that grows to a session's largest need and never shrinks.
  *
- *   pnpm --filter @lmo/onnxruntime bench:gpt-budget -- --budget 512MiB [--steps 3 --threads 2 --layers 6 --heads 6 --block 64 --batch 12 --only 'AdamW float32' --json bench/results/gpt-budget-512MiB.json]
+ *   pnpm --filter @lmo/onnxruntime bench:gpt-budget -- --budget 512MiB [--steps 3 --threads 2 --layers 6 --heads 6 --block 64 --batch 12 --no-arena --only 'AdamW float32' --json bench/results/gpt-budget-512MiB.json]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +40,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '12' },
     'max-width': { type: 'string', default: '3072' },
     only: { type: 'string', multiple: true },
+    'no-arena': { type: 'boolean', default: false },
     json: { type: 'string' },
     child: { type: 'string' },
     model: { type: 'string' },
@@ -52,6 +56,7 @@ function positive(name: string): number {
 }
 const steps = positive('steps');
 const threads = positive('threads');
+const cpuArena = !values['no-arena'];
 
 interface Try {
   readonly width: number;
@@ -78,7 +83,8 @@ function peakOf(pid: number): number | undefined {
 function runChild(label: string, file: string, budgetMiB: number): Promise<{ row?: Record<string, number | string>; stoppedAt?: number; error?: string }> {
   const self = fileURLToPath(import.meta.url);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, self, '--child', label, '--model', file, '--steps', String(steps), '--threads', String(threads)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [self, '--child', label, '--model', file, '--steps', String(steps), '--threads', String(threads), ...(cpuArena ? [] : ['--no-arena'])];
+    const child = spawn(process.execPath, [...process.execArgv, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let stoppedAt: number | undefined;
@@ -101,7 +107,7 @@ function runChild(label: string, file: string, budgetMiB: number): Promise<{ row
 }
 
 if (values.child !== undefined) {
-  const row = await measureTraining(configNamed(values.child), values.model!, steps, threads);
+  const row = await measureTraining(configNamed(values.child), values.model!, steps, threads, cpuArena);
   process.stdout.write(`${JSON.stringify(row)}\n`);
 } else {
   if (values.budget === undefined) throw new Error('--budget is required, e.g. --budget 512MiB');
@@ -124,7 +130,7 @@ if (values.child !== undefined) {
     return m;
   };
   console.log(
-    `budget ${formatBytes(budget)} (${budget} bytes) of whole-process peak RSS; GPT vocab 65, ${base.layers} layers, ${base.heads} heads, block ${base.block}, batch ${base.batch}, width a multiple of ${unit}; ${steps} steps, ${threads} threads`,
+    `budget ${formatBytes(budget)} (${budget} bytes) of whole-process peak RSS; GPT vocab 65, ${base.layers} layers, ${base.heads} heads, block ${base.block}, batch ${base.batch}, width a multiple of ${unit}; ${steps} steps, ${threads} threads${cpuArena ? '' : ', no CPU memory arena'}`,
   );
   const results: Array<{ config: string; width: number; parameters: number; row?: Record<string, number | string>; tries: Try[] }> = [];
   try {
@@ -153,6 +159,6 @@ if (values.child !== undefined) {
   if (values.json !== undefined) {
     const quote = (a: string): string => (/^[\w./=:-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
     const command = `pnpm --filter @lmo/onnxruntime bench:gpt-budget -- ${process.argv.slice(2).filter((a) => a !== '--').map(quote).join(' ')}`;
-    writeFileSync(values.json, `${JSON.stringify({ command, budget: values.budget, budgetBytes: budget, steps, threads, model: { vocab: 65, ...base, widthMultiple: unit }, results }, null, 2)}\n`);
+    writeFileSync(values.json, `${JSON.stringify({ command, budget: values.budget, budgetBytes: budget, steps, threads, cpuArena, model: { vocab: 65, ...base, widthMultiple: unit }, results }, null, 2)}\n`);
   }
 }

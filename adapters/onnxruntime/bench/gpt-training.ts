@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { adamw, Random, type LmoOptimizer, scion, scionLight, transformerGroups, type StorageDtype } from '@lmo/core';
-import { createOnnxTrainer, loadOnnxModel, onnxBackend, type OnnxBackend, type OnnxTensor } from '../src/index.js';
+import { createOnnxTrainer, loadOnnxModel, onnxBackend, type OnnxBackend, type OnnxModel, type OnnxTensor } from '../src/index.js';
 import { measureFrom, memory } from './proc-memory.js';
 
 type Params = ReadonlyMap<string, OnnxTensor>;
@@ -58,25 +58,28 @@ function batches(shape: readonly number[]): Array<{ idx: BigInt64Array; targets:
 
 /**
  * Loads the ONNX model `file`, makes its trainer with `config` and trains `steps` steps, in this
- * process; what it measured (MiB from /proc/self/status, bytes per parameter as the packages count
+ * process (with onnxruntime's CPU memory arena, or without it: `cpuArena` false); what it measured (MiB from /proc/self/status, bytes per parameter as the packages count
  * them):
  *
  * - `persistent` = (optimizer.parameterBytes + optimizer.ownedBytes + the float32 gradients the
  *   session hands back when it does not add them into G) / parameters;
  * - `startMiB`, the resident memory of the process before the model is loaded (node, the
- *   packages); `modelMiB`, what loading the model added; `madeMiB`, what `createOnnxTrainer`
- *   added; `stepsPeakMiB`, the peak over the steps above the resident memory before them;
+ *   packages); `modelMiB`, what loading the model added (no longer referenced once the trainer is
+ *   made); `madeMiB`, what `createOnnxTrainer` added; `stepsPeakMiB`, the peak over the steps above the resident memory before them;
  * - `processPeakMiB`, the whole process's peak resident memory (VmHWM) from its start to the end of
  *   the steps.
  */
-export async function measureTraining(config: Config, file: string, steps: number, threads: number): Promise<Record<string, number | string>> {
+export async function measureTraining(config: Config, file: string, steps: number, threads: number, cpuArena = true): Promise<Record<string, number | string>> {
   const before = memory();
-  const model = await loadOnnxModel(file);
-  const backend = onnxBackend({ intraOpNumThreads: threads });
+  // dropped once the trainer is made (the trainer keeps no copy of the weights), as a user would
+  let model: OnnxModel | undefined = await loadOnnxModel(file);
+  // every session (the probe, the training graph, the optimizer's steps) takes the backend's session options
+  const backend = onnxBackend({ intraOpNumThreads: threads, ...(cpuArena ? {} : { sessionOptions: { enableCpuMemArena: false } }) });
   // the peak of each stretch is read before measureFrom resets it, so the process's is their maximum
   const peaks = [memory().peak];
   const from = measureFrom();
   const trainer = await createOnnxTrainer(model, { trainable: '*', loss: 'loss', dtype: config.dtype, backend, optimizer: config.optimizer });
+  model = undefined;
   const made = memory();
   const data = batches(trainer.inputs.find((i) => i.name === 'idx')!.shape);
   peaks.push(memory().peak);
