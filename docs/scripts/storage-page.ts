@@ -1,8 +1,8 @@
 /**
  * The measured part of concepts/16-bit-storage.md: tables and plots rendered from the results files
- * of the memory and quality benches (adapters/onnxruntime/bench/results/gpt-memory.json,
- * quality*.json) and of the browser-tab experiment (browser/results/memory.json), each with the
- * command that writes it. Pure: scripts/storage.ts reads the files and writes the page.
+ * of the memory, budget and quality benches (adapters/onnxruntime/bench/results/gpt-memory.json,
+ * gpt-budget-*.json, quality*.json) and of the browser-tab experiment (browser/results/memory.json),
+ * each with the command that writes it. Pure: scripts/storage.ts reads the files and writes the page.
  */
 import { lineChartSvg, PALETTE, type Series } from '../../benchmarks/nanogpt/src/report/plot-svg.js';
 
@@ -12,6 +12,17 @@ export interface GptMemoryFile {
   readonly command: string;
   readonly steps: number;
   readonly models: ReadonlyArray<{ readonly model: string; readonly description: string; readonly rows: readonly Row[] }>;
+}
+/** bench/gpt-budget.ts's file. */
+export interface GptBudgetFile {
+  readonly command: string;
+  readonly budget: string;
+  readonly budgetBytes: number;
+  readonly steps: number;
+  /** onnxruntime's CPU memory arena (absent: on). */
+  readonly cpuArena?: boolean;
+  readonly model: { readonly vocab: number; readonly layers: number; readonly heads: number; readonly block: number; readonly batch: number; readonly widthMultiple: number };
+  readonly results: ReadonlyArray<{ readonly config: string; readonly width: number; readonly parameters: number; readonly row?: Row }>;
 }
 /** bench/quality.ts's file. */
 export interface QualityFile {
@@ -36,6 +47,8 @@ export interface TabMemoryFile {
 }
 export interface StorageInputs {
   readonly memory?: { readonly path: string; readonly file: GptMemoryFile };
+  /** In any order: shown by budget, smallest first. */
+  readonly budgets?: ReadonlyArray<{ readonly path: string; readonly file: GptBudgetFile }>;
   readonly quality: ReadonlyArray<{ readonly path: string; readonly file: QualityFile }>;
   readonly tab?: { readonly path: string; readonly file: TabMemoryFile };
 }
@@ -54,6 +67,58 @@ function memorySection(memory: StorageInputs['memory']): string[] {
     md.push('');
   }
   md.push(`Bytes per parameter. Written to \`${memory.path}\` by:`, '', '```sh', memory.file.command, '```', '');
+  return md;
+}
+
+function budgetSection(budgets: StorageInputs['budgets'], svgs: Map<string, string>): string[] {
+  if (budgets === undefined || budgets.length === 0) return ['No budget results yet.', ''];
+  const md: string[] = [
+    'The widest GPT that trains a few steps on onnxruntime-node with the process\'s peak resident memory within the budget. ' +
+      'The budget counts the whole process (its VmHWM): node and the packages, the model as loaded, the trainer, and everything a step allocates. ' +
+      "Each cell: the widest width that fits, its parameters (× the first row's) and the process's peak.",
+    '',
+  ];
+  const shapeOf = (f: GptBudgetFile): string => {
+    const m = f.model;
+    return `vocab ${m.vocab}, ${m.layers} layers, ${m.heads} heads, block ${m.block}, batch ${m.batch}, width a multiple of ${m.widthMultiple}; ${f.steps} steps${f.cpuArena === false ? "; onnxruntime's CPU memory arena off" : ''}`;
+  };
+  const groups = new Map<string, Array<{ path: string; file: GptBudgetFile }>>();
+  const arena = (f: GptBudgetFile): number => (f.cpuArena === false ? 1 : 0);
+  for (const b of [...budgets].sort((x, y) => y.file.model.batch - x.file.model.batch || arena(x.file) - arena(y.file) || x.file.budgetBytes - y.file.budgetBytes)) {
+    const key = shapeOf(b.file);
+    groups.set(key, [...(groups.get(key) ?? []), b]);
+  }
+  [...groups].forEach(([shape, files], k) => {
+    const m = files[0]!.file.model;
+    const configs = [...new Set(files.flatMap((f) => f.file.results.map((r) => r.config)))];
+    md.push(`**GPT ${shape}:**`, '');
+    md.push(`| optimizer, storage | ${files.map((f) => `within ${f.file.budget}`).join(' | ')} |`, `|---|${files.map(() => '---:').join('|')}|`);
+    for (const config of configs) {
+      const cells = files.map(({ file }) => {
+        const r = file.results.find((x) => x.config === config);
+        const first = file.results[0]!;
+        if (r === undefined) return '';
+        if (r.width === 0) return 'none fits';
+        const ratio = r === first || first.parameters === 0 ? '' : ` (${(r.parameters / first.parameters).toFixed(2)}×)`;
+        return `**${r.width}**, ${millions(r.parameters)}${ratio}, ${r.row?.['processPeakMiB'] ?? '?'} MiB`;
+      });
+      md.push(`| ${config} | ${cells.join(' | ')} |`);
+    }
+    const start = files.flatMap((f) => f.file.results.map((r) => Number(r.row?.['startMiB']))).filter(Number.isFinite);
+    if (start.length > 0) md.push('', `Of each process's peak, ${Math.min(...start)}–${Math.max(...start)} MiB is the process before it loads the model (node, onnxruntime, the packages).`);
+    for (const { path, file } of files) md.push('', `${file.budget}: written to \`${path}\` by:`, '', '```sh', file.command, '```');
+    md.push('');
+    if (files.length < 2) return; // a plot across budgets needs two
+    const name = `budget-${k}.svg`;
+    const series: Series[] = configs.map((config, i) => ({
+      label: config,
+      color: PALETTE[i % PALETTE.length]!,
+      points: files.flatMap(({ file }) => file.results.filter((r) => r.config === config).map((r) => [file.budgetBytes / 2 ** 20, r.parameters / 1e6] as const)),
+    }));
+    const arenaNote = files[0]!.file.cpuArena === false ? ', no CPU arena' : '';
+    svgs.set(name, lineChartSvg(series, { title: `Widest GPT within a memory budget (${m.layers} layers, block ${m.block}, batch ${m.batch}${arenaNote})`, xLabel: 'budget: process peak RSS (MiB)', yLabel: 'parameters (millions)' }));
+    md.push(`![Parameters of the widest GPT (batch ${m.batch}${arenaNote}) that trains within each budget, one line per optimizer and storage](/storage-results/${name})`, '');
+  });
   return md;
 }
 
@@ -124,6 +189,9 @@ export function renderStorageResults(inputs: StorageInputs): { markdown: string;
     '### Bytes per parameter, on onnxruntime-node',
     '',
     ...memorySection(inputs.memory),
+    '### The widest GPT within a memory budget',
+    '',
+    ...budgetSection(inputs.budgets, svgs),
     '### Quality against float32',
     '',
     ...qualitySection(inputs.quality, svgs),

@@ -1,5 +1,5 @@
 // Generates docs/storage-results.md and docs/public/storage-results/*.svg (both git-ignored), which
-// concepts/16-bit-storage.md includes, from the memory, quality and browser-tab results files. Run by
+// concepts/16-bit-storage.md includes, from the memory, budget, quality and browser-tab results files. Run by
 // `docs:build` and `docs:dev` before VitePress; `tsx scripts/storage.ts` runs it alone.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -13,6 +13,9 @@ const read = <F>(file: string): { path: string; file: F } | undefined => (exists
 
 const inputs: StorageInputs = {
   memory: read(join(bench, 'gpt-memory.json')),
+  budgets: readdirSync(bench)
+    .filter((f) => /^gpt-budget-.*\.json$/.test(f))
+    .map((f) => read(join(bench, f))!) as StorageInputs['budgets'],
   quality: readdirSync(bench)
     .filter((f) => /^quality.*\.json$/.test(f))
     .sort()
@@ -21,4 +24,4 @@ const inputs: StorageInputs = {
 };
 const page = renderStorageResults(inputs);
 writeGeneratedPage('storage-results', page);
-console.log(`storage: ${[inputs.memory, ...inputs.quality, inputs.tab].filter(Boolean).length} result file(s), ${page.svgs.size} plot(s) → docs/storage-results.md`);
+console.log(`storage: ${[inputs.memory, ...(inputs.budgets ?? []), ...inputs.quality, inputs.tab].filter(Boolean).length} result file(s), ${page.svgs.size} plot(s) → docs/storage-results.md`);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderStorageResults, type GptMemoryFile, type QualityFile, type TabMemoryFile } from '../scripts/storage-page.js';
+import { renderStorageResults, type GptBudgetFile, type GptMemoryFile, type QualityFile, type TabMemoryFile } from '../scripts/storage-page.js';
 import { runExample } from './run-example.js';
 
 describe('examples/16-bit-storage.ts', () => {
@@ -21,9 +21,18 @@ describe('the measured part of the 16-bit storage page', () => {
     const memory = { path: 'adapters/onnxruntime/bench/results/gpt-memory.json', file: json<GptMemoryFile>('adapters/onnxruntime/bench/results/gpt-memory.json') };
     const quality = [{ path: 'adapters/onnxruntime/bench/results/quality.json', file: json<QualityFile>('adapters/onnxruntime/bench/results/quality.json') }];
     const tab = { path: 'browser/results/memory.json', file: json<TabMemoryFile>('browser/results/memory.json') };
-    const { markdown, svgs } = renderStorageResults({ memory, quality, tab });
-    for (const f of [memory, ...quality, tab]) expect(markdown).toContain(f.file.command);
-    expect([...svgs.keys()]).toEqual(['quality-0.svg', 'tab.svg']);
+    const budgets = ['gpt-budget-1GiB.json', 'gpt-budget-512MiB.json'].map((f) => ({ path: `adapters/onnxruntime/bench/results/${f}`, file: json<GptBudgetFile>(`adapters/onnxruntime/bench/results/${f}`) }));
+    const { markdown, svgs } = renderStorageResults({ memory, budgets, quality, tab });
+    for (const f of [memory, ...budgets, ...quality, tab]) expect(markdown).toContain(f.file.command);
+    expect([...svgs.keys()]).toEqual(['budget-0.svg', 'quality-0.svg', 'tab.svg']);
+    // the budgets side by side, smallest first: each optimizer's widest width and its parameters against the first row's
+    const [small, large] = [budgets[1]!.file, budgets[0]!.file];
+    expect(markdown).toContain(`| optimizer, storage | within ${small.budget} | within ${large.budget} |`);
+    const lightOf = (f: GptBudgetFile) => f.results.find((r) => r.config === 'ScionLight bfloat16')!;
+    const section = markdown.slice(markdown.indexOf('### The widest GPT within a memory budget'));
+    const row = section.split('\n').find((l) => l.startsWith('| ScionLight bfloat16 |'))!;
+    expect(row).toContain(`**${lightOf(small).width}**, ${(lightOf(small).parameters / 1e6).toFixed(1)}M (${(lightOf(small).parameters / small.results[0]!.parameters).toFixed(2)}×)`);
+    expect(row.indexOf(`**${lightOf(small).width}**`)).toBeLessThan(row.indexOf(`**${lightOf(large).width}**`));
     // the persistent bytes per parameter as the packages count them, for every model
     for (const m of memory.file.models) {
       const persistent = Object.fromEntries(m.rows.map((r) => [r['config'], r['persistent']]));

@@ -25,9 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adamw, Random, type LmoOptimizer, scion, scionLight, transformerGroups, type StorageDtype } from '@lmo/core';
-import { createOnnxTrainer, loadOnnxModel, onnxBackend, type OnnxBackend, type OnnxTensor } from '../src/index.js';
-import { measureFrom, memory } from './proc-memory.js';
+import { CONFIGS, configNamed, exportGpt, measureTraining } from './gpt-training.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -46,74 +44,15 @@ const { values } = parseArgs({
 const steps = Number(values.steps);
 const threads = Number(values.threads);
 
-type Params = ReadonlyMap<string, OnnxTensor>;
-interface Config {
-  readonly label: string;
-  readonly dtype: StorageDtype;
-  readonly optimizer: (p: Params, b: OnnxBackend) => LmoOptimizer<OnnxTensor>;
-}
-const groups = transformerGroups();
-const CONFIGS: readonly Config[] = [
-  { label: 'AdamW float32', dtype: 'float32', optimizer: (p, b) => adamw(b, p, { lr: 1e-3 }) },
-  { label: 'Scion float32', dtype: 'float32', optimizer: (p, b) => scion(b, p, { lr: 2 ** -6, groups }) },
-  { label: 'ScionLight float32', dtype: 'float32', optimizer: (p, b) => scionLight(b, p, { lr: 2 ** -8, groups, unconstrained: true }) },
-  { label: 'ScionLight bfloat16', dtype: 'bfloat16', optimizer: (p, b) => scionLight(b, p, { lr: 2 ** -8, groups, unconstrained: true, bufferDtype: 'bfloat16' }) },
-  { label: 'ScionLight bfloat16 + Kahan', dtype: 'bfloat16', optimizer: (p, b) => scionLight(b, p, { lr: 2 ** -8, groups, unconstrained: true, bufferDtype: 'bfloat16', compensation: 'kahan' }) },
-  { label: 'ScionLight bfloat16 stochastic', dtype: 'bfloat16', optimizer: (p, b) => scionLight(b, p, { lr: 2 ** -8, groups, unconstrained: true, bufferDtype: 'bfloat16', compensation: 'stochastic', roundingSeed: 1 }) },
-];
-
-/** Token batches for the model's fixed [B, T] inputs (seeded). */
-function batches(shape: readonly number[]): Array<{ idx: BigInt64Array; targets: BigInt64Array }> {
-  const rng = new Random(3);
-  const n = shape.reduce((a, d) => a * d, 1);
-  const tokens = (): BigInt64Array => BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rng.uniform() * 65)));
-  return Array.from({ length: 4 }, () => ({ idx: tokens(), targets: tokens() }));
-}
-
-async function child(config: Config, file: string): Promise<Record<string, number | string>> {
-  const before = memory();
-  const model = await loadOnnxModel(file);
-  const backend = onnxBackend({ intraOpNumThreads: threads });
-  const from = measureFrom();
-  const trainer = await createOnnxTrainer(model, { trainable: '*', loss: 'loss', dtype: config.dtype, backend, optimizer: config.optimizer });
-  const made = memory();
-  const data = batches(trainer.inputs.find((i) => i.name === 'idx')!.shape);
-  const stepFrom = measureFrom();
-  let loss = 0;
-  for (let s = 0; s < steps; s++) loss = await trainer.step(data[s % data.length]!);
-  const after = memory();
-  const n = [...trainer.parameters.values()].reduce((sum, p) => sum + p.shape.reduce((a, d) => a * d, 1), 0);
-  const { parameterBytes, ownedBytes } = trainer.optimizer;
-  const gradientBytes = trainer.accumulates ? 0 : 4 * n;
-  await trainer.dispose();
-  const perParam = (bytes: number): number => Number((bytes / n).toFixed(2));
-  return {
-    config: config.label,
-    parameters: n,
-    weights: perParam(parameterBytes),
-    optimizer: perParam(ownedBytes),
-    gradients: perParam(gradientBytes),
-    persistent: perParam(parameterBytes + ownedBytes + gradientBytes),
-    modelMiB: Math.round(from.rss - before.rss),
-    madeMiB: Math.round(made.rss - from.rss),
-    stepsPeakMiB: Math.round(after.peak - stepFrom.rss),
-    stepsPeakBytesPerParameter: perParam((after.peak - stepFrom.rss) * 2 ** 20),
-    loss: Number(loss.toFixed(4)),
-  };
-}
-
 if (values.child !== undefined) {
-  const row = await child(CONFIGS.find((c) => c.label === values.child)!, values.model!);
+  const row = await measureTraining(configNamed(values.child), values.model!, steps, threads);
   process.stdout.write(`${JSON.stringify(row)}\n`);
 } else {
   const self = fileURLToPath(import.meta.url);
   const dir = mkdtempSync(join(tmpdir(), 'lmo-gpt-memory-'));
   const mid = join(dir, 'gpt-mid.onnx');
   const shape = { layers: Number(values.layers), width: Number(values.width), heads: Number(values.heads), batch: Number(values.batch) };
-  execFileSync('/usr/bin/python3', [fileURLToPath(new URL('./export-gpt.py', import.meta.url)), mid, String(shape.batch), '--n-layer', String(shape.layers), '--n-head', String(shape.heads), '--n-embd', String(shape.width)], {
-    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  exportGpt(mid, { ...shape, block: 64 });
   const models = [
     { name: 'toy', file: fileURLToPath(new URL('../test/fixtures/torch/gpt/model.onnx', import.meta.url)), description: 'test fixture: vocab 65, block 16, 2 layers, 2 heads, width 32, batch 4' },
     { name: 'mid', file: mid, description: `bench/export-gpt.py: vocab 65, block 64, ${shape.layers} layers, ${shape.heads} heads, width ${shape.width}, batch ${shape.batch}` },

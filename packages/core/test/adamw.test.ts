@@ -177,14 +177,53 @@ describe('adamw', () => {
       expect(worst, `p${i}`).toBeLessThan(2e-6);
     });
     const n = shapes.reduce((a, s) => a + size(s), 0);
-    // parameters and both moments, and a stretch of at most 2¹⁸ gradients (in 64 KiB pages)
-    expect(opt.ownedBytes).toBeLessThanOrEqual(3 * 4 * (n + 12) + 4 * 2 ** 18 + 65536);
+    // both moments, and a stretch of at most 2¹⁸ gradients and one of parameters (in 64 KiB pages): no copy of the parameters
+    expect(opt.ownedBytes).toBeLessThanOrEqual(2 * 4 * (n + 12) + 2 * 4 * 2 ** 18 + 65536);
     // a NaN past the first stretch is found, and nothing is written
     const bad = grads[0]!.map((g) => g.slice());
     bad[0]![400_000] = NaN;
     const before = b.read(params.get('p2')!);
     expect(() => opt.step(new Map(shapes.map((s, i) => [`p${i}`, b.fromArray(bad[i]!, s)] as const)))).toThrow(/NaN or Inf \(in "p0"\)/);
     expect(b.read(params.get('p2')!)).toEqual(before);
+  });
+
+  it('on host arrays, parameters across the stretches\' boundaries: exactly the float32 arithmetic of the formulas, element by element', () => {
+    // float32 AdamW in the pass's order of operations (each product, sum and quotient rounded to float32),
+    // unclipped (‖g‖ < 1, so c = 1 exactly): any element staged from or to the wrong place, or left out, differs
+    const f = Math.fround;
+    const [beta1, beta2, eps, lr, wd] = [0.9, 0.95, 1e-8, 0.01, 0.1];
+    const b = hostReference();
+    // layout: the matrices first ([3, 5] padded to 16 floats, so [513, 1001] straddles the first boundary at 2¹⁸
+    // and [600, 500] the third), then the vectors
+    const shapes = [[7], [3, 5], [513, 1001], [600, 500]];
+    const rng = new Random(11);
+    const init = shapes.map((s) => Float32Array.from({ length: size(s) }, () => rng.normal()));
+    const grads = [1, 0.5, 2].map((k) => shapes.map((s) => Float32Array.from({ length: size(s) }, () => k * 1e-4 * rng.normal())));
+    const params = new Map(shapes.map((s, i) => [`p${i}`, b.fromArray(init[i]!, s)] as const));
+    const opt = adamw(b, params, { lr, betas: [beta1, beta2], eps, weightDecay: wd });
+    for (const gs of grads) opt.step(new Map(shapes.map((s, i) => [`p${i}`, b.fromArray(gs[i]!, s)] as const)));
+    const state = opt.getState().parameters;
+    const firstDifference = (got: Float32Array, want: Float32Array): number => (got.length !== want.length ? -2 : got.findIndex((x, j) => x !== want[j]));
+    shapes.forEach((s, i) => {
+      const p = Float32Array.from(init[i]!);
+      const m = new Float32Array(p.length);
+      const v = new Float32Array(p.length);
+      grads.forEach((gs, k) => {
+        const t = k + 1;
+        const [b1, c1, b2, c2, s2, e] = [beta1, 1 - beta1, beta2, 1 - beta2, 1 / Math.sqrt(1 - beta2 ** t), eps].map(f) as [number, number, number, number, number, number];
+        const decay = f(s.length >= 2 ? 1 - lr * wd : 1);
+        const step = f(-lr / (1 - beta1 ** t));
+        gs[i]!.forEach((g, j) => {
+          m[j] = f(f(b1 * m[j]!) + f(c1 * g));
+          v[j] = f(f(b2 * v[j]!) + f(f(c2 * g) * g));
+          p[j] = f(f(decay * p[j]!) + f(f(step * m[j]!) / f(f(f(Math.sqrt(v[j]!)) * s2) + e)));
+        });
+      });
+      const buffers = state.find((x) => x.name === `p${i}`)!.buffers!;
+      expect(firstDifference(b.read(params.get(`p${i}`)!), p), `p${i}: its first element that differs`).toBe(-1);
+      expect(firstDifference(buffers['exp_avg']!, m), `p${i}: exp_avg`).toBe(-1);
+      expect(firstDifference(buffers['exp_avg_sq']!, v), `p${i}: exp_avg_sq`).toBe(-1);
+    });
   });
 
   it('matches a hand-computed first step: β (0.9, 0.99), λ 0.1 on the matrix only, clipping at 1', () => {

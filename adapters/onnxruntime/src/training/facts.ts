@@ -137,13 +137,17 @@ export async function probeFacts(model: ModelProto, graph: Graph, frozen: (name:
     }
   }
   // The probe outputs each static value, and of every other value its shape and one element (its
-  // type), each summary just after the value is computed: a value itself is freed after its last use.
+  // type), each summary just after the value is computed. The value's readers read it through a
+  // Reshape to its own shape that also takes the summary (an alias of the value, no copy), so that
+  // onnxruntime computes the summary before them rather than at the end of the run, and frees the
+  // value after its last use: the probe holds the activations of one forward pass, not all of them.
   const light = withStandIns(model, graph, (name) => !isStatic.has(name));
   const fresh = freshNames(light);
   const flat = fresh('probe/flat');
   const [zero, one] = [fresh('probe/zero'), fresh('probe/one')];
   const summaries = new Map<string, NodeProto[]>();
   const summary = new Map<string, { readonly shape: string; readonly head: string }>();
+  const through = new Map<string, string>();
   const outputs: string[] = [];
   for (const node of graph.nodes) {
     for (const o of node.outputs) {
@@ -153,16 +157,30 @@ export async function probeFacts(model: ModelProto, graph: Graph, frozen: (name:
         continue;
       }
       const [shape, flattened, head] = [fresh(`${o}/probe_shape`), fresh(`${o}/probe_flat`), fresh(`${o}/probe_head`)];
-      summaries.set(o, [nodeProto('Shape', [o], [shape], fresh(`${o}/probe_shape_of`)), nodeProto('Reshape', [o, flat], [flattened], fresh(`${o}/probe_flatten`)), nodeProto('Slice', [flattened, zero, one], [head], fresh(`${o}/probe_head_of`))]);
+      const k = summaries.size;
+      const [headShape, gate, passed] = [fresh(`probe/hs${k}`), fresh(`probe/g${k}`), fresh(`probe/t${k}`)];
+      summaries.set(o, [
+        nodeProto('Shape', [o], [shape], fresh(`${o}/probe_shape_of`)),
+        nodeProto('Reshape', [o, flat], [flattened], fresh(`${o}/probe_flatten`)),
+        nodeProto('Slice', [flattened, zero, one], [head], fresh(`${o}/probe_head_of`)),
+        // [1], or [0] for an empty value, whose gate is then zeros: Reshape keeps each dimension (short
+        // names, nameless nodes: the probe of a model of many small values stays small)
+        nodeProto('Shape', [head], [headShape], ''),
+        nodeProto('Mul', [shape, headShape], [gate], ''),
+        nodeProto('Reshape', [o, gate], [passed], ''),
+      ]);
       summary.set(o, { shape, head });
+      through.set(o, passed);
       outputs.push(shape, head);
     }
   }
   const g = light.graph!;
   const index = (name: string, values: number[]): TensorProto => constantTensor(name, ElemType.INT64, [values.length], values);
+  const added = new Set([...summaries.values()].flat());
+  const nodes = afterDefinition(g.node, summaries).map((n) => (added.has(n) || !n.input.some((i) => through.has(i)) ? n : { ...n, input: n.input.map((i) => through.get(i) ?? i) }));
   const probe: ModelProto = {
     ...light,
-    graph: { ...g, node: afterDefinition(g.node, summaries), initializer: [...g.initializer, index(flat, [-1]), index(zero, [0]), index(one, [1])], output: outputs.map((name) => ({ name })) },
+    graph: { ...g, node: nodes, initializer: [...g.initializer, index(flat, [-1]), index(zero, [0]), index(one, [1])], output: outputs.map((name) => ({ name })) },
   };
   const results = await run(encodeModelProto(probe), feeds, Tensor);
   const result = (o: string, node: GraphNode): ort.Tensor => {

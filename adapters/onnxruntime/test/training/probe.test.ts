@@ -1,7 +1,7 @@
 // The shape probe: it runs the model with zeros made in the graph in place of the trainable
 // initializers, and must learn what a run with their values teaches (every value's type and
 // shape, and the contents of the values that do not depend on them), without loading the values.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { OnnxModel } from '../../src/index.js';
@@ -9,6 +9,7 @@ import { decodeModelProto, encodeModelProto } from '../../src/onnx/schema.js';
 import { ELEM_TYPES } from '../../src/onnx/tensor-data.js';
 import { probeFacts, staticShape, type ProbeRun } from '../../src/training/facts.js';
 import { torchFixture } from '../helpers/fixtures.js';
+import { model as modelBytes, node, value } from '../helpers/models.js';
 
 const zeros = (type: string, n: number) => (type === 'int64' ? new BigInt64Array(n) : new Float32Array(n));
 
@@ -70,4 +71,29 @@ describe('the shape probe', () => {
       expect(probed!.byteLength).toBeLessThan(model.bytes.byteLength - trainableBytes + 64 * 1024);
     });
   }
+
+  // Linux's peak resident memory (VmHWM, reset through /proc/self/clear_refs)
+  it.skipIf(!existsSync('/proc/self/clear_refs'))('holds the values of a run a few at a time, each freed after its last use, not all until the end', async () => {
+    // a chain of 16 elementwise ops on a 16 MiB input: 256 MiB of values, of which a run needs two or three at once
+    const ops = Array.from({ length: 16 }, (_, i) => node(i % 2 === 0 ? 'Neg' : 'Abs', [i === 0 ? 'x' : `y${i - 1}`], [`y${i}`], `op${i}`));
+    const chain = OnnxModel.fromBytes(modelBytes({ nodes: ops, inputs: [value('x', [2048, 2048])], outputs: [value('y15', [2048, 2048])] }));
+    const peakMiB = (): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
+    const rssMiB = (): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
+    let rise = Infinity;
+    const run: ProbeRun = async (bytes, feeds) => {
+      const s = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', enableMemPattern: false });
+      try {
+        const before = rssMiB();
+        writeFileSync('/proc/self/clear_refs', '5');
+        const out = await s.run(feeds);
+        rise = peakMiB() - before;
+        return out;
+      } finally {
+        await s.release();
+      }
+    };
+    const facts = await probeFacts(chain.proto, chain.graph, () => true, run, ort.Tensor);
+    expect(facts.info('y15').shape).toEqual([2048, 2048]);
+    expect(rise).toBeLessThan(128);
+  });
 });

@@ -1,19 +1,20 @@
 /**
  * AdamW on a backend's host arrays (`TensorBackend.host`): the same update as the AdamW groups of
  * the tensor path, as one WebAssembly SIMD pass per parameter over flat memory instead of a graph
- * of primitives. Three regions of one memory hold every parameter and both moments (`exp_avg`,
- * `exp_avg_sq`) back to back, each parameter at an offset that is a multiple of four floats; a
- * fourth, small one stages the gradients a stretch at a time, so that no whole copy of them is
- * kept. A step, in the backend's call order:
+ * of primitives. Two regions of one memory hold both moments (`exp_avg`, `exp_avg_sq`) of every
+ * parameter back to back, each parameter at an offset that is a multiple of four floats (the
+ * layout); two small ones stage the gradients and the parameters a stretch of the layout at a time,
+ * so that no whole copy of either is kept: AdamW holds its two moments, 8 bytes per parameter, and
+ * the stretches. A step, in the backend's call order:
  *
- * 1. copies the parameters in, unless they are the arrays its last step made,
- * 2. sums the gradients' squares in float64, a stretch at a time: the clip coefficient
+ * 1. sums the gradients' squares in float64, a stretch at a time: the clip coefficient
  *    `c = min(1, clip/(‖g‖ + 10⁻⁶))`, and the non-finite check (the sum is finite exactly when every
  *    gradient is),
- * 3. updates every element, a stretch of gradients at a time, four lanes at a time (float32, as PyTorch's AdamW):
+ * 2. updates every element, a stretch at a time, four lanes at a time (float32, as PyTorch's AdamW):
  *    `m ← β₁m + (1 − β₁)c·g;  v ← β₂v + (1 − β₂)c²g²;  x ← (1 − γλ)x − γ/(1 − β₁ᵗ) · m/(√v/√(1 − β₂ᵗ) + ε)`,
- * 4. hands each parameter a fresh array of its new values (one copy out; arrays already given out
- *    are never written again).
+ *    the stretch's gradients and parameters copied in, its new parameters copied out into a fresh
+ *    array for each parameter (arrays already given out are never written again), which the step
+ *    hands back.
  *
  * The moments change only once every check has passed, so a step that fails changes nothing.
  */
@@ -29,9 +30,11 @@ interface Place {
   readonly offset: number;
   readonly size: number;
 }
+/** A parameter's place, with a host array of its values there (its gradient, its parameter). */
+type Placed = Place & { readonly data: Float32Array };
 
 const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
-/** Floats of the gradients' staging region (a stretch of the layout the kernels take at once). */
+/** Floats of each staging region (a stretch of the layout the kernels take at once). */
 const STAGE = 1 << 18;
 
 /** A stretch of neighbouring parameters (in memory) that one kernel call covers. */
@@ -73,16 +76,16 @@ export class HostAdamW<T> {
   #places = new Map<string, Place>();
   /** Floats per region. */
   #length = 0;
+  /** Floats per staging region. */
+  #stretch = 0;
   /** The runs of a step over every parameter: for the sum of squares, and for the update. */
   #all: { readonly squares: Run[]; readonly update: Run[] } = { squares: [], update: [] };
-  /** The arrays the last step handed to each parameter (their values are still in the first region). */
-  readonly #given = new Map<string, Float32Array>();
 
   constructor(host: HostArrays<T>) {
     this.#host = host;
   }
 
-  /** Bytes of its memory: its copy of the parameters, both moments, and a stretch of gradients. */
+  /** Bytes of its memory: both moments, and a stretch of gradients and one of parameters. */
   get bytes(): number {
     return this.#kernels?.memory.buffer.byteLength ?? 0;
   }
@@ -100,21 +103,23 @@ export class HostAdamW<T> {
       places.set(plan.name, { offset: length, size });
       length += roundUp4(size);
     }
-    const kernels = new AdamWKernels(4 * (3 * length + Math.min(STAGE, Math.max(length, 4))));
+    const stretch = Math.min(STAGE, Math.max(length, 4));
+    const kernels = new AdamWKernels(4 * (2 * length + 2 * stretch));
     if (this.#kernels !== undefined) {
       for (const [name, old] of this.#places) {
         const place = places.get(name)!;
-        for (const k of [0, 1, 2]) this.#region(k, kernels, length).set(this.#region(k).subarray(old.offset, old.offset + old.size), place.offset);
+        for (const k of [0, 1]) this.#region(k, kernels, length).set(this.#region(k).subarray(old.offset, old.offset + old.size), place.offset);
       }
     }
     this.#kernels = kernels;
     this.#places = places;
     this.#length = length;
+    this.#stretch = stretch;
     const placed = plans.map((plan) => ({ ...places.get(plan.name)!, plan }));
     this.#all = { squares: contiguous(placed, anyRun), update: contiguous(placed, sameNumbers) };
   }
 
-  /** Region `k` of the memory: 0 parameters, 1 first moments, 2 second moments (3, the gradients' staging, is shorter). */
+  /** Region `k` of the memory: 0 first moments, 1 second moments (then the two staging regions, shorter). */
   #region(k: number, kernels = this.#kernels!, length = this.#length): Float32Array {
     return new Float32Array(kernels.memory.buffer, 4 * k * length, length);
   }
@@ -124,17 +129,19 @@ export class HostAdamW<T> {
     const params = items.map((item) => item.param);
     const ran = this.#host.run([...params, ...items.map((item) => item.grad)], params, (arrays) => {
       const kernels = this.#kernels!;
-      const p = this.#region(0);
       const places = items.map((item) => this.#places.get(item.plan.name)!);
-      items.forEach((item, i) => {
-        if (arrays[i] !== this.#given.get(item.plan.name)) p.set(arrays[i]!.subarray(0, places[i]!.size), places[i]!.offset);
-      });
-      const grads = items.map((_, i) => ({ ...places[i]!, data: arrays[items.length + i]! })).sort((a, b) => a.offset - b.offset);
+      const sorted = (k: number): Placed[] => places.map((place, i) => ({ ...place, data: arrays[k + i]! })).sort((x, y) => x.offset - y.offset);
+      const grads = sorted(items.length);
       // a step over every parameter uses the layout's runs; a step that skips some, runs of its own
       const placed = items.length === this.#places.size ? undefined : places.map((place, i) => ({ ...place, plan: items[i]!.plan }));
       const runs = placed === undefined ? this.#all : { squares: contiguous(placed, anyRun), update: contiguous(placed, sameNumbers) };
       let total = 0;
-      for (const r of runs.squares) this.#staged(grads, r, (_, n) => (total += kernels.sumSquares(this.#stage, 4 * n)));
+      for (const r of runs.squares) {
+        this.#stretches(r, (from, n) => {
+          this.#stageIn(grads, from, n, this.#stage);
+          total += kernels.sumSquares(this.#stage, 4 * n);
+        });
+      }
       if (!Number.isFinite(total) && rule.nonFinite !== 'ignore') {
         if (rule.nonFinite === 'skip') {
           counters.skipped();
@@ -145,6 +152,9 @@ export class HostAdamW<T> {
       }
       const c = rule.clip === undefined ? 1 : Math.min(1, rule.clip / (Math.sqrt(total) + 1e-6));
       const t = counters.step() + 1;
+      const values = sorted(0);
+      const fresh = places.map((place) => new Float32Array(place.size));
+      const out = places.map((place, i) => ({ ...place, data: fresh[i]! })).sort((x, y) => x.offset - y.offset);
       const lrs = new Map(runs.update.map((r) => [r.plan.group, 0]));
       for (const group of lrs.keys()) lrs.set(group, rule.learningRate(group, t - 1));
       for (const r of runs.update) {
@@ -160,41 +170,51 @@ export class HostAdamW<T> {
           decay: r.plan.shape.length >= 2 ? 1 - lr * weightDecay : 1,
           step: -lr / (1 - betas[0] ** t),
         };
-        this.#staged(grads, r, (from, n) => kernels.adamw(4 * n, 4 * from, this.#stage, 4 * (this.#length + from), 4 * (2 * this.#length + from), k));
+        const p = this.#stage + 4 * this.#stretch;
+        this.#stretches(r, (from, n) => {
+          this.#stageIn(grads, from, n, this.#stage);
+          this.#stageIn(values, from, n, p);
+          kernels.adamw(4 * n, p, this.#stage, 4 * from, 4 * (this.#length + from), k);
+          this.#stageOut(out, from, n, p);
+        });
       }
-      const fresh = items.map((item, i) => {
-        const values = p.slice(places[i]!.offset, places[i]!.offset + places[i]!.size);
-        this.#given.set(item.plan.name, values);
-        return values;
-      });
       counters.applied();
       return fresh;
     });
     return andThen(ran, () => undefined);
   }
 
-  /** Byte address of the gradients' staging region. */
+  /** Byte address of the gradients' staging region (the parameters' follows it). */
   get #stage(): number {
-    return 4 * 3 * this.#length;
+    return 4 * 2 * this.#length;
+  }
+
+  /** Calls `use(from, n)` for each stretch `[from, from + n)` of the run (in floats of the layout). */
+  #stretches(run: Run, use: (from: number, n: number) => void): void {
+    for (let from = run.offset; from < run.offset + run.length; from += this.#stretch) use(from, Math.min(this.#stretch, run.offset + run.length - from));
   }
 
   /**
-   * Calls `use(from, n)` for each stretch `[from, from + n)` of the run (in floats of the layout),
-   * with the gradients that lie there copied into the staging region (zeros in the padding).
-   * `grads` are sorted by offset.
+   * Copies what of `arrays` (sorted by offset) lies in the stretch `[from, from + n)` of the layout
+   * to the staging region at byte address `at`, zeros in the padding.
    */
-  #staged(grads: ReadonlyArray<Place & { readonly data: Float32Array }>, run: Run, use: (from: number, n: number) => void): void {
-    const length = this.#kernels!.memory.buffer.byteLength / 4 - 3 * this.#length;
-    const stage = new Float32Array(this.#kernels!.memory.buffer, this.#stage, length);
-    for (let from = run.offset; from < run.offset + run.length; from += length) {
-      const n = Math.min(length, run.offset + run.length - from);
-      stage.fill(0, 0, n);
-      for (const g of grads) {
-        if (g.offset >= from + n || g.offset + g.size <= from) continue;
-        const [a, b] = [Math.max(from, g.offset), Math.min(from + n, g.offset + g.size)];
-        stage.set(g.data.subarray(a - g.offset, b - g.offset), a - from);
-      }
-      use(from, n);
+  #stageIn(arrays: readonly Placed[], from: number, n: number, at: number): void {
+    const stage = new Float32Array(this.#kernels!.memory.buffer, at, n);
+    stage.fill(0);
+    for (const x of arrays) {
+      if (x.offset >= from + n || x.offset + x.size <= from) continue;
+      const [a, b] = [Math.max(from, x.offset), Math.min(from + n, x.offset + x.size)];
+      stage.set(x.data.subarray(a - x.offset, b - x.offset), a - from);
+    }
+  }
+
+  /** Copies the stretch `[from, from + n)` of the layout from the staging region at `at` into what of `arrays` lies there. */
+  #stageOut(arrays: readonly Placed[], from: number, n: number, at: number): void {
+    const stage = new Float32Array(this.#kernels!.memory.buffer, at, n);
+    for (const x of arrays) {
+      if (x.offset >= from + n || x.offset + x.size <= from) continue;
+      const [a, b] = [Math.max(from, x.offset), Math.min(from + n, x.offset + x.size)];
+      x.data.set(stage.subarray(a - from, b - from), a - x.offset);
     }
   }
 
@@ -205,8 +225,8 @@ export class HostAdamW<T> {
       snapshot = plans.map((plan) => {
         const { offset, size } = this.#places.get(plan.name)!;
         return new Map([
-          ['exp_avg', this.#region(1).slice(offset, offset + size)],
-          ['exp_avg_sq', this.#region(2).slice(offset, offset + size)],
+          ['exp_avg', this.#region(0).slice(offset, offset + size)],
+          ['exp_avg_sq', this.#region(1).slice(offset, offset + size)],
         ]);
       });
       return undefined;
@@ -219,8 +239,8 @@ export class HostAdamW<T> {
     const ran = this.#host.run([], [], () => {
       plans.forEach((plan, i) => {
         const { offset } = this.#places.get(plan.name)!;
-        this.#region(1).set(buffers[i]!.get('exp_avg')!, offset);
-        this.#region(2).set(buffers[i]!.get('exp_avg_sq')!, offset);
+        this.#region(0).set(buffers[i]!.get('exp_avg')!, offset);
+        this.#region(1).set(buffers[i]!.get('exp_avg_sq')!, offset);
       });
       restore();
       return undefined;
@@ -230,6 +250,5 @@ export class HostAdamW<T> {
 
   dispose(): void {
     this.#kernels = undefined;
-    this.#given.clear();
   }
 }
