@@ -2,6 +2,7 @@ import { type CharDataset, type GptModel, type ParamMap, recipeTrainOptimizer, a
 import { sweepRecord, sweepRun } from './sweep-run.js';
 import type { RecipeRecord } from '../report/recipe-report.js';
 import { UsageError } from '../util/errors.js';
+import { parseList } from '../cli/numbers.js';
 
 /**
  * The recipe sweep: a base recipe, `key=value` settings, and varied keys (`key=v1,v2,…`) whose
@@ -31,11 +32,7 @@ export interface RecipePoint {
 function variation(text: string): [string, string[]] {
   const eq = text.indexOf('=');
   if (eq <= 0) throw new UsageError(`--vary expects key=v1,v2,…, got "${text}"`);
-  const values = text
-    .slice(eq + 1)
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+  const values = parseList(text.slice(eq + 1));
   if (values.length === 0) throw new UsageError(`--vary ${text.slice(0, eq)} has no values`);
   return [text.slice(0, eq).trim(), values];
 }

@@ -8,8 +8,15 @@ export type Side = 'torch' | 'lmo';
 export type PartName = 'fwd_bwd' | 'step' | 'iteration';
 export type NsDtype = 'bf16' | 'fp32';
 
-/** A timed part: per-run wall and process-CPU milliseconds over `n` runs. */
-export interface PartRecord {
+/** Per-run wall and process-CPU milliseconds over `n` runs. */
+interface Timed {
+  readonly n: number;
+  readonly wall_ms: Summary;
+  readonly cpu_ms: Summary;
+}
+
+/** A timed part of a training iteration. */
+export interface PartRecord extends Timed {
   readonly side: Side;
   readonly backend?: string;
   readonly kind: 'part';
@@ -17,16 +24,13 @@ export interface PartRecord {
   readonly optimizer?: string;
   /** Newton–Schulz precision of a Scion part (lmo's is fp32). */
   readonly ns_dtype?: NsDtype;
-  readonly n: number;
-  readonly wall_ms: Summary;
-  readonly cpu_ms: Summary;
 }
 
 /**
  * Newton–Schulz's GEMMs alone for the matrices of one shape (or `"all"` of them): torch's direct
  * iteration, an lmo backend's fused kernel (`gflop`: the flops it executes).
  */
-export interface GemmRecord {
+export interface GemmRecord extends Timed {
   readonly side: Side;
   readonly backend?: string;
   readonly kind: 'gemm';
@@ -34,9 +38,6 @@ export interface GemmRecord {
   readonly shape: readonly number[] | 'all';
   readonly count: number;
   readonly gflop: number;
-  readonly n: number;
-  readonly wall_ms: Summary;
-  readonly cpu_ms: Summary;
   readonly gflops_per_s: number;
 }
 
@@ -44,16 +45,13 @@ export interface GemmRecord {
  * An lmo backend's fused Newton–Schulz kernel alone on all the matrices of a Scion step: `gflop` is
  * what it executes (its Gram form where cheaper), `gflop_nominal` the direct form's count.
  */
-export interface NsKernelRecord {
+export interface NsKernelRecord extends Timed {
   readonly side: 'lmo';
   readonly backend: string;
   readonly kind: 'ns_kernel';
   readonly count: number;
   readonly gflop: number;
   readonly gflop_nominal: number;
-  readonly n: number;
-  readonly wall_ms: Summary;
-  readonly cpu_ms: Summary;
   readonly gflops_per_s: number;
 }
 

@@ -71,6 +71,13 @@ export interface PartsView {
   readonly clock?: 'wall' | 'cpu';
 }
 
+/** The time of a part or GEMM record that `view` asks for. */
+const pick = (r: PartRecord | GemmRecord | NsKernelRecord | undefined, view: PartsView): number | undefined =>
+  r?.[view.clock === 'cpu' ? 'cpu_ms' : 'wall_ms'][view.stat ?? 'median'];
+
+/** The unit of the times `view` asks for: `ms`, `CPU ms`, `ms (p10)`, … */
+const unit = (view: PartsView): string => `${view.clock === 'cpu' ? 'CPU ms' : 'ms'}${(view.stat ?? 'median') === 'median' ? '' : ' (p10)'}`;
+
 /**
  * Per-part medians (wall ms) of torch and each lmo backend, and torch/lmo (above 1: lmo is faster);
  * `stat: 'p10'` shows the 10th percentiles instead (the least disturbed runs on a busy machine),
@@ -80,20 +87,17 @@ export interface PartsView {
  * runs' own ratios (a ratio within one run is what a noisy machine leaves comparable).
  */
 export function partsTable(runs: readonly Run[], view: PartsView = {}): string {
-  const stat = view.stat ?? 'median';
-  const field = view.clock === 'cpu' ? 'cpu_ms' : 'wall_ms';
   const backends = lmoBackends(runs);
-  const unit = `${view.clock === 'cpu' ? 'CPU ms' : 'ms'}${stat === 'median' ? '' : ' (p10)'}`;
-  const head = ['part', `torch ${unit}`, ...backends.flatMap((b) => [`${b} ${unit}`, `torch / ${b}`])];
+  const head = ['part', `torch ${unit(view)}`, ...backends.flatMap((b) => [`${b} ${unit(view)}`, `torch / ${b}`])];
   const body: string[][] = [];
   for (const row of PART_ROWS) {
-    const torchMs = acrossRuns(runs, (run) => part(run, 'torch', undefined, row.torch)?.[field][stat]);
-    if (torchMs === undefined && backends.every((b) => acrossRuns(runs, (run) => part(run, 'lmo', b, row.lmo)?.[field][stat]) === undefined)) continue;
+    const torchMs = acrossRuns(runs, (run) => pick(part(run, 'torch', undefined, row.torch), view));
+    if (torchMs === undefined && backends.every((b) => acrossRuns(runs, (run) => pick(part(run, 'lmo', b, row.lmo), view)) === undefined)) continue;
     const cells = backends.flatMap((b) => {
-      const lmoMs = acrossRuns(runs, (run) => part(run, 'lmo', b, row.lmo)?.[field][stat]);
+      const lmoMs = acrossRuns(runs, (run) => pick(part(run, 'lmo', b, row.lmo), view));
       const r = acrossRuns(runs, (run) => {
-        const t = part(run, 'torch', undefined, row.torch)?.[field][stat];
-        const l = part(run, 'lmo', b, row.lmo)?.[field][stat];
+        const t = pick(part(run, 'torch', undefined, row.torch), view);
+        const l = pick(part(run, 'lmo', b, row.lmo), view);
         return t !== undefined && l !== undefined ? t / l : undefined;
       });
       return [ms(lmoMs), ratio(r)];
@@ -103,9 +107,6 @@ export function partsTable(runs: readonly Run[], view: PartsView = {}): string {
   return markdownTable(head, body);
 }
 
-/** The time of a part or GEMM record that `view` asks for. */
-const pick = (r: PartRecord | GemmRecord | NsKernelRecord | undefined, view: PartsView): number | undefined =>
-  r?.[view.clock === 'cpu' ? 'cpu_ms' : 'wall_ms'][view.stat ?? 'median'];
 
 /**
  * Newton–Schulz's GEMMs alone at the model's shapes, on torch (fp32) and on each lmo backend that
@@ -128,8 +129,7 @@ export function gemmTable(runs: readonly Run[], view: PartsView = {}): string {
     }
   }
   shapes.sort((a, b) => Number(a.label === 'all') - Number(b.label === 'all'));
-  const unit = `${view.clock === 'cpu' ? 'CPU ms' : 'ms'}${(view.stat ?? 'median') === 'median' ? '' : ' (p10)'}`;
-  const head = ['Newton–Schulz work', 'GFLOP', ...sides.flatMap((s) => [`${s.label} ${unit}`, `${s.label} GFLOP/s`])];
+  const head = ['Newton–Schulz work', 'GFLOP', ...sides.flatMap((s) => [`${s.label} ${unit(view)}`, `${s.label} GFLOP/s`])];
   const rate = (gflop: number, t: number | undefined): string => (t === undefined ? '–' : (gflop / (t / 1000)).toFixed(1));
   const body = shapes.map((s) => [
     s.label === 'all' ? `GEMMs only, all ${s.count} matrices` : `GEMMs only, ${s.count} × ${s.label}`,
