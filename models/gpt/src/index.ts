@@ -49,5 +49,5 @@ export * from './train/trainer.js';
 export * from './train/experiment.js';
 export { sampleText } from './train/sample.js';
 export { recording, type RecordingOptimizer } from './train/record.js';
-export { BUNDLE_FILES, BUNDLE_FORMAT, BUNDLE_VERSION, checkBundleRun, gptConfig, torchConfig, type BundleRun } from './handoff/run-file.js';
+export { BUNDLE_FILES, BUNDLE_FORMAT, BUNDLE_VERSION, checkBundleRun, gptConfig, torchConfig, type BundleRun, type RunFields } from './handoff/run-file.js';
 export { bundleRun, handoffOf, resumeFromBundle, runOptions, type BundleResume, type RunSettings } from './handoff/convert.js';

@@ -14,10 +14,11 @@ export const BUNDLE_FILES = { model: 'model.safetensors', optimizer: 'optimizer.
 export const BUNDLE_FORMAT = 'lmo-nanogpt-handoff';
 export const BUNDLE_VERSION = 1;
 
-/** `nanogpt.json`. */
-export interface BundleRun {
-  readonly format: typeof BUNDLE_FORMAT;
-  readonly version: typeof BUNDLE_VERSION;
+/**
+ * What a run trains with, under the names its files record them by: a bundle's `nanogpt.json` and
+ * the run identity of the benchmark's checkpoints alike.
+ */
+export interface RunFields {
   /** The optimizer's name here (its groups, radii and schedule kind) and base learning rate. */
   readonly optimizer: string;
   readonly lr: number;
@@ -28,6 +29,12 @@ export interface BundleRun {
   readonly batch_size: number;
   readonly eval_every: number;
   readonly eval_iters: number;
+}
+
+/** `nanogpt.json`. */
+export interface BundleRun extends RunFields {
+  readonly format: typeof BUNDLE_FORMAT;
+  readonly version: typeof BUNDLE_VERSION;
   /** nanoGPT's `GPTConfig` fields, as `model.py` takes them. */
   readonly config: { readonly vocab_size: number; readonly block_size: number; readonly n_layer: number; readonly n_head: number; readonly n_embd: number };
   /** The corpus it trains on: the SHA-256 of its bytes, and where it was (the default place to look for it). */
