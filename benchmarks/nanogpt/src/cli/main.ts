@@ -2,7 +2,7 @@ import { exitCodeOf } from '../util/errors.js';
 import { shellQuote } from '../util/shell.js';
 import { exportTorchCommand } from './export-torch.js';
 import { runNanogpt } from './run.js';
-import { nanogptCommand, type RunOptions } from './options.js';
+import { nanogptCommand } from './options.js';
 
 /** An unexpected failure: one line; the stack with NANOGPT_DEBUG=1. */
 const describe = (e: unknown): string => (process.env.NANOGPT_DEBUG ? ((e as Error).stack ?? String(e)) : (e instanceof Error ? e.message : String(e)).split('\n')[0]!);
@@ -22,7 +22,7 @@ function main(argv: string[]): Promise<number> {
     async () => {
       const cmd = nanogptCommand().exitOverride().configureOutput({ writeErr: () => {} });
       cmd.parse(argv, { from: 'user' });
-      const opts = cmd.opts<RunOptions>();
+      const opts = cmd.opts();
       const explicit = new Set(Object.keys(opts).filter((k) => cmd.getOptionValueSource(k) === 'cli'));
       return runNanogpt(opts, explicit, ['pnpm nanogpt', ...argv.map(shellQuote)].join(' '));
     },

@@ -1,36 +1,11 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '@commander-js/extra-typings';
 import { BACKENDS, DEFAULT_BACKEND } from '@lmo/gpt/node';
 import { CPU_CONFIG, DEFAULT_OPTIMIZER, OPTIMIZERS, SCION_FAMILY } from '@lmo/gpt';
 import { CHANGEABLE_OPTIONS } from '../run/identity.js';
 import { parseInteger as int, parseLearningRate } from './numbers.js';
 
-/** Everything `pnpm nanogpt` accepts, parsed. */
-export interface RunOptions {
-  readonly backend: string;
-  readonly optimizer: string;
-  readonly lr?: number;
-  readonly iters: number;
-  readonly seed: number;
-  readonly nLayer: number;
-  readonly nHead: number;
-  readonly nEmbd: number;
-  readonly blockSize: number;
-  readonly batchSize: number;
-  readonly evalEvery: number;
-  readonly evalIters: number;
-  readonly data?: string;
-  readonly json?: string;
-  readonly plot?: string;
-  readonly compare?: string;
-  readonly sample: number;
-  readonly progress: boolean;
-  readonly out?: string;
-  readonly resume?: string;
-  readonly force?: boolean;
-  readonly acceptChanges?: boolean;
-  readonly saveEvery: number;
-  readonly stopAt?: number;
-}
+/** Everything `pnpm nanogpt` accepts, parsed (the types commander infers from {@link nanogptCommand}'s options). */
+export type RunOptions = Readonly<ReturnType<ReturnType<typeof nanogptCommand>['opts']>>;
 
 /**
  * Options that `--resume` may come with: the rest come from the run's `run.json`. Besides these,
@@ -39,7 +14,7 @@ export interface RunOptions {
 export const RESUME_OPTIONS: ReadonlySet<string> = new Set(['resume', 'progress', 'acceptChanges', 'saveEvery', 'sample', 'stopAt', ...CHANGEABLE_OPTIONS]);
 
 /** The `nanogpt` command (commander), with nanoGPT's CPU config as defaults. */
-export function nanogptCommand(): Command {
+export function nanogptCommand() {
   const optimizers = Object.keys(OPTIMIZERS).join(', ');
   return new Command('nanogpt')
     .description('Train nanoGPT (char-level, tiny shakespeare) with the tuned Scion-family recipe or another optimizer, on any of its backends (onnxruntime, reference, tfjs, gpu.js).')
