@@ -1,6 +1,7 @@
 import { decodeCheckpoint, decodeSafetensors, encodeCheckpoint as encodeCoreCheckpoint, LmoError, STATE_FORMAT, STATE_VERSION, stateFromJSON, stateToJSON } from '@lmo/core';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { paramSpecs, type GPTConfig, type EvalRecord, type TrainTiming } from '@lmo/gpt';
+import { paramSpecs, type CompensationName, type GPTConfig, type EvalRecord, type TrainTiming } from '@lmo/gpt';
+import type { StorageDtype } from '@lmo/core';
 import type { SummaryRecord } from '../report/jsonl.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
@@ -27,6 +28,9 @@ export interface Checkpoint {
   readonly eval_iters?: number;
   /** The corpus trained on (not in version 1). */
   readonly data?: DataFingerprint;
+  /** How the weights and the optimizer's buffers were stored (absent: float32, no compensation). */
+  readonly dtype?: StorageDtype;
+  readonly compensation?: CompensationName;
   /** Optimizer steps taken, and training batches drawn. */
   readonly step: number;
   /** True once the run reached `iters` (its last evaluation and summary included). */
