@@ -9,7 +9,7 @@ import { peakRssMb, type SummaryRecord } from '../report/jsonl.js';
 import { barStream, progressHooks } from '../report/progress.js';
 import { nonFinite } from '../run/checkpoint-check.js';
 import { saveCheckpoint, type Checkpoint, type LoadedCheckpoint } from '../run/checkpoint.js';
-import { CHANGEABLE_OPTIONS, dataFingerprint, describeDifference, sha256, type RunIdentity } from '../run/identity.js';
+import { CHANGEABLE_OPTIONS, dataFingerprint, describeDifference, sha256, type Difference, type RunIdentity } from '../run/identity.js';
 import { lockRunDir } from '../run/lock.js';
 import { RunOutputs } from '../run/outputs.js';
 import { checkOutputs, claimNewRunDir, clearRun, defaultRunName, ensureDirectory, holdsRun, newRunRecord, removeLeftovers, runPaths, writeRunRecord, type RunPaths } from '../run/run-dir.js';
@@ -155,7 +155,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
         if (ck !== undefined) {
           const changes = found!.changes.length > 0 ? ` with ${found!.changes.map(describeDifference).join(', ')}` : '';
           const old = ck.version === 1 ? ` (a version 1 checkpoint, without checksums: from now on ${typedPath(ckPath)})` : '';
-          console.log(`${opt}: resuming at step ${ck.step} of ${o.iters}${changes} from ${typedPath(ck.file)}${old}`);
+          console.log(`${opt}: resuming at step ${ck.step} of ${o.iters}${changes} from ${typedPath(ck.file)}${old}${storageNote(found!.changes)}`);
         }
         // A finished run continued to more iterations evaluates its last step again (the same
         // numbers) where that step is on the evaluation schedule.
@@ -285,6 +285,18 @@ function restore(r: Resumed, storage: TrainStorage): LoadedCheckpoint {
   if (!r.changes.some((d) => d.label === 'dtype' || d.label === 'compensation')) return c;
   const { weights, state } = convertSaved(c.weights, c.optimizer_state, storage);
   return { ...c, weights, optimizer_state: state };
+}
+
+/** What a storage change accepted on `--resume` did to the saved weights and buffers (see {@link convertSaved}). */
+function storageNote(changes: readonly Difference[]): string {
+  const dtype = changes.find((d) => d.label === 'dtype');
+  const compensation = changes.find((d) => d.label === 'compensation');
+  const notes = [
+    ...(dtype ? [dtype.now === 'float32' ? 'the weights and optimizer buffers widened to float32 exactly' : `the weights and optimizer buffers rounded to ${String(dtype.now)}, to nearest even`] : []),
+    ...(compensation?.was === 'kahan' ? ['the Kahan compensation folded into the weights'] : []),
+    ...(compensation?.now === 'kahan' ? ['Kahan compensation buffers started from what rounding the weights left'] : []),
+  ];
+  return notes.length > 0 ? `; ${notes.join(', ')}` : '';
 }
 
 /** Records in run.json what `--resume` changed: the options it continues with, and each change. */

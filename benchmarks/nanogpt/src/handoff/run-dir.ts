@@ -44,6 +44,9 @@ export function exportRun(dir: string, o: { readonly to?: string; readonly optim
   if (ck.data === undefined || ck.eval_every === undefined || ck.eval_iters === undefined) {
     throw new UsageError(`checkpoint ${typedPath(ck.file)} is of version 1 and records neither its corpus nor its evaluation settings: pnpm nanogpt --resume ${typedPath(dir)} writes a version 2 checkpoint at its next save`);
   }
+  if (ck.compensation === 'kahan') {
+    throw new UsageError(`checkpoint ${typedPath(ck.file)}: its ${ck.dtype ?? 'float32'} weights keep Kahan compensation buffers, which scion.py has no place for: a run with --compensation none or stochastic hands over (as its exact float32 values)`);
+  }
   const run = {
     optimizer: name,
     lr: ck.lr,
