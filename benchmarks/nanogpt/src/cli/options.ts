@@ -67,7 +67,7 @@ export function nanogptCommand(): Command {
     .option('--plot <file>', 'write the SVG loss plot here (default: beside --json, else DIR/loss.svg); the sample goes next to it')
     .option('--save-every <n>', 'write a checkpoint every n iterations (0: only at the end and when stopped)', int(0), 100)
     .option('--stop-at <n>', 'stop after n iterations with a checkpoint, as Ctrl-C does, the schedule still that of --iters (continue with --resume, or hand the run to PyTorch with export-torch)', int(1))
-    .option('--resume <dir>', 'continue the run in DIR from its last checkpoint, with the options it was started with (and any of --iters, --lr, --seed, --batch-size, --eval-every, --eval-iters, --backend, --data, --save-every, --sample, --stop-at given with it); DIR may be a handoff bundle that PyTorch wrote')
+    .option('--resume <dir>', 'continue the run in DIR from its last checkpoint, with the options it was started with (and any of --iters, --lr, --seed, --batch-size, --eval-every, --eval-iters, --backend, --data, --save-every, --sample, --stop-at given with it; --dtype and --compensation with --accept-changes too); DIR may be a handoff bundle that PyTorch wrote')
     .option('--accept-changes', 'with --resume: continue although run.json or the corpus changed since the last checkpoint (the model, its vocabulary and the optimizer never may)')
     .option('--force', 'start over in a --out DIR that holds a run, and overwrite existing --json/--plot files')
     .option('--compare <optimizer>', 'also train with this optimizer (same seed, data and backend) and plot both')
