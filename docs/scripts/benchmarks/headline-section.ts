@@ -6,7 +6,7 @@
 import { lineChartSvg, PALETTE, type Series } from '@lmo/bench-nanogpt/report/plot-svg';
 import { lrChartLabel } from '@lmo/bench-nanogpt/report/transfer-report';
 import { lrText } from './commands.js';
-import { headlineName, type HeadlineRow } from './headline.js';
+import { headlineName, withStorage, type HeadlineRow } from './headline.js';
 import { storageOf, type Run } from './parse.js';
 
 /** Rows the sentence compares the default with, and how it names them. */
@@ -31,7 +31,7 @@ export function headlineTable(rows: readonly HeadlineRow[]): string[] {
   for (const r of byMean(rows)) {
     const seeds = r.seeds.map((s, i) => `${s}: ${r.losses[i]!.toFixed(4)}`).join(', ');
     const vs = adamw ? ` ${r === adamw ? '–' : `${r.mean - adamw.mean > 0 ? '+' : '−'}${Math.abs(r.mean - adamw.mean).toFixed(4)}`} |` : '';
-    lines.push(`| ${r.optimizer}${r.storage === 'float32' ? '' : ` (${r.storage})`}${r.isDefault ? ' (default)' : ''} | ${lrText(r.lr)} | ${seeds} | **${r.mean.toFixed(4)}** ± ${r.sd.toFixed(4)} |${vs}`);
+    lines.push(`| ${withStorage(r)}${r.isDefault ? ' (default)' : ''} | ${lrText(r.lr)} | ${seeds} | **${r.mean.toFixed(4)}** ± ${r.sd.toFixed(4)} |${vs}`);
   }
   return lines;
 }

@@ -149,11 +149,15 @@ export function headlineRows(manifest: HeadlineManifest, files: readonly ResultF
   return manifest.rows.map((spec) => ({ ...read(spec), plotted: spec.plot !== false }));
 }
 
+/** The optimizer with its storage where that is not float32: `scionlight (bfloat16 + kahan)`. */
+export function withStorage(r: Pick<HeadlineRow, 'optimizer' | 'storage'>, name = r.optimizer): string {
+  return r.storage === 'float32' ? name : `${name} (${r.storage})`;
+}
+
 /**
  * A row's name for tables and legends: the optimizer, with its lr where the headline has it at
  * several, and its storage where that is not float32.
  */
 export function headlineName(r: HeadlineRow, rows: readonly HeadlineRow[], lrText: (lr: number) => string): string {
-  const name = rows.some((o) => o.optimizer === r.optimizer && o.lr !== r.lr) ? `${r.optimizer} at ${lrText(r.lr)}` : r.optimizer;
-  return r.storage === 'float32' ? name : `${name} (${r.storage})`;
+  return withStorage(r, rows.some((o) => o.optimizer === r.optimizer && o.lr !== r.lr) ? `${r.optimizer} at ${lrText(r.lr)}` : r.optimizer);
 }

@@ -6,7 +6,7 @@
  */
 import { lineChartSvg, PALETTE, type Series } from '@lmo/bench-nanogpt/report/plot-svg';
 import { lrText } from './commands.js';
-import type { HeadlineRow } from './headline.js';
+import { withStorage, type HeadlineRow } from './headline.js';
 import { storageOf, type Run } from './parse.js';
 
 const msPerIter = (runs: readonly Run[]): number => runs.reduce((a, r) => a + r.summary.ms_fwd_bwd + r.summary.ms_optimizer, 0) / runs.length;
@@ -24,13 +24,13 @@ export function storageSection(rows: readonly HeadlineRow[], runs: readonly Run[
     `The same runs with the weights and the optimizer's buffers stored in 16 bits (\`pnpm nanogpt --dtype … --compensation …\`; the arithmetic stays float32, see [16-bit storage](/concepts/16-bit-storage)), against float32: final val loss after ${iters} iterations per seed, mean ± sd, and the difference of the means. ms/iter is forward+backward plus the optimizer step, averaged over the seeds; the runs shared a loaded machine, so it is a rough comparison.`,
     '',
   );
-  md.push('| optimizer | lr | storage | final val loss per seed | mean ± sd | Δ mean vs float32 | ms/iter |', '|---|---|---|---|---|---|---|');
+  md.push('| optimizer (storage) | lr | final val loss per seed | mean ± sd | Δ mean vs float32 | ms/iter |', '|---|---|---|---|---|---|');
   const ofRow = (r: HeadlineRow): Run[] => runs.filter((x) => r.files.includes(x.file) && x.summary.optimizer === r.optimizer);
   for (const [full, half] of pairs) {
     for (const r of [full, half]) {
       const seeds = r.seeds.map((s, i) => `${s}: ${r.losses[i]!.toFixed(4)}`).join(', ');
       const delta = r === full ? '–' : `${r.mean - full.mean >= 0 ? '+' : '−'}${Math.abs(r.mean - full.mean).toFixed(4)}`;
-      md.push(`| ${r.optimizer} | ${lrText(r.lr)} | ${r.storage} | ${seeds} | **${r.mean.toFixed(4)}** ± ${r.sd.toFixed(4)} | ${delta} | ${msPerIter(ofRow(r)).toFixed(1)} |`);
+      md.push(`| ${withStorage(r)} | ${lrText(r.lr)} | ${seeds} | **${r.mean.toFixed(4)}** ± ${r.sd.toFixed(4)} | ${delta} | ${msPerIter(ofRow(r)).toFixed(1)} |`);
     }
   }
   md.push('');
