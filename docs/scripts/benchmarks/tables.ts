@@ -46,7 +46,7 @@ const groupBy = <T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> =
  * optimizer, lr, seed and length compared with the reference backend.
  */
 export function runsTable(runs: readonly Run[], marked: ReadonlySet<string> = new Set()): string[] {
-  const head = ['File', 'Optimizer', 'lr', 'Storage', 'Seed', 'Iterations', 'Backend', 'Final val loss', 'Best val loss', 'Δ final vs reference'];
+  const head = ['File', 'Optimizer', 'lr', 'Seed', 'Iterations', 'Backend', 'Final val loss', 'Best val loss', 'Δ final vs reference'];
   const rows: string[][] = [];
   for (const group of groupBy(runs, (r) => `${r.summary.optimizer}|${r.summary.lr}|${storageOf(r.summary)}|${r.summary.seed}|${r.summary.iters}`).values()) {
     const ref = group.find((r) => r.summary.backend === 'reference');
@@ -54,7 +54,8 @@ export function runsTable(runs: readonly Run[], marked: ReadonlySet<string> = ne
       const s = r.summary;
       const delta = ref && ref !== r ? signed(s.final_val_loss - ref.summary.final_val_loss, 4) : ref === r ? '(reference)' : '—';
       const file = `\`${fileName(r.file)}\`${marked.has(r.file) ? ' ★' : ''}`;
-      rows.push([file, cell(s.optimizer), lrText(s.lr), storageOf(s), String(s.seed), String(s.iters), cell(s.backend), fixed(s.final_val_loss, 4), fixed(s.best_val_loss, 4), delta]);
+      const storage = storageOf(s);
+      rows.push([file, cell(storage === 'float32' ? s.optimizer : `${s.optimizer} (${storage})`), lrText(s.lr), String(s.seed), String(s.iters), cell(s.backend), fixed(s.final_val_loss, 4), fixed(s.best_val_loss, 4), delta]);
     }
   }
   return distinctColumnsTable(head, rows);
