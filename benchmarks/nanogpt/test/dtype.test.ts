@@ -50,6 +50,7 @@ describe('16-bit training, stopped and resumed, equals the straight run bit for 
     const cwd = workdir('nanogpt-dtype-', CORPUS);
     const straight = await ok([...SMALL, '--optimizer', optimizer, ...storage, '--iters', '6', '--out', 'straight'], cwd);
     expect(straight).toContain(`backend onnxruntime, weights and optimizer buffers ${dtype} + ${compensation}; run`);
+    expect(straight).toMatch(new RegExp(`^${optimizer}, ${dtype} \\+ ${compensation}: final val loss \\d\\.\\d{4} \\(best`, 'm'));
     await ok([...SMALL, '--optimizer', optimizer, ...storage, '--iters', '6', '--stop-at', '3', '--out', 'r'], cwd);
     expect(ck(join(cwd, 'r'), optimizer)).toMatchObject({ step: 3, dtype, compensation });
     expect(await ok(['--resume', 'r'], cwd)).toContain(`${optimizer}: resuming at step 3 of 6 from r/checkpoint-${optimizer}.safetensors\n`);

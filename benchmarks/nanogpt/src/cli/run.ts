@@ -134,8 +134,8 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
       ui.continueWith = `pnpm nanogpt --resume ${typedPath(dir)}`;
 
       const settings: TrainSettings = { iters: o.iters, batchSize: o.batchSize, evalEvery: o.evalEvery, evalIters: o.evalIters, seed: o.seed, storage };
-      const stored = storage.dtype === 'float32' ? '' : `, ${storageLabel(storage)}`;
-      const outputs = new RunOutputs(paths, `nanoGPT shakespeare_char on ${model.name}: ${names.join(' vs ')} (seed ${o.seed}${stored})`, names);
+      const storageSuffix = storage.dtype === 'float32' ? '' : `, ${storageLabel(storage)}`;
+      const outputs = new RunOutputs(paths, `nanoGPT shakespeare_char on ${model.name}: ${names.join(' vs ')} (seed ${o.seed}${storageSuffix})`, names);
       console.log(
         `nanogpt: ${data.train.length + data.val.length} characters from ${source.path} (${source.how}), vocab ${data.vocabSize}; ` +
           `GPT ${config.nLayer} layers × ${config.nHead} heads × ${config.nEmbd} wide, block ${config.blockSize}, ` +
@@ -223,7 +223,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
         if (last === undefined) await save(outcome.training, { step: r.step, evals: r.evals, timing: r.timing });
         saveCheckpoint(ckPath, { ...last!, finished: true, evals: r.evals, timing: r.timing, summary });
         console.log(
-          `${opt}: final val loss ${r.finalValLoss.toFixed(4)} (best ${r.bestValLoss.toFixed(4)}), ` +
+          `${opt}${storageSuffix}: final val loss ${r.finalValLoss.toFixed(4)} (best ${r.bestValLoss.toFixed(4)}), ` +
             `${r.msFwdBwd.toFixed(1)} ms fwd+bwd + ${r.msOptimizer.toFixed(1)} ms optimizer per iteration, ` +
             `${r.tokensPerS.toFixed(0)} tokens/s, ${r.trainSeconds.toFixed(0)} s in all`,
         );
