@@ -8,6 +8,7 @@ import { parityCommand, runCommand, speedCommand } from './benchmarks/commands.j
 import type { Headline } from './benchmarks/headline.js';
 import { headlineCommands, headlineSentence, headlineSvg, headlineTable, otherRuns } from './benchmarks/headline-section.js';
 import { parseResults, type ResultFile, type Results, type Run } from './benchmarks/parse.js';
+import { storageSection } from './benchmarks/storage-section.js';
 import { parityDocTable, runSpeedTable, runsTable, speedDocTable } from './benchmarks/tables.js';
 import { parseSideRecords } from '@lmo/bench-nanogpt/bench/side-records';
 import { envLine, gemmShareLine, gemmTable, memoryLine, partsTable, type Run as SideRun } from '@lmo/bench-nanogpt/bench/side-tables';
@@ -168,6 +169,9 @@ export function renderBenchmarksPage(files: readonly ResultFile[], headline?: He
     );
   } else if (headline !== undefined) {
     md.push(...headlineSection(headline, runs, svgs));
+    const storage = storageSection(headline.rows, runs, headline.iters);
+    md.push(...storage.markdown);
+    for (const [name, svg] of storage.svgs) svgs.set(name, svg);
   }
   md.push(SETUP);
   if (runs.length > 0) {

@@ -93,6 +93,30 @@ describe('scripts/benchmarks-page.ts', () => {
     expect(md).toContain(`pnpm nanogpt --backend onnxruntime --optimizer scion --compare adamw --seed 1338 --iters 2000 --json ${R}/a-1338.jsonl`);
   });
 
+  it('a 16-bit headline row: beside float32 in its own section with a plot, its storage in every table and in its command', () => {
+    const run = (loss: number, seed: number, storage: object = {}) => [...evals('scionlight', 4), JSON.stringify({ ...JSON.parse(summary('onnxruntime', 'scionlight', loss, 6, seed, storage)), iters: 2000 })];
+    const kahan = { dtype: 'bfloat16', compensation: 'kahan' };
+    const files = [
+      ...[1337, 1338, 1339].map((seed, i) => ({ path: `${R}/f-${seed}.jsonl`, text: run([1.76, 1.73, 1.74][i]!, seed, { dtype: 'float32', compensation: 'none' }).join('\n') })),
+      ...[1337, 1338, 1339].map((seed, i) => ({ path: `${R}/h-${seed}.jsonl`, text: run([1.77, 1.71, 1.73][i]!, seed, kahan).join('\n') })),
+      { path: `${R}/s-1337.jsonl`, text: run(1.75, 1337, { dtype: 'bfloat16', compensation: 'stochastic' }).join('\n') },
+    ];
+    const list = (p: string) => [1337, 1338, 1339].map((seed) => `${p}-${seed}.jsonl`);
+    const rows = headlineRows({ iters: 2000, rows: [{ optimizer: 'scionlight', files: list('f') }, { optimizer: 'scionlight', files: list('h') }] }, files);
+    expect(rows.map((r) => r.storage)).toEqual(['float32', 'bfloat16 + kahan']);
+    const page = renderBenchmarksPage(files, { iters: 2000, rows });
+    const [f, h] = [meanSd([1.76, 1.73, 1.74]), meanSd([1.77, 1.71, 1.73])];
+    const section = page.markdown.slice(page.markdown.indexOf('## 16-bit storage'), page.markdown.indexOf('## The setup'));
+    expect(section).toContain(`| scionlight | 2^-8 | 1337: 1.7600, 1338: 1.7300, 1339: 1.7400 | **${f.mean.toFixed(4)}** ± ${f.sd.toFixed(4)} | – | 36.0 |`);
+    expect(section).toContain(`| scionlight (bfloat16 + kahan) | 2^-8 | 1337: 1.7700, 1338: 1.7100, 1339: 1.7300 | **${h.mean.toFixed(4)}** ± ${h.sd.toFixed(4)} | −${(f.mean - h.mean).toFixed(4)} | 36.0 |`);
+    expect(section).toContain('Single runs of other storages, not averaged: bfloat16 + stochastic, seed 1337: 1.7500 (`s-1337.jsonl`).');
+    expect(section).toContain('![Val loss along the run: float32 and 16-bit storage](/benchmarks/storage.svg)');
+    expect(page.svgs.get('storage.svg')).toContain('scionlight, bfloat16 + kahan, mean of 3 seeds');
+    expect(page.markdown).toContain(`pnpm nanogpt --backend onnxruntime --optimizer scionlight --lr 2^-8 --dtype bfloat16 --compensation kahan --seed 1338 --iters 2000 --json ${R}/h-1338.jsonl`);
+    expect(page.markdown).toContain('| `h-1338` ★ | scionlight (bfloat16 + kahan) | 1338 |');
+    expect(page.markdown).toContain('| `f-1338` ★ | scionlight | 1338 |');
+  });
+
   it('reads parity and speed documents and writes their commands', () => {
     const config = { vocabSize: 65, nLayer: 2, nHead: 4, nEmbd: 64, blockSize: 32 };
     const parity = { config, batchSize: 4, seed: 1337, optimizer: 'scion', steps: 2, reference_losses: [4.1, 3.9], rows: [{ backend: 'onnxruntime', losses: [4.1, 3.9000001], loss_diff: [0, 1e-7], grad_rel_err: {}, max_grad_rel_err_step0: 4e-7, max_grad_rel_err: 2e-6, max_loss_diff: 1e-7, ok: true }] };

@@ -27,6 +27,8 @@ export function runCommand(runs: readonly Run[]): string {
   const parts = ['pnpm nanogpt', `--backend ${s.backend}`, `--optimizer ${s.optimizer}`];
   if (runs.length > 1) parts.push(`--compare ${runs[1]!.summary.optimizer}`);
   else parts.push(`--lr ${lrText(s.lr)}`);
+  if (s.dtype !== undefined && s.dtype !== 'float32') parts.push(`--dtype ${s.dtype}`);
+  if (s.compensation !== undefined && s.compensation !== 'none') parts.push(`--compensation ${s.compensation}`);
   parts.push(`--seed ${s.seed}`, `--iters ${s.iters}`);
   for (const [key, [flag, fallback]] of Object.entries(RUN_DEFAULTS)) {
     const value = (s as unknown as Record<string, unknown>)[key];

@@ -6,8 +6,8 @@
 import { lineChartSvg, PALETTE, type Series } from '@lmo/bench-nanogpt/report/plot-svg';
 import { lrChartLabel } from '@lmo/bench-nanogpt/report/transfer-report';
 import { lrText } from './commands.js';
-import { headlineName, type HeadlineRow } from './headline.js';
-import type { Run } from './parse.js';
+import { headlineName, withStorage, type HeadlineRow } from './headline.js';
+import { storageOf, type Run } from './parse.js';
 
 /** Rows the sentence compares the default with, and how it names them. */
 const COMPARED: Readonly<Record<string, string>> = { scion: "the paper's Scion", adamw: "nanoGPT's AdamW" };
@@ -31,7 +31,7 @@ export function headlineTable(rows: readonly HeadlineRow[]): string[] {
   for (const r of byMean(rows)) {
     const seeds = r.seeds.map((s, i) => `${s}: ${r.losses[i]!.toFixed(4)}`).join(', ');
     const vs = adamw ? ` ${r === adamw ? '–' : `${r.mean - adamw.mean > 0 ? '+' : '−'}${Math.abs(r.mean - adamw.mean).toFixed(4)}`} |` : '';
-    lines.push(`| ${r.optimizer}${r.isDefault ? ' (default)' : ''} | ${lrText(r.lr)} | ${seeds} | **${r.mean.toFixed(4)}** ± ${r.sd.toFixed(4)} |${vs}`);
+    lines.push(`| ${withStorage(r)}${r.isDefault ? ' (default)' : ''} | ${lrText(r.lr)} | ${seeds} | **${r.mean.toFixed(4)}** ± ${r.sd.toFixed(4)} |${vs}`);
   }
   return lines;
 }
@@ -56,6 +56,6 @@ export function otherRuns(rows: readonly HeadlineRow[], runs: readonly Run[], it
   const files = new Set(rows.flatMap((r) => r.files));
   return runs.filter((run) => {
     const s = run.summary;
-    return s.iters === iters && !files.has(run.file) && rows.some((r) => r.optimizer === s.optimizer && r.lr === s.lr);
+    return s.iters === iters && !files.has(run.file) && rows.some((r) => r.optimizer === s.optimizer && r.lr === s.lr && r.storage === storageOf(s));
   });
 }

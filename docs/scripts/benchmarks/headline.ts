@@ -7,7 +7,7 @@
 import { DEFAULT_OPTIMIZER, isOptimizerName, recipeId, recipeOf } from '@lmo/gpt';
 import { isRecipeRecord, type RecipeRecord } from '@lmo/bench-nanogpt/report/recipe-report';
 import { runCommand } from './commands.js';
-import { parseResults, type ResultFile, type Run } from './parse.js';
+import { parseResults, storageOf, type ResultFile, type Run } from './parse.js';
 import { meanSd } from './tables.js';
 
 /** `benchmarks/nanogpt/headline.json`: paths relative to the results folder. */
@@ -28,6 +28,8 @@ export interface HeadlineRow {
   readonly lr: number;
   /** Whether this is what `pnpm nanogpt` trains without `--optimizer`. */
   readonly isDefault: boolean;
+  /** How its runs stored weights and optimizer buffers (`float32`, `bfloat16 + kahan`, …: `storageOf`). */
+  readonly storage: string;
   /** The recipe's id, for a row read from the recipe sweep's records. */
   readonly recipe?: string;
   /** Whether the Benchmarks page's plot shows it (the manifest's `"plot": false` leaves it out). */
@@ -70,16 +72,18 @@ function meanCurve(curves: ReadonlyArray<ReadonlyArray<readonly [number, number]
   return iters.map((k) => [k, meanSd(maps.map((m) => m.get(k)!)).mean]);
 }
 
-function row(optimizer: string, runs: ReadonlyArray<{ seed: number; lr: number; loss: number; curve: [number, number][] }>, files: string[], commands: string[], where: string): HeadlineRow {
+function row(optimizer: string, runs: ReadonlyArray<{ seed: number; lr: number; loss: number; storage: string; curve: [number, number][] }>, files: string[], commands: string[], where: string): HeadlineRow {
   if (runs.length === 0) throw new Error(`${where}: no ${optimizer} run`);
   const lrs = [...new Set(runs.map((r) => r.lr))];
   if (lrs.length !== 1) throw new Error(`${where}: ${optimizer} runs at several learning rates (${lrs.join(', ')})`);
+  const storages = [...new Set(runs.map((r) => r.storage))];
+  if (storages.length !== 1) throw new Error(`${where}: ${optimizer} runs stored in several ways (${storages.join(', ')})`);
   const sorted = [...runs].sort((a, b) => a.seed - b.seed);
   const seeds = sorted.map((r) => r.seed);
   if (new Set(seeds).size !== seeds.length) throw new Error(`${where}: ${optimizer} has two runs of seed ${seeds.find((s, i) => seeds.indexOf(s) !== i)}`);
   const losses = sorted.map((r) => r.loss);
   const { mean, sd } = meanSd(losses);
-  return { optimizer, lr: lrs[0]!, isDefault: optimizer === DEFAULT_OPTIMIZER, plotted: true, seeds, losses, mean, sd, files, commands, curve: meanCurve(sorted.map((r) => r.curve)) };
+  return { optimizer, lr: lrs[0]!, isDefault: optimizer === DEFAULT_OPTIMIZER && storages[0] === 'float32', storage: storages[0]!, plotted: true, seeds, losses, mean, sd, files, commands, curve: meanCurve(sorted.map((r) => r.curve)) };
 }
 
 /** `pnpm bench recipe` for a recipe's runs (resumable: seeds already in the file are skipped). */
@@ -124,6 +128,7 @@ export function headlineRows(manifest: HeadlineManifest, files: readonly ResultF
         seed: r.seed,
         lr: r.recipe.lr,
         loss: r.final_val_loss!,
+        storage: 'float32',
         curve: (r.evals ?? []).map((e) => [e.iter, e.val_loss] as [number, number]),
       }));
       return { ...row(spec.optimizer, runs, [path], records.length > 0 ? [recipeCommand(spec.optimizer, records, path)] : [], path), recipe: id };
@@ -135,7 +140,7 @@ export function headlineRows(manifest: HeadlineManifest, files: readonly ResultF
     for (const r of runs) byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
     return row(
       spec.optimizer,
-      mine.map((r) => ({ seed: r.summary.seed, lr: r.summary.lr, loss: r.summary.final_val_loss, curve: r.evals.map((e) => [e.iter, e.val_loss] as [number, number]) })),
+      mine.map((r) => ({ seed: r.summary.seed, lr: r.summary.lr, loss: r.summary.final_val_loss, storage: storageOf(r.summary), curve: r.evals.map((e) => [e.iter, e.val_loss] as [number, number]) })),
       paths,
       paths.map((p) => runCommand(byFile.get(p)!)),
       paths.join(', '),
@@ -144,7 +149,15 @@ export function headlineRows(manifest: HeadlineManifest, files: readonly ResultF
   return manifest.rows.map((spec) => ({ ...read(spec), plotted: spec.plot !== false }));
 }
 
-/** A row's name for tables and legends: the optimizer, with its lr where the headline has it at several. */
+/** The optimizer with its storage where that is not float32: `scionlight (bfloat16 + kahan)`. */
+export function withStorage(r: Pick<HeadlineRow, 'optimizer' | 'storage'>, name = r.optimizer): string {
+  return r.storage === 'float32' ? name : `${name} (${r.storage})`;
+}
+
+/**
+ * A row's name for tables and legends: the optimizer, with its lr where the headline has it at
+ * several, and its storage where that is not float32.
+ */
 export function headlineName(r: HeadlineRow, rows: readonly HeadlineRow[], lrText: (lr: number) => string): string {
-  return rows.filter((o) => o.optimizer === r.optimizer).length > 1 ? `${r.optimizer} at ${lrText(r.lr)}` : r.optimizer;
+  return withStorage(r, rows.some((o) => o.optimizer === r.optimizer && o.lr !== r.lr) ? `${r.optimizer} at ${lrText(r.lr)}` : r.optimizer);
 }

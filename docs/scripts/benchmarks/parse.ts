@@ -23,6 +23,12 @@ type RunSettings = 'n_layer' | 'n_head' | 'n_embd' | 'block_size' | 'batch_size'
 /** A summary line, as the benchmark writes it. */
 export type SummaryLine = Omit<SummaryRecord, RunSettings> & Partial<Pick<SummaryRecord, RunSettings>>;
 
+/** How a run stored its weights and optimizer buffers: `float32` (also for files from before the choice), `bfloat16`, `bfloat16 + kahan`. */
+export function storageOf(s: Pick<SummaryLine, 'dtype' | 'compensation'>): string {
+  const dtype = s.dtype ?? 'float32';
+  return s.compensation === undefined || s.compensation === 'none' ? dtype : `${dtype} + ${s.compensation}`;
+}
+
 /** One training run: its summary and the evaluations that preceded it in its file. */
 export interface Run {
   readonly file: string;

@@ -1,6 +1,6 @@
 /** The Benchmarks page's tables, each computed from result files (see parse.ts). */
 import { lrText } from './commands.js';
-import type { ParityDoc, Run, SpeedDoc } from './parse.js';
+import { storageOf, type ParityDoc, type Run, type SpeedDoc } from './parse.js';
 
 const fixed = (v: number, digits: number): string => v.toFixed(digits);
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
@@ -48,13 +48,14 @@ const groupBy = <T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> =
 export function runsTable(runs: readonly Run[], marked: ReadonlySet<string> = new Set()): string[] {
   const head = ['File', 'Optimizer', 'lr', 'Seed', 'Iterations', 'Backend', 'Final val loss', 'Best val loss', 'Δ final vs reference'];
   const rows: string[][] = [];
-  for (const group of groupBy(runs, (r) => `${r.summary.optimizer}|${r.summary.lr}|${r.summary.seed}|${r.summary.iters}`).values()) {
+  for (const group of groupBy(runs, (r) => `${r.summary.optimizer}|${r.summary.lr}|${storageOf(r.summary)}|${r.summary.seed}|${r.summary.iters}`).values()) {
     const ref = group.find((r) => r.summary.backend === 'reference');
     for (const r of group) {
       const s = r.summary;
       const delta = ref && ref !== r ? signed(s.final_val_loss - ref.summary.final_val_loss, 4) : ref === r ? '(reference)' : '—';
       const file = `\`${fileName(r.file)}\`${marked.has(r.file) ? ' ★' : ''}`;
-      rows.push([file, cell(s.optimizer), lrText(s.lr), String(s.seed), String(s.iters), cell(s.backend), fixed(s.final_val_loss, 4), fixed(s.best_val_loss, 4), delta]);
+      const storage = storageOf(s);
+      rows.push([file, cell(storage === 'float32' ? s.optimizer : `${s.optimizer} (${storage})`), lrText(s.lr), String(s.seed), String(s.iters), cell(s.backend), fixed(s.final_val_loss, 4), fixed(s.best_val_loss, 4), delta]);
     }
   }
   return distinctColumnsTable(head, rows);

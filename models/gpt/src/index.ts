@@ -20,6 +20,7 @@ export {
   accumulates,
   createParamsFrom,
   disposeAll,
+  requireDtype,
   type DifferentiableGpt,
   type GptModel,
   type GptSession,
@@ -31,6 +32,7 @@ export {
 export { ReferenceModel, referenceGpt, type ReferenceGemm } from './reference/backend.js';
 export { readBuffers, writeBuffers } from './optim/buffers.js';
 export type { TrainOptimizer } from './optim/types.js';
+export * from './optim/storage.js';
 export {
   DEFAULT_OPTIMIZER,
   OPTIMIZERS,

@@ -1,6 +1,7 @@
-import type { TensorBackend } from '@lmo/core';
+import type { StorageDtype, TensorBackend } from '@lmo/core';
 import type { MaybePromise } from '@lmo/core/backend';
 import type { Batch } from './data/batch.js';
+import { UsageError } from './errors.js';
 import type { GPTConfig, ParamSpec } from './config.js';
 
 /** Parameters (or gradients) by nanoGPT name, in {@link paramSpecs} order. */
@@ -55,14 +56,22 @@ export interface GptModel<T> {
   readonly config: GPTConfig;
   /** The tensor contract the parameters and gradients live in (the optimizers run on it). */
   readonly tensors: TensorBackend<T>;
-  /** The model with `weights` (made on the CPU, e.g. by `initParams`), for evaluation and sampling. */
-  session(weights: ParamMap<Float32Array>): Promise<GptSession<T>>;
   /**
-   * The model with `weights` and the optimizer `optimizer(params)` builds over them, for training on
-   * batches of `batchSize` sequences (a model that compiles its training graph, as onnxruntime's
-   * does, builds it for that size).
+   * The dtypes its weights may be stored in (`dtype` of {@link session} and {@link train});
+   * float32 alone when absent. A model is given only these.
    */
-  train<O extends StepOptimizer<T>>(weights: ParamMap<Float32Array>, optimizer: (params: ParamMap<T>) => O, batchSize: number): Promise<GptTraining<T, O>>;
+  readonly dtypes?: readonly StorageDtype[];
+  /**
+   * The model with `weights` (made on the CPU, e.g. by `initParams`), for evaluation and sampling,
+   * stored in `dtype` (default float32; the values rounded to nearest even).
+   */
+  session(weights: ParamMap<Float32Array>, dtype?: StorageDtype): Promise<GptSession<T>>;
+  /**
+   * The model with `weights` (stored in `dtype`, as for {@link session}) and the optimizer
+   * `optimizer(params)` builds over them, for training on batches of `batchSize` sequences (a model
+   * that compiles its training graph, as onnxruntime's does, builds it for that size).
+   */
+  train<O extends StepOptimizer<T>>(weights: ParamMap<Float32Array>, optimizer: (params: ParamMap<T>) => O, batchSize: number, dtype?: StorageDtype): Promise<GptTraining<T, O>>;
   /** Frees what the model holds (sessions and trainings free their own; use none of them afterwards). */
   dispose(): Promise<void>;
 }
@@ -100,6 +109,17 @@ export interface DifferentiableGpt<T> {
   dispose(): void;
 }
 
+/**
+ * Refuses a weight dtype that `model` does not store ({@link GptModel.dtypes}): a usage error naming
+ * the backend and the dtypes it has, never a silent float32 run.
+ */
+export function requireDtype(model: Pick<GptModel<unknown>, 'name' | 'dtypes'>, dtype: StorageDtype): void {
+  const has = model.dtypes ?? ['float32'];
+  if (!has.includes(dtype)) {
+    throw new UsageError(`--dtype ${dtype}: backend ${model.name} stores its weights in ${has.join(', ')} only (16-bit weights train on onnxruntime)`);
+  }
+}
+
 /** Whether `optimizer` keeps gradient buffers for the backward pass to accumulate into. */
 export function accumulates<T>(optimizer: StepOptimizer<T>): optimizer is StepOptimizer<T> & { readonly gradients: ParamMap<T> } {
   return (optimizer.gradients?.size ?? 0) > 0;
@@ -121,7 +141,8 @@ export class GradientModel<T> implements GptModel<T> {
     return this.gpt.tensors;
   }
 
-  async session(weights: ParamMap<Float32Array>): Promise<GptSession<T>> {
+  async session(weights: ParamMap<Float32Array>, dtype: StorageDtype = 'float32'): Promise<GptSession<T>> {
+    requireDtype(this, dtype);
     const { gpt } = this;
     const params = gpt.createParams(weights);
     return {
@@ -133,9 +154,9 @@ export class GradientModel<T> implements GptModel<T> {
     };
   }
 
-  async train<O extends StepOptimizer<T>>(weights: ParamMap<Float32Array>, build: (params: ParamMap<T>) => O, _batchSize?: number): Promise<GptTraining<T, O>> {
+  async train<O extends StepOptimizer<T>>(weights: ParamMap<Float32Array>, build: (params: ParamMap<T>) => O, _batchSize?: number, dtype: StorageDtype = 'float32'): Promise<GptTraining<T, O>> {
     const { gpt } = this;
-    const session = await this.session(weights);
+    const session = await this.session(weights, dtype);
     const { params } = session;
     let optimizer: O;
     try {

@@ -1,6 +1,7 @@
-import { Command, Option } from '@commander-js/extra-typings';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { BACKENDS, DEFAULT_BACKEND } from '@lmo/gpt/node';
-import { CPU_CONFIG, DEFAULT_OPTIMIZER, OPTIMIZERS, SCION_FAMILY } from '@lmo/gpt';
+import { COMPENSATIONS, CPU_CONFIG, DEFAULT_OPTIMIZER, OPTIMIZERS, parseCompensation, parseDtype, SCION_FAMILY, type CompensationName } from '@lmo/gpt';
+import type { StorageDtype } from '@lmo/core';
 import { CHANGEABLE_OPTIONS } from '../run/identity.js';
 import { parseInteger as int, parseLearningRate } from './numbers.js';
 
@@ -21,6 +22,8 @@ export function nanogptCommand() {
     .addOption(new Option('--backend <name>', `model backend: ${BACKENDS.join(', ')}`).default(DEFAULT_BACKEND))
     .addOption(new Option('--optimizer <name>', `optimizer: ${optimizers}`).default(DEFAULT_OPTIMIZER))
     .option('--lr <number>', "base learning rate, e.g. 2^-8 or 1e-3 (default: the optimizer's: uscion-tuned and scion 2^-8, adamw 1e-3)", parseLearningRate)
+    .option('--dtype <dtype>', 'how the weights and the optimizer\'s buffers are stored: float32 (default), bfloat16 (bf16) or float16 (fp16); the arithmetic stays float32 (onnxruntime)', argument(parseDtype))
+    .option('--compensation <how>', `with a 16-bit --dtype, how the weights take updates below their last bit: ${COMPENSATIONS.join(', ')} (default none)`, argument(parseCompensation))
     .option('--iters <n>', 'training iterations (cosine decay ends here)', int(0), 2000)
     .option('--seed <n>', 'seed of the initial weights and of the batches', int(0), 1337)
     .option('--n-layer <n>', 'transformer blocks', int(1), CPU_CONFIG.nLayer)
@@ -36,7 +39,7 @@ export function nanogptCommand() {
     .option('--plot <file>', 'write the SVG loss plot here (default: beside --json, else DIR/loss.svg); the sample goes next to it')
     .option('--save-every <n>', 'write a checkpoint every n iterations (0: only at the end and when stopped)', int(0), 100)
     .option('--stop-at <n>', 'stop after n iterations with a checkpoint, as Ctrl-C does, the schedule still that of --iters (continue with --resume, or hand the run to PyTorch with export-torch)', int(1))
-    .option('--resume <dir>', 'continue the run in DIR from its last checkpoint, with the options it was started with (and any of --iters, --lr, --seed, --batch-size, --eval-every, --eval-iters, --backend, --data, --save-every, --sample, --stop-at given with it); DIR may be a handoff bundle that PyTorch wrote')
+    .option('--resume <dir>', 'continue the run in DIR from its last checkpoint, with the options it was started with (and any of --iters, --lr, --seed, --batch-size, --eval-every, --eval-iters, --backend, --data, --save-every, --sample, --stop-at given with it; --dtype and --compensation with --accept-changes too); DIR may be a handoff bundle that PyTorch wrote')
     .option('--accept-changes', 'with --resume: continue although run.json or the corpus changed since the last checkpoint (the model, its vocabulary and the optimizer never may)')
     .option('--force', 'start over in a --out DIR that holds a run, and overwrite existing --json/--plot files')
     .option('--compare <optimizer>', 'also train with this optimizer (same seed, data and backend) and plot both')
@@ -45,6 +48,17 @@ export function nanogptCommand() {
     .showHelpAfterError(false)
     .allowExcessArguments(false)
     .addHelpText('after', HELP_AFTER);
+}
+
+/** A parser of `@lmo/gpt` as a commander argument parser (its usage error becomes commander's). */
+function argument<R>(parse: (text: string) => R): (text: string) => R {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
 }
 
 const HELP_AFTER = `

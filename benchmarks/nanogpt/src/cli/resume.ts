@@ -70,7 +70,7 @@ export function checkResume(path: string, now: RunIdentity, plan: ResumePlan, co
   }
   damaged(inconsistency(c, paramSpecs(now.config)));
   if (now.iters < c.step) throw new UsageError(`--resume ${typedPath(plan.dir)}: --iters ${now.iters} is fewer than the ${c.step} steps ${file} has taken`);
-  const unaccepted = diffs.filter((d) => !plan.given.has(d.option!) && plan.options.acceptChanges !== true);
+  const unaccepted = diffs.filter((d) => (d.confirm === true || !plan.given.has(d.option!)) && plan.options.acceptChanges !== true);
   if (unaccepted.length > 0) {
     throw new UsageError(
       `--resume ${typedPath(plan.dir)}: changed since ${file} was written: ${list(unaccepted)}; ` +
@@ -82,5 +82,8 @@ export function checkResume(path: string, now: RunIdentity, plan: ResumePlan, co
 
 /** The identity of optimizer `optimizer`'s training in a run with options `o`. */
 export function identityFor(o: RunOptions, optimizer: string, lr: number, backend: string, config: GPTConfig, data: CorpusFingerprint): RunIdentity {
-  return { optimizer, backend, lr, seed: o.seed, iters: o.iters, batch_size: o.batchSize, eval_every: o.evalEvery, eval_iters: o.evalIters, config, data };
+  return {
+    optimizer, backend, lr, seed: o.seed, iters: o.iters, batch_size: o.batchSize, eval_every: o.evalEvery, eval_iters: o.evalIters, config, data,
+    dtype: o.dtype ?? 'float32', compensation: o.compensation ?? 'none',
+  };
 }

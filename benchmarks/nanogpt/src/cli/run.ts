@@ -3,14 +3,14 @@ import { resolve } from 'node:path';
 import { PACKAGE_DIR } from '../package-dir.js';
 import { isBundle, readBundle, resumeBundle } from '../handoff/bundle.js';
 import { adoptBundle } from '../handoff/run-dir.js';
-import { gptConfig, paramCount, type GPTConfig, readBuffers, OPTIMIZERS, type OptimizerName, checkLoads, disposeOutcome, optimizerName, trainWith, type LiveRun, type GptSession, type Resume, type RunOutcome, sampleText, DivergedError, type TrainResult, type TrainSettings, type TrainStart } from '@lmo/gpt';
+import { convertSaved, requireDtype, storageLabel, trainStorage, type TrainStorage, gptConfig, paramCount, type GPTConfig, readBuffers, OPTIMIZERS, type OptimizerName, checkLoads, disposeOutcome, optimizerName, trainWith, type LiveRun, type GptSession, type Resume, type RunOutcome, sampleText, DivergedError, type TrainResult, type TrainSettings, type TrainStart } from '@lmo/gpt';
 import { BACKENDS, checkFits, createModel, isBackendName, prepareCorpus } from '@lmo/gpt/node';
 import { exitCodeFor, StopRequests, type StopReason } from '@lmo/core/node';
 import { peakRssMb, type SummaryRecord } from '../report/jsonl.js';
 import { barStream, progressHooks } from '../report/progress.js';
 import { nonFinite } from '../run/checkpoint-check.js';
-import { saveCheckpoint, type Checkpoint } from '../run/checkpoint.js';
-import { CHANGEABLE_OPTIONS, describeDifference, type RunIdentity } from '../run/identity.js';
+import { saveCheckpoint, type Checkpoint, type LoadedCheckpoint } from '../run/checkpoint.js';
+import { CHANGEABLE_OPTIONS, describeDifference, type Difference, type RunIdentity } from '../run/identity.js';
 import { RunOutputs } from '../run/outputs.js';
 import { checkOutputs, claimNewRunDir, clearRun, defaultRunName, ensureDirectory, holdsRun, lockRunDir, newRunRecord, runPaths, writeRunRecord, type RunPaths } from '../run/run-dir.js';
 import { UsageError } from '../util/errors.js';
@@ -73,6 +73,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
   if (o.compare !== undefined && o.lr !== undefined) {
     throw new UsageError('--lr applies to one optimizer; with --compare each uses its default lr (run them separately to set both)');
   }
+  const storage = trainStorage(o.dtype, o.compensation);
   const force = plan === undefined && cli.force === true;
   const refuseHeld = (dir: string): void => {
     const d = typedPath(dir);
@@ -88,6 +89,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
   const outcomes: RunOutcome<unknown>[] = [];
   const restored: Array<GptSession<unknown>> = [];
   try {
+    requireDtype(model, storage.dtype);
     if (stop.requested !== undefined) {
       stop.announce();
       console.log('nanogpt: stopped before training began; nothing was written');
@@ -111,8 +113,9 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
           if (r === undefined) continue;
           const c = r.checkpoint;
           if (o.stopAt !== undefined && o.stopAt <= c.step) throw new UsageError(`--stop-at ${o.stopAt}: ${typedPath(c.file)} is already at step ${c.step}`);
-          await checkLoads(model, opt, lrOf(opt), o.iters, { start: c, weights: c.weights, optimizerState: c.optimizer_state, source: typedPath(c.file) });
-          resumed.set(opt, r);
+          const stored = restore(r, storage);
+          await checkLoads(model, opt, lrOf(opt), o.iters, { start: c, weights: stored.weights, optimizerState: stored.optimizer_state, source: typedPath(c.file) }, storage);
+          resumed.set(opt, { ...r, checkpoint: stored });
         }
         recordChanges(paths, plan, command, resumed);
       } else {
@@ -121,12 +124,13 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
       }
       ui.continueWith = `pnpm nanogpt --resume ${typedPath(dir)}`;
 
-      const settings: TrainSettings = { iters: o.iters, batchSize: o.batchSize, evalEvery: o.evalEvery, evalIters: o.evalIters, seed: o.seed };
-      const outputs = new RunOutputs(paths, `nanoGPT shakespeare_char on ${model.name}: ${names.join(' vs ')} (seed ${o.seed})`, names);
+      const settings: TrainSettings = { iters: o.iters, batchSize: o.batchSize, evalEvery: o.evalEvery, evalIters: o.evalIters, seed: o.seed, storage };
+      const storageSuffix = storage.dtype === 'float32' ? '' : `, ${storageLabel(storage)}`;
+      const outputs = new RunOutputs(paths, `nanoGPT shakespeare_char on ${model.name}: ${names.join(' vs ')} (seed ${o.seed}${storageSuffix})`, names);
       console.log(
         `nanogpt: ${data.train.length + data.val.length} characters from ${source.path} (${source.how}), vocab ${data.vocabSize}; ` +
           `GPT ${config.nLayer} layers × ${config.nHead} heads × ${config.nEmbd} wide, block ${config.blockSize}, ` +
-          `${(paramCount(config) / 1e6).toFixed(2)}M parameters; batch ${o.batchSize}, ${o.iters} iterations; backend ${model.name}; run ${dir}`,
+          `${(paramCount(config) / 1e6).toFixed(2)}M parameters; batch ${o.batchSize}, ${o.iters} iterations; backend ${model.name}, weights and optimizer buffers ${storageLabel(storage)}; run ${dir}`,
       );
       for (const opt of names) {
         const ckPath = paths.checkpoint(opt);
@@ -141,7 +145,7 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
         }
         if (ck !== undefined) {
           const changes = found!.changes.length > 0 ? ` with ${found!.changes.map(describeDifference).join(', ')}` : '';
-          console.log(`${opt}: resuming at step ${ck.step} of ${o.iters}${changes} from ${typedPath(ck.file)}`);
+          console.log(`${opt}: resuming at step ${ck.step} of ${o.iters}${changes} from ${typedPath(ck.file)}${storageNote(found!.changes)}`);
         }
         // A finished run continued to more iterations evaluates its last step again (the same
         // numbers) where that step is on the evaluation schedule.
@@ -199,13 +203,13 @@ async function run(cli: RunOptions, explicit: ReadonlySet<string>, command: stri
           console.log(`${opt}: stopped at step ${r.step} of ${o.iters} (${reason}); checkpoint ${typedPath(ckPath)}\ncontinue with: ${ui.continueWith}`);
           return exitCodeFor(reason);
         }
-        const summary = summaryOf(model.name, opt, outcome.lr, o, config, r);
+        const summary = summaryOf(model.name, opt, outcome.lr, o, config, r, storage);
         outputs.addSummary(summary);
         outputs.flush();
         if (last === undefined) await save(outcome.training, { step: r.step, evals: r.evals, timing: r.timing });
         saveCheckpoint(ckPath, { ...last!, finished: true, evals: r.evals, timing: r.timing, summary });
         console.log(
-          `${opt}: final val loss ${r.finalValLoss.toFixed(4)} (best ${r.bestValLoss.toFixed(4)}), ` +
+          `${opt}${storageSuffix}: final val loss ${r.finalValLoss.toFixed(4)} (best ${r.bestValLoss.toFixed(4)}), ` +
             `${r.msFwdBwd.toFixed(1)} ms fwd+bwd + ${r.msOptimizer.toFixed(1)} ms optimizer per iteration, ` +
             `${r.tokensPerS.toFixed(0)} tokens/s, ${r.trainSeconds.toFixed(0)} s in all`,
         );
@@ -256,6 +260,29 @@ async function adopt(dir: string, cli: RunOptions, explicit: ReadonlySet<string>
   console.log(`nanogpt: ${typedPath(dir)} is a handoff bundle at step ${b.resume.start.step} of ${b.settings.iters} (${b.optimizer}): it is now a run directory (run.json and ${typedPath(runPaths(dir).checkpoint(b.optimizer))} beside its files)`);
 }
 
+/**
+ * A checkpoint to continue under `storage`: as it is when it was stored so, else (a change accepted
+ * with `--accept-changes`) its weights and optimizer buffers converted ({@link convertSaved}).
+ */
+function restore(r: Resumed, storage: TrainStorage): LoadedCheckpoint {
+  const c = r.checkpoint;
+  if (!r.changes.some((d) => d.label === 'dtype' || d.label === 'compensation')) return c;
+  const { weights, state } = convertSaved(c.weights, c.optimizer_state, storage);
+  return { ...c, weights, optimizer_state: state };
+}
+
+/** What a storage change accepted on `--resume` did to the saved weights and buffers (see {@link convertSaved}). */
+function storageNote(changes: readonly Difference[]): string {
+  const dtype = changes.find((d) => d.label === 'dtype');
+  const compensation = changes.find((d) => d.label === 'compensation');
+  const notes = [
+    ...(dtype ? [dtype.now === 'float32' ? 'the weights and optimizer buffers widened to float32 exactly' : `the weights and optimizer buffers rounded to ${String(dtype.now)}, to nearest even`] : []),
+    ...(compensation?.was === 'kahan' ? ['the Kahan compensation folded into the weights'] : []),
+    ...(compensation?.now === 'kahan' ? ['Kahan compensation buffers started from what rounding the weights left'] : []),
+  ];
+  return notes.length > 0 ? `; ${notes.join(', ')}` : '';
+}
+
 /** Records in run.json what `--resume` changed: the options it continues with, and each change. */
 function recordChanges(paths: RunPaths, plan: ResumePlan, command: string, resumed: ReadonlyMap<string, Resumed>): void {
   const changed: Record<string, readonly [unknown, unknown]> = {};
@@ -269,10 +296,10 @@ function recordChanges(paths: RunPaths, plan: ResumePlan, command: string, resum
   writeRunRecord(paths, { ...plan.record, options, changes: [...(plan.record.changes ?? []), change] });
 }
 
-function summaryOf(backend: string, optimizer: string, lr: number, o: RunOptions, config: GPTConfig, r: TrainResult): SummaryRecord {
+function summaryOf(backend: string, optimizer: string, lr: number, o: RunOptions, config: GPTConfig, r: TrainResult, storage: TrainStorage): SummaryRecord {
   const round = (v: number): number => Math.round(v * 100) / 100;
   return {
-    summary: true, backend, optimizer, lr, seed: o.seed, iters: o.iters,
+    summary: true, backend, optimizer, lr, seed: o.seed, iters: o.iters, dtype: storage.dtype, compensation: storage.compensation,
     final_val_loss: r.finalValLoss, best_val_loss: r.bestValLoss, tokens_per_s: Math.round(r.tokensPerS),
     ms_fwd_bwd: round(r.msFwdBwd), ms_optimizer: round(r.msOptimizer), peak_rss_mb: peakRssMb(),
     n_layer: config.nLayer, n_head: config.nHead, n_embd: config.nEmbd, block_size: config.blockSize,

@@ -41,6 +41,9 @@ export function exportRun(dir: string, o: { readonly to?: string; readonly optim
   if (ck === undefined) throw new UsageError(`${typedPath(dir)} has no checkpoint of ${name} yet (${typedPath(path)})`);
   const damaged = inconsistency(ck, paramSpecs(ck.config));
   if (damaged !== undefined) throw new UsageError(`checkpoint ${typedPath(ck.file)} is damaged: ${damaged}`);
+  if (ck.compensation === 'kahan') {
+    throw new UsageError(`checkpoint ${typedPath(ck.file)}: its ${ck.dtype} weights keep Kahan compensation buffers, which scion.py has no place for: a run with --compensation none or stochastic hands over (as its exact float32 values)`);
+  }
   const run = {
     optimizer: name,
     lr: ck.lr,
@@ -95,7 +98,7 @@ export function adoptBundle(dir: string, b: BundleResume, options: RunOptions, d
   };
   saveCheckpoint(paths.checkpoint(b.optimizer), {
     optimizer: b.optimizer, backend: options.backend, lr: b.lr, seed: s.seed, iters: s.iters,
-    config, batch_size: s.batchSize, eval_every: s.evalEvery, eval_iters: s.evalIters, data,
+    config, batch_size: s.batchSize, eval_every: s.evalEvery, eval_iters: s.evalIters, data, dtype: 'float32', compensation: 'none',
     step: b.resume.start.step, finished: false, evals: [...b.resume.start.evals], timing: b.resume.start.timing,
     weights: b.resume.weights, optimizer_state: b.resume.optimizerState,
   });

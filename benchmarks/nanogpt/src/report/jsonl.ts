@@ -11,6 +11,9 @@ export interface SummaryRecord {
   readonly lr: number;
   readonly seed: number;
   readonly iters: number;
+  /** How the weights and the optimizer's buffers were stored (absent in files from before 16-bit storage: float32). */
+  readonly dtype?: string;
+  readonly compensation?: string;
   readonly final_val_loss: number;
   readonly best_val_loss: number;
   readonly tokens_per_s: number;

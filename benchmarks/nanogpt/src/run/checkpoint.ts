@@ -70,7 +70,8 @@ export function loadCheckpoint(path: string): LoadedCheckpoint | undefined {
   }
   try {
     const { weights, state, metadata } = decodeCheckpoint(bytes);
-    return { ...(metadata['run'] as object), ...(metadata['record'] as object), weights: Object.fromEntries(weights), optimizer_state: stateToJSON(state), file: path } as LoadedCheckpoint;
+    // a checkpoint from before 16-bit storage recorded no storage: float32
+    return { dtype: 'float32', compensation: 'none', ...(metadata['run'] as object), ...(metadata['record'] as object), weights: Object.fromEntries(weights), optimizer_state: stateToJSON(state), file: path } as LoadedCheckpoint;
   } catch (e) {
     if (!(e instanceof LmoError)) throw e;
     throw new UsageError(`checkpoint ${typedPath(path)} is damaged: ${e.message.replace(/^invalid checkpoint: /, '')}`);

@@ -1,4 +1,5 @@
-import type { GPTConfig } from '@lmo/gpt';
+import type { StorageDtype } from '@lmo/core';
+import type { CompensationName, GPTConfig } from '@lmo/gpt';
 import type { CorpusFingerprint } from '@lmo/gpt/node';
 
 /** What one optimizer's training depends on: everything a checkpoint must agree with to be continued. */
@@ -14,6 +15,9 @@ export interface RunIdentity {
   readonly config: GPTConfig;
   /** The corpus it trains on (`@lmo/gpt/node`'s fingerprint: its bytes' and its vocabulary's hashes). */
   readonly data: CorpusFingerprint;
+  /** How weights and optimizer buffers are stored, and the 16-bit weights' compensation. */
+  readonly dtype: StorageDtype;
+  readonly compensation: CompensationName;
 }
 
 /**
@@ -21,13 +25,16 @@ export interface RunIdentity {
  * may change it on `--resume`), and whether it may change at all. The model's shape, its vocabulary
  * and the optimizer never may (the weights and the optimizer state would not fit); the rest may, as
  * a deliberate change: a longer run (`--iters`), another learning rate, batch size, seed (the batch
- * stream from here on), evaluation, backend, or an edited corpus with the same characters.
+ * stream from here on), evaluation, backend, or an edited corpus with the same characters. The
+ * storage (`confirm`) changes only with `--accept-changes`, even when given with `--resume`: it
+ * converts the saved weights and buffers (widening is exact, narrowing rounds to nearest even).
  */
 interface Field {
   readonly label: string;
   readonly get: (id: Partial<RunIdentity>) => unknown;
   readonly option?: string;
   readonly fixed: boolean;
+  readonly confirm?: true;
 }
 
 const FIELDS: readonly Field[] = [
@@ -45,6 +52,8 @@ const FIELDS: readonly Field[] = [
   { label: 'eval_every', get: (id) => id.eval_every, option: 'evalEvery', fixed: false },
   { label: 'eval_iters', get: (id) => id.eval_iters, option: 'evalIters', fixed: false },
   { label: 'corpus', get: (id) => id.data?.sha256, option: 'data', fixed: false },
+  { label: 'dtype', get: (id) => id.dtype, option: 'dtype', fixed: false, confirm: true },
+  { label: 'compensation', get: (id) => id.compensation, option: 'compensation', fixed: false, confirm: true },
 ];
 
 /** The options (as commander names them) that set the fields that may change. */
@@ -58,6 +67,8 @@ export interface Difference {
   /** The option that sets it (undefined for the fixed fields). */
   readonly option?: string;
   readonly fixed: boolean;
+  /** A change that only `--accept-changes` accepts (the storage). */
+  readonly confirm?: true;
 }
 
 /**
@@ -72,7 +83,7 @@ export function differences(saved: Partial<RunIdentity>, now: RunIdentity): Diff
     if (was === undefined || was === is) continue;
     // An old checkpoint records the vocabulary only by its size.
     if (f.label === 'vocabulary' && saved.data === undefined && saved.config?.vocabSize === now.config.vocabSize) continue;
-    out.push({ label: f.label, was, now: is, ...(f.option ? { option: f.option } : {}), fixed: f.fixed });
+    out.push({ label: f.label, was, now: is, ...(f.option ? { option: f.option } : {}), fixed: f.fixed, ...(f.confirm ? { confirm: true as const } : {}) });
   }
   return out;
 }

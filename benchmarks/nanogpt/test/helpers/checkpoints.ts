@@ -17,7 +17,7 @@ export async function trainedCheckpoint(optimizer: OptimizerName, shape: Omit<GP
     const out = await trainWith(model, data, optimizer, undefined, settings);
     try {
       return {
-        optimizer, backend: model.name, lr: OPTIMIZERS[optimizer].lr, seed: 7, iters, config, batch_size: batchSize, eval_every: iters, eval_iters: 1,
+        optimizer, backend: model.name, lr: OPTIMIZERS[optimizer].lr, seed: 7, iters, config, batch_size: batchSize, eval_every: iters, eval_iters: 1, dtype: 'float32', compensation: 'none',
         data: { sha256: sha256(TEXT), vocab_sha256: sha256(JSON.stringify(data.chars)), bytes: Buffer.byteLength(TEXT) }, step: iters, finished: false, evals: out.result.evals, timing: out.result.timing,
         weights: await readBuffers(model.tensors, out.training.params), optimizer_state: await out.training.optimizer.saveState(),
       };

@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
+import type { StorageDtype } from '@lmo/core';
 import { createOnnxTrainer, onnxBackend, type OnnxBackend, type OnnxTensor, type OnnxTrainer } from '@lmo/onnxruntime';
 import type * as ort from 'onnxruntime-node';
 import { paramSpecs, type GPTConfig, type ParamSpec } from '../config.js';
 import type { Batch } from '../data/batch.js';
-import { createParamsFrom, disposeAll, type GptModel, type GptSession, type GptTraining, type ParamMap, type StepOptimizer } from '../model.js';
+import { createParamsFrom, disposeAll, requireDtype, type GptModel, type GptSession, type GptTraining, type ParamMap, type StepOptimizer } from '../model.js';
 import { gptForwardModel, LOGITS, LOSS, TARGETS, TOKENS } from './forward.js';
 
 /** Options of {@link onnxGpt}. */
@@ -56,21 +57,30 @@ export class OnnxGpt implements GptModel<OnnxTensor> {
     this.specs = paramSpecs(config);
   }
 
-  async session(weights: ParamMap<Float32Array>): Promise<GptSession<OnnxTensor>> {
-    const params = createParamsFrom(this.specs, weights, (data, shape) => this.tensors.fromArray(data, shape));
+  /** What the weights may be stored in: the backend's storage dtypes (float32, bfloat16, float16). */
+  get dtypes(): readonly StorageDtype[] {
+    return this.tensors.storage.dtypes;
+  }
+
+  async session(weights: ParamMap<Float32Array>, dtype: StorageDtype = 'float32'): Promise<GptSession<OnnxTensor>> {
+    requireDtype(this, dtype);
+    const params = createParamsFrom(this.specs, weights, (data, shape) => this.tensors.fromArray(data, shape, dtype));
     return this.#session(params, async () => disposeAll(this.tensors, params));
   }
 
   /**
    * The trainer of `weights` for batches of `batchSize` sequences (the training graph has static
-   * shapes), with the optimizer `build` makes over its parameters.
+   * shapes), with the optimizer `build` makes over its parameters, the weights stored in `dtype`
+   * (`createOnnxTrainer`'s: a 16-bit weight is widened inside the training graph where it is read).
    */
-  async train<O extends StepOptimizer<OnnxTensor>>(weights: ParamMap<Float32Array>, build: (params: ParamMap<OnnxTensor>) => O, batchSize: number): Promise<GptTraining<OnnxTensor, O>> {
+  async train<O extends StepOptimizer<OnnxTensor>>(weights: ParamMap<Float32Array>, build: (params: ParamMap<OnnxTensor>) => O, batchSize: number, dtype: StorageDtype = 'float32'): Promise<GptTraining<OnnxTensor, O>> {
+    requireDtype(this, dtype);
     const T = this.config.blockSize;
     const trainer: OnnxTrainer<O> = await createOnnxTrainer(gptForwardModel(this.config, batchSize, T, LOSS, weights), {
       trainable: this.specs.map((s) => s.name),
       loss: LOSS,
       backend: this.tensors,
+      dtype,
       // in spec order, as every model of this package gives them
       optimizer: (params) => build(new Map(this.specs.map((s) => [s.name, params.get(s.name)!]))),
     });

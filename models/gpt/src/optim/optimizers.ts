@@ -16,6 +16,7 @@ import {
 import type { ParamMap } from '../model.js';
 import { PAPER_SCION, PAPER_USCION, recipeOptimizer, recipeOptions, recipeSchedule, TUNED_USCION, type Recipe } from './recipe.js';
 import { UsageError } from '../errors.js';
+import type { StorageOptions } from './storage.js';
 import type { TrainOptimizer } from './types.js';
 
 /** An optimizer entry: its default lr, a one-line description, and the recipe it is (Scion-family presets). */
@@ -67,7 +68,8 @@ export function scheduleFor(name: OptimizerName, iters: number): Schedule {
 }
 
 /**
- * Builds optimizer `name` over `params` on `backend` with base `lr` and `schedule`. A recipe preset
+ * Builds optimizer `name` over `params` on `backend` with base `lr` and `schedule`, its buffers and
+ * the weights' updates as `storage` says ({@link storageOptions}; float32 when empty). A recipe preset
  * is its recipe ({@link recipeOptimizer}); AdamW is core's `adamw` (one WebAssembly pass per step
  * where the backend keeps host arrays, as onnxruntime does).
  */
@@ -77,14 +79,15 @@ export function createTrainOptimizer<T>(
   params: ParamMap<T>,
   lr: number,
   schedule: Schedule,
+  storage: StorageOptions = {},
 ): TrainOptimizer<T> {
-  if (name === 'adamw') return wrap(name, adamw(backend, params, { lr, schedule, nonFinite: 'ignore' }));
+  if (name === 'adamw') return wrap(name, adamw(backend, params, { lr, schedule, nonFinite: 'ignore', ...storage }));
   const recipe = recipeOf(name);
-  if (recipe) return recipeTrainOptimizer(name, recipe, backend, params, schedule, lr);
-  const opts = { lr, schedule, nonFinite: 'ignore' as const };
+  if (recipe) return recipeTrainOptimizer(name, recipe, backend, params, schedule, lr, storage);
+  const opts = { lr, schedule, nonFinite: 'ignore' as const, ...storage };
   switch (name) {
     case 'scionlight':
-      return wrap(name, createOptimizer(backend, params, scionFamilyOptions(name, lr, schedule)));
+      return wrap(name, createOptimizer(backend, params, { ...scionFamilyOptions(name, lr, schedule), ...storage }));
     case 'muon':
       return wrap(name, muon(backend, params, opts));
     case 'signsgd':
@@ -119,8 +122,9 @@ export function recipeTrainOptimizer<T>(
   params: ParamMap<T>,
   schedule: Schedule,
   lr: number = recipe.lr,
+  storage: StorageOptions = {},
 ): TrainOptimizer<T> {
-  return wrap(name, recipeOptimizer(recipe, backend, params, schedule, lr));
+  return wrap(name, recipeOptimizer(recipe, backend, params, schedule, lr, storage));
 }
 
 function wrap<T>(name: string, opt: LmoOptimizer<T>): TrainOptimizer<T> {

@@ -117,15 +117,16 @@ export function recipeOptions(r: Recipe, schedule: Schedule, lr: number = r.lr):
   return { lr, schedule, momentum: r.momentum, groups: recipeGroups(r), nonFinite: 'ignore', unconstrained: r.family === 'uscion' };
 }
 
-/** Builds the recipe's optimizer ({@link recipeOptions}). */
+/** Builds the recipe's optimizer ({@link recipeOptions}), with `storage`'s buffer dtype and compensation (float32 when empty). */
 export function recipeOptimizer<T>(
   r: Recipe,
   backend: TensorBackend<T>,
   params: NamedTensors<T>,
   schedule: Schedule,
   lr: number = r.lr,
+  storage: Pick<OptimizerOptions, 'bufferDtype' | 'compensation' | 'roundingSeed'> = {},
 ): LmoOptimizer<T> {
-  return createOptimizer(backend, params, recipeOptions(r, schedule, lr));
+  return createOptimizer(backend, params, { ...recipeOptions(r, schedule, lr), ...storage });
 }
 
 // ---- text form: `key=value` -----------------------------------------------------------------

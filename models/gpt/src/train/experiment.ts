@@ -1,5 +1,6 @@
 import { charDataset, type CharDataset } from '../data/char-dataset.js';
-import type { GptModel, GptTraining, ParamMap } from '../model.js';
+import { requireDtype, type GptModel, type GptTraining, type ParamMap } from '../model.js';
+import { FLOAT32_STORAGE, storageOptions, type TrainStorage } from '../optim/storage.js';
 import { validateConfig, type GPTConfig } from '../config.js';
 import { initParams } from '../init.js';
 import { createTrainOptimizer, scheduleFor, OPTIMIZERS, isOptimizerName, type OptimizerName } from '../optim/optimizers.js';
@@ -71,13 +72,14 @@ export async function trainWith<T>(
   resume?: Resume,
 ): Promise<RunOutcome<T>> {
   const baseLr = lr ?? OPTIMIZERS[name].lr;
-  const out = await trainBuilt(model, data, (params) => createTrainOptimizer(name, model.tensors, params, baseLr, scheduleFor(name, settings.iters)), settings, hooks, resume);
+  const storage = storageOptions(settings.storage ?? FLOAT32_STORAGE, settings.seed);
+  const out = await trainBuilt(model, data, (params) => createTrainOptimizer(name, model.tensors, params, baseLr, scheduleFor(name, settings.iters), storage), settings, hooks, resume);
   return { optimizer: name, lr: baseLr, ...out };
 }
 
 /**
- * Initial weights from the seed (or a checkpoint's), the optimizer `build` makes over them (its state
- * restored from the checkpoint), the training loop. `hooks` may be a function of the live run, for
+ * Initial weights from the seed (or a checkpoint's), stored in `settings.storage`'s dtype, the
+ * optimizer `build` makes over them (its state restored from the checkpoint), the training loop. `hooks` may be a function of the live run, for
  * hooks that save the parameters and the optimizer (checkpoints). On failure the training is
  * freed; on success the caller frees it ({@link disposeOutcome}).
  */
@@ -89,8 +91,10 @@ export async function trainBuilt<T>(
   hooks?: TrainHooks | ((live: LiveRun<T>) => TrainHooks),
   resume?: Resume,
 ): Promise<Pick<RunOutcome<T>, 'result' | 'training'>> {
+  const dtype = settings.storage?.dtype ?? 'float32';
+  requireDtype(model, dtype);
   const weights = resume ? new Map(Object.entries(resume.weights)) : initParams(model.config, settings.seed);
-  const training = await fromCheckpoint(resume, 'weights', () => model.train(weights, build, settings.batchSize));
+  const training = await fromCheckpoint(resume, 'weights', () => model.train(weights, build, settings.batchSize, dtype));
   try {
     if (resume) await fromCheckpoint(resume, 'optimizer state', () => training.optimizer.loadState(resume.optimizerState));
     const h = typeof hooks === 'function' ? hooks(training) : hooks;
@@ -103,13 +107,15 @@ export async function trainBuilt<T>(
 }
 
 /**
- * Loads a checkpoint's weights and optimizer state into a model and optimizer that are then freed:
- * a checkpoint that does not load is refused (a usage error naming it) before anything is written.
+ * Loads a checkpoint's weights and optimizer state into a model and optimizer (stored as `storage`
+ * says) that are then freed: a checkpoint that does not load is refused (a usage error naming it)
+ * before anything is written.
  */
-export async function checkLoads<T>(model: GptModel<T>, name: OptimizerName, lr: number | undefined, iters: number, resume: Resume): Promise<void> {
-  const session = await fromCheckpoint(resume, 'weights', () => model.session(new Map(Object.entries(resume.weights))));
+export async function checkLoads<T>(model: GptModel<T>, name: OptimizerName, lr: number | undefined, iters: number, resume: Resume, storage: TrainStorage = FLOAT32_STORAGE): Promise<void> {
+  requireDtype(model, storage.dtype);
+  const session = await fromCheckpoint(resume, 'weights', () => model.session(new Map(Object.entries(resume.weights)), storage.dtype));
   try {
-    const optimizer = createTrainOptimizer(name, model.tensors, session.params, lr ?? OPTIMIZERS[name].lr, scheduleFor(name, iters));
+    const optimizer = createTrainOptimizer(name, model.tensors, session.params, lr ?? OPTIMIZERS[name].lr, scheduleFor(name, iters), storageOptions(storage, 0));
     try {
       await fromCheckpoint(resume, 'optimizer state', () => optimizer.loadState(resume.optimizerState));
     } finally {

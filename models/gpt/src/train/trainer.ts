@@ -2,6 +2,7 @@ import type { MaybePromise } from '@lmo/core/backend';
 import { BatchSampler, type CharDataset } from '../data/char-dataset.js';
 import type { GptSession, GptTraining } from '../model.js';
 import type { TrainOptimizer } from '../optim/types.js';
+import type { TrainStorage } from '../optim/storage.js';
 
 /** How long and how to train. */
 export interface TrainSettings {
@@ -10,6 +11,8 @@ export interface TrainSettings {
   readonly evalEvery: number;
   readonly evalIters: number;
   readonly seed: number;
+  /** How the weights and the optimizer's buffers are stored (default: float32). */
+  readonly storage?: TrainStorage;
 }
 
 /** One evaluation: the JSON-lines record (names as documented). */
