@@ -1,7 +1,6 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { BACKENDS, DEFAULT_BACKEND } from '@lmo/gpt/node';
-import { COMPENSATIONS, CPU_CONFIG, DEFAULT_OPTIMIZER, OPTIMIZERS, parseCompensation, parseDtype, SCION_FAMILY, type CompensationName } from '@lmo/gpt';
-import type { StorageDtype } from '@lmo/core';
+import { COMPENSATIONS, CPU_CONFIG, DEFAULT_OPTIMIZER, OPTIMIZERS, parseCompensation, parseDtype, SCION_FAMILY } from '@lmo/gpt';
 import { CHANGEABLE_OPTIONS } from '../run/identity.js';
 import { parseInteger as int, parseLearningRate } from './numbers.js';
 
