@@ -1,17 +1,13 @@
 import type { StorageDtype } from '@lmo/core';
-import type { CompensationName, GPTConfig } from '@lmo/gpt';
+import type { CompensationName, GPTConfig, RunFields } from '@lmo/gpt';
 import type { CorpusFingerprint } from '@lmo/gpt/node';
 
-/** What one optimizer's training depends on: everything a checkpoint must agree with to be continued. */
-export interface RunIdentity {
-  readonly optimizer: string;
+/**
+ * What one optimizer's training depends on: everything a checkpoint must agree with to be continued.
+ * What it trains with is what a handoff bundle's `nanogpt.json` records too (`@lmo/gpt`'s `RunFields`).
+ */
+export interface RunIdentity extends RunFields {
   readonly backend: string;
-  readonly lr: number;
-  readonly seed: number;
-  readonly iters: number;
-  readonly batch_size: number;
-  readonly eval_every: number;
-  readonly eval_iters: number;
   readonly config: GPTConfig;
   /** The corpus it trains on (`@lmo/gpt/node`'s fingerprint: its bytes' and its vocabulary's hashes). */
   readonly data: CorpusFingerprint;
