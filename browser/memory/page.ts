@@ -5,6 +5,8 @@ export interface MemoryRun {
   readonly modelUrl: string;
   readonly optimizer: 'adamw-float32' | 'scionlight-bfloat16' | 'scionlight-bfloat16-kahan';
   readonly steps: number;
+  /** onnxruntime's CPU memory arena in every session (`enableCpuMemArena`); false frees each tensor on its own. */
+  readonly cpuArena: boolean;
 }
 
 /** The memory after a phase: each WebAssembly memory's size and the JS heap in use (MiB). */

@@ -38,7 +38,7 @@ const page: MemoryPage = {
     let t = performance.now();
     const lap = (): number => -t + (t = performance.now());
     const { dtype, make } = OPTIMIZERS[spec.optimizer];
-    const backend = onnxBackend({ executionProviders: ['wasm'] });
+    const backend = onnxBackend({ executionProviders: ['wasm'], ...(spec.cpuArena ? {} : { sessionOptions: { enableCpuMemArena: false } }) });
     let model: OnnxModel | undefined = await loadOnnxModel(spec.modelUrl);
     mark('model fetched', lap());
     const trainer = await createOnnxTrainer(model, { trainable: '*', loss: 'loss', dtype, backend, optimizer: make });

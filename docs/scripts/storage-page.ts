@@ -1,7 +1,7 @@
 /**
  * The measured part of concepts/16-bit-storage.md: tables and plots rendered from the results files
  * of the memory, budget and quality benches (adapters/onnxruntime/bench/results/gpt-memory.json,
- * gpt-budget-*.json, quality*.json) and of the browser-tab experiment (browser/results/memory.json),
+ * gpt-budget-*.json, quality*.json) and of the browser-tab experiment (browser/results/memory*.json),
  * each with the command that writes it. Pure: scripts/storage.ts reads the files and writes the page.
  */
 import { lineChartSvg, PALETTE, type Series } from '../../benchmarks/nanogpt/src/report/plot-svg.js';
@@ -34,6 +34,10 @@ export interface QualityFile {
 export interface TabMemoryFile {
   readonly command: string;
   readonly steps: number;
+  /** The tab's budget (MiB of the renderer's resident memory). */
+  readonly budgetMiB?: number;
+  /** onnxruntime's CPU memory arena (absent: on). */
+  readonly cpuArena?: boolean;
   readonly rows: ReadonlyArray<{
     readonly size: string;
     readonly optimizer: string;
@@ -50,7 +54,8 @@ export interface StorageInputs {
   /** In any order: shown by budget, smallest first. */
   readonly budgets?: ReadonlyArray<{ readonly path: string; readonly file: GptBudgetFile }>;
   readonly quality: ReadonlyArray<{ readonly path: string; readonly file: QualityFile }>;
-  readonly tab?: { readonly path: string; readonly file: TabMemoryFile };
+  /** The tab experiment's files (onnxruntime's CPU memory arena on, then off): a table each, one plot. */
+  readonly tabs?: ReadonlyArray<{ readonly path: string; readonly file: TabMemoryFile }>;
 }
 
 const millions = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n.toLocaleString('en-US'));
@@ -142,10 +147,11 @@ function qualitySection(quality: StorageInputs['quality'], svgs: Map<string, str
   return md;
 }
 
-function tabSection(tab: StorageInputs['tab'], svgs: Map<string, string>): string[] {
-  if (tab === undefined) return ['No browser results yet.', ''];
+/** One tab results file: its table, the largest each optimizer trained and where that run's memory went. */
+function tabFileSection(tab: { readonly path: string; readonly file: TabMemoryFile }): string[] {
   const rows = tab.file.rows;
   const md: string[] = [];
+  md.push(`**onnxruntime's CPU memory arena ${tab.file.cpuArena === false ? 'off' : 'on'}** (written to \`${tab.path}\`; a tab budget of ${tab.file.budgetMiB ?? 8192} MiB):`, '');
   md.push('| model | parameters | ONNX file | optimizer | trained? | tab peak (renderer VmHWM) | WebAssembly memories at the end | JS heap |', '|---|---:|---:|---|---|---:|---:|---:|');
   for (const r of rows) {
     const last = r.result?.phases.at(-1);
@@ -167,16 +173,36 @@ function tabSection(tab: StorageInputs['tab'], svgs: Map<string, string>): strin
     const made = phases.find((p) => p.name === 'trainer made')!;
     const last = phases.at(-1)!;
     const sum = (xs: readonly number[]): number => xs.reduce((a, v) => a + v, 0);
+    const stopped = rows.find((x) => x.optimizer === o && !x.ok);
     md.push(
       '',
       `${o} at ${millions(n)}, in bytes per parameter: persistent state ${r.result!.persistentBytesPerParameter.toFixed(1)}; the tab's peak ${perParam(r.rendererPeakMiB, n)}; ` +
         `WebAssembly memory ${perParam(sum(last.wasmMiB), n)} (${last.wasmMiB.filter((w) => w > 0).map((w) => perParam(w, n)).join(' + ')}), ${perParam(sum(made.wasmMiB), n)} of it by the end of \`createOnnxTrainer\`, before any step; ` +
-        `the JS heap ${perParam(made.heapMiB, n)} once the trainer was made, ${perParam(last.heapMiB, n)} after the last step.`,
+        `the JS heap ${perParam(made.heapMiB, n)} once the trainer was made, ${perParam(last.heapMiB, n)} after the last step. ` +
+        `Its largest WebAssembly memory reached ${Math.max(...last.wasmMiB)} of the 4096 MiB one can hold; ` +
+        `${stopped === undefined ? 'no larger model was tried' : `the next size, ${stopped.size} (${millions(stopped.parameters)}), did not train: ${stopped.error ?? ''}`}.`,
     );
   }
-  const series: Series[] = optimizers.map((o, i) => ({ label: o, color: PALETTE[i % PALETTE.length]!, points: rows.filter((r) => r.optimizer === o && r.ok).map((r) => [r.parameters / 1e6, r.rendererPeakMiB] as const) }));
-  svgs.set('tab.svg', lineChartSvg(series, { title: `Peak memory of a tab training a GPT (${tab.file.steps} steps, wasm)`, xLabel: 'parameters (millions)', yLabel: 'renderer peak (MiB)' }));
-  md.push('', '![Peak memory of the tab against the GPT size, one line per optimizer](/storage-results/tab.svg)', '', `Written to \`${tab.path}\` by:`, '', '```sh', tab.file.command, '```', '');
+  md.push('', 'Written by:', '', '```sh', tab.file.command, '```', '');
+  return md;
+}
+
+function tabSection(tabs: StorageInputs['tabs'], svgs: Map<string, string>): string[] {
+  if (tabs === undefined || tabs.length === 0) return ['No browser results yet.', ''];
+  const md = tabs.flatMap(tabFileSection);
+  const arenaOff = (t: NonNullable<StorageInputs['tabs']>[number]): boolean => t.file.cpuArena === false;
+  // one color per optimizer, dashed with the arena off
+  const optimizers = [...new Set(tabs.flatMap((t) => t.file.rows.map((r) => r.optimizer)))];
+  const series: Series[] = tabs.flatMap((t) =>
+    optimizers.map((o, i) => ({
+      label: `${o}${arenaOff(t) ? ', arena off' : ''}`,
+      color: PALETTE[i % PALETTE.length]!,
+      dashed: arenaOff(t),
+      points: t.file.rows.filter((r) => r.optimizer === o && r.ok).map((r) => [r.parameters / 1e6, r.rendererPeakMiB] as const),
+    })),
+  ).filter((s) => s.points.length > 0);
+  svgs.set('tab.svg', lineChartSvg(series, { title: `Peak memory of a tab training a GPT (${tabs[0]!.file.steps} steps, wasm)`, xLabel: 'parameters (millions)', yLabel: 'renderer peak (MiB)' }));
+  md.push('![Peak memory of the tab against the GPT size, one line per optimizer, dashed with the arena off](/storage-results/tab.svg)', '');
   return md;
 }
 
@@ -197,7 +223,7 @@ export function renderStorageResults(inputs: StorageInputs): { markdown: string;
     ...qualitySection(inputs.quality, svgs),
     '### In a browser tab',
     '',
-    ...tabSection(inputs.tab, svgs),
+    ...tabSection(inputs.tabs, svgs),
   ];
   return { markdown: md.join('\n'), svgs };
 }

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeGeneratedPage } from './generated-page.js';
-import { renderStorageResults, type StorageInputs } from './storage-page.js';
+import { renderStorageResults, type StorageInputs, type TabMemoryFile } from './storage-page.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bench = join(root, 'adapters', 'onnxruntime', 'bench', 'results');
@@ -20,8 +20,9 @@ const inputs: StorageInputs = {
     .filter((f) => /^quality.*\.json$/.test(f))
     .sort()
     .map((f) => read(join(bench, f))!) as StorageInputs['quality'],
-  tab: read(join(root, 'browser', 'results', 'memory.json')),
+  // the arena on (memory.json) first, then off (memory-no-arena.json)
+  tabs: ['memory.json', 'memory-no-arena.json'].map((f) => read<TabMemoryFile>(join(root, 'browser', 'results', f))).filter((t) => t !== undefined),
 };
 const page = renderStorageResults(inputs);
 writeGeneratedPage('storage-results', page);
-console.log(`storage: ${[inputs.memory, ...(inputs.budgets ?? []), ...inputs.quality, inputs.tab].filter(Boolean).length} result file(s), ${page.svgs.size} plot(s) → docs/storage-results.md`);
+console.log(`storage: ${[inputs.memory, ...(inputs.budgets ?? []), ...inputs.quality, ...(inputs.tabs ?? [])].filter(Boolean).length} result file(s), ${page.svgs.size} plot(s) → docs/storage-results.md`);

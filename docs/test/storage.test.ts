@@ -20,10 +20,10 @@ describe('the measured part of the 16-bit storage page', () => {
   it('renders every results file with its command, and a plot per quality run and for the tab', () => {
     const memory = { path: 'adapters/onnxruntime/bench/results/gpt-memory.json', file: json<GptMemoryFile>('adapters/onnxruntime/bench/results/gpt-memory.json') };
     const quality = [{ path: 'adapters/onnxruntime/bench/results/quality.json', file: json<QualityFile>('adapters/onnxruntime/bench/results/quality.json') }];
-    const tab = { path: 'browser/results/memory.json', file: json<TabMemoryFile>('browser/results/memory.json') };
+    const tabs = ['browser/results/memory.json', 'browser/results/memory-no-arena.json'].map((path) => ({ path, file: json<TabMemoryFile>(path) }));
     const budgets = ['gpt-budget-1GiB.json', 'gpt-budget-512MiB.json'].map((f) => ({ path: `adapters/onnxruntime/bench/results/${f}`, file: json<GptBudgetFile>(`adapters/onnxruntime/bench/results/${f}`) }));
-    const { markdown, svgs } = renderStorageResults({ memory, budgets, quality, tab });
-    for (const f of [memory, ...budgets, ...quality, tab]) expect(markdown).toContain(f.file.command);
+    const { markdown, svgs } = renderStorageResults({ memory, budgets, quality, tabs });
+    for (const f of [memory, ...budgets, ...quality, ...tabs]) expect(markdown).toContain(f.file.command);
     expect([...svgs.keys()]).toEqual(['budget-0.svg', 'quality-0.svg', 'tab.svg']);
     // the budgets side by side, smallest first: each optimizer's widest width and its parameters against the first row's
     const [small, large] = [budgets[1]!.file, budgets[0]!.file];
@@ -38,10 +38,16 @@ describe('the measured part of the 16-bit storage page', () => {
       const persistent = Object.fromEntries(m.rows.map((r) => [r['config'], r['persistent']]));
       expect(persistent).toMatchObject({ 'Scion float32': 12, 'ScionLight float32': 8, 'ScionLight bfloat16': 4, 'ScionLight bfloat16 + Kahan': 6, 'ScionLight bfloat16 stochastic': 4 });
     }
-    // the largest each optimizer trained, as a ratio to the first's (AdamW float32)
-    const largest = (o: string): number => Math.max(0, ...tab.file.rows.filter((r) => r.optimizer === o && r.ok).map((r) => r.parameters));
-    const [adamw, light] = [largest('adamw-float32'), largest('scionlight-bfloat16')];
-    expect(markdown).toContain(`scionlight-bfloat16 ${(light / 1e6).toFixed(1)}M (${(light / adamw).toFixed(2)}× adamw-float32's)`);
+    // per file (the arena on, then off): the largest each optimizer trained, as a ratio to the first's (AdamW float32)
+    const tabPart = markdown.slice(markdown.indexOf('### In a browser tab'));
+    expect(tabPart.indexOf("arena on**")).toBeLessThan(tabPart.indexOf("arena off**"));
+    for (const [i, tab] of tabs.entries()) {
+      const part = tabPart.split("**onnxruntime's CPU memory arena")[i + 1]!;
+      const largest = (o: string): number => Math.max(0, ...tab.file.rows.filter((r) => r.optimizer === o && r.ok).map((r) => r.parameters));
+      const [adamw, light] = [largest('adamw-float32'), largest('scionlight-bfloat16')];
+      expect(part).toContain(`scionlight-bfloat16 ${(light / 1e6).toFixed(1)}M (${(light / adamw).toFixed(2)}× adamw-float32's)`);
+      expect(part).toContain(tab.file.command);
+    }
     expect(renderStorageResults({ quality: [] }).markdown).toContain('No memory results yet.');
   });
 });
