@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { BASE_FLAGS, WEBGPU_FLAGS, chromiumPath, hasChromium, launchChromium, serveDirectory } from './harness/index.js';
 import type { ExampleResult } from './pages/examples.js';
 import type { BackendAvailability, ParityResult } from './src/parity/page.js';
+import type { StoredComparison } from './src/parity/stored.js';
 
 /**
  * fp32 tolerances on max |Δ − Δ_ref| / max |Δ_ref|. Engines that compute on the CPU in IEEE float32
@@ -37,10 +38,31 @@ const TOLERANCE: Readonly<Record<string, number>> = {
 };
 
 /**
+ * 16-bit rows (`<backend>:<dtype>`, ScionLight over 16-bit weights and G, against the reference
+ * backend, which emulates the dtype with the same rounding): every final weight must be a value of
+ * the dtype, at most STORED_MAX_DIFFERING of them may differ from the reference's at all, and none by
+ * more than STORED_MAX_STEPS of the dtype's steps. Not bit for bit: float32 arithmetic that differs in
+ * its last bits (a reduction's order, Newton–Schulz's matrix products) sends a value lying within
+ * that of a midpoint of the dtype to the other neighbour, and such a weight (or its G, or its
+ * compensation) then takes the remaining steps from a different start. Measured on wasm: 1, 2 and 10
+ * of 2448 weights differ (bfloat16, bfloat16 + Kahan, float16), by at most 1, 3 and 2 steps.
+ * Rounding that is not to nearest (truncation) moves about half the weights: far beyond 1%.
+ */
+const STORED_MAX_STEPS = 4;
+const STORED_MAX_DIFFERING = 0.01;
+
+/**
  * Backends known to fail, with why. Their failure is reported (`xfail`) and does not fail the run;
  * if one starts passing, the run fails until it is removed from this list.
  */
-const KNOWN_FAILURES: Readonly<Record<string, string>> = {};
+const WEBGPU_16_BIT =
+  'onnxruntime-web 1.30.0 on webgpu takes 16-bit weights but computes wrong values (bfloat16: weights millions of steps off; ' +
+  "float16: its Cast shaders use f16, which the SwiftShader adapter lacks, and the weights come back non-finite); the wasm rows are the engine's 16-bit check";
+const KNOWN_FAILURES: Readonly<Record<string, string>> = {
+  'onnxruntime/webgpu:bfloat16': WEBGPU_16_BIT,
+  'onnxruntime/webgpu:bfloat16+kahan': WEBGPU_16_BIT,
+  'onnxruntime/webgpu:float16': WEBGPU_16_BIT,
+};
 
 const ADAPTERS = ['tfjs', 'gpujs', 'onnxruntime'] as const;
 
@@ -53,7 +75,7 @@ const TRAINING_TOLERANCE = 1e-3;
 const TRAINING_STEPS: Readonly<Record<string, number>> = { wasm: 50, webgpu: 10 };
 
 /** Backends that need nothing of the browser beyond JavaScript and WebAssembly: skipping one is a failure. */
-const ALWAYS_AVAILABLE: ReadonlySet<string> = new Set(['tfjs/cpu', 'tfjs/wasm', 'gpujs/cpu', 'gpujs/webasm', 'onnxruntime/wasm']);
+const ALWAYS_AVAILABLE: ReadonlySet<string> = new Set(['tfjs/cpu', 'tfjs/wasm', 'gpujs/cpu', 'gpujs/webasm', 'onnxruntime/wasm', 'onnxruntime/wasm:bfloat16', 'onnxruntime/wasm:bfloat16+kahan', 'onnxruntime/wasm:float16']);
 const RUN_TIMEOUT_MS = 120_000;
 
 const dist = fileURLToPath(new URL('./dist', import.meta.url));
@@ -72,6 +94,14 @@ if (!hasChromium()) {
 if (!existsSync(`${dist}/tfjs.html`)) {
   console.error(`browser tests FAILED: ${dist}/tfjs.html is missing; run \`vite build\` in browser/ first.`);
   process.exit(1);
+}
+
+/** Why a 16-bit run's weights fail {@link STORED_MAX_STEPS} and {@link STORED_MAX_DIFFERING}, or `undefined`. */
+function storedFailure(s: StoredComparison): string | undefined {
+  if (s.notRepresentable > 0) return `${s.notRepresentable} final weights are not ${s.dtype} values`;
+  if (s.maxSteps > STORED_MAX_STEPS) return `a weight is ${s.maxSteps} ${s.dtype} steps from the reference's (at most ${STORED_MAX_STEPS})`;
+  if (s.differing > STORED_MAX_DIFFERING * s.elements) return `${s.differing} of ${s.elements} weights differ from the reference's (at most ${STORED_MAX_DIFFERING * 100}%)`;
+  return undefined;
 }
 
 /** Opens an adapter's page and waits for its `window.lmoParity`; collects page errors. */
@@ -117,15 +147,15 @@ try {
       const key = `${adapter}/${a.backend}`;
       if (!a.available) {
         if (ALWAYS_AVAILABLE.has(key)) {
-          console.log(`FAIL ${key.padEnd(14)} unavailable: ${a.reason ?? ''}`);
+          console.log(`FAIL ${key.padEnd(30)} unavailable: ${a.reason ?? ''}`);
           failures.push(`${key}: unavailable in a browser with WebAssembly (${a.reason ?? 'no reason given'})`);
           continue;
         }
-        console.log(`skip ${key.padEnd(14)} ${a.reason ?? ''}`);
+        console.log(`skip ${key.padEnd(30)} ${a.reason ?? ''}`);
         skipped.push({ key, reason: a.reason ?? '' });
         continue;
       }
-      const tolerance = TOLERANCE[key];
+      const tolerance = TOLERANCE[key.split(':')[0]!];
       if (tolerance === undefined) {
         failures.push(`${key}: no tolerance stated for this backend`);
         continue;
@@ -139,10 +169,10 @@ try {
           .then((r) => (r.maxError <= tolerance && r.leaked === 0 && runProblems.length === 0 ? 'passed' : `max rel. error ${r.maxError.toExponential(2)}`))
           .catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
         if (outcome === 'passed') {
-          console.log(`FAIL ${key.padEnd(14)} passes now: remove it from KNOWN_FAILURES in run.ts`);
+          console.log(`FAIL ${key.padEnd(30)} passes now: remove it from KNOWN_FAILURES in run.ts`);
           failures.push(`${key}: listed as a known failure but passes`);
         } else {
-          console.log(`xfail ${key.padEnd(13)} ${outcome} (${runProblems.length} console/page errors) — known: ${known}`);
+          console.log(`xfail ${key.padEnd(29)} ${outcome} (${runProblems.length} console/page errors) — known: ${known}`);
           skipped.push({ key, reason: `known failure: ${known}` });
         }
         await page.close();
@@ -154,16 +184,21 @@ try {
           new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${RUN_TIMEOUT_MS / 1000} s`)), RUN_TIMEOUT_MS)),
         ]);
         results.push(r);
-        const ok = r.maxError <= tolerance && r.leaked === 0 && runProblems.length === 0;
+        const storedProblem = r.stored ? storedFailure(r.stored) : undefined;
+        const ok = (r.stored ? storedProblem === undefined : r.maxError <= tolerance) && r.leaked === 0 && runProblems.length === 0;
         const worst = Object.entries(r.errors).sort((x, y) => y[1] - x[1])[0]!;
         console.log(
-          `${ok ? 'ok  ' : 'FAIL'} ${key.padEnd(14)} max rel. error ${r.maxError.toExponential(2)} (tolerance ${tolerance.toExponential(0)}, worst ${worst[0]}), ` +
+          `${ok ? 'ok  ' : 'FAIL'} ${key.padEnd(30)} max rel. error ${r.maxError.toExponential(2)} (${r.stored ? 'informational' : `tolerance ${tolerance.toExponential(0)}`}, worst ${worst[0]}), ` +
             `leaked ${r.leaked}, ${r.steps} steps in ${r.ms.toFixed(0)} ms — ${r.detail}`,
         );
-        if (r.maxError > tolerance) failures.push(`${key}: max relative error ${r.maxError} > ${tolerance} (${JSON.stringify(r.errors)})`);
+        if (r.stored) {
+          const s = r.stored;
+          console.log(`     ${''.padEnd(30)} ${s.differing} of ${s.elements} weights not bit for bit the reference's, at most ${s.maxSteps} ${s.dtype} step(s) apart`);
+          if (storedProblem !== undefined) failures.push(`${key}: ${storedProblem}`);
+        } else if (r.maxError > tolerance) failures.push(`${key}: max relative error ${r.maxError} > ${tolerance} (${JSON.stringify(r.errors)})`);
         if (r.leaked !== 0) failures.push(`${key}: ${r.leaked} engine objects still alive after dispose`);
       } catch (e) {
-        console.log(`FAIL ${key.padEnd(14)} ${e instanceof Error ? e.message : String(e)}`);
+        console.log(`FAIL ${key.padEnd(30)} ${e instanceof Error ? e.message : String(e)}`);
         failures.push(`${key}: ${e instanceof Error ? e.message : String(e)}`);
       }
       for (const p of runProblems) failures.push(`${key}: ${p}`);
@@ -181,7 +216,7 @@ try {
   for (const a of await trainingPage.evaluate(() => window.lmoTraining!.availability())) {
     const key = `training/${a.provider}`;
     if (!a.available) {
-      console.log(`skip ${key.padEnd(14)} ${a.reason ?? ''}`);
+      console.log(`skip ${key.padEnd(30)} ${a.reason ?? ''}`);
       skipped.push({ key, reason: a.reason ?? '' });
       continue;
     }
@@ -189,12 +224,12 @@ try {
     try {
       const r = await trainingPage.evaluate(([provider, steps]) => window.lmoTraining!.run(provider, steps), [a.provider, TRAINING_STEPS[a.provider]!] as const);
       const ok = r.maxError <= tolerance && r.sessionsLeft === 0;
-      console.log(`${ok ? 'ok  ' : 'FAIL'} ${key.padEnd(14)} losses vs PyTorch: max rel. error ${r.maxError.toExponential(2)} (tolerance ${tolerance.toExponential(0)}), sessions left ${r.sessionsLeft} — ${r.detail}`);
+      console.log(`${ok ? 'ok  ' : 'FAIL'} ${key.padEnd(30)} losses vs PyTorch: max rel. error ${r.maxError.toExponential(2)} (tolerance ${tolerance.toExponential(0)}), sessions left ${r.sessionsLeft} — ${r.detail}`);
       if (r.maxError > tolerance) failures.push(`${key}: losses differ from PyTorch's by ${r.maxError} > ${tolerance}`);
       if (r.sessionsLeft !== 0) failures.push(`${key}: ${r.sessionsLeft} sessions left open`);
       trainingResults.push({ provider: a.provider, maxError: r.maxError, steps: r.losses.length });
     } catch (e) {
-      console.log(`FAIL ${key.padEnd(14)} ${e instanceof Error ? e.message : String(e)}`);
+      console.log(`FAIL ${key.padEnd(30)} ${e instanceof Error ? e.message : String(e)}`);
       failures.push(`${key}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
@@ -227,6 +262,7 @@ if (writeResults && failures.length === 0) {
     chromium: chromiumVersion,
     flags,
     tolerance: TOLERANCE,
+    stored: { maxSteps: STORED_MAX_STEPS, maxDiffering: STORED_MAX_DIFFERING },
     results: results.map(({ ms: _ms, ...r }) => r), // timings are not results: SwiftShader emulates the GPU
     training: { tolerance: TRAINING_TOLERANCE, steps: TRAINING_STEPS, results: trainingResults },
     skipped,

@@ -7,14 +7,18 @@ import * as ort from 'onnxruntime-web';
 // Imported as an asset and handed to ort.env, it is served with the page, never from a CDN.
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import { onnxBackend } from '@lmo/onnxruntime/web';
-import { exposeParityPage, messageOf, scionOnBackend } from '../src/parity/page.js';
+import { exposeParityPage, messageOf, scionOnBackend, storageOf } from '../src/parity/page.js';
+import { STORAGE_RUNS } from '../src/parity/problem.js';
 
 ort.env.wasm.wasmPaths = { wasm: ortWasm };
 
 const PROVIDERS = ['wasm', 'webgpu'] as const;
 type Provider = (typeof PROVIDERS)[number];
+/** Each provider in float32, then with each 16-bit configuration: `wasm`, …, `wasm:bfloat16+kahan`, …. */
+const BACKENDS = [...PROVIDERS, ...PROVIDERS.flatMap((p) => Object.keys(STORAGE_RUNS).map((s) => `${p}:${s}`))];
+const providerOf = (backend: string): Provider => backend.split(':')[0] as Provider;
 
-/** A one-element graph through the provider: does it run here? */
+/** A two-element graph through the provider, in float32: does it run here? */
 async function probe(provider: Provider): Promise<string | undefined> {
   if (provider === 'webgpu') {
     const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
@@ -35,11 +39,13 @@ async function probe(provider: Provider): Promise<string | undefined> {
 
 exposeParityPage({
   adapter: 'onnxruntime',
-  backends: PROVIDERS,
-  whyNot: (provider) => probe(provider as Provider),
-  async run(provider) {
+  backends: BACKENDS,
+  // a 16-bit run needs only the provider: a dtype it refuses fails the run, it is not skipped
+  whyNot: (backend) => probe(providerOf(backend)),
+  async run(backend) {
+    const provider = providerOf(backend);
     const b = onnxBackend({ executionProviders: [provider] });
-    const { final, ms } = await scionOnBackend(b);
+    const { final, ms } = await scionOnBackend(b, storageOf(backend));
     const { sessionsCreated, runs } = b.stats;
     await b.close();
     const detail = `onnxruntime-web ${ort.env.versions.web ?? '?'} ${provider}: ${sessionsCreated} session(s) compiled, ${runs} runs`;

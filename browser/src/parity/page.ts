@@ -2,10 +2,12 @@
  * What a parity page exposes to the test runner (`window.lmoParity`), and the shared parts of a
  * run: the reference result, the comparison, and a line of status text in the page itself.
  */
-import { scion, type ExecutionMode, type TensorBackend } from '@lmo/core';
+import type { ExecutionMode, TensorBackend } from '@lmo/core';
 import { relativeError } from '@lmo/core/testing';
-import { LR, MOMENTUM, PARAMS, STEPS, gradients, groups, initialWeights, schedule, updates } from './problem.js';
+import { optimizerFor } from './page-optimizer.js';
+import { PARAMS, STEPS, STORAGE_RUNS, gradients, initialWeights, updates, type StorageRun } from './problem.js';
 import { referenceRun } from './reference.js';
+import { compareStored, type StoredComparison } from './stored.js';
 
 /** Whether a backend can run in this browser, and if not, why. */
 export interface BackendAvailability {
@@ -30,6 +32,8 @@ export interface ParityResult {
   readonly leaked: number;
   /** Wall time of the optimizer steps, milliseconds (informational; the first step compiles). */
   readonly ms: number;
+  /** A 16-bit run (`<backend>:<dtype>`): its final weights against the reference's, in the dtype's steps. */
+  readonly stored?: StoredComparison;
 }
 
 /** The object a page puts on `window.lmoParity`. */
@@ -45,14 +49,31 @@ declare global {
   }
 }
 
-/** The adapter's final weights compared with the reference's, as per-parameter update errors. */
-export function compareWithReference(final: ReadonlyMap<string, Float32Array>): { errors: Record<string, number>; maxError: number } {
+/**
+ * The 16-bit configuration a backend name asks for: `wasm:bfloat16+kahan` is onnxruntime's wasm
+ * provider with ScionLight over bfloat16 weights and G, Kahan-compensated; no suffix, float32 Scion.
+ */
+export function storageOf(backend: string): StorageRun | undefined {
+  const colon = backend.indexOf(':');
+  if (colon < 0) return undefined;
+  const storage = STORAGE_RUNS[backend.slice(colon + 1)];
+  if (!storage) throw new Error(`unknown 16-bit configuration in '${backend}' (expected one of ${Object.keys(STORAGE_RUNS).join(', ')})`);
+  return storage;
+}
+
+/** The adapter's final weights compared with the reference's (same `storage`), as per-parameter update errors. */
+export function compareWithReference(
+  final: ReadonlyMap<string, Float32Array>,
+  storage?: StorageRun,
+): { errors: Record<string, number>; maxError: number; stored?: StoredComparison } {
   const initial = initialWeights();
-  const expected = updates(initial, referenceRun());
+  const reference = referenceRun(storage);
+  const expected = updates(initial, reference);
   const actual = updates(initial, final);
   const errors: Record<string, number> = {};
   for (const p of PARAMS) errors[p.name] = relativeError(actual.get(p.name)!, expected.get(p.name)!);
-  return { errors, maxError: Math.max(...Object.values(errors)) };
+  const maxError = Math.max(...Object.values(errors));
+  return storage ? { errors, maxError, stored: compareStored(final, reference, storage) } : { errors, maxError };
 }
 
 /** What one adapter's page provides; {@link exposeParityPage} does the rest. */
@@ -62,7 +83,7 @@ export interface AdapterPage {
   readonly backends: readonly string[];
   /** Why `backend` cannot run in this browser, or `undefined` when it can. */
   whyNot(backend: string): Promise<string | undefined>;
-  /** The problem's steps on `backend`. */
+  /** The problem's steps on `backend` (with `storageOf(backend)`'s 16-bit storage, if any). */
   run(backend: string): Promise<AdapterRun>;
 }
 
@@ -93,9 +114,9 @@ export function exposeParityPage(page: AdapterPage): void {
     async run(backend) {
       if (!page.backends.includes(backend)) throw new Error(`unknown ${page.adapter} backend '${backend}' (expected one of ${page.backends.join(', ')})`);
       const { final, ms, detail, leaked } = await page.run(backend);
-      const { errors, maxError } = compareWithReference(final);
+      const { errors, maxError, stored } = compareWithReference(final, storageOf(backend));
       log(`${backend}: max relative error ${maxError.toExponential(2)}, ${ms.toFixed(0)} ms; ${detail}`);
-      return { adapter: page.adapter, backend, detail, steps: STEPS, errors, maxError, leaked, ms };
+      return { adapter: page.adapter, backend, detail, steps: STEPS, errors, maxError, leaked, ms, ...(stored ? { stored } : {}) };
     },
   };
   const status = document.getElementById('status');
@@ -104,13 +125,16 @@ export function exposeParityPage(page: AdapterPage): void {
 }
 
 /**
- * The problem on any `@lmo/core` backend with core's `scion`: the final weights and the time the
- * steps took. Every tensor it makes is disposed.
+ * The problem on any `@lmo/core` backend with core's `scion` (or, with `storage`, `scionLight` over
+ * 16-bit weights and G): the final weights and the time the steps took. Every tensor it makes is disposed.
  */
-export async function scionOnBackend<T, M extends ExecutionMode>(b: TensorBackend<T, M>): Promise<{ final: Map<string, Float32Array>; ms: number }> {
+export async function scionOnBackend<T, M extends ExecutionMode>(
+  b: TensorBackend<T, M>,
+  storage?: StorageRun,
+): Promise<{ final: Map<string, Float32Array>; ms: number }> {
   const init = initialWeights();
-  const params = new Map(PARAMS.map((p) => [p.name, b.fromArray(init.get(p.name)!, p.shape)] as const));
-  const optimizer = scion(b, params, { lr: LR, momentum: MOMENTUM, schedule: schedule(), groups: groups() });
+  const params = new Map(PARAMS.map((p) => [p.name, b.fromArray(init.get(p.name)!, p.shape, storage?.dtype)] as const));
+  const optimizer = optimizerFor(b, params, storage);
   const start = performance.now();
   for (let t = 0; t < STEPS; t++) {
     const g = gradients(t);

@@ -4,7 +4,7 @@
  * `@lmo/core`'s reference backend. The comparison is on each parameter's total update
  * Δ = x_T − x_0, which is what the optimizer computed (the weights themselves are dominated by x_0).
  */
-import { Random, biasRMS, colNorm, sign, spectral, warmupCosine, type GroupSpec, type Schedule } from '@lmo/core';
+import { Random, biasRMS, colNorm, sign, spectral, warmupCosine, type GroupSpec, type Schedule, type StorageDtype } from '@lmo/core';
 
 /** A parameter of the problem: its name and shape (PyTorch layout, `[d_out, d_in]`). */
 export interface ParamSpec {
@@ -44,6 +44,23 @@ export const MOMENTUM = 0.1;
 export function schedule(): Schedule {
   return warmupCosine({ warmup: 2, decaySteps: STEPS, final: 0.1 });
 }
+
+/**
+ * 16-bit storage (docs/concepts/16-bit-storage.md): the same problem with ScionLight, its weights
+ * made in `dtype` and its gradient buffer G stored in `dtype` (`bufferDtype`), plain or with Kahan
+ * compensation. Absent: Scion in float32.
+ */
+export interface StorageRun {
+  readonly dtype: Exclude<StorageDtype, 'float32'>;
+  readonly compensation?: 'kahan';
+}
+
+/** The 16-bit configurations a page with 16-bit storage runs, by the suffix of their backend name. */
+export const STORAGE_RUNS: Readonly<Record<string, StorageRun>> = {
+  bfloat16: { dtype: 'bfloat16' },
+  'bfloat16+kahan': { dtype: 'bfloat16', compensation: 'kahan' },
+  float16: { dtype: 'float16' },
+};
 
 /** Number of elements of a shape. */
 export function sizeOfShape(shape: readonly number[]): number {
