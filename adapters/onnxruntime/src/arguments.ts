@@ -21,8 +21,23 @@ export function require2d(x: OnnxTensor, op: string): readonly [number, number] 
   return [x.shape[0]!, x.shape[1]!];
 }
 
-export function checkDtype(dtype: unknown, op: string): asserts dtype is StorageDtype {
+export function checkDtype(dtype: unknown, op: string, stored: readonly StorageDtype[] = STORAGE_DTYPES, providers = ''): asserts dtype is StorageDtype {
   if (!isStorageDtype(dtype)) throw backendError(`${op}: dtype must be one of ${STORAGE_DTYPES.map((d) => `"${d}"`).join(', ')}, got ${JSON.stringify(dtype)}`);
+  if (!stored.includes(dtype)) {
+    throw backendError(`${op}: this backend (${providers}) stores ${stored.map((d) => `"${d}"`).join(', ')} only, not "${dtype}": 16-bit storage is for the cpu (onnxruntime-node) and wasm (onnxruntime-web) execution providers`);
+  }
+}
+
+/**
+ * The execution providers whose 16-bit storage is known to compute right. onnxruntime-web's webgpu
+ * provider is not among them: its bfloat16 casts give wrong values and its float16 shaders need a
+ * WebGPU feature (`shader-f16`) that not every adapter has.
+ */
+const SIXTEEN_BIT_PROVIDERS: ReadonlySet<string> = new Set(['cpu', 'wasm']);
+
+/** The dtypes a backend on `providers` stores: float32 only unless every provider handles 16-bit storage. */
+export function storedDtypes(providers: readonly string[]): readonly StorageDtype[] {
+  return providers.every((p) => SIXTEEN_BIT_PROVIDERS.has(p)) ? STORAGE_DTYPES : ['float32'];
 }
 
 /** The attributes of `storage.round`'s `Round` node, checked. */

@@ -6,7 +6,6 @@ import type * as ort from 'onnxruntime-common';
 import type { Shape, StorageDtype, TensorBackend } from '@lmo/core';
 import {
   DeferredExecution,
-  STORAGE_DTYPES,
   encodeHalf,
   type Axis,
   type FusedKernels,
@@ -17,7 +16,7 @@ import {
   type RunOptions,
   type StorageSupport,
 } from '@lmo/core/backend';
-import { checkDtype, newtonSchulzSteps, require2d, roundAttributes, sameShape, shapeError } from './arguments.js';
+import { checkDtype, newtonSchulzSteps, storedDtypes, require2d, roundAttributes, sameShape, shapeError } from './arguments.js';
 import { GraphRunner, backendError, describe, type Resolved } from './execution.js';
 import { Leaf, OnnxTensor, OpNode, ScalarInput, Variable, sizeOf, type GraphNode, type HostData, type OpAttributes, type OpType } from './graph/nodes.js';
 import { sessionOptions, type OnnxBackendOptions } from './options.js';
@@ -39,6 +38,8 @@ import { SessionCache, type OnnxBackendStats, type OrtApi } from './session-cach
  *   float32 where it is read and a value written into it back (to nearest even), so no float32
  *   copy of it is ever kept. Stochastic rounding (`storage.round` with a seed) runs on the host,
  *   from the stream of `roundStochastic` in `@lmo/core/backend`, like the reference backend's.
+ *   Only on the cpu and wasm execution providers: on any other (webgpu) `storage.dtypes` is
+ *   float32 alone, and a 16-bit tensor is refused with a `BACKEND` error.
  */
 export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
   readonly name: string;
@@ -47,6 +48,8 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
   readonly stats: OnnxBackendStats = { sessionsCreated: 0, sessionsReleased: 0, runs: 0, cacheHits: 0, compileMs: 0, runMs: 0 };
   readonly #cache: SessionCache;
   readonly #ort: OrtApi;
+  /** The execution providers, as the backend's name shows them (`cpu`, `wasm+webgpu`, …). */
+  readonly #providers: string;
   readonly #runner: GraphRunner;
   readonly #deferred: DeferredExecution<OnnxTensor>;
   /** The fused kernels offered to core (see {@link OnnxBackendOptions.fusedNewtonSchulz}). */
@@ -57,22 +60,29 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
    */
   readonly host: HostArrays<OnnxTensor, 'async'> = { run: (inputs, targets, fn) => this.#hostRun(inputs, targets, fn) };
   /** 16-bit storage: bfloat16 and float16, and stochastic rounding (see the class documentation). */
-  readonly storage: StorageSupport<OnnxTensor> = {
-    dtypes: STORAGE_DTYPES,
-    stochasticRounding: true,
-    dtype: (x) => (x instanceof Variable || x instanceof Leaf ? x.dtype : 'float32'),
-    round: (x, dtype, seed) => this.#op('Round', [x], require2d(x, 'storage.round'), roundAttributes(dtype, seed)),
-  };
+  readonly storage: StorageSupport<OnnxTensor>;
 
   /** Use `onnxBackend()` from `@lmo/onnxruntime` or `@lmo/onnxruntime/web`. */
   constructor(options: OnnxBackendOptions & { readonly ort: OrtApi }) {
     const providers = options.executionProviders ?? ['cpu'];
+    const names = providers.map((p) => (typeof p === 'string' ? p : p.name));
+    this.#providers = names.join('+');
+    const dtypes = storedDtypes(names);
+    this.storage = {
+      dtypes,
+      stochasticRounding: true,
+      dtype: (x) => (x instanceof Variable || x instanceof Leaf ? x.dtype : 'float32'),
+      round: (x, dtype, seed) => {
+        checkDtype(dtype, 'storage.round', dtypes, this.#providers);
+        return this.#op('Round', [x], require2d(x, 'storage.round'), roundAttributes(dtype, seed));
+      },
+    };
     this.#ort = options.ort;
     this.#cache = new SessionCache(options.ort, sessionOptions(options), this.stats);
     this.#runner = new GraphRunner(options.ort, this.#cache, this.stats, (x) => this.#resolve(x));
     this.#deferred = new DeferredExecution(this.#runner);
     this.fused = options.fusedNewtonSchulz === false ? {} : { newtonSchulz: (xs, coefficients, side) => this.#newtonSchulz(xs, coefficients, side) };
-    this.name = `onnxruntime-${providers.map((p) => (typeof p === 'string' ? p : p.name)).join('+')}`;
+    this.name = `onnxruntime-${this.#providers}`;
   }
 
   /** Number of open sessions: compiled step graphs, and those made by {@link OnnxBackend.createSession}. */
@@ -108,7 +118,7 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
 
   fromArray(data: Float32Array, shape: Shape, dtype: StorageDtype = 'float32'): OnnxTensor {
     const dims = this.#checkShape(shape, 'fromArray');
-    checkDtype(dtype, 'fromArray');
+    checkDtype(dtype, 'fromArray', this.storage.dtypes, this.#providers);
     if (!(data instanceof Float32Array)) throw shapeError(`fromArray needs a Float32Array, got ${Object.prototype.toString.call(data)}`);
     if (data.length !== sizeOf(dims)) throw shapeError(`fromArray got ${data.length} values for shape ${describe(dims)} (${sizeOf(dims)} expected)`);
     return new Variable(dtype === 'float32' ? Float32Array.from(data) : encodeHalf(data, dtype), dims, dtype);
@@ -122,7 +132,7 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
    */
   adopt(data: Float32Array | Uint16Array, shape: Shape, dtype: StorageDtype = 'float32'): OnnxTensor {
     const dims = this.#checkShape(shape, 'adopt');
-    checkDtype(dtype, 'adopt');
+    checkDtype(dtype, 'adopt', this.storage.dtypes, this.#providers);
     const kind = dtype === 'float32' ? Float32Array : Uint16Array;
     if (!(data instanceof kind)) throw shapeError(`adopt needs a ${kind.name} for ${dtype} data, got ${Object.prototype.toString.call(data)}`);
     if (data.length !== sizeOf(dims)) throw shapeError(`adopt got ${data.length} values for shape ${describe(dims)} (${sizeOf(dims)} expected)`);
@@ -174,7 +184,7 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
 
   zerosLike(x: OnnxTensor, dtype: StorageDtype = this.storage.dtype(x)): OnnxTensor {
     this.#own(x, 'zerosLike');
-    checkDtype(dtype, 'zerosLike');
+    checkDtype(dtype, 'zerosLike', this.storage.dtypes, this.#providers);
     const size = sizeOf(x.shape);
     return new Variable(dtype === 'float32' ? new Float32Array(size) : new Uint16Array(size), x.shape, dtype);
   }

@@ -151,3 +151,24 @@ describe('the optimizer on onnxruntime with 16-bit weights', () => {
     await b.close();
   });
 });
+
+describe('16-bit storage only where the execution provider computes it right', () => {
+  it('cpu and wasm store bfloat16 and float16; webgpu (its bfloat16 casts compute wrong values) stores float32 alone and refuses 16-bit with BACKEND, naming the provider', async () => {
+    expect(onnxBackend().storage.dtypes).toEqual(['float32', 'bfloat16', 'float16']);
+    expect(webBackend({ executionProviders: ['wasm'] }).storage.dtypes).toEqual(['float32', 'bfloat16', 'float16']);
+    for (const providers of [['webgpu'], ['webgpu', 'wasm']]) {
+      const b = webBackend({ executionProviders: providers });
+      expect(b.storage.dtypes).toEqual(['float32']);
+      const x = b.fromArray(new Float32Array([1, 2]), [1, 2]);
+      for (const dtype of ['bfloat16', 'float16'] as const) {
+        const refusal = new RegExp(`this backend \\(${providers.join('\\+')}\\) stores "float32" only, not "${dtype}"`);
+        expect(() => b.fromArray(new Float32Array([1, 2]), [1, 2], dtype)).toThrow(expect.objectContaining({ code: 'BACKEND', message: expect.stringMatching(refusal) }));
+        expect(() => b.zerosLike(x, dtype)).toThrow(expect.objectContaining({ code: 'BACKEND' }));
+        expect(() => b.adopt(new Uint16Array(2), [1, 2], dtype)).toThrow(expect.objectContaining({ code: 'BACKEND' }));
+        expect(() => b.storage.round(x, dtype)).toThrow(expect.objectContaining({ code: 'BACKEND' }));
+        expect(() => scionLight(b, [{ name: 'w', param: x }], { lr: 0.1, norm: spectral(), bufferDtype: dtype })).toThrow(expect.objectContaining({ code: 'BACKEND' }));
+      }
+      await b.close();
+    }
+  });
+});
