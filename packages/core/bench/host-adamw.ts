@@ -3,12 +3,14 @@
  * core, interleaved: for each GPT (nanoGPT's parameter shapes), rounds of `--steps` steps of one
  * checkout, then of the other, and again, `--rounds` times; the median milliseconds per step of
  * each, and their ratio (after / before). The backend is core's reference backend with host arrays
- * (the new values copied into the parameters' arrays, as onnxruntime adopts them), the gradients
+ * (a parameter's new array handed back to the next step, as onnxruntime adopts them), the gradients
  * fixed random arrays; nothing else runs in the step.
  *
- *   pnpm --filter @lmo/core bench:host-adamw -- --before /tmp/old/packages/core/src [--after src --steps 10 --rounds 7]
+ *   mkdir -p packages/core/.before && git archive <commit> packages/core/src | tar -x --strip-components=3 -C packages/core/.before
+ *   pnpm --filter @lmo/core bench:host-adamw -- --before .before [--after src --steps 10 --rounds 7]
  *
- * (`--before`: the `src` of another checkout of core, e.g. from `git archive main packages/core | tar -x -C /tmp/old`.)
+ * (`--before`: the `src` of another version of core, relative to packages/core; inside it, so that its
+ * imports find core's dependencies.)
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -45,13 +47,18 @@ function gpt(layers: number, width: number): number[][] {
 /** An optimizer of `core` over the shapes, and one step of it on fixed gradients. */
 function setup(core: Core, shapes: number[][]): () => void {
   const base = core.createReferenceBackend({ name: 'reference+host' });
+  // as onnxruntime keeps them: a target takes over the returned array, and the next run hands it back
+  const adopted = new WeakMap<object, Float32Array>();
   const backend = {
     ...base,
     host: {
       run(inputs: Array<{ data: Float32Array }>, targets: Array<{ data: Float32Array }>, fn: (arrays: Float32Array[]) => Float32Array[] | undefined) {
-        const out = fn(inputs.map((x) => x.data));
+        const out = fn(inputs.map((x) => adopted.get(x) ?? x.data));
         if (out === undefined) return false;
-        targets.forEach((t, i) => t.data.set(out[i]!));
+        targets.forEach((t, i) => {
+          t.data.set(out[i]!);
+          adopted.set(t, out[i]!);
+        });
         return true;
       },
     },

@@ -36,6 +36,37 @@ function hostReference(): TensorBackend<RefTensor, 'sync'> & { hostRuns: number 
   return backend;
 }
 
+/**
+ * The reference backend with host arrays kept as onnxruntime keeps them: a target takes over the
+ * array `fn` returned, and later runs hand that very array back until something else writes the
+ * tensor (an `assign` gives it another).
+ */
+function adoptingHost(): TensorBackend<RefTensor, 'sync'> & { hostRuns: number } {
+  const base = createReferenceBackend({ name: 'reference+adopting host' });
+  const adopted = new WeakMap<RefTensor, Float32Array>();
+  const backend = {
+    ...base,
+    hostRuns: 0,
+    assign(target: RefTensor, value: RefTensor): void {
+      adopted.delete(target);
+      base.assign(target, value);
+    },
+    host: {
+      run(inputs, targets, fn) {
+        backend.hostRuns++;
+        const out = fn(inputs.map((x) => adopted.get(x) ?? x.data));
+        if (out === undefined) return false;
+        targets.forEach((t, i) => {
+          t.data.set(out[i]!);
+          adopted.set(t, out[i]!);
+        });
+        return true;
+      },
+    } satisfies HostArrays<RefTensor, 'sync'>,
+  };
+  return backend;
+}
+
 const PATHS = [
   ['the tensor contract', () => createReferenceBackend()],
   ['host arrays (WebAssembly)', hostReference],
@@ -160,9 +191,9 @@ describe('adamw', () => {
     expect(b.hostRuns - before).toBe(1);
   });
 
-  it('on host arrays, parameters longer than its stretch of staged gradients: the float64 steps, and no whole copy of the gradients', () => {
+  it('on host arrays, a layout over 2²⁰ floats, staged a stretch at a time: the float64 steps, and no whole copy of the gradients', () => {
     const b = hostReference();
-    const shapes = [[513, 1001], [3], [700, 3]];
+    const shapes = [[1100, 1001], [3], [700, 3]];
     const rng = new Random(5);
     const init = shapes.map((s) => Float32Array.from({ length: size(s) }, () => rng.normal()));
     const grads = [2, 0.5].map((k) => shapes.map((s) => Float32Array.from({ length: size(s) }, () => k * 1e-3 * rng.normal())));
@@ -181,48 +212,68 @@ describe('adamw', () => {
     expect(opt.ownedBytes).toBeLessThanOrEqual(2 * 4 * (n + 12) + 2 * 4 * 2 ** 18 + 65536);
     // a NaN past the first stretch is found, and nothing is written
     const bad = grads[0]!.map((g) => g.slice());
-    bad[0]![400_000] = NaN;
+    bad[0]![900_000] = NaN;
     const before = b.read(params.get('p2')!);
     expect(() => opt.step(new Map(shapes.map((s, i) => [`p${i}`, b.fromArray(bad[i]!, s)] as const)))).toThrow(/NaN or Inf \(in "p0"\)/);
     expect(b.read(params.get('p2')!)).toEqual(before);
   });
 
-  it('on host arrays, parameters across the stretches\' boundaries: exactly the float32 arithmetic of the formulas, element by element', () => {
-    // float32 AdamW in the pass's order of operations (each product, sum and quotient rounded to float32),
-    // unclipped (‖g‖ < 1, so c = 1 exactly): any element staged from or to the wrong place, or left out, differs
-    const f = Math.fround;
-    const [beta1, beta2, eps, lr, wd] = [0.9, 0.95, 1e-8, 0.01, 0.1];
-    const b = hostReference();
-    // layout: the matrices first ([3, 5] padded to 16 floats, so [513, 1001] straddles the first boundary at 2¹⁸
-    // and [600, 500] the third), then the vectors
-    const shapes = [[7], [3, 5], [513, 1001], [600, 500]];
-    const rng = new Random(11);
-    const init = shapes.map((s) => Float32Array.from({ length: size(s) }, () => rng.normal()));
-    const grads = [1, 0.5, 2].map((k) => shapes.map((s) => Float32Array.from({ length: size(s) }, () => k * 1e-4 * rng.normal())));
-    const params = new Map(shapes.map((s, i) => [`p${i}`, b.fromArray(init[i]!, s)] as const));
-    const opt = adamw(b, params, { lr, betas: [beta1, beta2], eps, weightDecay: wd });
-    for (const gs of grads) opt.step(new Map(shapes.map((s, i) => [`p${i}`, b.fromArray(gs[i]!, s)] as const)));
-    const state = opt.getState().parameters;
-    const firstDifference = (got: Float32Array, want: Float32Array): number => (got.length !== want.length ? -2 : got.findIndex((x, j) => x !== want[j]));
-    shapes.forEach((s, i) => {
-      const p = Float32Array.from(init[i]!);
-      const m = new Float32Array(p.length);
-      const v = new Float32Array(p.length);
+  // Layouts staged whole (up to 2²⁰ floats) and a stretch at a time: in the second, [3, 5] is padded to 16
+  // floats, so [1025, 1001] straddles the stretches' boundaries at 2¹⁸, 2·2¹⁸ and 3·2¹⁸ and [600, 500] the fourth.
+  // Each on a host that copies the results into the tensors' own arrays and on one that adopts them (then a
+  // parameter's array comes back to the next step unchanged, unless assigned in between).
+  describe.each([
+    ['staged whole', [[7], [3, 5], [513, 1001], [600, 500]]],
+    ['staged a stretch at a time', [[7], [3, 5], [1025, 1001], [600, 500]]],
+  ] as const)('on host arrays, a layout %s', (_layout, shapes) => {
+    it.each([
+      ['copies the results', hostReference],
+      ['adopts the results', adoptingHost],
+    ] as const)('on a host that %s: exactly the float32 arithmetic of the formulas, element by element, a parameter assigned between steps read again', (_host, make) => {
+      // float32 AdamW in the pass's order of operations (each product, sum and quotient rounded to float32),
+      // unclipped (‖g‖ < 1, so c = 1 exactly): any element staged from or to the wrong place, left out, or
+      // stale, differs
+      const f = Math.fround;
+      const [beta1, beta2, eps, lr, wd] = [0.9, 0.95, 1e-8, 0.01, 0.1];
+      const b = make();
+      const rng = new Random(11);
+      const init = shapes.map((s) => Float32Array.from({ length: size(s) }, () => rng.normal()));
+      const grads = [1, 0.5, 2].map((k) => shapes.map((s) => Float32Array.from({ length: size(s) }, () => k * 1e-4 * rng.normal())));
+      // after the first step, the second matrix is set to new values through the backend
+      const assigned = Float32Array.from({ length: size(shapes[2]) }, () => rng.normal());
+      const params = new Map(shapes.map((s, i) => [`p${i}`, b.fromArray(init[i]!, [...s])] as const));
+      const opt = adamw(b, params, { lr, betas: [beta1, beta2], eps, weightDecay: wd });
       grads.forEach((gs, k) => {
-        const t = k + 1;
-        const [b1, c1, b2, c2, s2, e] = [beta1, 1 - beta1, beta2, 1 - beta2, 1 / Math.sqrt(1 - beta2 ** t), eps].map(f) as [number, number, number, number, number, number];
-        const decay = f(s.length >= 2 ? 1 - lr * wd : 1);
-        const step = f(-lr / (1 - beta1 ** t));
-        gs[i]!.forEach((g, j) => {
-          m[j] = f(f(b1 * m[j]!) + f(c1 * g));
-          v[j] = f(f(b2 * v[j]!) + f(f(c2 * g) * g));
-          p[j] = f(f(decay * p[j]!) + f(f(step * m[j]!) / f(f(f(Math.sqrt(v[j]!)) * s2) + e)));
-        });
+        if (k === 1) b.run(() => b.assign(params.get('p2')!, b.fromArray(assigned, [...shapes[2]])));
+        opt.step(new Map(shapes.map((s, i) => [`p${i}`, b.fromArray(gs[i]!, [...s])] as const)));
       });
-      const buffers = state.find((x) => x.name === `p${i}`)!.buffers!;
-      expect(firstDifference(b.read(params.get(`p${i}`)!), p), `p${i}: its first element that differs`).toBe(-1);
-      expect(firstDifference(buffers['exp_avg']!, m), `p${i}: exp_avg`).toBe(-1);
-      expect(firstDifference(buffers['exp_avg_sq']!, v), `p${i}: exp_avg_sq`).toBe(-1);
+      const state = opt.getState().parameters;
+      const firstDifference = (got: Float32Array, want: Float32Array): number => (got.length !== want.length ? -2 : got.findIndex((x, j) => x !== want[j]));
+      shapes.forEach((s, i) => {
+        const p = Float32Array.from(init[i]!);
+        const m = new Float32Array(p.length);
+        const v = new Float32Array(p.length);
+        grads.forEach((gs, k) => {
+          if (k === 1 && i === 2) p.set(assigned);
+          const t = k + 1;
+          const [b1, c1, b2, c2, s2, e] = [beta1, 1 - beta1, beta2, 1 - beta2, 1 / Math.sqrt(1 - beta2 ** t), eps].map(f) as [number, number, number, number, number, number];
+          const decay = f(s.length >= 2 ? 1 - lr * wd : 1);
+          const step = f(-lr / (1 - beta1 ** t));
+          gs[i]!.forEach((g, j) => {
+            m[j] = f(f(b1 * m[j]!) + f(c1 * g));
+            v[j] = f(f(b2 * v[j]!) + f(f(c2 * g) * g));
+            p[j] = f(f(decay * p[j]!) + f(f(step * m[j]!) / f(f(f(Math.sqrt(v[j]!)) * s2) + e)));
+          });
+        });
+        const buffers = state.find((x) => x.name === `p${i}`)!.buffers!;
+        expect(firstDifference(b.read(params.get(`p${i}`)!), p), `p${i}: its first element that differs`).toBe(-1);
+        expect(firstDifference(buffers['exp_avg']!, m), `p${i}: exp_avg`).toBe(-1);
+        expect(firstDifference(buffers['exp_avg_sq']!, v), `p${i}: exp_avg_sq`).toBe(-1);
+      });
+      // staged whole: both moments and a staged copy of the gradients and of the parameters; else two stretches
+      const n = shapes.reduce((a, s) => a + Math.ceil(size(s) / 4) * 4, 0);
+      const staged = n <= 2 ** 20 ? n : 2 ** 18;
+      expect(opt.ownedBytes).toBeLessThanOrEqual(4 * (2 * n + 2 * staged) + 65536);
     });
   });
 

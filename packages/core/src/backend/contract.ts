@@ -142,6 +142,9 @@ export interface HostArrays<T, M extends ExecutionMode = ExecutionMode> {
    * it, taken over without a copy (the caller must not change it afterwards). When `fn` returns
    * `undefined` or throws, nothing is written. Yields whether the targets were written. A 16-bit
    * input comes widened to float32 (a copy), and a 16-bit target rounds its array as `assign` does.
+   * The backend never changes an array in place once it has handed it out or taken it over (new
+   * values come as another array), so an input that is the very array `fn` returned for that
+   * tensor in an earlier call still holds what it returned: core's AdamW then skips copying it in.
    */
   run(inputs: readonly T[], targets: readonly T[], fn: (arrays: readonly Float32Array[]) => readonly Float32Array[] | undefined): Result<M, boolean>;
 }

@@ -3,18 +3,19 @@
  * the tensor path, as one WebAssembly SIMD pass per parameter over flat memory instead of a graph
  * of primitives. Two regions of one memory hold both moments (`exp_avg`, `exp_avg_sq`) of every
  * parameter back to back, each parameter at an offset that is a multiple of four floats (the
- * layout); two small ones stage the gradients and the parameters a stretch of the layout at a time,
- * so that no whole copy of either is kept: AdamW holds its two moments, 8 bytes per parameter, and
- * the stretches. A step, in the backend's call order:
+ * layout); two more stage the gradients and the parameters. A layout of up to 2²⁰ floats is staged
+ * whole: the gradients are copied in once a step, and the parameters stay in their region between
+ * steps (a parameter's array that is the very one the last step handed it is not copied in again;
+ * backends never change an array in place, see `HostArrays`). A larger one is staged a stretch of
+ * 2¹⁸ floats at a time, so that no whole copy of either is kept: AdamW then holds its two moments,
+ * 8 bytes per parameter, and two stretches (2 MiB). A step, in the backend's call order:
  *
- * 1. sums the gradients' squares in float64, a stretch at a time: the clip coefficient
- *    `c = min(1, clip/(‖g‖ + 10⁻⁶))`, and the non-finite check (the sum is finite exactly when every
- *    gradient is),
- * 2. updates every element, a stretch at a time, four lanes at a time (float32, as PyTorch's AdamW):
+ * 1. sums the gradients' squares in float64: the clip coefficient `c = min(1, clip/(‖g‖ + 10⁻⁶))`,
+ *    and the non-finite check (the sum is finite exactly when every gradient is),
+ * 2. updates every element, four lanes at a time (float32, as PyTorch's AdamW):
  *    `m ← β₁m + (1 − β₁)c·g;  v ← β₂v + (1 − β₂)c²g²;  x ← (1 − γλ)x − γ/(1 − β₁ᵗ) · m/(√v/√(1 − β₂ᵗ) + ε)`,
- *    the stretch's gradients and parameters copied in, its new parameters copied out into a fresh
- *    array for each parameter (arrays already given out are never written again), which the step
- *    hands back.
+ *    and copies each parameter's new values out into a fresh array (arrays already given out are
+ *    never written again), which the step hands back.
  *
  * The moments change only once every check has passed, so a step that fails changes nothing.
  */
@@ -30,12 +31,23 @@ interface Place {
   readonly offset: number;
   readonly size: number;
 }
-/** A parameter's place, with a host array of its values there (its gradient, its parameter). */
-type Placed = Place & { readonly data: Float32Array };
+/**
+ * The parameters of a step: their plans and places (in the step's order), their indices in
+ * the order of the layout, and the runs the kernels take.
+ */
+interface StepLayout {
+  readonly plans: readonly ParameterPlan[];
+  readonly places: readonly Place[];
+  readonly order: readonly number[];
+  readonly squares: readonly Run[];
+  readonly update: readonly Run[];
+}
 
 const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
-/** Floats of each staging region (a stretch of the layout the kernels take at once). */
-const STAGE = 1 << 18;
+/** Floats of the largest layout staged whole. */
+const WHOLE = 1 << 20;
+/** Floats of each staging region of a larger layout (a stretch of it the kernels take at once). */
+const STRETCH = 1 << 18;
 
 /** A stretch of neighbouring parameters (in memory) that one kernel call covers. */
 interface Run {
@@ -49,19 +61,22 @@ interface Run {
 /** Whether a parameter is decayed, and its group: what its kernel numbers depend on. */
 const runKey = (plan: ParameterPlan): string => `${plan.group.index}:${plan.shape.length >= 2}`;
 
-/** Places merged into runs of neighbours with the same key (`same`: whether two plans may share a run). */
-function contiguous(places: ReadonlyArray<Place & { readonly plan: ParameterPlan }>, same: (a: ParameterPlan, b: ParameterPlan) => boolean): Run[] {
+/** The places of `order` (sorted by offset) merged into runs of neighbours that `same` lets share one. */
+function contiguous(plans: readonly ParameterPlan[], places: readonly Place[], order: readonly number[], same: (a: ParameterPlan, b: ParameterPlan) => boolean): Run[] {
   const runs: Run[] = [];
-  for (const p of [...places].sort((a, b) => a.offset - b.offset)) {
-    const last = runs[runs.length - 1];
-    if (last !== undefined && same(last.plan, p.plan) && last.offset + last.length === p.offset) last.length += roundUp4(p.size);
-    else runs.push({ offset: p.offset, length: roundUp4(p.size), plan: p.plan });
+  for (const i of order) {
+    const [p, plan, last] = [places[i]!, plans[i]!, runs[runs.length - 1]];
+    if (last !== undefined && same(last.plan, plan) && last.offset + last.length === p.offset) last.length += roundUp4(p.size);
+    else runs.push({ offset: p.offset, length: roundUp4(p.size), plan });
   }
   return runs;
 }
 
-const anyRun = (): boolean => true;
-const sameNumbers = (a: ParameterPlan, b: ParameterPlan): boolean => runKey(a) === runKey(b);
+/** The step layout of `plans` placed at `places`. */
+function stepLayout(plans: readonly ParameterPlan[], places: readonly Place[]): StepLayout {
+  const order = places.map((_, i) => i).sort((a, b) => places[a]!.offset - places[b]!.offset);
+  return { plans, places, order, squares: contiguous(plans, places, order, () => true), update: contiguous(plans, places, order, (a, b) => runKey(a) === runKey(b)) };
+}
 
 /** The optimizer's counters, read and moved inside the step's turn. */
 export interface StepCounters {
@@ -76,16 +91,20 @@ export class HostAdamW<T> {
   #places = new Map<string, Place>();
   /** Floats per region. */
   #length = 0;
-  /** Floats per staging region. */
+  /** Floats per staging region: the whole layout, or a stretch of it. */
   #stretch = 0;
-  /** The runs of a step over every parameter: for the sum of squares, and for the update. */
-  #all: { readonly squares: Run[]; readonly update: Run[] } = { squares: [], update: [] };
+  /** Whether the layout is staged whole (then the parameters' region holds their values between steps). */
+  #whole = false;
+  /** The array the last step handed each parameter (by name), while the layout is staged whole. */
+  #given = new Map<string, Float32Array>();
+  /** The layout of a step over every parameter, in the order `layout` was given them. */
+  #all: StepLayout = stepLayout([], []);
 
   constructor(host: HostArrays<T>) {
     this.#host = host;
   }
 
-  /** Bytes of its memory: both moments, and a stretch of gradients and one of parameters. */
+  /** Bytes of its memory: both moments, and the staging of the gradients and the parameters. */
   get bytes(): number {
     return this.#kernels?.memory.buffer.byteLength ?? 0;
   }
@@ -103,7 +122,8 @@ export class HostAdamW<T> {
       places.set(plan.name, { offset: length, size });
       length += roundUp4(size);
     }
-    const stretch = Math.min(STAGE, Math.max(length, 4));
+    const whole = length <= WHOLE;
+    const stretch = whole ? Math.max(length, 4) : STRETCH;
     const kernels = new AdamWKernels(4 * (2 * length + 2 * stretch));
     if (this.#kernels !== undefined) {
       for (const [name, old] of this.#places) {
@@ -115,8 +135,9 @@ export class HostAdamW<T> {
     this.#places = places;
     this.#length = length;
     this.#stretch = stretch;
-    const placed = plans.map((plan) => ({ ...places.get(plan.name)!, plan }));
-    this.#all = { squares: contiguous(placed, anyRun), update: contiguous(placed, sameNumbers) };
+    this.#whole = whole;
+    this.#given = new Map();
+    this.#all = stepLayout(plans, plans.map((plan) => places.get(plan.name)!));
   }
 
   /** Region `k` of the memory: 0 first moments, 1 second moments (then the two staging regions, shorter). */
@@ -129,17 +150,17 @@ export class HostAdamW<T> {
     const params = items.map((item) => item.param);
     const ran = this.#host.run([...params, ...items.map((item) => item.grad)], params, (arrays) => {
       const kernels = this.#kernels!;
-      const places = items.map((item) => this.#places.get(item.plan.name)!);
-      const sorted = (k: number): Placed[] => places.map((place, i) => ({ ...place, data: arrays[k + i]! })).sort((x, y) => x.offset - y.offset);
-      const grads = sorted(items.length);
-      // a step over every parameter uses the layout's runs; a step that skips some, runs of its own
-      const placed = items.length === this.#places.size ? undefined : places.map((place, i) => ({ ...place, plan: items[i]!.plan }));
-      const runs = placed === undefined ? this.#all : { squares: contiguous(placed, anyRun), update: contiguous(placed, sameNumbers) };
+      const n = items.length;
+      // a step over every parameter (in the layout's order) uses the layout's runs; one that skips some, its own
+      const all = this.#all;
+      const at = n === all.plans.length && items.every((item, i) => item.plan === all.plans[i]) ? all : stepLayout(items.map((item) => item.plan), items.map((item) => this.#places.get(item.plan.name)!));
+      const whole = this.#whole;
+      if (whole) this.#stageIn(at, arrays, n, 0, this.#length, this.#stage(0, 0));
       let total = 0;
-      for (const r of runs.squares) {
-        this.#stretches(r, (from, n) => {
-          this.#stageIn(grads, from, n, this.#stage);
-          total += kernels.sumSquares(this.#stage, 4 * n);
+      for (const r of at.squares) {
+        this.#stretches(r, (from, size) => {
+          if (!whole) this.#stageIn(at, arrays, n, from, size, this.#stage(0, from));
+          total += kernels.sumSquares(this.#stage(0, from), 4 * size);
         });
       }
       if (!Number.isFinite(total) && rule.nonFinite !== 'ignore') {
@@ -147,17 +168,17 @@ export class HostAdamW<T> {
           counters.skipped();
           return undefined;
         }
-        const names = items.flatMap((item, i) => (arrays[items.length + i]!.subarray(0, places[i]!.size).every(Number.isFinite) ? [] : [`"${item.plan.name}"`]));
+        const names = items.flatMap((item, i) => (arrays[n + i]!.subarray(0, at.places[i]!.size).every(Number.isFinite) ? [] : [`"${item.plan.name}"`]));
         throw new LmoError('NON_FINITE_GRADIENT', `a gradient contains NaN or Inf (in ${names.join(', ')}); nothing was updated`);
       }
       const c = rule.clip === undefined ? 1 : Math.min(1, rule.clip / (Math.sqrt(total) + 1e-6));
       const t = counters.step() + 1;
-      const values = sorted(0);
-      const fresh = places.map((place) => new Float32Array(place.size));
-      const out = places.map((place, i) => ({ ...place, data: fresh[i]! })).sort((x, y) => x.offset - y.offset);
-      const lrs = new Map(runs.update.map((r) => [r.plan.group, 0]));
+      // staged whole, a parameter's values are copied in only when its array is not the one handed out last
+      if (whole) this.#stageIn(at, arrays, 0, 0, this.#length, this.#stage(1, 0), (i) => arrays[i] !== this.#given.get(at.plans[i]!.name));
+      const out = whole ? [] : at.places.map((place) => new Float32Array(place.size));
+      const lrs = new Map(at.update.map((r) => [r.plan.group, 0]));
       for (const group of lrs.keys()) lrs.set(group, rule.learningRate(group, t - 1));
-      for (const r of runs.update) {
+      for (const r of at.update) {
         const { betas, eps, weightDecay } = r.plan.group.adamw!;
         const lr = lrs.get(r.plan.group)!;
         const k = {
@@ -170,23 +191,37 @@ export class HostAdamW<T> {
           decay: r.plan.shape.length >= 2 ? 1 - lr * weightDecay : 1,
           step: -lr / (1 - betas[0] ** t),
         };
-        const p = this.#stage + 4 * this.#stretch;
-        this.#stretches(r, (from, n) => {
-          this.#stageIn(grads, from, n, this.#stage);
-          this.#stageIn(values, from, n, p);
-          kernels.adamw(4 * n, p, this.#stage, 4 * from, 4 * (this.#length + from), k);
-          this.#stageOut(out, from, n, p);
+        this.#stretches(r, (from, size) => {
+          const [g, p] = [this.#stage(0, from), this.#stage(1, from)];
+          if (!whole) {
+            this.#stageIn(at, arrays, n, from, size, g);
+            this.#stageIn(at, arrays, 0, from, size, p);
+          }
+          kernels.adamw(4 * size, p, g, 4 * from, 4 * (this.#length + from), k);
+          if (!whole) this.#stageOut(at, out, from, size, p);
         });
       }
       counters.applied();
-      return fresh;
+      if (!whole) return out;
+      // a fresh array filled with `set`, not `slice`: V8 then frees the arrays replaced a step later in its
+      // young-generation collections (measured with `slice`: a full mark-compact every ~20 steps, ~15% of the step)
+      const staged = new Float32Array(kernels.memory.buffer, this.#stage(1, 0), this.#length);
+      return at.places.map(({ offset, size }, i) => {
+        const array = new Float32Array(size);
+        array.set(staged.subarray(offset, offset + size));
+        this.#given.set(at.plans[i]!.name, array);
+        return array;
+      });
     });
     return andThen(ran, () => undefined);
   }
 
-  /** Byte address of the gradients' staging region (the parameters' follows it). */
-  get #stage(): number {
-    return 4 * 2 * this.#length;
+  /**
+   * Byte address of the float at `from` in the layout in staging region `k` (0 gradients, 1
+   * parameters): its own place when the layout is staged whole, else the region's start.
+   */
+  #stage(k: number, from: number): number {
+    return 4 * (2 * this.#length + k * this.#stretch + (this.#whole ? from : 0));
   }
 
   /** Calls `use(from, n)` for each stretch `[from, from + n)` of the run (in floats of the layout). */
@@ -195,26 +230,31 @@ export class HostAdamW<T> {
   }
 
   /**
-   * Copies what of `arrays` (sorted by offset) lies in the stretch `[from, from + n)` of the layout
-   * to the staging region at byte address `at`, zeros in the padding.
+   * Copies what of the step's arrays `arrays[first + i]` (parameter `i` of `at`, those `copy` keeps)
+   * lies in the stretch `[from, from + n)` of the layout to the staging region at byte address `at`,
+   * zeros in each one's padding (a step's runs are its parameters and their padding, so every float
+   * a kernel reads is written).
    */
-  #stageIn(arrays: readonly Placed[], from: number, n: number, at: number): void {
-    const stage = new Float32Array(this.#kernels!.memory.buffer, at, n);
-    stage.fill(0);
-    for (const x of arrays) {
-      if (x.offset >= from + n || x.offset + x.size <= from) continue;
-      const [a, b] = [Math.max(from, x.offset), Math.min(from + n, x.offset + x.size)];
-      stage.set(x.data.subarray(a - x.offset, b - x.offset), a - from);
+  #stageIn(at: StepLayout, arrays: readonly Float32Array[], first: number, from: number, n: number, address: number, copy?: (i: number) => boolean): void {
+    const stage = new Float32Array(this.#kernels!.memory.buffer, address, n);
+    for (const i of at.order) {
+      const { offset, size } = at.places[i]!;
+      const end = offset + roundUp4(size);
+      if (offset >= from + n || end <= from || (copy !== undefined && !copy(i))) continue;
+      const [a, b] = [Math.max(from, offset), Math.min(from + n, offset + size)];
+      if (a < b) stage.set(arrays[first + i]!.subarray(a - offset, b - offset), a - from);
+      stage.fill(0, Math.max(from, offset + size) - from, Math.min(from + n, end) - from);
     }
   }
 
-  /** Copies the stretch `[from, from + n)` of the layout from the staging region at `at` into what of `arrays` lies there. */
-  #stageOut(arrays: readonly Placed[], from: number, n: number, at: number): void {
-    const stage = new Float32Array(this.#kernels!.memory.buffer, at, n);
-    for (const x of arrays) {
-      if (x.offset >= from + n || x.offset + x.size <= from) continue;
-      const [a, b] = [Math.max(from, x.offset), Math.min(from + n, x.offset + x.size)];
-      x.data.set(stage.subarray(a - from, b - from), a - x.offset);
+  /** Copies the stretch `[from, from + n)` of the layout from the staging region at `address` into what of `out` (per parameter of `at`) lies there. */
+  #stageOut(at: StepLayout, out: readonly Float32Array[], from: number, n: number, address: number): void {
+    const stage = new Float32Array(this.#kernels!.memory.buffer, address, n);
+    for (const i of at.order) {
+      const { offset, size } = at.places[i]!;
+      if (offset >= from + n || offset + size <= from) continue;
+      const [a, b] = [Math.max(from, offset), Math.min(from + n, offset + size)];
+      out[i]!.set(stage.subarray(a - from, b - from), a - offset);
     }
   }
 
@@ -250,5 +290,6 @@ export class HostAdamW<T> {
 
   dispose(): void {
     this.#kernels = undefined;
+    this.#given = new Map();
   }
 }
