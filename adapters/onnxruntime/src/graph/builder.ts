@@ -174,32 +174,33 @@ export function traceGraph(outputs: readonly OpNode[], dtypes: readonly StorageD
   const scalarNodes: ScalarInput[] = [];
   /** Positions of the scalars consumed by a rank-0 op: their `[1]` piece is reshaped to `[]` so ranks stay exact. */
   const rank0Scalars = new Set<number>();
-  let key = '';
+  /** The key's parts, one per node and then the outputs (joined once: a flat string, hashed fast). */
+  const parts: string[] = [];
   for (let i = 0; i < order.length; i++) {
     const node = order[i]!;
-    if (i > 0) key += ';';
     if (node instanceof OpNode) {
       const ins = node.inputs.map((x) => x.position);
       wiring[i] = ins;
-      key += `${node.op}${attributeKey(node)}(${ins.join(',')})`;
+      parts.push(`${node.op}${attributeKey(node)}(${ins.join(',')})`);
       if (node.shape.length === 0) {
         for (const x of node.inputs) if (x instanceof ScalarInput) rank0Scalars.add(x.position);
       }
     } else if (node instanceof Leaf) {
       feeds.push(node);
       inputNames.push(node.dtype === 'float32' ? `v${i}` : `v${i}_in`);
-      key += `L${DTYPE_KEY[node.dtype]}${node.shape.join('x')}`;
+      parts.push(`L${DTYPE_KEY[node.dtype]}${node.shape.join('x')}`);
       if (node.dtype === 'bfloat16') bfloat16 = true;
     } else {
       scalarNodes.push(node);
-      key += 'S';
+      parts.push('S');
     }
   }
   const scalarPositions = scalarNodes.map((x) => x.position);
-  if (rank0Scalars.size > 0) key += `;s0:${scalarPositions.map((i) => (rank0Scalars.has(i) ? 1 : 0)).join('')}`;
+  if (rank0Scalars.size > 0) parts.push(`s0:${scalarPositions.map((i) => (rank0Scalars.has(i) ? 1 : 0)).join('')}`);
   const scalars = Float32Array.from(scalarNodes, (x) => x.value);
   const outputIndices = outputs.map((o) => o.position);
-  key += `;=>${outputIndices.map((i, k) => `${i}${DTYPE_KEY[outputDtype(k)]}`).join(',')}`;
+  parts.push(`=>${outputIndices.map((i, k) => `${i}${DTYPE_KEY[outputDtype(k)]}`).join(',')}`);
+  const key = parts.join(';');
   const outputNames = outputIndices.map((i, k) => (outputDtype(k) === 'float32' ? `v${i}` : `v${i}_out${DTYPE_KEY[outputDtype(k)]}`));
   const opset = bfloat16 ? BFLOAT16_OPSET : OPSET_VERSION;
 
