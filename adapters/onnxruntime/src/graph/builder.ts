@@ -198,8 +198,14 @@ export function traceGraph(outputs: readonly OpNode[], dtypes: readonly StorageD
   const scalarPositions = scalarNodes.map((x) => x.position);
   if (rank0Scalars.size > 0) parts.push(`s0:${scalarPositions.map((i) => (rank0Scalars.has(i) ? 1 : 0)).join('')}`);
   const scalars = Float32Array.from(scalarNodes, (x) => x.value);
-  const outputIndices = outputs.map((o) => o.position);
-  parts.push(`=>${outputIndices.map((i, k) => `${i}${DTYPE_KEY[outputDtype(k)]}`).join(',')}`);
+  const outputIndices: number[] = [];
+  const outputParts: string[] = [];
+  for (let k = 0; k < outputs.length; k++) {
+    const i = outputs[k]!.position;
+    outputIndices.push(i);
+    outputParts.push(`${i}${DTYPE_KEY[outputDtype(k)]}`);
+  }
+  parts.push(`=>${outputParts.join(',')}`);
   const key = parts.join(';');
   const outputNames = outputIndices.map((i, k) => (outputDtype(k) === 'float32' ? `v${i}` : `v${i}_out${DTYPE_KEY[outputDtype(k)]}`));
   const opset = bfloat16 ? BFLOAT16_OPSET : OPSET_VERSION;
