@@ -38,6 +38,28 @@ describe('graph tracing', () => {
     expect(g.build().nodes.map((n) => n.opType)).toEqual(['Split', 'Mul', 'Add']);
   });
 
+  it('builds a traced graph as traced, after its nodes were traced again elsewhere', () => {
+    const x = new Leaf(data, [2, 3]);
+    const s = new ScalarInput(2);
+    const y = new OpNode('Mul', [x, s], [2, 3]);
+    const first = traceGraph([new OpNode('Add', [y, x], [2, 3])]);
+    const before = first.key;
+    // the same nodes at other positions of a second trace (a leaf and an op shared by two graphs)
+    const other = new Leaf(new Float32Array(6), [2, 3]);
+    const second = traceGraph([new OpNode('Sub', [other, new OpNode('Mul', [y, new ScalarInput(3)], [2, 3])], [2, 3])]);
+    expect(second.key).not.toBe(before);
+    expect(first.key).toBe(before);
+    const nodes = first.build().nodes;
+    expect(nodes.map((n) => [n.opType, n.inputs, n.outputs])).toEqual([
+      ['Split', ['scalars', expect.any(String)], ['v1']],
+      ['Mul', ['v0', 'v1'], ['v2']],
+      ['Add', ['v2', 'v0'], ['v3']],
+    ]);
+    expect(first.inputNames).toEqual(['v0']);
+    expect(first.outputNames).toEqual(['v3']);
+    expect(traceGraph([new OpNode('Add', [y, x], [2, 3])]).key).toBe(before);
+  });
+
   it('handles deep chains without recursion', () => {
     let node: Leaf | OpNode = new Leaf(new Float32Array(1), [1, 1]);
     for (let i = 0; i < 20_000; i++) node = new OpNode('Abs', [node], [1, 1]);

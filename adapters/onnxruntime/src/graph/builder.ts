@@ -11,7 +11,7 @@
 import type { StorageDtype } from '@lmo/core';
 import { BFLOAT16_OPSET, DataType, OPSET_VERSION, type GraphDef, type InitializerDef, type NodeDef, type ValueInfoDef } from '../onnx/model.js';
 import { newtonSchulzKey, newtonSchulzNodes } from './newton-schulz.js';
-import { Leaf, OpNode, ScalarInput, type GraphNode } from './nodes.js';
+import { Leaf, OpNode, ScalarInput, type GraphNode, type OpAttributes } from './nodes.js';
 
 /** A traced graph: its cache key, the values to feed (in input order) and a way to build it. */
 export interface TracedGraph {
@@ -68,32 +68,50 @@ function narrow(input: string, name: string, dtype: 'bfloat16' | 'float16'): Nod
 /** Name of the packed scalar input. */
 export const SCALARS_INPUT = 'scalars';
 
-/** Put the nodes reachable from `outputs` in topological order (iterative DFS, no recursion limit). */
-function topologicalOrder(outputs: readonly OpNode[]): GraphNode[] {
+/** Traces so far: a node marked with the current one has been visited by it (see `GraphNode.trace`). */
+let traces = 0;
+
+/**
+ * Put the nodes reachable from `outputs` in topological order (iterative DFS, no recursion limit),
+ * marking each with `trace` and its position in the order. Marks on the nodes rather than a Set
+ * and a Map of them: a step's graph is traced anew every step, and hashing its ~1,500 fresh nodes
+ * cost more than the rest of the tracing.
+ */
+function topologicalOrder(outputs: readonly OpNode[], trace: number): GraphNode[] {
   const order: GraphNode[] = [];
-  const visited = new Set<GraphNode>();
-  const stack: { node: GraphNode; next: number }[] = [];
+  const stack: GraphNode[] = [];
+  /** Per stack entry: the index of the next input to visit. */
+  const next: number[] = [];
   for (const out of outputs) {
-    if (visited.has(out)) continue;
-    visited.add(out);
-    stack.push({ node: out, next: 0 });
+    if (out.trace === trace) continue;
+    out.trace = trace;
+    stack.push(out);
+    next.push(0);
     while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const inputs = top.node instanceof OpNode ? top.node.inputs : [];
-      if (top.next < inputs.length) {
-        const child = inputs[top.next++]!;
-        if (!visited.has(child)) {
-          visited.add(child);
-          stack.push({ node: child, next: 0 });
+      const top = stack.length - 1;
+      const node = stack[top]!;
+      const k = next[top]!;
+      if (node instanceof OpNode && k < node.inputs.length) {
+        next[top] = k + 1;
+        const child = node.inputs[k]!;
+        if (child.trace !== trace) {
+          child.trace = trace;
+          stack.push(child);
+          next.push(0);
         }
       } else {
-        order.push(top.node);
+        node.position = order.length;
+        order.push(node);
         stack.pop();
+        next.pop();
       }
     }
   }
   return order;
 }
+
+/** The key of each `NewtonSchulz` attribute object (one per batch of same-shape matrices). */
+const newtonSchulzKeys = new WeakMap<NonNullable<OpAttributes['newtonSchulz']>, string>();
 
 function attributeKey(node: OpNode): string {
   const a = node.attributes;
@@ -102,7 +120,12 @@ function attributeKey(node: OpNode): string {
   if (a.transA) key += 'tA';
   if (a.transB) key += 'tB';
   if (node.op === 'Reshape') key += `[${node.shape.join('x')}]`;
-  if (a.newtonSchulz !== undefined) key += newtonSchulzKey(a.newtonSchulz.side, a.newtonSchulz.coefficients);
+  const ns = a.newtonSchulz;
+  if (ns !== undefined) {
+    let nsKey = newtonSchulzKeys.get(ns);
+    if (nsKey === undefined) newtonSchulzKeys.set(ns, (nsKey = newtonSchulzKey(ns.side, ns.coefficients)));
+    key += nsKey;
+  }
   if (a.round !== undefined) key += `:${a.round.dtype}`;
   return key;
 }
@@ -141,22 +164,26 @@ function splitTree(input: string, pieces: readonly string[], nodes: NodeDef[], i
  * (its rounding runs on the host).
  */
 export function traceGraph(outputs: readonly OpNode[], dtypes: readonly StorageDtype[] = []): TracedGraph {
-  const order = topologicalOrder(outputs);
+  const order = topologicalOrder(outputs, ++traces);
   const outputDtype = (k: number): StorageDtype => dtypes[k] ?? 'float32';
   let bfloat16 = outputs.some((_, k) => outputDtype(k) === 'bfloat16');
-  const index = new Map<GraphNode, number>();
+  /** Per position in `order`: an op's input positions (its wiring, kept for `build`, which may run after another trace). */
+  const wiring: Array<readonly number[] | undefined> = new Array(order.length);
   const feeds: Leaf[] = [];
   const inputNames: string[] = [];
   const scalarNodes: ScalarInput[] = [];
-  /** Scalars consumed by a rank-0 op: their `[1]` piece is reshaped to `[]` so ranks stay exact. */
-  const rank0Scalars = new Set<ScalarInput>();
+  /** Positions of the scalars consumed by a rank-0 op: their `[1]` piece is reshaped to `[]` so ranks stay exact. */
+  const rank0Scalars = new Set<number>();
+  /** The key's parts, one per node and then the outputs (joined once: a flat string, hashed fast). */
   const parts: string[] = [];
-  order.forEach((node, i) => {
-    index.set(node, i);
+  for (let i = 0; i < order.length; i++) {
+    const node = order[i]!;
     if (node instanceof OpNode) {
-      parts.push(`${node.op}${attributeKey(node)}(${node.inputs.map((x) => index.get(x)!).join(',')})`);
+      const ins = node.inputs.map((x) => x.position);
+      wiring[i] = ins;
+      parts.push(`${node.op}${attributeKey(node)}(${ins.join(',')})`);
       if (node.shape.length === 0) {
-        for (const x of node.inputs) if (x instanceof ScalarInput) rank0Scalars.add(x);
+        for (const x of node.inputs) if (x instanceof ScalarInput) rank0Scalars.add(x.position);
       }
     } else if (node instanceof Leaf) {
       feeds.push(node);
@@ -167,11 +194,19 @@ export function traceGraph(outputs: readonly OpNode[], dtypes: readonly StorageD
       scalarNodes.push(node);
       parts.push('S');
     }
-  });
-  if (rank0Scalars.size > 0) parts.push(`s0:${scalarNodes.map((x) => (rank0Scalars.has(x) ? 1 : 0)).join('')}`);
+  }
+  const scalarPositions = scalarNodes.map((x) => x.position);
+  if (rank0Scalars.size > 0) parts.push(`s0:${scalarPositions.map((i) => (rank0Scalars.has(i) ? 1 : 0)).join('')}`);
   const scalars = Float32Array.from(scalarNodes, (x) => x.value);
-  const outputIndices = outputs.map((o) => index.get(o)!);
-  parts.push(`=>${outputIndices.map((i, k) => `${i}${DTYPE_KEY[outputDtype(k)]}`).join(',')}`);
+  const outputIndices: number[] = [];
+  const outputParts: string[] = [];
+  for (let k = 0; k < outputs.length; k++) {
+    const i = outputs[k]!.position;
+    outputIndices.push(i);
+    outputParts.push(`${i}${DTYPE_KEY[outputDtype(k)]}`);
+  }
+  parts.push(`=>${outputParts.join(',')}`);
+  const key = parts.join(';');
   const outputNames = outputIndices.map((i, k) => (outputDtype(k) === 'float32' ? `v${i}` : `v${i}_out${DTYPE_KEY[outputDtype(k)]}`));
   const opset = bfloat16 ? BFLOAT16_OPSET : OPSET_VERSION;
 
@@ -181,12 +216,12 @@ export function traceGraph(outputs: readonly OpNode[], dtypes: readonly StorageD
     const inputs: ValueInfoDef[] = [];
     if (scalarNodes.length > 0) {
       inputs.push({ name: SCALARS_INPUT, elemType: DataType.FLOAT, shape: [scalarNodes.length] });
-      const pieces = scalarNodes.map((x) => (rank0Scalars.has(x) ? `v${index.get(x)!}_1` : `v${index.get(x)!}`));
+      const pieces = scalarPositions.map((i) => (rank0Scalars.has(i) ? `v${i}_1` : `v${i}`));
       splitTree(SCALARS_INPUT, pieces, nodes, initializers);
       if (rank0Scalars.size > 0) {
         initializers.push({ name: 'rank0', dataType: DataType.INT64, dims: [0], values: [] });
-        for (const x of rank0Scalars) {
-          const name = `v${index.get(x)!}`;
+        for (const i of rank0Scalars) {
+          const name = `v${i}`;
           nodes.push({ opType: 'Reshape', inputs: [`${name}_1`, 'rank0'], outputs: [name] });
         }
       }
@@ -203,7 +238,7 @@ export function traceGraph(outputs: readonly OpNode[], dtypes: readonly StorageD
         nodes.push(...widen(`${name}_in`, name, node.dtype));
         return;
       }
-      const ins = node.inputs.map((x) => `v${index.get(x)!}`);
+      const ins = wiring[i]!.map((k) => `v${k}`);
       switch (node.op) {
         case 'Transpose':
           nodes.push({ opType: 'Transpose', inputs: ins, outputs: [name], attributes: { perm: { ints: [1, 0] } } });
@@ -285,5 +320,5 @@ export function traceGraph(outputs: readonly OpNode[], dtypes: readonly StorageD
     return { name: 'lmo_step', nodes, inputs, outputs: outputsInfo, initializers };
   };
 
-  return { key: `${parts.join(';')}${opset === OPSET_VERSION ? '' : `@${opset}`}`, feeds, inputNames, scalars, outputNames, opset, build };
+  return { key: opset === OPSET_VERSION ? key : `${key}@${opset}`, feeds, inputNames, scalars, outputNames, opset, build };
 }

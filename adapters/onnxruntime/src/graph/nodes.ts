@@ -104,6 +104,11 @@ export class Variable extends OnnxTensor {
 
 /** An immutable data snapshot, fed to the graph as an input (a 16-bit one is widened in the graph). */
 export class Leaf extends OnnxTensor {
+  /** @internal the graph tracer's mark: the trace that last visited this node (see `traceGraph`). */
+  trace = 0;
+  /** @internal the node's position in that trace's order. */
+  position = 0;
+
   constructor(
     readonly data: HostData,
     shape: Shape,
@@ -116,11 +121,21 @@ export class Leaf extends OnnxTensor {
 /** A number fed to the graph as a rank-0 float input. */
 export class ScalarInput {
   readonly shape: Shape = [];
+  /** @internal the graph tracer's mark (see {@link Leaf.trace}). */
+  trace = 0;
+  /** @internal the node's position in that trace's order. */
+  position = 0;
+
   constructor(readonly value: number) {}
 }
 
 /** One ONNX operator application. */
 export class OpNode extends OnnxTensor {
+  /** @internal the graph tracer's mark (see {@link Leaf.trace}). */
+  trace = 0;
+  /** @internal the node's position in that trace's order. */
+  position = 0;
+
   constructor(
     readonly op: OpType,
     readonly inputs: readonly GraphNode[],

@@ -217,8 +217,10 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
       for (const slot of this.#table.slots) {
         const g = gradOf?.(slot) ?? null;
         if (gradOf !== undefined && g === null) continue;
-        const base = { plan: slot.plan, param: slot.param, buffers: slot.buffers };
-        items.push(light ? { ...base, grad: slot.buffers.get('gradient')!, ...(g !== null ? { fresh: g } : {}) } : { ...base, grad: g! });
+        const { plan, param, buffers } = slot;
+        if (!light) items.push({ plan, param, buffers, grad: g! });
+        else if (g === null) items.push({ plan, param, buffers, grad: buffers.get('gradient')! });
+        else items.push({ plan, param, buffers, grad: buffers.get('gradient')!, fresh: g });
       }
       if (this.#host !== undefined) {
         return andThen(
@@ -230,8 +232,9 @@ export class LmoOptimizer<T, M extends ExecutionMode = ExecutionMode> {
           () => undefined,
         );
       }
-      const checked = items.map((item) => [item.plan.name, item.fresh ?? item.grad] as const);
       const policy = this.#rule.nonFinite;
+      // the gradients the policy checks (none under 'ignore': no guard, every step applies)
+      const checked = policy === 'ignore' ? [] : items.map((item) => [item.plan.name, item.fresh ?? item.grad] as const);
       const b = this.#backend;
       const ran = b.run(() => applyWrites(b, this.#rule.update(b, items, this.#step)), {
         ...(policy === 'ignore' ? {} : { guard: checked.map(([, g]) => g) }),

@@ -147,68 +147,79 @@ export class UpdateRule {
   update<T>(b: TensorBackend<T>, items: readonly UpdateItem<T>[], step: number): Write<T>[] {
     const lrs = new Map<ResolvedGroup, number>();
     for (const { plan } of items) if (!lrs.has(plan.group)) lrs.set(plan.group, this.learningRate(plan.group, step));
-    const writes = new Map<UpdateItem<T>, Write<T>[]>(items.map((item) => [item, []]));
-    const write = (item: UpdateItem<T>, target: T, value: T): void => {
-      writes.get(item)!.push([target, asShape(b, value, item.plan.shape)]);
+    /** Per item (by index): its writes, in the order made. */
+    const writes: Write<T>[][] = items.map(() => []);
+    const write = (i: number, target: T, value: T): void => {
+      writes[i]!.push([target, asShape(b, value, items[i]!.plan.shape)]);
     };
+    // only Kahan compensation keeps a buffer (a 16-bit parameter's); without it there is none to look up
+    const compensation = (item: UpdateItem<T>): T | undefined => (this.compensation === 'kahan' ? item.buffers.get('compensation') : undefined);
     // the weights a step sees (with Kahan compensation x + c), and how their new values are stored
     const weights = (item: UpdateItem<T>): T => {
       const x = asMatrix(b, item.param, item.plan.shape);
-      const c = item.buffers.get('compensation');
+      const c = compensation(item);
       return c === undefined ? x : b.add(x, asMatrix(b, c, item.plan.shape));
     };
-    const writeWeights = (item: UpdateItem<T>, next: T): void => {
+    const writeWeights = (i: number, next: T): void => {
+      const item = items[i]!;
       const { dtype, name } = item.plan;
-      const c = item.buffers.get('compensation');
+      const c = compensation(item);
       if (this.compensation === 'stochastic' && dtype !== 'float32') {
-        write(item, item.param, b.storage!.round(next, dtype, mixSeed(this.#roundingSeed, step, nameHash(name))));
+        write(i, item.param, b.storage!.round(next, dtype, mixSeed(this.#roundingSeed, step, nameHash(name))));
       } else if (c !== undefined) {
         const stored = b.storage!.round(next, dtype);
-        write(item, item.param, stored);
-        write(item, c, b.sub(next, stored));
+        write(i, item.param, stored);
+        write(i, c, b.sub(next, stored));
       } else {
-        write(item, item.param, next);
+        write(i, item.param, next);
       }
     };
-    const lmo = items.filter((item) => item.plan.norm !== undefined);
-    const ds = lmo.map((item) => {
+    const lmo: number[] = [];
+    const adam: number[] = [];
+    items.forEach((item, i) => {
+      if (item.plan.norm !== undefined) lmo.push(i);
+      if (item.plan.group.adamw !== undefined) adam.push(i);
+    });
+    const ds = lmo.map((i) => {
+      const item = items[i]!;
       const shape = item.plan.shape;
       const alpha = item.plan.group.momentum;
       const g = asMatrix(b, item.grad, shape);
       if (this.light) {
         const d = item.fresh === undefined ? g : accumulate(b, g, asMatrix(b, item.fresh, shape));
-        write(item, item.grad, decay(b, d, alpha));
+        write(i, item.grad, decay(b, d, alpha));
         return d;
       }
       const buffer = item.buffers.get('momentum');
       if (buffer === undefined) return g;
       const d = ema(b, asMatrix(b, buffer, shape), g, alpha);
-      write(item, buffer, d);
+      write(i, buffer, d);
       return d;
     });
-    const us = lmoDirections(b, lmo.map((item, i) => ({ norm: item.plan.norm!, shape: item.plan.shape, d: ds[i]! })));
-    lmo.forEach((item, i) => {
+    const us = lmoDirections(b, lmo.map((i, k) => ({ norm: items[i]!.plan.norm!, shape: items[i]!.plan.shape, d: ds[k]! })));
+    lmo.forEach((i, k) => {
+      const item = items[i]!;
       const { group } = item.plan;
-      writeWeights(item, lmoStep(b, weights(item), us[i]!, lrs.get(group)!, group.scale, !group.unconstrained));
+      writeWeights(i, lmoStep(b, weights(item), us[k]!, lrs.get(group)!, group.scale, !group.unconstrained));
     });
-    const adam = items.filter((item) => item.plan.group.adamw !== undefined);
-    const grads = adam.map((item) => asMatrix(b, item.grad, item.plan.shape));
+    const grads = adam.map((i) => asMatrix(b, items[i]!.grad, items[i]!.plan.shape));
     if (this.clip !== undefined && adam.length > 0) {
       const divisor = clipDivisor(b, grads.map((g) => b.sumSquares(g)).reduce((sum, s) => b.add(sum, s)), this.clip);
-      grads.forEach((g, i) => (grads[i] = b.div(g, divisor)));
+      grads.forEach((g, k) => (grads[k] = b.div(g, divisor)));
     }
-    adam.forEach((item, i) => {
+    adam.forEach((i, k) => {
+      const item = items[i]!;
       const { group, shape } = item.plan;
-      if (group.adamw === undefined) return;
+      const settings = group.adamw!;
       const [m0, v0] = [item.buffers.get('exp_avg')!, item.buffers.get('exp_avg_sq')!];
-      const [m, v] = adamMoments(b, asMatrix(b, m0, shape), asMatrix(b, v0, shape), grads[i]!, group.adamw.betas);
-      const weightDecay = shape.length >= 2 ? group.adamw.weightDecay : 0;
-      const x = adamStep(b, weights(item), m, v, { lr: lrs.get(group)!, t: step + 1, betas: group.adamw.betas, eps: group.adamw.eps, weightDecay });
-      write(item, m0, m);
-      write(item, v0, v);
-      writeWeights(item, x);
+      const [m, v] = adamMoments(b, asMatrix(b, m0, shape), asMatrix(b, v0, shape), grads[k]!, settings.betas);
+      const weightDecay = shape.length >= 2 ? settings.weightDecay : 0;
+      const x = adamStep(b, weights(item), m, v, { lr: lrs.get(group)!, t: step + 1, betas: settings.betas, eps: settings.eps, weightDecay });
+      write(i, m0, m);
+      write(i, v0, v);
+      writeWeights(i, x);
     });
-    return items.flatMap((item) => writes.get(item)!);
+    return writes.flat();
   }
 }
 

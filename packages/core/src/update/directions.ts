@@ -21,10 +21,12 @@ export function lmoDirections<T>(b: TensorBackend<T>, requests: readonly LmoRequ
       out[i] = r.norm.lmo(b, r.d, r.shape);
       return;
     }
-    const byShape = batches.get(r.norm) ?? new Map<string, number[]>();
-    batches.set(r.norm, byShape);
+    let byShape = batches.get(r.norm);
+    if (byShape === undefined) batches.set(r.norm, (byShape = new Map()));
     const key = formatShape(r.shape);
-    byShape.set(key, [...(byShape.get(key) ?? []), i]);
+    const indices = byShape.get(key);
+    if (indices === undefined) byShape.set(key, [i]);
+    else indices.push(i);
   });
   for (const [norm, byShape] of batches) {
     for (const indices of byShape.values()) {
