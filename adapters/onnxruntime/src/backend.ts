@@ -347,10 +347,9 @@ export class OnnxBackend implements TensorBackend<OnnxTensor, 'async'> {
 
   /** One `NewtonSchulz` composite per matrix: its GEMMs and their folded tails (see graph/newton-schulz.ts). */
   #newtonSchulz(xs: readonly OnnxTensor[], coefficients: readonly PolynomialCoefficients[], side: GramSide): OnnxTensor[] {
-    const steps = newtonSchulzSteps(coefficients, side);
     const shape = xs[0] === undefined ? undefined : require2d(xs[0], 'newtonSchulz');
     // one attributes object for the batch: the tracer keys it once
-    const attributes: OpAttributes = { newtonSchulz: { side, coefficients: steps } };
+    const attributes: OpAttributes = { newtonSchulz: { side, coefficients: newtonSchulzSteps(coefficients, side) } };
     return xs.map((x, i) => {
       this.#own(x, `newtonSchulz(xs[${i}])`);
       if (!sameShape(require2d(x, 'newtonSchulz'), shape!)) throw shapeError(`newtonSchulz: xs[${i}] is ${describe(x.shape)}, xs[0] ${describe(shape!)}`);
